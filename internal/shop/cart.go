@@ -1,0 +1,255 @@
+package shop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// CartView is a cart priced with the catalog's current prices.
+type CartView struct {
+	ID        string
+	Lines     []CartViewLine
+	ItemCount int
+	Subtotal  Money
+	Shipping  Money
+	Total     Money
+}
+
+// CartViewLine is a priced cart line with what the shopper needs to know:
+// whether the price changed since they added it (SeenPrice), whether the
+// product is withdrawn, and how many are left.
+type CartViewLine struct {
+	OrderLine
+	SeenPrice Money
+	Available int
+	Withdrawn bool
+}
+
+// PriceChanged reports whether the line's price differs from the one the
+// shopper saw when adding it.
+func (l CartViewLine) PriceChanged() bool { return l.SeenPrice != l.UnitPriceCents }
+
+// ShippingFor returns the shipping fee for a subtotal.
+func ShippingFor(subtotal Money) Money {
+	if subtotal >= FreeShippingThreshold {
+		return 0
+	}
+	return ShippingFee
+}
+
+// Cart returns the cart cartID priced at current prices. Lines of products
+// that no longer exist are dropped from the view.
+func (s *Service) Cart(ctx context.Context, cartID string) (*CartView, error) {
+	c, err := s.store.Cart(ctx, cartID)
+	if err != nil {
+		return nil, err
+	}
+	return s.price(ctx, c)
+}
+
+func (s *Service) price(ctx context.Context, c *Cart) (*CartView, error) {
+	products, err := s.productsOf(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	v := &CartView{ID: c.ID, Lines: []CartViewLine{}}
+	for _, l := range c.Lines {
+		p, ok := products[l.ProductID]
+		if !ok {
+			continue
+		}
+		total := p.PriceCents * Money(l.Quantity)
+		v.Lines = append(v.Lines, CartViewLine{
+			OrderLine: OrderLine{ProductID: p.ID, Name: p.Name, UnitPriceCents: p.PriceCents, Quantity: l.Quantity, LineTotalCents: total},
+			SeenPrice: l.PriceCents, Available: max(p.Stock, 0), Withdrawn: !p.Active,
+		})
+		v.ItemCount += l.Quantity
+		v.Subtotal += total
+	}
+	if len(v.Lines) > 0 {
+		v.Shipping = ShippingFor(v.Subtotal)
+	}
+	v.Total = v.Subtotal + v.Shipping
+	return v, nil
+}
+
+func (s *Service) productsOf(ctx context.Context, c *Cart) (map[string]Product, error) {
+	if len(c.Lines) == 0 {
+		return map[string]Product{}, nil
+	}
+	ids := make([]string, len(c.Lines))
+	for i, l := range c.Lines {
+		ids[i] = l.ProductID
+	}
+	list, err := s.store.Products(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]Product, len(list))
+	for _, p := range list {
+		m[p.ID] = p
+	}
+	return m, nil
+}
+
+// AddToCart adds quantity of a product to the cart, on top of what the line
+// holds. Errors: ErrNotFound for an unknown product; a *ValidationError
+// (key quantity or product_id) for a quantity outside 1 to 99 in all, a
+// withdrawn product or a full cart; a *StockError when stock cannot cover
+// the new quantity.
+func (s *Service) AddToCart(ctx context.Context, cartID, productID string, quantity int) (*CartView, error) {
+	return s.changeLine(ctx, cartID, productID, func(current int) int { return current + quantity }, quantity)
+}
+
+// SetCartQuantity sets the quantity of a line; 0 removes it. Errors as
+// AddToCart.
+func (s *Service) SetCartQuantity(ctx context.Context, cartID, productID string, quantity int) (*CartView, error) {
+	if quantity == 0 {
+		return s.RemoveFromCart(ctx, cartID, productID)
+	}
+	return s.changeLine(ctx, cartID, productID, func(int) int { return quantity }, quantity)
+}
+
+// RemoveFromCart removes a line; removing a line that is not there is no
+// error.
+func (s *Service) RemoveFromCart(ctx context.Context, cartID, productID string) (*CartView, error) {
+	c, err := s.store.Cart(ctx, cartID)
+	if err != nil {
+		return nil, err
+	}
+	lines := c.Lines[:0:0]
+	for _, l := range c.Lines {
+		if l.ProductID != productID {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != len(c.Lines) {
+		c.Lines, c.UpdatedAt = lines, s.now()
+		if err := s.store.SaveCart(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	return s.price(ctx, c)
+}
+
+// ConfirmCartPrices accepts the current prices of every line: checkout
+// stops while a line's price differs from the one the shopper saw.
+func (s *Service) ConfirmCartPrices(ctx context.Context, cartID string) (*CartView, error) {
+	c, err := s.store.Cart(ctx, cartID)
+	if err != nil {
+		return nil, err
+	}
+	products, err := s.productsOf(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	lines := c.Lines[:0:0]
+	for _, l := range c.Lines {
+		p, ok := products[l.ProductID]
+		if !ok || !p.Active {
+			continue // withdrawn: confirming removes it
+		}
+		l.PriceCents = p.PriceCents
+		lines = append(lines, l)
+	}
+	c.Lines, c.UpdatedAt = lines, s.now()
+	if err := s.store.SaveCart(ctx, c); err != nil {
+		return nil, err
+	}
+	return s.price(ctx, c)
+}
+
+func (s *Service) changeLine(ctx context.Context, cartID, productID string, next func(current int) int, asked int) (*CartView, error) {
+	if asked < 1 || asked > MaxLineQuantity {
+		return nil, &ValidationError{Fields: map[string]string{"quantity": "Quantity must be a whole number from 1 to 99."}}
+	}
+	if !IsID(productID) {
+		return nil, ErrNotFound
+	}
+	p, err := s.store.Product(ctx, productID)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Active {
+		return nil, &ValidationError{Fields: map[string]string{"product_id": "This product is no longer sold."}}
+	}
+	c, err := s.store.Cart(ctx, cartID)
+	if err != nil {
+		return nil, err
+	}
+	line, exists := c.Line(productID)
+	qty := next(line.Quantity)
+	if qty > MaxLineQuantity {
+		return nil, &ValidationError{Fields: map[string]string{"quantity": fmt.Sprintf(
+			"You can buy at most 99 of one product; your cart already holds %d.", line.Quantity)}}
+	}
+	if qty > p.Stock {
+		return nil, &StockError{Items: []Shortage{{ProductID: p.ID, Name: p.Name, Requested: qty, Available: max(p.Stock, 0)}}}
+	}
+	if !exists && len(c.Lines) >= MaxCartLines {
+		return nil, &ValidationError{Fields: map[string]string{"product_id": "Your cart can hold at most 50 different products."}}
+	}
+	// Writing a line records the price the shopper sees now.
+	line = CartLine{ProductID: p.ID, Quantity: qty, PriceCents: p.PriceCents}
+	if exists {
+		for i := range c.Lines {
+			if c.Lines[i].ProductID == productID {
+				c.Lines[i] = line
+			}
+		}
+	} else {
+		c.Lines = append(c.Lines, line)
+	}
+	c.UpdatedAt = s.now()
+	if err := s.store.SaveCart(ctx, c); err != nil {
+		return nil, err
+	}
+	return s.price(ctx, c)
+}
+
+// mergeCart adds the lines of cart from into cart into (quantities added,
+// capped by stock, 99 a line and 50 lines) and deletes cart from.
+func (s *Service) mergeCart(ctx context.Context, from, into string) error {
+	guest, err := s.store.Cart(ctx, from)
+	if err != nil {
+		return err
+	}
+	if len(guest.Lines) == 0 {
+		return nil
+	}
+	c, err := s.store.Cart(ctx, into)
+	if err != nil {
+		return err
+	}
+	products, err := s.productsOf(ctx, guest)
+	if err != nil {
+		return err
+	}
+	for _, g := range guest.Lines {
+		p, ok := products[g.ProductID]
+		if !ok || !p.Active {
+			continue
+		}
+		merged := false
+		for i := range c.Lines {
+			if c.Lines[i].ProductID == g.ProductID {
+				c.Lines[i].Quantity = min(c.Lines[i].Quantity+g.Quantity, MaxLineQuantity, max(p.Stock, c.Lines[i].Quantity))
+				merged = true
+			}
+		}
+		if !merged && len(c.Lines) < MaxCartLines {
+			if q := min(g.Quantity, MaxLineQuantity, p.Stock); q > 0 {
+				c.Lines = append(c.Lines, CartLine{ProductID: g.ProductID, Quantity: q, PriceCents: g.PriceCents})
+			}
+		}
+	}
+	c.UpdatedAt = s.now()
+	if err := s.store.SaveCart(ctx, c); err != nil {
+		return err
+	}
+	if err := s.store.DeleteCart(ctx, from); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package shop
+
+import (
+	"context"
+	"sort"
+	"strings"
+)
+
+// Catalog paging limits.
+const (
+	DefaultPerPage = 12
+	MaxPerPage     = 100
+	MaxQueryLen    = 100
+)
+
+// SearchProducts returns one page of the catalog. Out-of-range input is a
+// *ValidationError with keys q, category, sort, page, per_page; an empty
+// Sort means SortName, zero Page and PerPage mean 1 and DefaultPerPage.
+func (s *Service) SearchProducts(ctx context.Context, q ProductQuery) (ProductPage, error) {
+	q, err := ValidateProductQuery(q)
+	if err != nil {
+		return ProductPage{}, err
+	}
+	return s.store.SearchProducts(ctx, q)
+}
+
+// ValidateProductQuery fills defaults and checks q.
+func ValidateProductQuery(q ProductQuery) (ProductQuery, error) {
+	fe := fieldErrors{}
+	q.Text = strings.TrimSpace(q.Text)
+	if len([]rune(q.Text)) > MaxQueryLen || hasControl(q.Text) {
+		fe.add("q", "Search for at most 100 characters.")
+	}
+	if q.Category != "" && !IsID(q.Category) {
+		fe.add("category", "Choose a category from the list.")
+	}
+	switch q.Sort {
+	case "":
+		q.Sort = SortName
+	case SortName, SortPriceAsc, SortPriceDesc, SortNewest:
+	default:
+		fe.add("sort", "Sort by name, price_asc, price_desc or newest.")
+	}
+	if q.Page == 0 {
+		q.Page = 1
+	}
+	if q.Page < 1 || q.Page > 10000 {
+		fe.add("page", "Page must be a whole number from 1 to 10000.")
+	}
+	if q.PerPage == 0 {
+		q.PerPage = DefaultPerPage
+	}
+	if q.PerPage < 1 || q.PerPage > MaxPerPage {
+		fe.add("per_page", "per_page must be a whole number from 1 to 100.")
+	}
+	return q, fe.err()
+}
+
+// Product returns an active or withdrawn product, or ErrNotFound.
+func (s *Service) Product(ctx context.Context, id string) (*Product, error) {
+	if !IsID(id) {
+		return nil, ErrNotFound
+	}
+	return s.store.Product(ctx, id)
+}
+
+// Categories returns every category by name with its product count.
+func (s *Service) Categories(ctx context.Context) ([]Category, error) {
+	return s.store.Categories(ctx)
+}
+
+// IsID reports whether s is a well-formed URL-safe id: 1 to 64 of a-z, A-Z,
+// 0-9, '-' and '_'.
+func IsID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// MatchesQuery reports whether product p belongs in the results of q, by
+// the rules Store.SearchProducts documents. Stores that filter in memory
+// use it, so both stores answer a query alike.
+func MatchesQuery(p Product, q ProductQuery) bool {
+	if !p.Active || q.Category != "" && p.Category != q.Category {
+		return false
+	}
+	if q.Text == "" {
+		return true
+	}
+	text := strings.ToLower(q.Text)
+	return strings.Contains(strings.ToLower(p.Name), text) || strings.Contains(strings.ToLower(p.Description), text)
+}
+
+// SortProducts orders products by q.Sort, ties by ID, as
+// Store.SearchProducts documents.
+func SortProducts(products []Product, sortBy string) {
+	sort.SliceStable(products, func(i, j int) bool {
+		a, b := products[i], products[j]
+		switch sortBy {
+		case SortPriceAsc:
+			if a.PriceCents != b.PriceCents {
+				return a.PriceCents < b.PriceCents
+			}
+		case SortPriceDesc:
+			if a.PriceCents != b.PriceCents {
+				return a.PriceCents > b.PriceCents
+			}
+		case SortNewest:
+			if !a.CreatedAt.Equal(b.CreatedAt) {
+				return a.CreatedAt.After(b.CreatedAt)
+			}
+		default:
+			if a.Name != b.Name {
+				return a.Name < b.Name
+			}
+		}
+		return a.ID < b.ID
+	})
+}
+
+// PageOf filters, sorts and cuts all into the page q asks for.
+func PageOf(all []Product, q ProductQuery) ProductPage {
+	var matched []Product
+	for _, p := range all {
+		if MatchesQuery(p, q) {
+			matched = append(matched, p)
+		}
+	}
+	SortProducts(matched, q.Sort)
+	page := ProductPage{Total: len(matched), Items: []Product{}}
+	start := (q.Page - 1) * q.PerPage
+	if start < len(matched) {
+		page.Items = matched[start:min(start+q.PerPage, len(matched))]
+	}
+	return page
+}

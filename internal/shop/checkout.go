@@ -1,0 +1,161 @@
+package shop
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"log/slog"
+)
+
+// NewCheckoutKey returns a one-time checkout key for a checkout form: the
+// order placed with it gets an id derived from it, so submitting the form
+// again can only find that order, never place a second one.
+func NewCheckoutKey() string { return newSecret() }
+
+// OrderID derives the order id of a checkout key. The user id is part of
+// it, so keys chosen by different API clients can never collide.
+func OrderID(userID, checkoutKey string) string {
+	sum := sha256.Sum256([]byte("order\x00" + userID + "\x00" + checkoutKey))
+	return "o" + lowerBase32(sum[:15])
+}
+
+// IsCheckoutKey reports whether key is acceptable as a checkout key or an
+// API Idempotency-Key: 8 to 128 visible ASCII characters.
+func IsCheckoutKey(key string) bool {
+	if len(key) < 8 || len(key) > 128 {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x21 || key[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// PlaceOrderInput is one checkout: the buyer, the cart they fill, the
+// checkout key and the shipping address.
+type PlaceOrderInput struct {
+	User    *User
+	CartID  string
+	Key     string
+	Address Address
+}
+
+// PlaceOrder places the cart as an order, idempotently by checkout key.
+// It returns the order and whether it was placed by an earlier call with
+// the same key and address (a replay). Errors: a *ValidationError for the
+// address (keys full_name, line1, line2, city, postal_code, country) or the
+// key (key checkout_key); ErrIdempotencyKeyReused when the key placed an
+// order with another address; ErrCartEmpty; a *StockError; a *PriceError
+// when a price changed since the shopper added the product (they confirm
+// with ConfirmCartPrices); ErrUnavailable when the store cannot confirm the
+// order, in which case a retry with the same key is safe.
+func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*Order, bool, error) {
+	addr, err := ValidateAddress(in.Address)
+	if !IsCheckoutKey(in.Key) {
+		return nil, false, &ValidationError{Fields: map[string]string{"checkout_key": "This checkout form has expired. Review your order and place it again."}}
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	id := OrderID(in.User.ID, in.Key)
+	if o, err := s.replay(ctx, id, in.User, addr); o != nil || err != nil {
+		return o, o != nil, err
+	}
+	c, err := s.store.Cart(ctx, in.CartID)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(c.Lines) == 0 {
+		return nil, false, ErrCartEmpty
+	}
+	products, err := s.productsOf(ctx, c)
+	if err != nil {
+		return nil, false, err
+	}
+	o := &Order{ID: id, UserID: in.User.ID, UserEmail: in.User.Email, Status: OrderStatusPlaced,
+		CreatedAt: s.now(), Currency: Currency, ShippingAddress: addr}
+	var changes []PriceChange
+	var shortages []Shortage
+	for _, l := range c.Lines {
+		p, ok := products[l.ProductID]
+		switch {
+		case !ok || !p.Active:
+			changes = append(changes, PriceChange{ProductID: l.ProductID, Name: p.Name, OldCents: l.PriceCents, Withdrawn: true})
+			continue
+		case p.PriceCents != l.PriceCents:
+			changes = append(changes, PriceChange{ProductID: p.ID, Name: p.Name, OldCents: l.PriceCents, NewCents: p.PriceCents})
+		case p.Stock < l.Quantity:
+			shortages = append(shortages, Shortage{ProductID: p.ID, Name: p.Name, Requested: l.Quantity, Available: max(p.Stock, 0)})
+		}
+		total := p.PriceCents * Money(l.Quantity)
+		o.Items = append(o.Items, OrderLine{ProductID: p.ID, Name: p.Name, UnitPriceCents: p.PriceCents, Quantity: l.Quantity, LineTotalCents: total})
+		o.ItemCount += l.Quantity
+		o.SubtotalCents += total
+	}
+	if len(changes) > 0 {
+		return nil, false, &PriceError{Items: changes}
+	}
+	if len(shortages) > 0 {
+		return nil, false, &StockError{Items: shortages}
+	}
+	o.ShippingCents = ShippingFor(o.SubtotalCents)
+	o.TotalCents = o.SubtotalCents + o.ShippingCents
+
+	// The store re-checks stock and prices inside its transaction: the
+	// checks above only give good messages, the transaction decides.
+	err = s.store.PlaceOrder(ctx, o, in.CartID)
+	if errors.Is(err, ErrOrderExists) {
+		// A concurrent submission of the same checkout won the race.
+		o, err := s.replay(ctx, id, in.User, addr)
+		return o, o != nil, err
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	slog.InfoContext(ctx, "order placed", "order_id", o.ID, "user_id", o.UserID, "total_cents", int64(o.TotalCents))
+	// Confirm from the store itself (a strongly consistent read), so the
+	// page shows what downstream processing will read.
+	if stored, err := s.store.Order(ctx, id); err == nil {
+		return stored, false, nil
+	}
+	return o, false, nil
+}
+
+// replay returns the order already placed with id, nil if there is none, or
+// ErrIdempotencyKeyReused when it was placed for another request.
+func (s *Service) replay(ctx context.Context, id string, u *User, addr Address) (*Order, error) {
+	o, err := s.store.Order(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.UserID != u.ID || o.ShippingAddress != addr {
+		return nil, ErrIdempotencyKeyReused
+	}
+	return o, nil
+}
+
+// Orders returns the user's orders, newest first.
+func (s *Service) Orders(ctx context.Context, u *User) ([]Order, error) {
+	return s.store.OrdersByUser(ctx, u.ID)
+}
+
+// Order returns one of the user's orders. Another user's order, like a
+// missing one, is ErrNotFound: its existence is not disclosed.
+func (s *Service) Order(ctx context.Context, u *User, id string) (*Order, error) {
+	if !IsID(id) {
+		return nil, ErrNotFound
+	}
+	o, err := s.store.Order(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if o.UserID != u.ID {
+		return nil, ErrNotFound
+	}
+	return o, nil
+}

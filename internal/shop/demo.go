@@ -1,0 +1,28 @@
+package shop
+
+import (
+	"context"
+	"log/slog"
+)
+
+// LoadDemoCatalog saves the demo catalog when the store holds no product,
+// and reports whether it did. Running it on a filled store changes nothing.
+func (s *Service) LoadDemoCatalog(ctx context.Context) (bool, error) {
+	n, err := s.store.CountProducts(ctx)
+	if err != nil || n > 0 {
+		return false, err
+	}
+	categories, products := DemoCatalog()
+	for i := range categories {
+		if err := s.store.SaveCategory(ctx, &categories[i]); err != nil {
+			return false, err
+		}
+	}
+	for i := range products {
+		if err := s.store.SaveProduct(ctx, &products[i]); err != nil {
+			return false, err
+		}
+	}
+	slog.InfoContext(ctx, "demo catalog loaded", "products", len(products), "categories", len(categories))
+	return true, nil
+}

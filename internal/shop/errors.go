@@ -1,0 +1,97 @@
+package shop
+
+import (
+	"errors"
+	"sort"
+	"strings"
+)
+
+// The error kinds of the shop. Adapters map them to HTTP statuses and page
+// messages in one place (web.statusFor); storage packages translate their
+// driver errors into these, so no driver text ever reaches a person.
+var (
+	ErrNotFound             = errors.New("not found")
+	ErrEmailTaken           = errors.New("email already registered")
+	ErrInvalidCredentials   = errors.New("invalid credentials")
+	ErrUnauthorized         = errors.New("unauthorized")
+	ErrThrottled            = errors.New("too many attempts")
+	ErrCartEmpty            = errors.New("cart is empty")
+	ErrCartFull             = errors.New("cart has too many lines")
+	ErrOutOfStock           = errors.New("insufficient stock")
+	ErrPriceChanged         = errors.New("price changed")
+	ErrIdempotencyKeyReused = errors.New("idempotency key reused with another request")
+	// ErrOrderExists is returned by Store.PlaceOrder when an order with the
+	// same id was already placed: the service answers a replay with it.
+	ErrOrderExists = errors.New("order already exists")
+	// ErrConflict means a concurrent write won; the caller may retry.
+	ErrConflict = errors.New("conflicting concurrent update")
+	// ErrUnavailable means the store could not be reached or refused the
+	// work for now (timeouts, throttling): "try again", HTTP 503.
+	ErrUnavailable = errors.New("store unavailable")
+)
+
+// ValidationError carries one message for people per invalid field, keyed
+// by the form field (or JSON field) name.
+type ValidationError struct {
+	Fields map[string]string
+}
+
+func (e *ValidationError) Error() string {
+	names := make([]string, 0, len(e.Fields))
+	for name := range e.Fields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return "invalid input: " + strings.Join(names, ", ")
+}
+
+// fieldErrors collects field messages; err returns nil when there are none.
+type fieldErrors map[string]string
+
+func (f fieldErrors) add(field, message string) {
+	if _, ok := f[field]; !ok {
+		f[field] = message
+	}
+}
+
+func (f fieldErrors) err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: f}
+}
+
+// Shortage names one cart line that stock cannot cover.
+type Shortage struct {
+	ProductID string
+	Name      string
+	Requested int
+	Available int
+}
+
+// StockError lists every short line; errors.Is(err, ErrOutOfStock) holds.
+type StockError struct {
+	Items []Shortage
+}
+
+func (e *StockError) Error() string { return ErrOutOfStock.Error() }
+func (e *StockError) Unwrap() error { return ErrOutOfStock }
+
+// PriceChange names a product whose price differs from the one the shopper
+// saw when adding it to the cart, or that is no longer sold (NewCents 0,
+// Withdrawn true).
+type PriceChange struct {
+	ProductID string
+	Name      string
+	OldCents  Money
+	NewCents  Money
+	Withdrawn bool
+}
+
+// PriceError lists every changed line; errors.Is(err, ErrPriceChanged) holds.
+type PriceError struct {
+	Items []PriceChange
+}
+
+func (e *PriceError) Error() string { return ErrPriceChanged.Error() }
+func (e *PriceError) Unwrap() error { return ErrPriceChanged }

@@ -1,0 +1,185 @@
+package shop
+
+import (
+	"fmt"
+	"time"
+)
+
+// Money is an amount in integer cents of Currency.
+type Money int64
+
+// Currency is the only currency the shop sells in.
+const Currency = "USD"
+
+// String formats m as dollars, for example "$12.34".
+func (m Money) String() string {
+	sign := ""
+	if m < 0 {
+		sign, m = "-", -m
+	}
+	return fmt.Sprintf("%s$%d.%02d", sign, m/100, m%100)
+}
+
+// Business limits fixed by the contract.
+const (
+	MaxLineQuantity       = 99
+	MaxCartLines          = 50
+	FreeShippingThreshold = Money(5000)
+	ShippingFee           = Money(500)
+	OrderStatusPlaced     = "placed"
+)
+
+// User is a registered shopper. Email is stored lower-cased, which makes it
+// unique regardless of letter case.
+type User struct {
+	ID           string
+	Email        string
+	Name         string
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+// Session is a signed-in browser session, a guest's cart-holding session, or
+// an API bearer token. Only the SHA-256 of the secret is stored (IDHash), so
+// a leaked store does not leak usable sessions.
+type Session struct {
+	IDHash     string
+	Kind       string // SessionWeb or SessionAPI
+	UserID     string // empty for a guest
+	CartID     string // the cart this session fills
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time // absolute end; idle end is LastSeenAt + idle timeout
+}
+
+// Session kinds.
+const (
+	SessionWeb = "web"
+	SessionAPI = "api"
+)
+
+// Category groups products; ProductCount counts the products in it.
+type Category struct {
+	ID           string
+	Name         string
+	ProductCount int
+}
+
+// Product is an item for sale. Active false means withdrawn from sale.
+type Product struct {
+	ID          string
+	Name        string
+	Description string
+	Category    string // Category.ID
+	PriceCents  Money
+	Stock       int
+	Active      bool
+	CreatedAt   time.Time
+}
+
+// Availability is the stock wording shown to shoppers.
+func (p Product) Availability() string {
+	switch {
+	case !p.Active || p.Stock <= 0:
+		return "Out of stock"
+	case p.Stock <= 3:
+		return fmt.Sprintf("Only %d left", p.Stock)
+	}
+	return "In stock"
+}
+
+// Product sort orders.
+const (
+	SortName      = "name"
+	SortPriceAsc  = "price_asc"
+	SortPriceDesc = "price_desc"
+	SortNewest    = "newest"
+)
+
+// ProductQuery selects a page of the catalog. The service validates it
+// before a store sees it: Page >= 1, 1 <= PerPage <= 100, Sort one of the
+// Sort constants.
+type ProductQuery struct {
+	Text     string // matched case-insensitively against name and description
+	Category string
+	Sort     string
+	Page     int
+	PerPage  int
+}
+
+// ProductPage is one page of a product query and the total number of matches.
+type ProductPage struct {
+	Items []Product
+	Total int
+}
+
+// CartLine is one product in a cart with the unit price the shopper saw when
+// adding it, so checkout can tell them when it has changed since.
+type CartLine struct {
+	ProductID  string
+	Quantity   int
+	PriceCents Money
+}
+
+// Cart is the set of lines of one shopper, keyed by ID ("user-<id>" for a
+// signed-in user, "guest-<random>" for a guest).
+type Cart struct {
+	ID        string
+	Lines     []CartLine
+	UpdatedAt time.Time
+}
+
+// Line returns the line of productID and whether there is one.
+func (c *Cart) Line(productID string) (CartLine, bool) {
+	for _, l := range c.Lines {
+		if l.ProductID == productID {
+			return l, true
+		}
+	}
+	return CartLine{}, false
+}
+
+// Address is a shipping address; Country is ISO 3166-1 alpha-2.
+type Address struct {
+	FullName   string
+	Line1      string
+	Line2      string
+	City       string
+	PostalCode string
+	Country    string
+}
+
+// OrderLine is one priced line of an order or of a cart view.
+type OrderLine struct {
+	ProductID      string
+	Name           string
+	UnitPriceCents Money
+	Quantity       int
+	LineTotalCents Money
+}
+
+// Order is a placed order, exactly as the orders table of the contract holds it.
+type Order struct {
+	ID              string
+	UserID          string
+	UserEmail       string
+	Status          string
+	CreatedAt       time.Time
+	Currency        string
+	Items           []OrderLine
+	ItemCount       int
+	SubtotalCents   Money
+	ShippingCents   Money
+	TotalCents      Money
+	ShippingAddress Address
+}
+
+// LoginThrottle counts failed sign-ins for one key (an account or a client
+// address) in a window; while LockedUntil is in the future, sign-in for the
+// key is refused.
+type LoginThrottle struct {
+	Key         string
+	Failures    int
+	WindowStart time.Time
+	LockedUntil time.Time
+}

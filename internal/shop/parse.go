@@ -1,0 +1,65 @@
+package shop
+
+// ParseCount parses a whole number written the plain way: ASCII digits only,
+// no sign, no spaces, no leading zeros, no decimal point or exponent, at most
+// max. It refuses "-1", "1.5", "1e3", " 1", "０１" (full-width) and "١"
+// (Arabic-Indic) alike, so one rule holds for every quantity, page number
+// and count that arrives as text. ok is false for anything else.
+func ParseCount(s string, max int) (n int, ok bool) {
+	if s == "" || len(s) > 10 || (len(s) > 1 && s[0] == '0') {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n > max {
+		return 0, false
+	}
+	return n, true
+}
+
+// ParseQuantity parses a cart quantity from a form: 1 to 99, or 0 as well
+// when allowZero (setting a line's quantity to 0 removes it). A bad value is
+// a *ValidationError with key quantity.
+func ParseQuantity(s string, allowZero bool) (int, error) {
+	n, ok := ParseCount(s, MaxLineQuantity)
+	if !ok || n == 0 && !allowZero {
+		return 0, &ValidationError{Fields: map[string]string{"quantity": "Quantity must be a whole number from 1 to 99."}}
+	}
+	return n, nil
+}
+
+// ParsePage parses a page number (1 to 10000); "" means 1. A bad value is a
+// *ValidationError with key page.
+func ParsePage(s string) (int, error) {
+	if s == "" {
+		return 1, nil
+	}
+	n, ok := ParseCount(s, 10000)
+	if !ok || n == 0 {
+		return 0, &ValidationError{Fields: map[string]string{"page": "Page must be a whole number from 1 to 10000."}}
+	}
+	return n, nil
+}
+
+// IsLocalPath reports whether next is safe to redirect to after sign-in: a
+// path on this site ("/checkout"), never another origin ("//evil.example",
+// "/\evil.example", "https://evil.example") nor control characters.
+func IsLocalPath(next string) bool {
+	if len(next) == 0 || len(next) > 2000 || next[0] != '/' {
+		return false
+	}
+	if len(next) > 1 && (next[1] == '/' || next[1] == '\\') {
+		return false
+	}
+	for i := 0; i < len(next); i++ {
+		if next[i] < 0x20 || next[i] == 0x7f || next[i] == '\\' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,103 @@
+// Package shop is the storefront's domain: accounts, sessions, catalog, cart,
+// checkout and orders, and every business rule of them. It knows nothing of
+// HTTP, SQL or DynamoDB; adapters (package web) call the Service, and stores
+// (packages sqlite, dynamo) implement Store.
+package shop
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/hex"
+	"time"
+)
+
+// Config holds the tunable rules of the service; zero fields take defaults.
+type Config struct {
+	ShopName           string        // refused as a password; default "Storefront"
+	SessionIdleTimeout time.Duration // default 30 minutes
+	SessionMaxAge      time.Duration // absolute session lifetime; default 12 hours
+	GuestSessionMaxAge time.Duration // a guest's cart-holding session; default 30 days
+	TokenLifetime      time.Duration // API bearer tokens; default 24 hours
+	// PasswordParams are the argon2id parameters of new hashes; hashes with
+	// weaker parameters are upgraded at sign-in. Default OWASPParams.
+	PasswordParams *PasswordParams
+	// Now is the clock; default time.Now. Times are kept in UTC.
+	Now func() time.Time
+}
+
+// Service holds every business rule of the shop over a Store.
+type Service struct {
+	store  Store
+	cfg    Config
+	hasher *passwordHasher
+	// dummyHash is verified against for unknown emails, so a sign-in costs
+	// the same hashing work whether or not the account exists.
+	dummyHash string
+}
+
+// NewService returns a service over store.
+func NewService(store Store, cfg Config) *Service {
+	if cfg.ShopName == "" {
+		cfg.ShopName = "Storefront"
+	}
+	if cfg.SessionIdleTimeout == 0 {
+		cfg.SessionIdleTimeout = 30 * time.Minute
+	}
+	if cfg.SessionMaxAge == 0 {
+		cfg.SessionMaxAge = 12 * time.Hour
+	}
+	if cfg.GuestSessionMaxAge == 0 {
+		cfg.GuestSessionMaxAge = 30 * 24 * time.Hour
+	}
+	if cfg.TokenLifetime == 0 {
+		cfg.TokenLifetime = 24 * time.Hour
+	}
+	if cfg.PasswordParams == nil {
+		p := OWASPParams
+		cfg.PasswordParams = &p
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Service{store: store, cfg: cfg, hasher: newPasswordHasher(*cfg.PasswordParams)}
+	s.dummyHash = s.hasher.hash("dummy password for unknown accounts")
+	return s
+}
+
+// Config returns the service's effective configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+// Ready reports whether the store is reachable.
+func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
+
+func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
+
+// newSecret returns 256 random bits, URL-safe: session ids, tokens,
+// checkout keys.
+func newSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand documents it)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// newID returns a 128-bit random URL-safe id with a readable prefix.
+func newID(prefix string) string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return prefix + lowerBase32(b)
+}
+
+func lowerBase32(b []byte) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+	return base32.NewEncoding(alphabet).WithPadding(base32.NoPadding).EncodeToString(b)
+}
+
+// hashSecret is how session ids and tokens are stored: a leaked store then
+// holds nothing a client could present.
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,89 @@
+package shop
+
+import (
+	"context"
+	"time"
+)
+
+// Store is everything the shop keeps. Each method is one atomic unit of work.
+// Implementations save exactly what they are given (ids and times come from
+// the service) and translate driver failures: ErrUnavailable when the store
+// cannot be reached or throttles, ErrConflict when a concurrent write won.
+// Both implementations run the conformance suite in package shoptest.
+type Store interface {
+	// Ping reports whether the store is reachable; it backs /readyz.
+	Ping(ctx context.Context) error
+
+	// CreateUser saves a new user. It returns ErrEmailTaken, saving nothing,
+	// when a user with the same (lower-cased) Email exists.
+	CreateUser(ctx context.Context, u *User) error
+	// User returns the user with id, or ErrNotFound.
+	User(ctx context.Context, id string) (*User, error)
+	// UserByEmail returns the user with the lower-cased email, or ErrNotFound.
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	// UpdateUser replaces Name and PasswordHash of an existing user;
+	// ErrNotFound if there is none.
+	UpdateUser(ctx context.Context, u *User) error
+
+	// CreateSession saves a new session or API token.
+	CreateSession(ctx context.Context, s *Session) error
+	// Session returns the session whose secret hashes to idHash, or
+	// ErrNotFound. It may return expired sessions; the service decides.
+	Session(ctx context.Context, idHash string) (*Session, error)
+	// TouchSession sets LastSeenAt of a session; ErrNotFound if it is gone.
+	TouchSession(ctx context.Context, idHash string, at time.Time) error
+	// DeleteSession removes a session; removing a missing one is no error.
+	DeleteSession(ctx context.Context, idHash string) error
+	// DeleteUserSessions removes every session and token of userID except
+	// the one hashing to keepIDHash (which may be empty).
+	DeleteUserSessions(ctx context.Context, userID, keepIDHash string) error
+
+	// SaveProduct inserts or replaces a product (demo catalog, repricing).
+	SaveProduct(ctx context.Context, p *Product) error
+	// Product returns the product with id, or ErrNotFound.
+	Product(ctx context.Context, id string) (*Product, error)
+	// Products returns the products with the given ids that exist, in any
+	// order.
+	Products(ctx context.Context, ids []string) ([]Product, error)
+	// SearchProducts returns one page of active products matching q: Text
+	// is a case-insensitive substring of the name or the description,
+	// Category matches exactly when set. Order by Sort, ties by ID ascending;
+	// SortNewest is CreatedAt descending.
+	SearchProducts(ctx context.Context, q ProductQuery) (ProductPage, error)
+	// Categories returns the categories by name, counting active products.
+	Categories(ctx context.Context) ([]Category, error)
+	// SaveCategory inserts or replaces a category (ProductCount ignored).
+	SaveCategory(ctx context.Context, c *Category) error
+	// CountProducts returns how many products exist, active or not.
+	CountProducts(ctx context.Context) (int, error)
+
+	// Cart returns the cart with id; a cart never saved is returned empty,
+	// never ErrNotFound.
+	Cart(ctx context.Context, id string) (*Cart, error)
+	// SaveCart replaces the lines of a cart; a cart with no lines may be
+	// deleted instead.
+	SaveCart(ctx context.Context, c *Cart) error
+	// DeleteCart removes a cart; removing a missing one is no error.
+	DeleteCart(ctx context.Context, id string) error
+
+	// PlaceOrder, all or nothing: for every line it decrements the
+	// product's stock if the product is active, still priced at
+	// UnitPriceCents and has at least Quantity in stock; it saves o; it
+	// deletes the cart cartID. It returns ErrOrderExists, changing nothing,
+	// if an order with o.ID exists; a *StockError naming every short line
+	// or a *PriceError naming every repriced or withdrawn line, changing
+	// nothing.
+	PlaceOrder(ctx context.Context, o *Order, cartID string) error
+	// Order returns the order with id, read consistently after PlaceOrder
+	// returned, or ErrNotFound.
+	Order(ctx context.Context, id string) (*Order, error)
+	// OrdersByUser returns the orders of userID, newest first.
+	OrdersByUser(ctx context.Context, userID string) ([]Order, error)
+
+	// LoginThrottle returns the throttle record of key; one never saved is
+	// returned zero-valued with Key set.
+	LoginThrottle(ctx context.Context, key string) (*LoginThrottle, error)
+	// SaveLoginThrottle replaces the record of t.Key; it may expire the
+	// record once both its window and its lock are over.
+	SaveLoginThrottle(ctx context.Context, t *LoginThrottle) error
+}
