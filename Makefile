@@ -1,0 +1,60 @@
+# Storefront: `make run` serves the shop, `make test` runs every test.
+# See README.md. Everything needed is installed or started by these targets.
+
+SHELL := /bin/bash
+GO ?= go
+GOSEC_VERSION := v2.30.0
+export CGO_ENABLED ?= 0
+
+.PHONY: run run-dynamodb build test test-go test-e2e lint deps-go deps-e2e deps-moto bench fuzz clean
+
+## run: serve the shop on http://127.0.0.1:8000 with the embedded SQLite store and the demo catalog.
+run:
+	$(GO) run ./cmd/storefront
+
+## run-dynamodb: start a local DynamoDB server (moto) and serve the shop on it.
+run-dynamodb: deps-moto build
+	scripts/run-dynamodb.sh
+
+build:
+	$(GO) build -o bin/storefront ./cmd/storefront
+
+## test: every test: formatting, vet, security analysis, Go unit/integration tests
+## (SQLite and a local DynamoDB server), and the browser suite in three engines.
+test: lint test-go test-e2e
+
+deps-go:
+	$(GO) mod download
+
+deps-moto:
+	scripts/install-moto.sh
+
+lint: deps-go
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './e2e/*')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run github.com/securego/gosec/v2/cmd/gosec@$(GOSEC_VERSION) -quiet -exclude-generated ./...
+
+## test-go: Go tests; the DynamoDB tests start their own single-threaded moto server.
+test-go: deps-go deps-moto
+	$(GO) test -count=1 ./...
+
+## test-e2e: browsers (installed with apt when missing and running as root), then the scenarios.
+test-e2e: deps-e2e deps-moto build
+	cd e2e && STOREFRONT_BIN=../bin/storefront node run.mjs
+
+deps-e2e:
+	scripts/install-browsers.sh
+	cd e2e && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+
+## bench: speed and memory benchmarks.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: longer fuzzing runs of every fuzz target (FUZZTIME per target, default 30s).
+FUZZTIME ?= 30s
+fuzz:
+	scripts/fuzz-all.sh $(FUZZTIME)
+
+clean:
+	rm -rf bin var e2e/screenshots
