@@ -1,0 +1,155 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"storefront/internal/shop"
+)
+
+// CreateUser saves a new user. It returns shop.ErrEmailTaken, saving
+// nothing, when a user with the same Email exists; the unique index on
+// users.email decides, so two concurrent registrations cannot both win.
+func (s *Store) CreateUser(ctx context.Context, u *shop.User) error {
+	n, err := affected(s.db.ExecContext(ctx, `
+		INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (email) DO NOTHING`,
+		u.ID, u.Email, u.Name, u.PasswordHash, millis(u.CreatedAt)))
+	if err != nil {
+		return wrap("create user", err)
+	}
+	if n == 0 {
+		return shop.ErrEmailTaken
+	}
+	return nil
+}
+
+const userColumns = `id, email, name, password_hash, created_at`
+
+func scanUser(row *sql.Row) (*shop.User, error) {
+	var u shop.User
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, msTime{&u.CreatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, shop.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// User returns the user with id, or shop.ErrNotFound.
+func (s *Store) User(ctx context.Context, id string) (*shop.User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	return u, wrap("read user", err)
+}
+
+// UserByEmail returns the user with the (lower-cased) email, or
+// shop.ErrNotFound.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*shop.User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
+	return u, wrap("read user by email", err)
+}
+
+// UpdateUser replaces Name and PasswordHash of the user u.ID, or returns
+// shop.ErrNotFound.
+func (s *Store) UpdateUser(ctx context.Context, u *shop.User) error {
+	n, err := affected(s.db.ExecContext(ctx, `UPDATE users SET name = ?, password_hash = ? WHERE id = ?`,
+		u.Name, u.PasswordHash, u.ID))
+	if err != nil {
+		return wrap("update user", err)
+	}
+	if n == 0 {
+		return shop.ErrNotFound
+	}
+	return nil
+}
+
+// CreateSession saves a new session or API token.
+func (s *Store) CreateSession(ctx context.Context, sess *shop.Session) error {
+	_, err := s.db.ExecContext(ctx, `
+		INSERT INTO sessions (id_hash, kind, user_id, cart_id, created_at, last_seen_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		sess.IDHash, sess.Kind, sess.UserID, sess.CartID, millis(sess.CreatedAt), millis(sess.LastSeenAt), millis(sess.ExpiresAt))
+	return wrap("create session", err)
+}
+
+// Session returns the session whose secret hashes to idHash, expired or
+// not, or shop.ErrNotFound.
+func (s *Store) Session(ctx context.Context, idHash string) (*shop.Session, error) {
+	var sess shop.Session
+	err := s.db.QueryRowContext(ctx, `
+		SELECT id_hash, kind, user_id, cart_id, created_at, last_seen_at, expires_at
+		FROM sessions WHERE id_hash = ?`, idHash).
+		Scan(&sess.IDHash, &sess.Kind, &sess.UserID, &sess.CartID,
+			msTime{&sess.CreatedAt}, msTime{&sess.LastSeenAt}, msTime{&sess.ExpiresAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, shop.ErrNotFound
+	}
+	if err != nil {
+		return nil, wrap("read session", err)
+	}
+	return &sess, nil
+}
+
+// TouchSession sets LastSeenAt of a session; shop.ErrNotFound if it is gone.
+func (s *Store) TouchSession(ctx context.Context, idHash string, at time.Time) error {
+	n, err := affected(s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?`, millis(at), idHash))
+	if err != nil {
+		return wrap("touch session", err)
+	}
+	if n == 0 {
+		return shop.ErrNotFound
+	}
+	return nil
+}
+
+// DeleteSession removes a session; removing a missing one is no error.
+func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash)
+	return wrap("delete session", err)
+}
+
+// DeleteUserSessions removes every session and token of userID except the
+// one hashing to keepIDHash (which may be empty).
+func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepIDHash string) error {
+	if userID == "" {
+		return nil // guests' sessions have no user; they are never ended together
+	}
+	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?`, userID, keepIDHash)
+	return wrap("delete user sessions", err)
+}
+
+// LoginThrottle returns the throttle record of key; one never saved is
+// returned zero-valued with Key set.
+func (s *Store) LoginThrottle(ctx context.Context, key string) (*shop.LoginThrottle, error) {
+	t := shop.LoginThrottle{Key: key}
+	err := s.db.QueryRowContext(ctx, `SELECT failures, window_start, locked_until FROM login_throttles WHERE key = ?`, key).
+		Scan(&t.Failures, msTime{&t.WindowStart}, msTime{&t.LockedUntil})
+	if errors.Is(err, sql.ErrNoRows) {
+		return &t, nil
+	}
+	if err != nil {
+		return nil, wrap("read login throttle", err)
+	}
+	return &t, nil
+}
+
+// SaveLoginThrottle replaces the record of t.Key. A zero record (as a
+// successful sign-in saves) is deleted rather than kept, which reads back
+// the same, so the table holds only keys that failed since their last
+// success.
+func (s *Store) SaveLoginThrottle(ctx context.Context, t *shop.LoginThrottle) error {
+	if t.Failures == 0 && t.WindowStart.IsZero() && t.LockedUntil.IsZero() {
+		_, err := s.db.ExecContext(ctx, `DELETE FROM login_throttles WHERE key = ?`, t.Key)
+		return wrap("reset login throttle", err)
+	}
+	_, err := s.db.ExecContext(ctx, `
+		INSERT INTO login_throttles (key, failures, window_start, locked_until) VALUES (?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
+			window_start = excluded.window_start, locked_until = excluded.locked_until`,
+		t.Key, t.Failures, millis(t.WindowStart), millis(t.LockedUntil))
+	return wrap("save login throttle", err)
+}

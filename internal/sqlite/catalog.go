@@ -1,0 +1,166 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"storefront/internal/shop"
+)
+
+const productColumns = `id, name, description, category, price_cents, stock, active, created_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanProduct(row scanner) (shop.Product, error) {
+	var p shop.Product
+	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.Category, &p.PriceCents, &p.Stock, &p.Active, msTime{&p.CreatedAt})
+	return p, err
+}
+
+func scanProducts(rows *sql.Rows, err error) ([]shop.Product, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	products := []shop.Product{}
+	for rows.Next() {
+		p, err := scanProduct(rows)
+		if err != nil {
+			return nil, err
+		}
+		products = append(products, p)
+	}
+	return products, rows.Err()
+}
+
+// SaveProduct inserts or replaces a product.
+func (s *Store) SaveProduct(ctx context.Context, p *shop.Product) error {
+	_, err := s.db.ExecContext(ctx, `
+		INSERT INTO products (`+productColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
+			category = excluded.category, price_cents = excluded.price_cents, stock = excluded.stock,
+			active = excluded.active, created_at = excluded.created_at`,
+		p.ID, p.Name, p.Description, p.Category, p.PriceCents, p.Stock, p.Active, millis(p.CreatedAt))
+	return wrap("save product", err)
+}
+
+// Product returns the product with id, or shop.ErrNotFound.
+func (s *Store) Product(ctx context.Context, id string) (*shop.Product, error) {
+	p, err := scanProduct(s.db.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, shop.ErrNotFound
+	}
+	if err != nil {
+		return nil, wrap("read product", err)
+	}
+	return &p, nil
+}
+
+// Products returns the products with the given ids that exist, in no
+// particular order.
+func (s *Store) Products(ctx context.Context, ids []string) ([]shop.Product, error) {
+	if len(ids) == 0 {
+		return []shop.Product{}, nil
+	}
+	// A cart holds at most shop.MaxCartLines ids, far below SQLite's limit
+	// of bound parameters.
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	placeholders := strings.Repeat(", ?", len(ids))[2:]
+	products, err := scanProducts(s.db.QueryContext(ctx,
+		`SELECT `+productColumns+` FROM products WHERE id IN (`+placeholders+`)`, args...))
+	return products, wrap("read products", err)
+}
+
+// productOrder is the ORDER BY of each sort, ties by id as
+// shop.SortProducts orders them (SQLite's BINARY collation compares bytes,
+// as Go compares strings).
+var productOrder = map[string]string{
+	shop.SortName:      `name, id`,
+	shop.SortPriceAsc:  `price_cents, id`,
+	shop.SortPriceDesc: `price_cents DESC, id`,
+	shop.SortNewest:    `created_at DESC, id`,
+}
+
+// SearchProducts returns one page of the active products matching q, with
+// the number of all matches, by the rules of shop.MatchesQuery and
+// shop.SortProducts. q must be valid (shop.ValidateProductQuery).
+func (s *Store) SearchProducts(ctx context.Context, q shop.ProductQuery) (shop.ProductPage, error) {
+	where := `active = 1`
+	var args []any
+	if q.Category != "" {
+		where += ` AND category = ?`
+		args = append(args, q.Category)
+	}
+	if q.Text != "" {
+		// go_lower folds case as shop.MatchesQuery does, and instr takes
+		// the text literally, so no character of it is a wildcard.
+		where += ` AND (instr(go_lower(name), ?) > 0 OR instr(go_lower(description), ?) > 0)`
+		text := strings.ToLower(q.Text)
+		args = append(args, text, text)
+	}
+	order, ok := productOrder[q.Sort]
+	if !ok {
+		order = productOrder[shop.SortName]
+	}
+	page := shop.ProductPage{Items: []shop.Product{}}
+	// One snapshot, so Total and Items agree.
+	err := s.inReadTx(ctx, "search products", func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM products WHERE `+where, args...).Scan(&page.Total); err != nil {
+			return err
+		}
+		offset := (q.Page - 1) * q.PerPage
+		if page.Total <= offset {
+			return nil
+		}
+		var err error
+		page.Items, err = scanProducts(tx.QueryContext(ctx,
+			`SELECT `+productColumns+` FROM products WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
+			append(args, q.PerPage, offset)...))
+		return err
+	})
+	if err != nil {
+		return shop.ProductPage{}, err
+	}
+	return page, nil
+}
+
+// CountProducts returns how many products exist, active or not.
+func (s *Store) CountProducts(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM products`).Scan(&n)
+	return n, wrap("count products", err)
+}
+
+// Categories returns the categories ordered by name (ties by id), each
+// counting its active products.
+func (s *Store) Categories(ctx context.Context) ([]shop.Category, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT c.id, c.name, (SELECT count(*) FROM products p WHERE p.category = c.id AND p.active = 1)
+		FROM categories c ORDER BY c.name, c.id`)
+	if err != nil {
+		return nil, wrap("read categories", err)
+	}
+	defer rows.Close()
+	categories := []shop.Category{}
+	for rows.Next() {
+		var c shop.Category
+		if err := rows.Scan(&c.ID, &c.Name, &c.ProductCount); err != nil {
+			return nil, wrap("read categories", err)
+		}
+		categories = append(categories, c)
+	}
+	return categories, wrap("read categories", rows.Err())
+}
+
+// SaveCategory inserts or replaces a category; ProductCount is not stored.
+func (s *Store) SaveCategory(ctx context.Context, c *shop.Category) error {
+	_, err := s.db.ExecContext(ctx, `
+		INSERT INTO categories (id, name) VALUES (?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name`, c.ID, c.Name)
+	return wrap("save category", err)
+}

@@ -1,0 +1,217 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"storefront/internal/shop"
+)
+
+// Cart returns the cart with id, its lines in the order saved; a cart never
+// saved (or deleted) is returned empty, never shop.ErrNotFound.
+func (s *Store) Cart(ctx context.Context, id string) (*shop.Cart, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT c.updated_at, l.product_id, l.quantity, l.price_cents
+		FROM carts c LEFT JOIN cart_lines l ON l.cart_id = c.id
+		WHERE c.id = ? ORDER BY l.position`, id)
+	if err != nil {
+		return nil, wrap("read cart", err)
+	}
+	defer rows.Close()
+	c := &shop.Cart{ID: id, Lines: []shop.CartLine{}}
+	for rows.Next() {
+		var (
+			productID           sql.NullString
+			quantity, priceCent sql.NullInt64
+		)
+		if err := rows.Scan(msTime{&c.UpdatedAt}, &productID, &quantity, &priceCent); err != nil {
+			return nil, wrap("read cart", err)
+		}
+		if productID.Valid {
+			c.Lines = append(c.Lines, shop.CartLine{ProductID: productID.String, Quantity: int(quantity.Int64), PriceCents: shop.Money(priceCent.Int64)})
+		}
+	}
+	return c, wrap("read cart", rows.Err())
+}
+
+// SaveCart replaces the lines of a cart; a cart with no lines is deleted.
+func (s *Store) SaveCart(ctx context.Context, c *shop.Cart) error {
+	if len(c.Lines) == 0 {
+		return s.DeleteCart(ctx, c.ID)
+	}
+	return s.inTx(ctx, "save cart", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO carts (id, updated_at) VALUES (?, ?)
+			ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at`, c.ID, millis(c.UpdatedAt)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM cart_lines WHERE cart_id = ?`, c.ID); err != nil {
+			return err
+		}
+		for i, l := range c.Lines {
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO cart_lines (cart_id, position, product_id, quantity, price_cents) VALUES (?, ?, ?, ?, ?)`,
+				c.ID, i, l.ProductID, l.Quantity, l.PriceCents); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DeleteCart removes a cart and its lines; removing a missing one is no
+// error.
+func (s *Store) DeleteCart(ctx context.Context, id string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM carts WHERE id = ?`, id)
+	return wrap("delete cart", err)
+}
+
+// PlaceOrder, in one transaction: saves o, decrements the stock of every
+// line whose product is active, still priced at UnitPriceCents and has
+// Quantity in stock, and deletes the cart cartID. It returns
+// shop.ErrOrderExists if an order with o.ID exists; a *shop.PriceError
+// naming every repriced, withdrawn or missing product, or else a
+// *shop.StockError naming every short line; in each case changing nothing.
+// shop.ErrConflict means another writer held the database too long.
+func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cartID string) error {
+	return s.inTx(ctx, "place order", func(tx *sql.Tx) error {
+		// The order first: a replay must change nothing, whatever the stock.
+		n, err := affected(tx.ExecContext(ctx, `
+			INSERT INTO orders (id, user_id, user_email, status, created_at, currency, item_count,
+				subtotal_cents, shipping_cents, total_cents, ship_full_name, ship_line1, ship_line2,
+				ship_city, ship_postal_code, ship_country)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO NOTHING`,
+			o.ID, o.UserID, o.UserEmail, o.Status, millis(o.CreatedAt), o.Currency, o.ItemCount,
+			o.SubtotalCents, o.ShippingCents, o.TotalCents, o.ShippingAddress.FullName, o.ShippingAddress.Line1,
+			o.ShippingAddress.Line2, o.ShippingAddress.City, o.ShippingAddress.PostalCode, o.ShippingAddress.Country))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return shop.ErrOrderExists
+		}
+		var refused []shop.OrderLine
+		for _, l := range o.Items {
+			// The conditions are the whole check; the transaction holds
+			// the write lock, so nothing changes between check and update.
+			n, err := affected(tx.ExecContext(ctx, `
+				UPDATE products SET stock = stock - ?1
+				WHERE id = ?2 AND active = 1 AND price_cents = ?3 AND stock >= ?1`,
+				l.Quantity, l.ProductID, l.UnitPriceCents))
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				refused = append(refused, l)
+			}
+		}
+		if len(refused) > 0 {
+			return refusal(ctx, tx, refused) // rolls back
+		}
+		for i, l := range o.Items {
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO order_items (order_id, position, product_id, name, unit_price_cents, quantity, line_total_cents)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				o.ID, i, l.ProductID, l.Name, l.UnitPriceCents, l.Quantity, l.LineTotalCents); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM carts WHERE id = ?`, cartID)
+		return err
+	})
+}
+
+// refusal explains why lines were refused: a *shop.PriceError when any
+// product is repriced, withdrawn or missing (the shopper must confirm the
+// cart first, as the service decides), else a *shop.StockError.
+func refusal(ctx context.Context, tx *sql.Tx, lines []shop.OrderLine) error {
+	var changes []shop.PriceChange
+	var shortages []shop.Shortage
+	for _, l := range lines {
+		var (
+			name   string
+			price  shop.Money
+			stock  int
+			active bool
+		)
+		err := tx.QueryRowContext(ctx, `SELECT name, price_cents, stock, active FROM products WHERE id = ?`, l.ProductID).
+			Scan(&name, &price, &stock, &active)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			changes = append(changes, shop.PriceChange{ProductID: l.ProductID, Name: l.Name, OldCents: l.UnitPriceCents, Withdrawn: true})
+		case err != nil:
+			return err
+		case !active:
+			changes = append(changes, shop.PriceChange{ProductID: l.ProductID, Name: name, OldCents: l.UnitPriceCents, Withdrawn: true})
+		case price != l.UnitPriceCents:
+			changes = append(changes, shop.PriceChange{ProductID: l.ProductID, Name: name, OldCents: l.UnitPriceCents, NewCents: price})
+		default:
+			shortages = append(shortages, shop.Shortage{ProductID: l.ProductID, Name: name, Requested: l.Quantity, Available: max(stock, 0)})
+		}
+	}
+	if len(changes) > 0 {
+		return &shop.PriceError{Items: changes}
+	}
+	return &shop.StockError{Items: shortages}
+}
+
+const orderQuery = `
+	SELECT o.id, o.user_id, o.user_email, o.status, o.created_at, o.currency, o.item_count,
+		o.subtotal_cents, o.shipping_cents, o.total_cents, o.ship_full_name, o.ship_line1, o.ship_line2,
+		o.ship_city, o.ship_postal_code, o.ship_country,
+		i.product_id, i.name, i.unit_price_cents, i.quantity, i.line_total_cents
+	FROM orders o LEFT JOIN order_items i ON i.order_id = o.id`
+
+// scanOrders reads the rows of orderQuery, ordered by order and then by
+// item position, into orders.
+func scanOrders(rows *sql.Rows, err error) ([]shop.Order, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	orders := []shop.Order{}
+	for rows.Next() {
+		var (
+			o                       shop.Order
+			a                       = &o.ShippingAddress
+			productID, name         sql.NullString
+			unit, quantity, lineSum sql.NullInt64
+		)
+		if err := rows.Scan(&o.ID, &o.UserID, &o.UserEmail, &o.Status, msTime{&o.CreatedAt}, &o.Currency, &o.ItemCount,
+			&o.SubtotalCents, &o.ShippingCents, &o.TotalCents, &a.FullName, &a.Line1, &a.Line2,
+			&a.City, &a.PostalCode, &a.Country,
+			&productID, &name, &unit, &quantity, &lineSum); err != nil {
+			return nil, err
+		}
+		if len(orders) == 0 || orders[len(orders)-1].ID != o.ID {
+			orders = append(orders, o)
+		}
+		if productID.Valid {
+			last := &orders[len(orders)-1]
+			last.Items = append(last.Items, shop.OrderLine{ProductID: productID.String, Name: name.String,
+				UnitPriceCents: shop.Money(unit.Int64), Quantity: int(quantity.Int64), LineTotalCents: shop.Money(lineSum.Int64)})
+		}
+	}
+	return orders, rows.Err()
+}
+
+// Order returns the order with id, or shop.ErrNotFound.
+func (s *Store) Order(ctx context.Context, id string) (*shop.Order, error) {
+	orders, err := scanOrders(s.db.QueryContext(ctx, orderQuery+` WHERE o.id = ? ORDER BY i.position`, id))
+	if err != nil {
+		return nil, wrap("read order", err)
+	}
+	if len(orders) == 0 {
+		return nil, shop.ErrNotFound
+	}
+	return &orders[0], nil
+}
+
+// OrdersByUser returns the orders of userID, newest first (ties by id).
+func (s *Store) OrdersByUser(ctx context.Context, userID string) ([]shop.Order, error) {
+	orders, err := scanOrders(s.db.QueryContext(ctx,
+		orderQuery+` WHERE o.user_id = ? ORDER BY o.created_at DESC, o.id, i.position`, userID))
+	return orders, wrap("read orders", err)
+}
