@@ -68,7 +68,7 @@ func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*Order, b
 		return nil, false, err
 	}
 	if len(c.Lines) == 0 {
-		return nil, false, ErrCartEmpty
+		return s.lostRace(ctx, id, in.User, addr, ErrCartEmpty)
 	}
 	products, err := s.productsOf(ctx, c)
 	if err != nil {
@@ -95,10 +95,10 @@ func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*Order, b
 		o.SubtotalCents += total
 	}
 	if len(changes) > 0 {
-		return nil, false, &PriceError{Items: changes}
+		return s.lostRace(ctx, id, in.User, addr, &PriceError{Items: changes})
 	}
 	if len(shortages) > 0 {
-		return nil, false, &StockError{Items: shortages}
+		return s.lostRace(ctx, id, in.User, addr, &StockError{Items: shortages})
 	}
 	o.ShippingCents = ShippingFor(o.SubtotalCents)
 	o.TotalCents = o.SubtotalCents + o.ShippingCents
@@ -121,6 +121,18 @@ func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*Order, b
 		return stored, false, nil
 	}
 	return o, false, nil
+}
+
+// lostRace answers a checkout that found the cart empty or short: when a
+// concurrent submission of the same checkout placed the order in between
+// (emptying the cart, taking the stock), that order is the answer;
+// otherwise err is.
+func (s *Service) lostRace(ctx context.Context, id string, u *User, addr Address, err error) (*Order, bool, error) {
+	o, rerr := s.replay(ctx, id, u, addr)
+	if o != nil || rerr != nil {
+		return o, o != nil, rerr
+	}
+	return nil, false, err
 }
 
 // replay returns the order already placed with id, nil if there is none, or

@@ -677,3 +677,36 @@ func TestReadyReportsStore(t *testing.T) {
 		t.Error("Ready(cancelled context) = nil; want an error")
 	}
 }
+
+// raceStore hides orders from the first Order call, as if a concurrent
+// submission of the same checkout committed just after it.
+type raceStore struct {
+	shop.Store
+	calls int
+}
+
+func (s *raceStore) Order(ctx context.Context, id string) (*shop.Order, error) {
+	s.calls++
+	if s.calls == 1 {
+		return nil, shop.ErrNotFound
+	}
+	return s.Store.Order(ctx, id)
+}
+
+func TestPlaceOrderLosingTheRaceToTheSameCheckoutAnswersWithTheOrder(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	u := f.register(t, "ada@example.com")
+	f.svc.AddToCart(ctx, shop.UserCartID(u.ID), "kettle", 1)
+	key := shop.NewCheckoutKey()
+	first, _, err := checkout(t, f, u, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := cheapHashing
+	racing := shop.NewService(&raceStore{Store: f.store}, shop.Config{PasswordParams: &params, Now: f.clock.Now})
+	o, replayed, err := racing.PlaceOrder(ctx, shop.PlaceOrderInput{User: u, CartID: shop.UserCartID(u.ID), Key: key, Address: homeAddress})
+	if err != nil || !replayed || o.ID != first.ID {
+		t.Fatalf("PlaceOrder after losing the race = %v, replayed %v, %v; want the first order", o, replayed, err)
+	}
+}

@@ -1,0 +1,191 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"storefront/internal/shop"
+)
+
+// CreateUser writes the user and its email guard in one transaction, each
+// on condition that it does not exist: DynamoDB itself refuses a second
+// user with the same email, however many register at once. It returns
+// shop.ErrEmailTaken, saving nothing, when the guard exists.
+func (s *Store) CreateUser(ctx context.Context, u *shop.User) error {
+	notExists := aws.String("attribute_not_exists(pk)")
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(s.users), Item: userItem(u), ConditionExpression: notExists}},
+		{Put: &types.Put{TableName: aws.String(s.users), Item: emailGuardItem(u), ConditionExpression: notExists}},
+	}})
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) {
+		reasons := canceled.CancellationReasons
+		switch {
+		case reasonCode(reasons, 1) == codeConditionalCheckFailed:
+			return shop.ErrEmailTaken
+		case reasonCode(reasons, 0) == codeConditionalCheckFailed:
+			return fmt.Errorf("dynamo: create user: user id %q exists", u.ID)
+		case anyRetryable(reasons):
+			// A concurrent registration holds one of the items: the
+			// caller may retry (and then most likely gets ErrEmailTaken).
+			return fmt.Errorf("dynamo: create user: %w: %v", shop.ErrConflict, err)
+		}
+	}
+	var conflict *types.TransactionConflictException
+	if errors.As(err, &conflict) {
+		return fmt.Errorf("dynamo: create user: %w: %v", shop.ErrConflict, err)
+	}
+	return storeErr("create user", err)
+}
+
+// User returns the user with id, or shop.ErrNotFound.
+func (s *Store) User(ctx context.Context, id string) (*shop.User, error) {
+	it, err := s.getItem(ctx, "read user", s.users, userKey(id))
+	if err != nil {
+		return nil, err
+	}
+	if it == nil {
+		return nil, errNotFound("user", id)
+	}
+	return userFromItem(it)
+}
+
+// UserByEmail reads the email guard, then the user it names, both strongly
+// consistent; shop.ErrNotFound when there is none.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*shop.User, error) {
+	guard, err := s.getItem(ctx, "read user by email", s.users, emailKey(email))
+	if err != nil {
+		return nil, err
+	}
+	if guard == nil {
+		return nil, fmt.Errorf("dynamo: user by email: %w", shop.ErrNotFound)
+	}
+	r := reader{item: guard, what: "email guard"}
+	id := r.str("user_id")
+	if r.err != nil {
+		return nil, r.err
+	}
+	return s.User(ctx, id)
+}
+
+// UpdateUser sets Name and PasswordHash of an existing user (the email,
+// and so its guard, never changes); shop.ErrNotFound if there is none.
+func (s *Store) UpdateUser(ctx context.Context, u *shop.User) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.users),
+		Key:                       userKey(u.ID),
+		UpdateExpression:          aws.String("SET #name = :name, #hash = :hash"),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ExpressionAttributeNames:  map[string]string{"#name": "name", "#hash": "password_hash"},
+		ExpressionAttributeValues: item{":name": str(u.Name), ":hash": str(u.PasswordHash)},
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return errNotFound("user", u.ID)
+	}
+	return storeErr("update user", err)
+}
+
+// CreateSession saves a new session or API token.
+func (s *Store) CreateSession(ctx context.Context, sess *shop.Session) error {
+	return s.putItem(ctx, "create session", s.sessions, sessionItem(sess))
+}
+
+// Session returns the session with idHash (strongly consistent), or
+// shop.ErrNotFound. A session past its TTL that DynamoDB has not deleted
+// yet is returned too; the service checks ExpiresAt.
+func (s *Store) Session(ctx context.Context, idHash string) (*shop.Session, error) {
+	it, err := s.getItem(ctx, "read session", s.sessions, sessionKey(idHash))
+	if err != nil {
+		return nil, err
+	}
+	if it == nil {
+		return nil, fmt.Errorf("dynamo: session: %w", shop.ErrNotFound)
+	}
+	return sessionFromItem(it)
+}
+
+// TouchSession sets LastSeenAt of a session; shop.ErrNotFound if it is gone.
+func (s *Store) TouchSession(ctx context.Context, idHash string, at time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.sessions),
+		Key:                       sessionKey(idHash),
+		UpdateExpression:          aws.String("SET last_seen_at = :at"),
+		ConditionExpression:       aws.String("attribute_exists(id_hash)"),
+		ExpressionAttributeValues: item{":at": str(timeText(at))},
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return fmt.Errorf("dynamo: touch session: %w", shop.ErrNotFound)
+	}
+	return storeErr("touch session", err)
+}
+
+// DeleteSession removes a session; removing a missing one is no error.
+func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
+	return s.deleteItem(ctx, "delete session", s.sessions, sessionKey(idHash))
+}
+
+// DeleteUserSessions finds the user's sessions through the by_user index
+// and deletes all but keepIDHash. The index is eventually consistent: a
+// session created within the last moment may be missed (DynamoDB typically
+// propagates in well under a second); the service calls this after a
+// password change, long after the sessions it must end were created.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepIDHash string) error {
+	var keys []item
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.sessions),
+		IndexName:                 aws.String(indexSessionsByUser),
+		KeyConditionExpression:    aws.String("user_id = :u"),
+		ExpressionAttributeValues: item{":u": str(userID)},
+	})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return storeErr("find user sessions", err)
+		}
+		for _, it := range out.Items {
+			r := reader{item: it, what: "session key"}
+			if id := r.str("id_hash"); r.err == nil && id != keepIDHash {
+				keys = append(keys, sessionKey(id))
+			}
+		}
+	}
+	return s.batchDelete(ctx, "delete user sessions", s.sessions, keys)
+}
+
+// batchDelete deletes keys from table in batches of 25, retrying the
+// unprocessed ones with backoff.
+func (s *Store) batchDelete(ctx context.Context, op, table string, keys []item) error {
+	for len(keys) > 0 {
+		n := min(len(keys), 25)
+		reqs := make([]types.WriteRequest, n)
+		for i, k := range keys[:n] {
+			reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
+		}
+		keys = keys[n:]
+		pending := map[string][]types.WriteRequest{table: reqs}
+		for attempt := 0; len(pending) > 0; attempt++ {
+			if attempt > 0 {
+				if attempt >= s.txAttempts {
+					return fmt.Errorf("dynamo %s: %w: unprocessed items: %w", op, shop.ErrUnavailable, errGaveUp)
+				}
+				if err := sleep(ctx, backoff(s.txBackoff, attempt)); err != nil {
+					return storeErr(op, err)
+				}
+			}
+			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return storeErr(op, err)
+			}
+			pending = out.UnprocessedItems
+		}
+	}
+	return nil
+}

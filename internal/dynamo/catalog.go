@@ -1,0 +1,178 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"storefront/internal/shop"
+)
+
+// The catalog is expected to be small (the demo catalog has about fifty
+// products): searching and counting scan the products table and filter in
+// memory with the domain's own rules (shop.PageOf), so both stores answer a
+// query alike. A large catalog would be indexed by a search service fed
+// from a DynamoDB stream instead.
+
+// SaveProduct inserts or replaces a product.
+func (s *Store) SaveProduct(ctx context.Context, p *shop.Product) error {
+	return s.putItem(ctx, "save product", s.products, productItem(p))
+}
+
+// Product returns the product with id (strongly consistent), or
+// shop.ErrNotFound.
+func (s *Store) Product(ctx context.Context, id string) (*shop.Product, error) {
+	it, err := s.getItem(ctx, "read product", s.products, productKey(id))
+	if err != nil {
+		return nil, err
+	}
+	if it == nil {
+		return nil, errNotFound("product", id)
+	}
+	return productFromItem(it)
+}
+
+// batchGetLimit is the most keys one BatchGetItem may ask for.
+const batchGetLimit = 100
+
+// Products returns the products with the given ids that exist, read with
+// strongly consistent BatchGetItem calls.
+func (s *Store) Products(ctx context.Context, ids []string) ([]shop.Product, error) {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids) // BatchGetItem refuses a key asked twice
+	products := []shop.Product{}
+	for len(ids) > 0 {
+		n := min(len(ids), batchGetLimit)
+		keys := make([]item, n)
+		for i, id := range ids[:n] {
+			keys[i] = productKey(id)
+		}
+		ids = ids[n:]
+		err := s.batchGet(ctx, "read products", s.products, keys, func(it item) error {
+			p, err := productFromItem(it)
+			if err != nil {
+				return err
+			}
+			products = append(products, *p)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return products, nil
+}
+
+// batchGet reads keys (at most 100) from table, strongly consistent,
+// retrying unprocessed keys with backoff.
+func (s *Store) batchGet(ctx context.Context, op, table string, keys []item, each func(item) error) error {
+	pending := map[string]types.KeysAndAttributes{table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+	for attempt := 0; len(pending) > 0; attempt++ {
+		if attempt > 0 {
+			if attempt >= s.txAttempts {
+				return fmt.Errorf("dynamo %s: %w: unprocessed keys: %w", op, shop.ErrUnavailable, errGaveUp)
+			}
+			if err := sleep(ctx, backoff(s.txBackoff, attempt)); err != nil {
+				return storeErr(op, err)
+			}
+		}
+		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+		if err != nil {
+			return storeErr(op, err)
+		}
+		for _, it := range out.Responses[table] {
+			if err := each(it); err != nil {
+				return err
+			}
+		}
+		pending = out.UnprocessedKeys
+	}
+	return nil
+}
+
+// allProducts scans the products table.
+func (s *Store) allProducts(ctx context.Context, op string) ([]shop.Product, error) {
+	var all []shop.Product
+	err := s.scanAll(ctx, op, s.products, func(it item) error {
+		p, err := productFromItem(it)
+		if err != nil {
+			return err
+		}
+		all = append(all, *p)
+		return nil
+	})
+	return all, err
+}
+
+// SearchProducts returns one page of active products matching q, by the
+// rules of shop.PageOf.
+func (s *Store) SearchProducts(ctx context.Context, q shop.ProductQuery) (shop.ProductPage, error) {
+	all, err := s.allProducts(ctx, "search products")
+	if err != nil {
+		return shop.ProductPage{}, err
+	}
+	return shop.PageOf(all, q), nil
+}
+
+// Categories returns every category by name (ties by id), counting its
+// active products.
+func (s *Store) Categories(ctx context.Context) ([]shop.Category, error) {
+	categories := []shop.Category{}
+	err := s.scanAll(ctx, "read categories", s.categories, func(it item) error {
+		c, err := categoryFromItem(it)
+		categories = append(categories, c)
+		return err
+	})
+	if err != nil || len(categories) == 0 {
+		return categories, err
+	}
+	all, err := s.allProducts(ctx, "count products by category")
+	if err != nil {
+		return nil, err
+	}
+	counts := map[string]int{}
+	for _, p := range all {
+		if p.Active {
+			counts[p.Category]++
+		}
+	}
+	for i := range categories {
+		categories[i].ProductCount = counts[categories[i].ID]
+	}
+	slices.SortFunc(categories, func(a, b shop.Category) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return categories, nil
+}
+
+// SaveCategory inserts or replaces a category; ProductCount is not stored
+// (it is counted when read).
+func (s *Store) SaveCategory(ctx context.Context, c *shop.Category) error {
+	return s.putItem(ctx, "save category", s.categories, categoryItem(c))
+}
+
+// CountProducts counts the products, active or not, with a paginated,
+// strongly consistent Scan that returns counts only.
+func (s *Store) CountProducts(ctx context.Context) (int, error) {
+	p := dynamodb.NewScanPaginator(s.db, &dynamodb.ScanInput{
+		TableName: aws.String(s.products), Select: types.SelectCount, ConsistentRead: aws.Bool(true),
+	})
+	n := 0
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return 0, storeErr("count products", err)
+		}
+		n += int(out.Count)
+	}
+	return n, nil
+}

@@ -1,0 +1,218 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Table name suffixes; every name is the configured prefix plus one of these.
+const (
+	tableOrders     = "orders"
+	tableUsers      = "users"
+	tableSessions   = "sessions"
+	tableProducts   = "products"
+	tableCategories = "categories"
+	tableCarts      = "carts"
+	tableThrottles  = "login_throttles"
+)
+
+// Index names.
+const (
+	indexOrdersByUser   = "by_user_created"
+	indexSessionsByUser = "by_user"
+)
+
+// tableSpec describes one table: what New creates and what
+// deploy/cloudformation.json declares (deploy_test.go compares the two).
+type tableSpec struct {
+	Suffix       string
+	HashKey      string
+	RangeKey     string            // empty: none
+	Attributes   map[string]string // key attributes of the table and its indexes -> S or N
+	Indexes      []indexSpec
+	TTLAttribute string // empty: no TTL
+	PITR         bool   // point-in-time recovery
+}
+
+// indexSpec is a global secondary index.
+type indexSpec struct {
+	Name       string
+	HashKey    string
+	RangeKey   string
+	Projection types.ProjectionType
+}
+
+// tableSpecs are the storefront's tables. Capacity is on demand for all.
+// Stock and email uniqueness are only ever checked on base-table items
+// (strongly consistent, conditional writes), never through an index: an
+// index is eventually consistent.
+var tableSpecs = []tableSpec{
+	{
+		Suffix: tableOrders, HashKey: "order_id",
+		Attributes: map[string]string{"order_id": "S", "user_id": "S", "created_at": "S"},
+		// The index projects every attribute so OrdersByUser is one Query.
+		Indexes: []indexSpec{{Name: indexOrdersByUser, HashKey: "user_id", RangeKey: "created_at", Projection: types.ProjectionTypeAll}},
+		PITR:    true,
+	},
+	{
+		// One table, two item kinds: "user#<id>" (the user) and
+		// "email#<email>" (the guard making an email unique).
+		Suffix: tableUsers, HashKey: "pk",
+		Attributes: map[string]string{"pk": "S"},
+	},
+	{
+		Suffix: tableSessions, HashKey: "id_hash",
+		Attributes: map[string]string{"id_hash": "S", "user_id": "S"},
+		// Sparse: guest sessions have no user_id and are not in it.
+		Indexes:      []indexSpec{{Name: indexSessionsByUser, HashKey: "user_id", Projection: types.ProjectionTypeKeysOnly}},
+		TTLAttribute: "ttl",
+	},
+	{Suffix: tableProducts, HashKey: "id", Attributes: map[string]string{"id": "S"}},
+	{Suffix: tableCategories, HashKey: "id", Attributes: map[string]string{"id": "S"}},
+	{Suffix: tableCarts, HashKey: "id", Attributes: map[string]string{"id": "S"}},
+	{Suffix: tableThrottles, HashKey: "throttle_key", Attributes: map[string]string{"throttle_key": "S"}, TTLAttribute: "ttl"},
+}
+
+// createTableInput returns the CreateTable request of spec under prefix.
+func createTableInput(prefix string, spec tableSpec) *dynamodb.CreateTableInput {
+	in := &dynamodb.CreateTableInput{
+		TableName:   aws.String(prefix + spec.Suffix),
+		BillingMode: types.BillingModePayPerRequest,
+		KeySchema:   keySchema(spec.HashKey, spec.RangeKey),
+	}
+	for _, name := range sortedKeys(spec.Attributes) {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{
+			AttributeName: aws.String(name), AttributeType: types.ScalarAttributeType(spec.Attributes[name]),
+		})
+	}
+	for _, ix := range spec.Indexes {
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{
+			IndexName:  aws.String(ix.Name),
+			KeySchema:  keySchema(ix.HashKey, ix.RangeKey),
+			Projection: &types.Projection{ProjectionType: ix.Projection},
+		})
+	}
+	return in
+}
+
+func keySchema(hash, rng string) []types.KeySchemaElement {
+	ks := []types.KeySchemaElement{{AttributeName: aws.String(hash), KeyType: types.KeyTypeHash}}
+	if rng != "" {
+		ks = append(ks, types.KeySchemaElement{AttributeName: aws.String(rng), KeyType: types.KeyTypeRange})
+	}
+	return ks
+}
+
+// tableWait bounds how long New waits for a table to become ACTIVE.
+const tableWait = 5 * time.Minute
+
+// ensureTable creates the table of spec unless it exists, waits until it is
+// ACTIVE, checks that an existing one has the expected keys and indexes,
+// and turns on its TTL (and, for a table it created, point-in-time
+// recovery).
+func ensureTable(ctx context.Context, db *dynamodb.Client, prefix string, spec tableSpec) error {
+	name := prefix + spec.Suffix
+	created := false
+	out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	var notFound *types.ResourceNotFoundException
+	switch {
+	case errors.As(err, &notFound):
+		_, err = db.CreateTable(ctx, createTableInput(prefix, spec))
+		var inUse *types.ResourceInUseException
+		if err != nil && !errors.As(err, &inUse) { // in use: another instance created it meanwhile
+			return storeErr("create table "+name, err)
+		}
+		created = err == nil
+	case err != nil:
+		return storeErr("describe table "+name, err)
+	default:
+		if err := checkTable(out.Table, spec); err != nil {
+			return fmt.Errorf("dynamo: table %s: %w (see deploy/cloudformation.json)", name, err)
+		}
+	}
+	if out == nil || out.Table.TableStatus != types.TableStatusActive {
+		w := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) {
+			o.MinDelay, o.MaxDelay = time.Second, 5*time.Second
+		})
+		if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, tableWait); err != nil {
+			return fmt.Errorf("dynamo: waiting for table %s: %w", name, err)
+		}
+	}
+	if spec.TTLAttribute != "" {
+		if err := ensureTTL(ctx, db, name, spec.TTLAttribute); err != nil {
+			return err
+		}
+	}
+	if spec.PITR && created {
+		_, err := db.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{
+			TableName:                        aws.String(name),
+			PointInTimeRecoverySpecification: &types.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)},
+		})
+		if err != nil {
+			return storeErr("enable point-in-time recovery of "+name, err)
+		}
+	}
+	return nil
+}
+
+func ensureTTL(ctx context.Context, db *dynamodb.Client, name, attr string) error {
+	out, err := db.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
+	if err != nil {
+		return storeErr("describe TTL of "+name, err)
+	}
+	if d := out.TimeToLiveDescription; d != nil && (d.TimeToLiveStatus == types.TimeToLiveStatusEnabled ||
+		d.TimeToLiveStatus == types.TimeToLiveStatusEnabling) {
+		if got := aws.ToString(d.AttributeName); got != attr {
+			return fmt.Errorf("dynamo: table %s: TTL attribute is %q; want %q", name, got, attr)
+		}
+		return nil
+	}
+	_, err = db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+		TableName:               aws.String(name),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(attr), Enabled: aws.Bool(true)},
+	})
+	if err != nil {
+		return storeErr("enable TTL of "+name, err)
+	}
+	return nil
+}
+
+// checkTable reports how an existing table differs from spec in what the
+// store relies on: its key and its indexes' keys.
+func checkTable(d *types.TableDescription, spec tableSpec) error {
+	if got, want := keysOf(d.KeySchema), spec.HashKey+"/"+spec.RangeKey; got != want {
+		return fmt.Errorf("key is %s; want %s", got, want)
+	}
+	indexes := map[string]string{}
+	for _, ix := range d.GlobalSecondaryIndexes {
+		indexes[aws.ToString(ix.IndexName)] = keysOf(ix.KeySchema)
+	}
+	for _, ix := range spec.Indexes {
+		got, ok := indexes[ix.Name]
+		if !ok {
+			return fmt.Errorf("index %s is missing", ix.Name)
+		}
+		if want := ix.HashKey + "/" + ix.RangeKey; got != want {
+			return fmt.Errorf("index %s key is %s; want %s", ix.Name, got, want)
+		}
+	}
+	return nil
+}
+
+func keysOf(ks []types.KeySchemaElement) string {
+	var hash, rng string
+	for _, k := range ks {
+		if k.KeyType == types.KeyTypeHash {
+			hash = aws.ToString(k.AttributeName)
+		} else {
+			rng = aws.ToString(k.AttributeName)
+		}
+	}
+	return hash + "/" + rng
+}
