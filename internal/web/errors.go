@@ -23,6 +23,20 @@ type requestError struct{ problem }
 
 func (e *requestError) Error() string { return e.Code }
 
+// Refusals of page requests, decided by the HTML adapter itself.
+var (
+	errNoRoute = &requestError{problem{http.StatusNotFound, "not_found",
+		"We could not find that page. Check the address, or start again from the shop's home page."}}
+	errMethodNotAllowed = &requestError{problem{http.StatusMethodNotAllowed, "method_not_allowed",
+		"This page cannot be used that way."}}
+	errCrossOrigin = &requestError{problem{http.StatusForbidden, "cross_origin_request",
+		"This request came from another website, so it was refused to protect your account. Go back to the shop and try again."}}
+	errBadForm = &requestError{problem{http.StatusBadRequest, "bad_request",
+		"The form could not be read. Please go back and try again."}}
+	errCookiesRequired = &requestError{problem{http.StatusBadRequest, "cookies_required",
+		"Signing in needs cookies. Please allow cookies for this site and try again."}}
+)
+
 // problemFor maps every error kind of the shop to its answer, once, for the
 // HTML pages and the JSON API alike.
 func problemFor(err error) problem {

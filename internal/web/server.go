@@ -4,6 +4,7 @@
 package web
 
 import (
+	"html/template"
 	"log/slog"
 	"net/http"
 
@@ -22,13 +23,34 @@ type server struct {
 	shop *shop.Service
 	log  *slog.Logger
 	cfg  Config
+	// pages holds one parsed template set per page (templates.go).
+	pages map[string]*template.Template
+	// styleURL is the stylesheet's address, versioned by its content so
+	// it can be cached for a year.
+	styleURL string
 }
 
-// NewServer returns the shop's whole HTTP surface with its middleware.
+// NewServer returns the shop's whole HTTP surface with its middleware. It
+// panics if the embedded templates do not parse, a programming error that
+// every test run catches.
 func NewServer(svc *shop.Service, logger *slog.Logger, cfg Config) http.Handler {
-	s := &server{shop: svc, log: logger, cfg: cfg}
+	pages, err := parsePages()
+	if err != nil {
+		panic(err)
+	}
+	s := &server{shop: svc, log: logger, cfg: cfg, pages: pages, styleURL: styleURL()}
 	mux := http.NewServeMux()
 	s.routes(mux)    // routes.go: pages, static files, health
 	s.apiRoutes(mux) // api_routes.go: /api/v1
-	return s.middleware(mux)
+	// Outermost first: every answer, a refused or panicking one too, gets a
+	// request id, a log line and the security headers.
+	return chain(s.routeErrors(mux),
+		s.recoverPanics,
+		s.requestID,
+		s.logRequests,
+		s.securityHeaders,
+		s.proxyClient,
+		s.crossOrigin,
+		s.limitBody,
+	)
 }

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is the program's configuration, read from the environment.
+type config struct {
+	Host          string
+	Port          string
+	Store         string // storeSQLite or storeDynamoDB
+	DBPath        string
+	TablePrefix   string
+	Demo          bool
+	TrustProxy    bool
+	SessionIdle   time.Duration
+	SessionMaxAge time.Duration
+	LogLevel      slog.Level
+	LogFormat     string // json or text
+}
+
+// Stores the program can run on.
+const (
+	storeSQLite   = "sqlite"
+	storeDynamoDB = "dynamodb"
+)
+
+// envVar is one configuration variable: its name, default and meaning.
+type envVar struct{ name, def, help string }
+
+// envVars lists every variable the program reads, for loadConfig and -h.
+var envVars = []envVar{
+	{"HOST", "127.0.0.1", "listen address"},
+	{"PORT", "8000", "listen port (0 picks a free one)"},
+	{"STOREFRONT_STORE", storeSQLite, "sqlite or dynamodb"},
+	{"STOREFRONT_DB", "var/storefront.db", "SQLite database file"},
+	{"STOREFRONT_TABLE_PREFIX", "storefront-", "prefix of every DynamoDB table name"},
+	{"STOREFRONT_DEMO", "true", "load the demo catalog into an empty store"},
+	{"STOREFRONT_TRUST_PROXY", "false", "trust X-Forwarded-Proto and X-Forwarded-For (only behind a reverse proxy)"},
+	{"STOREFRONT_SESSION_IDLE_TIMEOUT", "30m", "sign-out after this long without a request"},
+	{"STOREFRONT_SESSION_MAX_AGE", "12h", "sign-out after this long in any case"},
+	{"LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"LOG_FORMAT", "json", "json or text"},
+}
+
+// loadConfig reads the configuration through getenv, each unset or empty
+// variable taking its default. It names every invalid value at once.
+func loadConfig(getenv func(string) string) (config, error) {
+	get := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		for _, ev := range envVars {
+			if ev.name == name {
+				return ev.def
+			}
+		}
+		return ""
+	}
+	var errs []error
+	bad := func(name, want string) {
+		errs = append(errs, fmt.Errorf("%s=%q is invalid: want %s", name, get(name), want))
+	}
+	boolean := func(name string) bool {
+		b, err := strconv.ParseBool(get(name))
+		if err != nil {
+			bad(name, "true or false")
+		}
+		return b
+	}
+	duration := func(name string) time.Duration {
+		d, err := time.ParseDuration(get(name))
+		if err != nil || d <= 0 {
+			bad(name, "a positive duration such as 30m or 12h")
+		}
+		return d
+	}
+
+	cfg := config{
+		Host: get("HOST"), Port: get("PORT"), Store: get("STOREFRONT_STORE"), DBPath: get("STOREFRONT_DB"),
+		TablePrefix: get("STOREFRONT_TABLE_PREFIX"), Demo: boolean("STOREFRONT_DEMO"),
+		TrustProxy: boolean("STOREFRONT_TRUST_PROXY"), SessionIdle: duration("STOREFRONT_SESSION_IDLE_TIMEOUT"),
+		SessionMaxAge: duration("STOREFRONT_SESSION_MAX_AGE"), LogFormat: get("LOG_FORMAT"),
+	}
+	if port, err := strconv.Atoi(cfg.Port); err != nil || port < 0 || port > 65535 {
+		bad("PORT", "a port number from 0 to 65535")
+	}
+	if cfg.Store != storeSQLite && cfg.Store != storeDynamoDB {
+		bad("STOREFRONT_STORE", "sqlite or dynamodb")
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL"))); err != nil {
+		bad("LOG_LEVEL", "debug, info, warn or error")
+	}
+	if cfg.LogFormat != "json" && cfg.LogFormat != "text" {
+		bad("LOG_FORMAT", "json or text")
+	}
+	if err := errors.Join(errs...); err != nil {
+		return config{}, fmt.Errorf("configuration: %w", err)
+	}
+	return cfg, nil
+}

@@ -1,0 +1,149 @@
+// Command storefront serves the shop: HTML pages and the JSON API, on
+// SQLite or DynamoDB, configured by environment variables (storefront -h
+// lists them).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"storefront/internal/dynamo"
+	"storefront/internal/shop"
+	"storefront/internal/sqlite"
+	"storefront/internal/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "storefront: %v\n", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+// Server limits. Timeouts bound how long a slow or idle client can hold a
+// connection; shutdownTimeout bounds how long in-flight requests may take
+// to finish once asked to stop.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+	shutdownTimeout   = 20 * time.Second
+)
+
+// run serves the shop until ctx is done, then shuts down gracefully:
+// in-flight requests finish (up to shutdownTimeout) and it returns nil.
+// Logs go to stderr; stdout is for the -h text.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 1 {
+		if a := args[1]; a == "-h" || a == "-help" || a == "--help" || a == "help" {
+			usage(stdout)
+			return nil
+		}
+		return fmt.Errorf("unexpected argument %q: storefront is configured by environment variables (storefront -h lists them)", args[1])
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var handler slog.Handler = slog.NewJSONHandler(stderr, opts)
+	if cfg.LogFormat == "text" {
+		handler = slog.NewTextHandler(stderr, opts)
+	}
+	logger := slog.New(web.WithRequestID(handler))
+	slog.SetDefault(logger) // the service logs through the default logger
+
+	store, closeStore, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	svc := shop.NewService(store, shop.Config{SessionIdleTimeout: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge})
+	if cfg.Demo {
+		if _, err := svc.LoadDemoCatalog(ctx); err != nil {
+			return fmt.Errorf("load the demo catalog: %w", err)
+		}
+	}
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, cfg.Port))
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           web.NewServer(svc, logger, web.Config{TrustProxy: cfg.TrustProxy}),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+	}
+	logger.Info("storefront listening", "url", "http://"+ln.Addr().String(), "store", cfg.Store)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// openStore opens the configured store, making it ready (SQLite
+// migrations, missing DynamoDB tables), and returns how to close it.
+func openStore(ctx context.Context, cfg config) (shop.Store, func(), error) {
+	if cfg.Store == storeDynamoDB {
+		client, err := dynamo.NewClient(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("dynamodb: %w", err)
+		}
+		st, err := dynamo.New(ctx, client, cfg.TablePrefix)
+		if err != nil {
+			return nil, nil, fmt.Errorf("dynamodb: %w", err)
+		}
+		return st, func() {}, nil
+	}
+	st, err := sqlite.Open(ctx, cfg.DBPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, func() {
+		if err := st.Close(); err != nil {
+			slog.Error("close the database", "err", err)
+		}
+	}, nil
+}
+
+// usage writes what the program reads from the environment.
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "storefront serves the shop. It is configured by environment variables:")
+	for _, ev := range envVars {
+		fmt.Fprintf(w, "  %-32s %s (default %q)\n", ev.name, ev.help, ev.def)
+	}
+	fmt.Fprintln(w, "AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB and the AWS credentials configure DynamoDB as usual.")
+}

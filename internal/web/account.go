@@ -1,0 +1,328 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"storefront/internal/shop"
+)
+
+// registerView is the registration form.
+type registerView struct {
+	layoutView
+	FormError       string
+	Next            string
+	LoginURL        string
+	Email           fieldView
+	Name            fieldView
+	Password        fieldView
+	ConfirmPassword fieldView
+}
+
+func newRegisterView(in shop.RegisterInput, next string, fields map[string]string) *registerView {
+	return &registerView{
+		layoutView: layoutView{Title: "Create an account"}, Next: next, LoginURL: withNext("/login", next),
+		Email: fieldView{Name: "email", Label: "Email address", Type: "email", Value: in.Email, Error: fields["email"],
+			Autocomplete: "email", Required: true},
+		Name: fieldView{Name: "name", Label: "Your name", Type: "text", Value: in.Name, Error: fields["name"],
+			Autocomplete: "name", Required: true},
+		Password: fieldView{Name: "password", Label: "Password", Type: "password", Error: fields["password"],
+			Hint:         "At least 12 characters. A few unrelated words you can remember make a strong password.",
+			Autocomplete: "new-password", Required: true},
+		ConfirmPassword: fieldView{Name: "confirm_password", Label: "Confirm password", Type: "password",
+			Error: fields["confirm_password"], Autocomplete: "new-password", Required: true},
+	}
+}
+
+// loginView is the sign-in form.
+type loginView struct {
+	layoutView
+	FormError   string
+	Notice      string
+	Next        string
+	RegisterURL string
+	Email       fieldView
+	Password    fieldView
+}
+
+func newLoginView(email, next string) *loginView {
+	return &loginView{
+		layoutView: layoutView{Title: "Sign in"}, Next: next, RegisterURL: withNext("/register", next),
+		Email: fieldView{Name: "email", Label: "Email address", Type: "email", Value: email,
+			Autocomplete: "email", Required: true},
+		Password: fieldView{Name: "password", Label: "Password", Type: "password",
+			Autocomplete: "current-password", Required: true},
+	}
+}
+
+// accountView is the account page: the name form and the password form.
+type accountView struct {
+	layoutView
+	Notice            string
+	Email             string
+	NameFormError     string
+	PasswordFormError string
+	Name              fieldView
+	CurrentPassword   fieldView
+	NewPassword       fieldView
+	ConfirmPassword   fieldView
+}
+
+func newAccountView(u *shop.User, name string, fields map[string]string) *accountView {
+	return &accountView{
+		layoutView: layoutView{Title: "Your account"}, Email: u.Email,
+		Name: fieldView{Name: "name", Label: "Your name", Type: "text", Value: name, Error: fields["name"],
+			Autocomplete: "name", Required: true},
+		CurrentPassword: fieldView{Name: "current_password", Label: "Current password", Type: "password",
+			Error: fields["current_password"], Autocomplete: "current-password", Required: true},
+		NewPassword: fieldView{Name: "new_password", Label: "New password", Type: "password",
+			Error: fields["new_password"], Hint: "At least 12 characters.", Autocomplete: "new-password", Required: true},
+		ConfirmPassword: fieldView{Name: "confirm_password", Label: "Confirm new password", Type: "password",
+			Error: fields["confirm_password"], Autocomplete: "new-password", Required: true},
+	}
+}
+
+// handleRegisterForm serves GET /register.
+func (s *server) handleRegisterForm(w http.ResponseWriter, r *http.Request) {
+	s.setCookieCheck(w, r)
+	next := localNext(r.URL.Query().Get("next"))
+	s.render(w, r, http.StatusOK, "register", newRegisterView(shop.RegisterInput{}, next, nil))
+}
+
+// handleRegister serves POST /register: it creates the account and signs
+// the user in (303 to next, or /); invalid fields or a taken email show the
+// form again with 422.
+func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	in := shop.RegisterInput{Email: r.PostForm.Get("email"), Name: r.PostForm.Get("name"),
+		Password: r.PostForm.Get("password"), ConfirmPassword: r.PostForm.Get("confirm_password")}
+	next := localNext(r.PostForm.Get("next"))
+	u, err := s.shop.Register(r.Context(), in)
+	if err != nil {
+		fields := fieldMessages(err)
+		if errors.Is(err, shop.ErrEmailTaken) {
+			// Shown at the field like any other problem with the form.
+			fields = map[string]string{"email": problemFor(err).Message}
+		}
+		if fields == nil {
+			s.errorPage(w, r, err)
+			return
+		}
+		v := newRegisterView(in, next, fields)
+		v.FormError = problemFor(&shop.ValidationError{}).Message
+		s.setCookieCheck(w, r)
+		s.render(w, r, http.StatusUnprocessableEntity, "register", v)
+		return
+	}
+	vis := visitorFrom(r.Context())
+	signed, err := s.shop.StartSession(r.Context(), u, vis.guestSession())
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	s.signedIn(w, r, signed, next, "registered")
+}
+
+// handleLoginForm serves GET /login. After a sign-in that arrived without
+// any cookie it is asked with cookies=1: if the new session cookie came
+// back it goes on to next, else the browser refuses cookies and is told so.
+func (s *server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	next := localNext(q.Get("next"))
+	v := newLoginView("", next)
+	status := http.StatusOK
+	if q.Get("cookies") == "1" {
+		if visitorFrom(r.Context()).user != nil {
+			seeOther(w, r, orHome(next))
+			return
+		}
+		status = http.StatusBadRequest
+		v.FormError = problemFor(errCookiesRequired).Message
+		if q.Get("registered") == "1" {
+			v.Notice = "Your account was created. Once cookies are allowed, sign in with it."
+		}
+	}
+	s.setCookieCheck(w, r)
+	s.render(w, r, status, "login", v)
+}
+
+// handleLogin serves POST /login: it signs the user in with a new session
+// (the guest cart merges into theirs) and answers 303 to next when it is a
+// local path, else to /. A wrong password and an unknown email get the same
+// 401 form; a throttled account or address gets 429.
+func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	email := r.PostForm.Get("email")
+	next := localNext(r.PostForm.Get("next"))
+	vis := visitorFrom(r.Context())
+	signed, err := s.shop.SignIn(r.Context(), email, r.PostForm.Get("password"), clientAddr(r), vis.guestSession())
+	if err != nil {
+		if !errors.Is(err, shop.ErrInvalidCredentials) && !errors.Is(err, shop.ErrThrottled) {
+			s.errorPage(w, r, err)
+			return
+		}
+		p := problemFor(err)
+		if p.Status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", strconv.Itoa(int(shop.LockDuration.Seconds())))
+		}
+		v := newLoginView(email, next)
+		v.FormError = p.Message
+		s.setCookieCheck(w, r)
+		s.render(w, r, p.Status, "login", v)
+		return
+	}
+	s.signedIn(w, r, signed, next, "")
+}
+
+// signedIn finishes a sign-in or registration: the browser gets the new
+// session's cookie, a session of another user this browser had is ended,
+// and the answer is 303 to next. A request that carried no cookie at all
+// may come from a browser that refuses them: it goes by the sign-in page,
+// which tells such a browser so, and sends any other on to next.
+func (s *server) signedIn(w http.ResponseWriter, r *http.Request, signed *shop.SignedIn, next, via string) {
+	vis := visitorFrom(r.Context())
+	if vis.user != nil && vis.session != nil {
+		if err := s.shop.EndSession(r.Context(), vis.session); err != nil {
+			s.log.WarnContext(r.Context(), "ending the previous session failed", "request_id", requestIDFrom(r.Context()), "err", err)
+		}
+	}
+	s.setSessionCookie(w, r, signed)
+	if !hasCookies(r) {
+		q := url.Values{"cookies": {"1"}}
+		if next != "" {
+			q.Set("next", next)
+		}
+		if via != "" {
+			q.Set(via, "1")
+		}
+		seeOther(w, r, "/login?"+q.Encode())
+		return
+	}
+	seeOther(w, r, orHome(next))
+}
+
+// handleLogout serves POST /logout: the session ends on the server (its
+// cookie is useless from now on), the cookie is cleared, 303 to /.
+func (s *server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if sess := visitorFrom(r.Context()).session; sess != nil {
+		if err := s.shop.EndSession(r.Context(), sess); err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+	}
+	s.clearSessionCookie(w, r)
+	seeOther(w, r, "/")
+}
+
+// handleAccount serves GET /account (signed in): the forms to change the
+// name and the password.
+func (s *server) handleAccount(w http.ResponseWriter, r *http.Request) {
+	vis, ok := s.requireUser(w, r, "/account")
+	if !ok {
+		return
+	}
+	v := newAccountView(vis.user, vis.user.Name, nil)
+	switch r.URL.Query().Get("updated") {
+	case "name":
+		v.Notice = "Your name is saved."
+	case "password":
+		v.Notice = "Your password is changed. You were signed out everywhere else."
+	}
+	s.render(w, r, http.StatusOK, "account", v)
+}
+
+// handleAccountName serves POST /account/name (signed in): 303 back to the
+// account page, or the page again with 422.
+func (s *server) handleAccountName(w http.ResponseWriter, r *http.Request) {
+	vis, ok := s.requireUser(w, r, "/account")
+	if !ok || !s.parseForm(w, r) {
+		return
+	}
+	name := r.PostForm.Get("name")
+	if _, err := s.shop.UpdateName(r.Context(), vis.user, name); err != nil {
+		fields := fieldMessages(err)
+		if fields == nil {
+			s.errorPage(w, r, err)
+			return
+		}
+		v := newAccountView(vis.user, name, fields)
+		v.NameFormError = problemFor(err).Message
+		s.render(w, r, http.StatusUnprocessableEntity, "account", v)
+		return
+	}
+	seeOther(w, r, "/account?updated=name")
+}
+
+// handleAccountPassword serves POST /account/password (signed in): the
+// password changes, every other session ends and this one is renewed (a new
+// cookie replaces the old); 303 back to the account page, or the page again
+// with 422.
+func (s *server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
+	vis, ok := s.requireUser(w, r, "/account")
+	if !ok || !s.parseForm(w, r) {
+		return
+	}
+	in := shop.ChangePasswordInput{CurrentPassword: r.PostForm.Get("current_password"),
+		NewPassword: r.PostForm.Get("new_password"), ConfirmPassword: r.PostForm.Get("confirm_password")}
+	signed, err := s.shop.ChangePassword(r.Context(), vis.user, vis.session, in)
+	if err != nil {
+		fields := fieldMessages(err)
+		if fields == nil {
+			s.errorPage(w, r, err)
+			return
+		}
+		v := newAccountView(vis.user, vis.user.Name, fields)
+		v.PasswordFormError = problemFor(err).Message
+		s.render(w, r, http.StatusUnprocessableEntity, "account", v)
+		return
+	}
+	s.setSessionCookie(w, r, signed)
+	seeOther(w, r, "/account?updated=password")
+}
+
+// localNext returns next when it is a path on this site, else "": a
+// sign-in never sends anyone to another site.
+func localNext(next string) string {
+	if shop.IsLocalPath(next) {
+		return next
+	}
+	return ""
+}
+
+// orHome returns next, or / when there is none.
+func orHome(next string) string {
+	if next == "" {
+		return "/"
+	}
+	return next
+}
+
+// withNext returns page with next, a local path, as its query:
+// "/login?next=/checkout" (slashes kept readable, the rest escaped).
+func withNext(page, next string) string {
+	if next == "" || next == "/" {
+		return page
+	}
+	return page + "?next=" + strings.ReplaceAll(url.QueryEscape(next), "%2F", "/")
+}
+
+// parseForm reads a posted form into r.PostForm. A body over the limit is
+// a 413 page, an unreadable one a 400 page; it then reports false.
+func (s *server) parseForm(w http.ResponseWriter, r *http.Request) bool {
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if !errors.As(err, &tooBig) {
+			err = errBadForm
+		}
+		s.errorPage(w, r, err)
+		return false
+	}
+	return true
+}

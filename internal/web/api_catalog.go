@@ -1,0 +1,107 @@
+package web
+
+import (
+	"net/http"
+
+	"storefront/internal/shop"
+)
+
+// productJSON is a product as the API shows it. Stock is what can be
+// bought: 0 for a product withdrawn from sale.
+type productJSON struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Category    string `json:"category"`
+	PriceCents  int64  `json:"price_cents"`
+	Currency    string `json:"currency"`
+	Stock       int    `json:"stock"`
+	ImageURL    string `json:"image_url"`
+}
+
+func newProductJSON(p *shop.Product) productJSON {
+	stock := max(p.Stock, 0)
+	if !p.Active {
+		stock = 0
+	}
+	return productJSON{ID: p.ID, Name: p.Name, Description: p.Description, Category: p.Category,
+		PriceCents: int64(p.PriceCents), Currency: shop.Currency, Stock: stock,
+		ImageURL: "/images/products/" + p.ID + ".svg"}
+}
+
+// productPageJSON is one page of the catalog.
+type productPageJSON struct {
+	Items   []productJSON `json:"items"`
+	Page    int           `json:"page"`
+	PerPage int           `json:"per_page"`
+	Total   int           `json:"total"`
+}
+
+// categoryJSON is a category with the number of products on sale in it.
+type categoryJSON struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	ProductCount int    `json:"product_count"`
+}
+
+// handleAPICategories serves GET /api/v1/categories.
+func (s *server) handleAPICategories(w http.ResponseWriter, r *http.Request) {
+	categories, err := s.shop.Categories(r.Context())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := struct {
+		Items []categoryJSON `json:"items"`
+	}{Items: make([]categoryJSON, len(categories))}
+	for i, c := range categories {
+		out.Items[i] = categoryJSON{ID: c.ID, Name: c.Name, ProductCount: c.ProductCount}
+	}
+	s.apiWrite(w, r, http.StatusOK, out)
+}
+
+// handleAPIProducts serves GET /api/v1/products?q&category&sort&page&per_page.
+func (s *server) handleAPIProducts(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	q := shop.ProductQuery{Text: v.Get("q"), Category: v.Get("category"), Sort: v.Get("sort"),
+		Page: apiCount(v.Get("page"), 10000), PerPage: apiCount(v.Get("per_page"), shop.MaxPerPage)}
+	q, err := shop.ValidateProductQuery(q)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	page, err := s.shop.SearchProducts(r.Context(), q)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := productPageJSON{Items: make([]productJSON, len(page.Items)), Page: q.Page, PerPage: q.PerPage, Total: page.Total}
+	for i := range page.Items {
+		out.Items[i] = newProductJSON(&page.Items[i])
+	}
+	s.apiWrite(w, r, http.StatusOK, out)
+}
+
+// apiCount parses a count of a query string: 0 when absent (the domain's
+// default), and -1 when it is not a whole number from 1 to max, so that
+// shop.ValidateProductQuery refuses it with its own message.
+func apiCount(s string, max int) int {
+	if s == "" {
+		return 0
+	}
+	n, ok := shop.ParseCount(s, max)
+	if !ok || n == 0 {
+		return -1
+	}
+	return n
+}
+
+// handleAPIProduct serves GET /api/v1/products/{id}.
+func (s *server) handleAPIProduct(w http.ResponseWriter, r *http.Request) {
+	p, err := s.shop.Product(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiWrite(w, r, http.StatusOK, newProductJSON(p))
+}

@@ -1,0 +1,91 @@
+package web
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestAPICategories(t *testing.T) {
+	e := apiSetup(t)
+	res := e.do(apiReq{Method: "GET", Path: "/api/v1/categories"})
+	res.want(t, 200, "")
+	var got struct{ Items []categoryJSON }
+	res.decode(t, &got)
+	want := []categoryJSON{{"empty", "Empty", 0}, {"garden", "Garden", 1}, {"kitchen", "Kitchen", 3}}
+	if !slices.Equal(got.Items, want) {
+		t.Errorf("GET /categories = %+v; want %+v (by name, counting products on sale)", got.Items, want)
+	}
+}
+
+func TestAPIProducts(t *testing.T) {
+	e := apiSetup(t)
+	ids := func(path string) ([]string, productPageJSON) {
+		t.Helper()
+		res := e.do(apiReq{Method: "GET", Path: path})
+		res.want(t, 200, "")
+		var page productPageJSON
+		res.decode(t, &page)
+		var ids []string
+		for _, p := range page.Items {
+			ids = append(ids, p.ID)
+		}
+		return ids, page
+	}
+	cases := []struct {
+		path                   string
+		want                   []string
+		page, perPage, wantTot int
+	}{
+		{"/api/v1/products", []string{"pan", "kettle", "trowel", "mug"}, 1, 12, 4},
+		{"/api/v1/products?sort=price_desc", []string{"kettle", "pan", "trowel", "mug"}, 1, 12, 4},
+		{"/api/v1/products?sort=price_asc&category=kitchen", []string{"mug", "pan", "kettle"}, 1, 12, 3},
+		{"/api/v1/products?sort=newest", []string{"trowel", "mug", "pan", "kettle"}, 1, 12, 4},
+		{"/api/v1/products?q=TEA", []string{"mug"}, 1, 12, 1},
+		{"/api/v1/products?per_page=2&page=2", []string{"trowel", "mug"}, 2, 2, 4},
+		{"/api/v1/products?per_page=100&page=3", nil, 3, 100, 4},
+		{"/api/v1/products?category=empty", nil, 1, 12, 0},
+	}
+	for _, c := range cases {
+		got, page := ids(c.path)
+		if !slices.Equal(got, c.want) || page.Page != c.page || page.PerPage != c.perPage || page.Total != c.wantTot {
+			t.Errorf("GET %s = %v page %d per_page %d total %d; want %v page %d per_page %d total %d",
+				c.path, got, page.Page, page.PerPage, page.Total, c.want, c.page, c.perPage, c.wantTot)
+		}
+	}
+
+	for _, c := range []struct{ query, field string }{
+		{"page=0", "page"}, {"page=abc", "page"}, {"page=-1", "page"}, {"page=1.5", "page"}, {"page=10001", "page"},
+		{"per_page=0", "per_page"}, {"per_page=101", "per_page"}, {"per_page=1e1", "per_page"},
+		{"sort=cheapest", "sort"}, {"category=no%20such", "category"},
+	} {
+		res := e.do(apiReq{Method: "GET", Path: "/api/v1/products?" + c.query})
+		res.want(t, 422, "validation_failed")
+		if fields := res.fields(t); len(fields[c.field]) != 1 {
+			t.Errorf("GET /products?%s: fields = %v; want %s named", c.query, fields, c.field)
+		}
+	}
+}
+
+func TestAPIProduct(t *testing.T) {
+	e := apiSetup(t)
+	res := e.do(apiReq{Method: "GET", Path: "/api/v1/products/pan"})
+	res.want(t, 200, "")
+	var got productJSON
+	res.decode(t, &got)
+	want := productJSON{ID: "pan", Name: "Cast Iron Pan", Description: "Heavy and lasting.", Category: "kitchen",
+		PriceCents: 2500, Currency: "USD", Stock: 2, ImageURL: "/images/products/pan.svg"}
+	if got != want {
+		t.Errorf("GET /products/pan = %+v; want %+v", got, want)
+	}
+
+	// A product withdrawn from sale is shown, but cannot be bought.
+	e.do(apiReq{Method: "GET", Path: "/api/v1/products/old-hose"}).decode(t, &got)
+	if got.Stock != 0 {
+		t.Errorf("withdrawn product: stock = %d; want 0", got.Stock)
+	}
+
+	for _, id := range []string{"nope", "bad%20id", "x%2Fy", strings.Repeat("a", 65)} {
+		e.do(apiReq{Method: "GET", Path: "/api/v1/products/" + id}).want(t, 404, "not_found")
+	}
+}

@@ -1,0 +1,302 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"storefront/internal/shop"
+)
+
+// apiMaxBody bounds a JSON request body, as the middleware bounds every
+// body; repeated here so the API's 413 does not depend on the middleware.
+const apiMaxBody = 1 << 20
+
+// Refusals of malformed API requests, before the service sees them.
+var (
+	errAPIMediaType = &requestError{problem{http.StatusUnsupportedMediaType, "unsupported_media_type",
+		"Send the request body as application/json."}}
+	errAPIEmptyBody = &requestError{problem{http.StatusBadRequest, "invalid_json",
+		"The request body is empty; send a JSON object."}}
+	errAPINotObject = &requestError{problem{http.StatusBadRequest, "invalid_json",
+		"The request body must be a JSON object."}}
+	errAPISyntax = &requestError{problem{http.StatusBadRequest, "invalid_json",
+		"The request body is not valid JSON."}}
+	errAPITrailing = &requestError{problem{http.StatusBadRequest, "invalid_json",
+		"The request body must hold exactly one JSON value."}}
+)
+
+// apiErrorJSON is every error answer of the API. Fields holds one message
+// list per invalid field (validation_failed only); Items names the products
+// of insufficient_stock and price_changed.
+type apiErrorJSON struct {
+	Error     string              `json:"error"`
+	Message   string              `json:"message"`
+	Fields    map[string][]string `json:"fields,omitempty"`
+	Items     any                 `json:"items,omitempty"`
+	RequestID string              `json:"request_id,omitempty"`
+}
+
+// shortageJSON is an item of insufficient_stock.
+type shortageJSON struct {
+	ProductID string `json:"product_id"`
+	Name      string `json:"name"`
+	Requested int    `json:"requested"`
+	Available int    `json:"available"`
+}
+
+// priceChangeJSON is an item of price_changed; a withdrawn product has
+// new_price_cents 0.
+type priceChangeJSON struct {
+	ProductID     string `json:"product_id"`
+	Name          string `json:"name"`
+	OldPriceCents int64  `json:"old_price_cents"`
+	NewPriceCents int64  `json:"new_price_cents"`
+	Withdrawn     bool   `json:"withdrawn"`
+}
+
+// apiHeaders sets the headers of every API answer: JSON, and never cached
+// (answers carry a user's cart, orders and tokens).
+func apiHeaders(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+}
+
+// apiWrite answers with status and v encoded as JSON.
+func (s *server) apiWrite(w http.ResponseWriter, r *http.Request, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	apiHeaders(w)
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}
+
+// apiNoContent answers 204 with the API's headers.
+func apiNoContent(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiError answers with the error shape of the API; problemFor decides the
+// status, code and message. Internal errors are logged, never shown.
+func (s *server) apiError(w http.ResponseWriter, r *http.Request, err error) {
+	p := problemFor(err)
+	body := apiErrorJSON{Error: p.Code, Message: p.Message, RequestID: apiRequestID(w, r)}
+	if p.Status >= http.StatusInternalServerError {
+		s.log.ErrorContext(r.Context(), "api request failed", "method", r.Method, "path", r.URL.Path,
+			"status", p.Status, "request_id", body.RequestID, "err", err)
+	}
+	var verr *shop.ValidationError
+	var serr *shop.StockError
+	var perr *shop.PriceError
+	switch {
+	case errors.As(err, &verr):
+		body.Fields = make(map[string][]string, len(verr.Fields))
+		for field, msg := range verr.Fields {
+			body.Fields[field] = []string{msg}
+		}
+	case errors.As(err, &serr):
+		items := make([]shortageJSON, len(serr.Items))
+		for i, it := range serr.Items {
+			items[i] = shortageJSON{ProductID: it.ProductID, Name: it.Name, Requested: it.Requested, Available: it.Available}
+		}
+		body.Items = items
+	case errors.As(err, &perr):
+		items := make([]priceChangeJSON, len(perr.Items))
+		for i, it := range perr.Items {
+			items[i] = priceChangeJSON{ProductID: it.ProductID, Name: it.Name, OldPriceCents: int64(it.OldCents),
+				NewPriceCents: int64(it.NewCents), Withdrawn: it.Withdrawn}
+		}
+		body.Items = items
+	}
+	switch p.Status {
+	case http.StatusUnauthorized:
+		if w.Header().Get("WWW-Authenticate") == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="storefront"`)
+		}
+	case http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", strconv.Itoa(int(shop.LockDuration.Seconds())))
+	case http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", "2")
+	}
+	b, merr := json.Marshal(body)
+	if merr != nil { // cannot happen: the shape holds strings and ints only
+		b = []byte(`{"error":"internal_error","message":"Something went wrong on our side."}`)
+	}
+	apiHeaders(w)
+	w.WriteHeader(p.Status)
+	w.Write(append(b, '\n'))
+}
+
+// apiRequestID returns the request id the middleware gave the request: from
+// its context, or from the response header when answering outside it (a
+// panic recovered before the id entered the context); "" without one.
+func apiRequestID(w http.ResponseWriter, r *http.Request) string {
+	if id := requestIDFrom(r.Context()); id != "" {
+		return id
+	}
+	return w.Header().Get("X-Request-Id")
+}
+
+// apiDecode reads the JSON object of r's body into dst. It refuses a body
+// that is not application/json (415), larger than 1 MiB (413), not exactly
+// one JSON object (400), or holding an unknown field or a value of the wrong
+// type (422, a *shop.ValidationError naming the field).
+func apiDecode(w http.ResponseWriter, r *http.Request, dst any) error {
+	if !apiIsJSON(r.Header.Get("Content-Type")) {
+		return errAPIMediaType
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, apiMaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return tooBig
+		}
+		return errAPISyntax // the client hung up or sent a broken body
+	}
+	return apiUnmarshal(data, dst, "")
+}
+
+// apiIsJSON reports whether a Content-Type is JSON in UTF-8:
+// application/json with no parameter but charset=utf-8.
+func apiIsJSON(contentType string) bool {
+	mediaType, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mediaType != "application/json" {
+		return false
+	}
+	for name, value := range params {
+		if name != "charset" || !strings.EqualFold(value, "utf-8") {
+			return false
+		}
+	}
+	return true
+}
+
+// apiUnmarshal decodes data, one JSON object, into dst strictly: unknown
+// fields and wrong types are a *shop.ValidationError keyed by the field's
+// JSON path, prefix first (for objects decoded in steps).
+func apiUnmarshal(data []byte, dst any, prefix string) error {
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) == 0 {
+		return errAPIEmptyBody
+	}
+	if trimmed[0] != '{' {
+		return errAPINotObject
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(dst)
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		if _, err := dec.Token(); err != io.EOF {
+			return errAPITrailing
+		}
+		return nil
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return errAPISyntax
+	case errors.As(err, &typeErr):
+		if typeErr.Field == "" {
+			return errAPINotObject
+		}
+		return &shop.ValidationError{Fields: map[string]string{prefix + typeErr.Field: apiTypeMessage(typeErr.Type.Kind().String())}}
+	}
+	// encoding/json reports an unknown field only in its error text.
+	if rest, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name, uerr := strconv.Unquote(rest)
+		if uerr != nil {
+			name = rest
+		}
+		return &shop.ValidationError{Fields: map[string]string{prefix + name: "This field is not accepted here."}}
+	}
+	return err
+}
+
+// apiTypeMessage tells which JSON type a field takes, by its Go kind.
+func apiTypeMessage(kind string) string {
+	switch kind {
+	case "string":
+		return "Must be a string."
+	case "struct", "map":
+		return "Must be a JSON object."
+	case "slice", "array":
+		return "Must be a JSON array."
+	case "bool":
+		return "Must be true or false."
+	}
+	return "Must be a number."
+}
+
+// apiPrefixFields returns err with the field keys of a *shop.ValidationError
+// prefixed, mapping the domain's keys to JSON paths; other errors as they are.
+func apiPrefixFields(err error, prefix string) error {
+	var verr *shop.ValidationError
+	if !errors.As(err, &verr) {
+		return err
+	}
+	fields := make(map[string]string, len(verr.Fields))
+	for k, v := range verr.Fields {
+		fields[prefix+k] = v
+	}
+	return &shop.ValidationError{Fields: fields}
+}
+
+// apiAuthHandler is a handler of a call that needs a bearer token.
+type apiAuthHandler func(w http.ResponseWriter, r *http.Request, sess *shop.Session, u *shop.User)
+
+// apiAuth authenticates the bearer token of a request for h: a missing,
+// unknown, revoked or expired token is 401 with WWW-Authenticate.
+func (s *server) apiAuth(h apiAuthHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := apiBearerToken(r)
+		if !ok {
+			s.apiError(w, r, shop.ErrUnauthorized)
+			return
+		}
+		sess, u, err := s.shop.TokenUser(r.Context(), token)
+		if err != nil {
+			if errors.Is(err, shop.ErrUnauthorized) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="storefront", error="invalid_token"`)
+			}
+			s.apiError(w, r, err)
+			return
+		}
+		h(w, r, sess, u)
+	}
+}
+
+// apiBearerToken returns the token of "Authorization: Bearer TOKEN" (the
+// scheme in any letter case, RFC 7235).
+func apiBearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return token, true
+}
+
+// apiClientAddr is the client address that sign-in throttling counts: the
+// host of RemoteAddr (which the middleware sets from X-Forwarded-For only
+// behind a trusted proxy).
+func apiClientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// apiTime formats a time of the API: RFC 3339 in UTC.
+func apiTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -1,0 +1,130 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"storefront/internal/shop"
+)
+
+// addressJSON is a shipping address; line2 may be "".
+type addressJSON struct {
+	FullName   string `json:"full_name"`
+	Line1      string `json:"line1"`
+	Line2      string `json:"line2"`
+	City       string `json:"city"`
+	PostalCode string `json:"postal_code"`
+	Country    string `json:"country"`
+}
+
+// orderJSON is a placed order as the API shows it: not the buyer's id or
+// email, which the client knows.
+type orderJSON struct {
+	ID              string      `json:"id"`
+	Status          string      `json:"status"`
+	CreatedAt       string      `json:"created_at"`
+	Currency        string      `json:"currency"`
+	Items           []lineJSON  `json:"items"`
+	ItemCount       int         `json:"item_count"`
+	SubtotalCents   int64       `json:"subtotal_cents"`
+	ShippingCents   int64       `json:"shipping_cents"`
+	TotalCents      int64       `json:"total_cents"`
+	ShippingAddress addressJSON `json:"shipping_address"`
+}
+
+func newOrderJSON(o *shop.Order) orderJSON {
+	a := o.ShippingAddress
+	out := orderJSON{ID: o.ID, Status: o.Status, CreatedAt: apiTime(o.CreatedAt), Currency: o.Currency,
+		Items: make([]lineJSON, len(o.Items)), ItemCount: o.ItemCount, SubtotalCents: int64(o.SubtotalCents),
+		ShippingCents: int64(o.ShippingCents), TotalCents: int64(o.TotalCents),
+		ShippingAddress: addressJSON{FullName: a.FullName, Line1: a.Line1, Line2: a.Line2, City: a.City,
+			PostalCode: a.PostalCode, Country: a.Country}}
+	for i, l := range o.Items {
+		out.Items[i] = newLineJSON(l)
+	}
+	return out
+}
+
+// Refusals of the Idempotency-Key header of POST /api/v1/orders.
+var (
+	errAPIKeyRequired = &requestError{problem{http.StatusBadRequest, "idempotency_key_required",
+		"Send an Idempotency-Key header, a unique value per order, to place an order safely."}}
+	errAPIKeyInvalid = &requestError{problem{http.StatusBadRequest, "invalid_idempotency_key",
+		"The Idempotency-Key header must be 8 to 128 visible ASCII characters."}}
+)
+
+// handleAPIPlaceOrder serves POST /api/v1/orders {shipping_address} with
+// header Idempotency-Key: 201 the new order; 200 the same order when the
+// same key and address come again (a retry), never a second order.
+func (s *server) handleAPIPlaceOrder(w http.ResponseWriter, r *http.Request, sess *shop.Session, u *shop.User) {
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		s.apiError(w, r, errAPIKeyRequired)
+		return
+	}
+	if !shop.IsCheckoutKey(key) {
+		s.apiError(w, r, errAPIKeyInvalid)
+		return
+	}
+	var in struct {
+		// Decoded in a second step, so its unknown fields are named by
+		// their JSON path.
+		ShippingAddress json.RawMessage `json:"shipping_address"`
+	}
+	if err := apiDecode(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var addr addressJSON
+	if len(in.ShippingAddress) == 0 || string(in.ShippingAddress) == "null" {
+		s.apiError(w, r, &shop.ValidationError{Fields: map[string]string{"shipping_address": "Enter the shipping address."}})
+		return
+	}
+	if err := apiUnmarshal(in.ShippingAddress, &addr, "shipping_address."); err != nil {
+		if err == errAPINotObject {
+			err = &shop.ValidationError{Fields: map[string]string{"shipping_address": apiTypeMessage("struct")}}
+		}
+		s.apiError(w, r, err)
+		return
+	}
+	o, replay, err := s.shop.PlaceOrder(r.Context(), shop.PlaceOrderInput{User: u, CartID: sess.CartID, Key: key,
+		Address: shop.Address{FullName: addr.FullName, Line1: addr.Line1, Line2: addr.Line2, City: addr.City,
+			PostalCode: addr.PostalCode, Country: addr.Country}})
+	if err != nil {
+		s.apiError(w, r, apiPrefixFields(err, "shipping_address."))
+		return
+	}
+	status := http.StatusCreated
+	if replay {
+		status = http.StatusOK
+	}
+	w.Header().Set("Location", "/api/v1/orders/"+o.ID)
+	s.apiWrite(w, r, status, newOrderJSON(o))
+}
+
+// handleAPIOrders serves GET /api/v1/orders: the user's orders, newest first.
+func (s *server) handleAPIOrders(w http.ResponseWriter, r *http.Request, sess *shop.Session, u *shop.User) {
+	orders, err := s.shop.Orders(r.Context(), u)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := struct {
+		Items []orderJSON `json:"items"`
+	}{Items: make([]orderJSON, len(orders))}
+	for i := range orders {
+		out.Items[i] = newOrderJSON(&orders[i])
+	}
+	s.apiWrite(w, r, http.StatusOK, out)
+}
+
+// handleAPIOrder serves GET /api/v1/orders/{id}: 404 for anyone but the
+// order's owner.
+func (s *server) handleAPIOrder(w http.ResponseWriter, r *http.Request, sess *shop.Session, u *shop.User) {
+	o, err := s.shop.Order(r.Context(), u, r.PathValue("id"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiWrite(w, r, http.StatusOK, newOrderJSON(o))
+}

@@ -1,0 +1,201 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"storefront/internal/shop"
+)
+
+// cartView is the cart page.
+type cartView struct {
+	layoutView
+	Cart *shop.CartView
+	// Lines are the cart's lines with what the forms show: the quantity
+	// entered and its message, after a refused change.
+	Lines []cartLineView
+	// CookiesNeeded is set when a guest just added a product but the
+	// browser did not send back the cart's cookie.
+	CookiesNeeded bool
+	FormError     string
+	// PricesChanged is set when a line's price changed since it was added
+	// or its product is withdrawn: checkout waits for a confirmation.
+	PricesChanged bool
+	FreeShipping  shop.Money
+}
+
+// cartLineView is a line of the cart page.
+type cartLineView struct {
+	shop.CartViewLine
+	URL      string
+	Quantity string
+	Error    string
+}
+
+// lineProblem is a refused change of one line: its product, the quantity
+// entered and the message.
+type lineProblem struct {
+	productID string
+	quantity  string
+	message   string
+}
+
+// handleCart serves GET /cart. A guest without a session has an empty
+// cart; if they come straight from adding a product (added=1), their
+// browser refused the cart's cookie, and the page says so.
+func (s *server) handleCart(w http.ResponseWriter, r *http.Request) {
+	s.renderCart(w, r, http.StatusOK, lineProblem{})
+}
+
+// renderCart renders the cart page with status and, after a refused
+// change, the problem shown at its line.
+func (s *server) renderCart(w http.ResponseWriter, r *http.Request, status int, lp lineProblem) {
+	vis := visitorFrom(r.Context())
+	v := &cartView{layoutView: layoutView{Title: "Your cart"}, Cart: &shop.CartView{}, FreeShipping: shop.FreeShippingThreshold}
+	if vis.session == nil {
+		v.CookiesNeeded = r.URL.Query().Get("added") == "1"
+	} else {
+		c, err := s.shop.Cart(r.Context(), vis.session.CartID)
+		if err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+		v.Cart = c
+	}
+	v.countCart(v.Cart)
+	placed := lp.message == ""
+	for _, l := range v.Cart.Lines {
+		lv := cartLineView{CartViewLine: l, URL: productURL(l.ProductID), Quantity: strconv.Itoa(l.Quantity)}
+		if l.ProductID == lp.productID && lp.message != "" {
+			lv.Quantity, lv.Error, placed = lp.quantity, lp.message, true
+		}
+		if l.PriceChanged() || l.Withdrawn {
+			v.PricesChanged = true
+		}
+		v.Lines = append(v.Lines, lv)
+	}
+	if !placed {
+		v.FormError = lp.message
+	}
+	s.render(w, r, status, "cart", v)
+}
+
+// handleCartAdd serves POST /cart/items (product_id, quantity): it adds to
+// the cart, 303 to /cart. A guest's session, which holds their cart, starts
+// here. A refused quantity shows the product page again: 422, or 409 when
+// stock is short.
+func (s *server) handleCartAdd(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	productID, raw := r.PostForm.Get("product_id"), r.PostForm.Get("quantity")
+	qty, err := shop.ParseQuantity(raw, false)
+	if err != nil {
+		s.cartAddFailed(w, r, productID, raw, err)
+		return
+	}
+	sess := visitorFrom(r.Context()).session
+	target := "/cart"
+	if sess == nil {
+		guest, err := s.shop.StartGuestSession(r.Context())
+		if err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+		s.setSessionCookie(w, r, guest)
+		sess = guest.Session
+		target = "/cart?added=1" // lets the cart page tell a cookie-refusing browser why it is empty
+	}
+	if _, err := s.shop.AddToCart(r.Context(), sess.CartID, productID, qty); err != nil {
+		s.cartAddFailed(w, r, productID, raw, err)
+		return
+	}
+	seeOther(w, r, target)
+}
+
+// cartAddFailed shows the product page again with the reason an add was
+// refused; an unknown product is a 404 page.
+func (s *server) cartAddFailed(w http.ResponseWriter, r *http.Request, productID, quantity string, err error) {
+	var serr *shop.StockError
+	fields := fieldMessages(err)
+	if fields == nil && !errors.As(err, &serr) {
+		s.errorPage(w, r, err)
+		return
+	}
+	p, perr := s.shop.Product(r.Context(), productID)
+	if perr != nil {
+		s.errorPage(w, r, perr)
+		return
+	}
+	v := newProductView(p, quantity)
+	if serr != nil {
+		v.Quantity.Error = shortagesMessage(serr)
+	} else {
+		v.Quantity.Error, v.FormError = fields["quantity"], fields["product_id"]
+	}
+	s.render(w, r, problemFor(err).Status, "product", v)
+}
+
+// handleCartSet serves POST /cart/items/{product_id} (quantity): it sets a
+// line's quantity, 0 removing it, 303 to /cart. A refused quantity shows
+// the cart again with the message at the line: 422, or 409 when stock is
+// short.
+func (s *server) handleCartSet(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	productID, raw := r.PathValue("product_id"), r.PostForm.Get("quantity")
+	qty, err := shop.ParseQuantity(raw, true)
+	if err == nil {
+		sess := visitorFrom(r.Context()).session
+		if sess == nil {
+			seeOther(w, r, "/cart") // no cart, nothing to change
+			return
+		}
+		_, err = s.shop.SetCartQuantity(r.Context(), sess.CartID, productID, qty)
+	}
+	if err != nil {
+		var serr *shop.StockError
+		switch {
+		case errors.As(err, &serr):
+			s.renderCart(w, r, http.StatusConflict, lineProblem{productID, raw, shortagesMessage(serr)})
+		case fieldMessages(err) != nil:
+			s.renderCart(w, r, http.StatusUnprocessableEntity, lineProblem{productID, raw, fieldSummary(fieldMessages(err))})
+		default:
+			s.errorPage(w, r, err)
+		}
+		return
+	}
+	seeOther(w, r, "/cart")
+}
+
+// handleCartConfirmPrices serves POST /cart/confirm-prices: the shopper
+// accepts the current prices (withdrawn products leave the cart), 303 to
+// next (a local path) or /checkout.
+func (s *server) handleCartConfirmPrices(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	next := localNext(r.PostForm.Get("next"))
+	if next == "" {
+		next = "/checkout"
+	}
+	if sess := visitorFrom(r.Context()).session; sess != nil {
+		if _, err := s.shop.ConfirmCartPrices(r.Context(), sess.CartID); err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+	}
+	seeOther(w, r, next)
+}
+
+// shortagesMessage tells every short line of a stock error.
+func shortagesMessage(serr *shop.StockError) string {
+	msgs := make([]string, len(serr.Items))
+	for i, sh := range serr.Items {
+		msgs[i] = shortageMessage(sh)
+	}
+	return strings.Join(msgs, " ")
+}

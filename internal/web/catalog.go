@@ -1,0 +1,192 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"storefront/internal/shop"
+)
+
+// catalogView is the catalog: the filter form, the category links, one
+// page of product cards and the links to the pages around it.
+type catalogView struct {
+	layoutView
+	Heading         string
+	Error           string
+	Query           string
+	Category        string
+	Sort            string
+	CategoryOptions []optionView
+	SortOptions     []optionView
+	Categories      []categoryLinkView
+	Products        []productCardView
+	Total           int
+	Page            int
+	Pages           int
+	PrevURL         string
+	NextURL         string
+}
+
+// categoryLinkView is a category filter link with its product count.
+type categoryLinkView struct {
+	Name    string
+	URL     string
+	Count   int
+	Current bool
+}
+
+// productCardView is a product as a card or a product page shows it.
+type productCardView struct {
+	shop.Product
+	URL      string
+	ImageURL string
+	InStock  bool
+	Width    int
+	Height   int
+}
+
+func newProductCard(p shop.Product) productCardView {
+	return productCardView{Product: p, URL: productURL(p.ID), ImageURL: productImageURL(p.ID),
+		InStock: p.Active && p.Stock > 0, Width: productImageWidth, Height: productImageHeight}
+}
+
+// sortOptions are the catalog's orders, as the sort select offers them.
+var sortOptions = []optionView{
+	{shop.SortName, "Name"},
+	{shop.SortPriceAsc, "Price: low to high"},
+	{shop.SortPriceDesc, "Price: high to low"},
+	{shop.SortNewest, "Newest first"},
+}
+
+// handleCatalog serves GET / and GET /products: search q, category, sort
+// and page. Query values the catalog refuses get 422 with a message and
+// the filters to try again; never a 500.
+func (s *server) handleCatalog(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	query := shop.ProductQuery{Text: q.Get("q"), Category: q.Get("category"), Sort: q.Get("sort")}
+	v := &catalogView{layoutView: layoutView{Title: "Products"}, Heading: "Products",
+		Query: query.Text, Category: query.Category, Sort: query.Sort, SortOptions: sortOptions}
+	page, err := shop.ParsePage(q.Get("page"))
+	var result shop.ProductPage
+	if err == nil {
+		query.Page = page
+		result, err = s.shop.SearchProducts(r.Context(), query)
+	}
+	if err != nil && fieldMessages(err) == nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	categories, cerr := s.shop.Categories(r.Context())
+	if cerr != nil {
+		s.errorPage(w, r, cerr)
+		return
+	}
+	v.setCategories(categories)
+	if err != nil {
+		v.Error = fieldSummary(fieldMessages(err))
+		s.render(w, r, http.StatusUnprocessableEntity, "catalog", v)
+		return
+	}
+	v.Page = page
+	v.Total = result.Total
+	v.Pages = (result.Total + shop.DefaultPerPage - 1) / shop.DefaultPerPage
+	if page > 1 {
+		v.PrevURL = catalogURL(query.Text, query.Category, query.Sort, page-1)
+	}
+	if page < v.Pages {
+		v.NextURL = catalogURL(query.Text, query.Category, query.Sort, page+1)
+	}
+	for _, p := range result.Items {
+		v.Products = append(v.Products, newProductCard(p))
+	}
+	s.render(w, r, http.StatusOK, "catalog", v)
+}
+
+// setCategories fills the category links and options and, for a chosen
+// category, the heading.
+func (v *catalogView) setCategories(categories []shop.Category) {
+	total := 0
+	for _, c := range categories {
+		total += c.ProductCount
+	}
+	v.Categories = append(v.Categories, categoryLinkView{Name: "All products", Count: total,
+		URL: catalogURL(v.Query, "", v.Sort, 1), Current: v.Category == ""})
+	v.CategoryOptions = append(v.CategoryOptions, optionView{"", "All categories"})
+	for _, c := range categories {
+		v.Categories = append(v.Categories, categoryLinkView{Name: c.Name, Count: c.ProductCount,
+			URL: catalogURL(v.Query, c.ID, v.Sort, 1), Current: v.Category == c.ID})
+		v.CategoryOptions = append(v.CategoryOptions, optionView{c.ID, c.Name + " (" + strconv.Itoa(c.ProductCount) + ")"})
+		if v.Category == c.ID {
+			v.Heading, v.Title = c.Name, c.Name
+		}
+	}
+	if v.Query != "" {
+		v.Title = "Search: " + v.Query
+	}
+}
+
+// catalogURL is the address of a catalog page with the given filters.
+func catalogURL(text, category, sortBy string, page int) string {
+	q := url.Values{}
+	if text != "" {
+		q.Set("q", text)
+	}
+	if category != "" {
+		q.Set("category", category)
+	}
+	if sortBy != "" {
+		q.Set("sort", sortBy)
+	}
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	if len(q) == 0 {
+		return "/products"
+	}
+	return "/products?" + q.Encode()
+}
+
+// fieldSummary joins field messages in a stable order, for a page that
+// shows them in one place.
+func fieldSummary(fields map[string]string) string {
+	names := make([]string, 0, len(fields))
+	for name := range fields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	msgs := make([]string, len(names))
+	for i, name := range names {
+		msgs[i] = fields[name]
+	}
+	return strings.Join(msgs, " ")
+}
+
+// productView is a product's page with its add-to-cart form.
+type productView struct {
+	layoutView
+	Product   productCardView
+	FormError string
+	Quantity  fieldView
+}
+
+func newProductView(p *shop.Product, quantity string) *productView {
+	if quantity == "" {
+		quantity = "1"
+	}
+	return &productView{layoutView: layoutView{Title: p.Name}, Product: newProductCard(*p),
+		Quantity: fieldView{Name: "quantity", Label: "Quantity", Type: "number", Value: quantity,
+			Min: "1", Max: strconv.Itoa(shop.MaxLineQuantity), Required: true}}
+}
+
+// handleProduct serves GET /products/{id}: 404 for an unknown product.
+func (s *server) handleProduct(w http.ResponseWriter, r *http.Request) {
+	p, err := s.shop.Product(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "product", newProductView(p, ""))
+}

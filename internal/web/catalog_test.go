@@ -1,0 +1,110 @@
+package web
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// productLinks returns the product pages a catalog page links to, in order.
+func productLinks(r *pageResp) []string {
+	var ids []string
+	for _, m := range regexp.MustCompile(`<h2 class="card-title"><a href="/products/([^"]+)">`).FindAllStringSubmatch(r.Body, -1) {
+		ids = append(ids, m[1])
+	}
+	return ids
+}
+
+func TestCatalog(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	for _, path := range []string{"/", "/products"} {
+		res := c.get(path).wantStatus(http.StatusOK)
+		res.wantText("results-count", "20 products, page 1 of 2")
+		if got := len(productLinks(res)); got != 12 {
+			t.Errorf("%s shows %d products; want 12", path, got)
+		}
+		res.wantContains(`<label for="q">`, `<label for="category">`, `<label for="sort">`,
+			`href="/products?page=2" rel="next"`, `Kitchen (2)`, `<img src="/images/products/chair.svg" alt="Oak Chair"`,
+			"$120.00")
+	}
+	c.get("/products?category=kitchen").wantStatus(http.StatusOK).wantContains("Only 2 left", "In stock", "<h1>Kitchen</h1>")
+
+	res := c.get("/products?q=MUG").wantStatus(http.StatusOK)
+	if got := productLinks(res); len(got) != 1 || got[0] != "mug" {
+		t.Errorf("search MUG = %v; want [mug]", got)
+	}
+
+	res = c.get("/products?category=home&sort=price_desc").wantStatus(http.StatusOK)
+	if got := strings.Join(productLinks(res), ","); got != "chair,lamp" {
+		t.Errorf("home by price_desc = %s; want chair,lamp", got)
+	}
+	res.wantContains("<h1>Home</h1>", `aria-current="page">Home`, "Out of stock")
+	// An out-of-stock product has no add-to-cart form; an available one has.
+	lamp := res.Body[strings.Index(res.Body, `id="product-lamp"`):]
+	lamp = lamp[:strings.Index(lamp, "</li>")]
+	if strings.Contains(lamp, "/cart/items") {
+		t.Error("the out-of-stock lamp has an add-to-cart form")
+	}
+	chair := res.Body[strings.Index(res.Body, `id="product-chair"`):]
+	if !strings.Contains(chair[:strings.Index(chair, "</li>")], `<input type="hidden" name="product_id" value="chair">`) {
+		t.Error("the chair has no add-to-cart form")
+	}
+
+	// The second page keeps the filters in its links.
+	res = c.get("/products?category=paper&sort=price_asc&page=2").wantStatus(http.StatusOK)
+	res.wantText("results-count", "16 products, page 2 of 2")
+	res.wantContains(`href="/products?category=paper&amp;sort=price_asc" rel="prev"`)
+	if got := productLinks(res); len(got) != 4 || got[0] != "notebook-13" {
+		t.Errorf("page 2 = %v; want notebook-13 to -16", got)
+	}
+}
+
+func TestCatalogInvalidQuery(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	for _, path := range []string{"/products?page=0", "/products?page=abc", "/products?page=-1", "/products?sort=cheap",
+		"/products?category=%3Cscript%3E", "/?q=" + strings.Repeat("x", 101)} {
+		res := c.get(path).wantStatus(http.StatusUnprocessableEntity)
+		if _, ok := res.byID("catalog-error"); !ok {
+			t.Errorf("%s: no #catalog-error", path)
+		}
+		res.wantNotContains("<script>")
+	}
+	// A page past the end is empty, not an error.
+	c.get("/products?page=99").wantStatus(http.StatusOK).wantContains("No products match")
+}
+
+func TestProductPage(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	res := c.get("/products/chair").wantStatus(http.StatusOK)
+	res.wantText("availability", "In stock")
+	res.wantText("product-price", "$120.00")
+	res.wantContains("<h1>Oak Chair</h1>", "Sturdy &lt;and&gt; plain &amp; simple.", `alt="Oak Chair"`,
+		`<label for="quantity">Quantity</label>`, `min="1"`, `max="99"`, `action="/cart/items"`)
+
+	c.get("/products/lamp").wantStatus(http.StatusOK).wantNotContains(`action="/cart/items"`).wantContains("Out of stock")
+	c.get("/products/nope").wantStatus(http.StatusNotFound).wantContains("Page not found")
+	c.get("/products/bad%20id").wantStatus(http.StatusNotFound)
+}
+
+func TestProductImage(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	res := c.get("/images/products/kettle.svg").wantStatus(http.StatusOK)
+	if got := res.Header.Get("Content-Type"); got != "image/svg+xml" {
+		t.Errorf("Content-Type = %q; want image/svg+xml", got)
+	}
+	if got := res.Header.Get("Cache-Control"); !strings.HasPrefix(got, "public") {
+		t.Errorf("Cache-Control = %q; want public caching", got)
+	}
+	if !strings.HasPrefix(res.Body, "<svg") && !strings.HasPrefix(res.Body, "<?xml") {
+		t.Errorf("body starts %q; want an SVG", res.Body[:min(40, len(res.Body))])
+	}
+	res.wantSecurityHeaders()
+	c.get("/images/products/kettle").wantStatus(http.StatusNotFound)
+	c.get("/images/products/kettle.png").wantStatus(http.StatusNotFound)
+	c.get("/images/products/nope.svg").wantStatus(http.StatusNotFound)
+}

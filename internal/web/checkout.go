@@ -1,0 +1,165 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"storefront/internal/shop"
+)
+
+// checkoutView is the checkout page: the cart summary and the address
+// form, with the one-time checkout key that makes submitting it twice
+// place one order.
+type checkoutView struct {
+	layoutView
+	Cart        *shop.CartView // nil when it could not be loaded
+	FormError   string
+	Problems    []string // the short or repriced products, after a refusal
+	PriceChange bool     // offers "Confirm new prices"
+	CheckoutKey string
+	FullName    fieldView
+	Line1       fieldView
+	Line2       fieldView
+	City        fieldView
+	PostalCode  fieldView
+	Country     selectView
+}
+
+// addressFormFields maps the domain's address keys to the form's field
+// names, where they differ.
+var addressFormFields = map[string]string{"line1": "address_line1", "line2": "address_line2"}
+
+// countryOptions are the country select's options, "choose" first.
+var countryOptions = func() []optionView {
+	opts := []optionView{{"", "Choose a country"}}
+	for _, c := range shop.Countries {
+		opts = append(opts, optionView{c.Code, c.Name})
+	}
+	return opts
+}()
+
+func newCheckoutView(c *shop.CartView, a shop.Address, key string, domainFields map[string]string) *checkoutView {
+	fields := make(map[string]string, len(domainFields))
+	for k, msg := range domainFields {
+		if name, ok := addressFormFields[k]; ok {
+			k = name
+		}
+		fields[k] = msg
+	}
+	v := &checkoutView{
+		layoutView: layoutView{Title: "Checkout"}, Cart: c, CheckoutKey: key,
+		FullName: fieldView{Name: "full_name", Label: "Full name", Type: "text", Value: a.FullName,
+			Error: fields["full_name"], Autocomplete: "shipping name", Required: true},
+		Line1: fieldView{Name: "address_line1", Label: "Street address", Type: "text", Value: a.Line1,
+			Error: fields["address_line1"], Autocomplete: "shipping address-line1", Required: true},
+		Line2: fieldView{Name: "address_line2", Label: "Apartment, suite, etc.", Type: "text", Value: a.Line2,
+			Error: fields["address_line2"], Autocomplete: "shipping address-line2"},
+		City: fieldView{Name: "city", Label: "City", Type: "text", Value: a.City,
+			Error: fields["city"], Autocomplete: "shipping address-level2", Required: true},
+		PostalCode: fieldView{Name: "postal_code", Label: "Postal code", Type: "text", Value: a.PostalCode,
+			Error: fields["postal_code"], Autocomplete: "shipping postal-code", Required: true},
+		Country: selectView{Name: "country", Label: "Country", Value: a.Country, Error: fields["country"],
+			Required: true, Options: countryOptions},
+	}
+	v.countCart(c)
+	return v
+}
+
+// handleCheckoutForm serves GET /checkout (signed in, else 303 to
+// /login?next=/checkout): the cart summary and the address form with a new
+// checkout key.
+func (s *server) handleCheckoutForm(w http.ResponseWriter, r *http.Request) {
+	vis, ok := s.requireUser(w, r, "/checkout")
+	if !ok {
+		return
+	}
+	c, err := s.shop.Cart(r.Context(), vis.cartID())
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	v := newCheckoutView(c, shop.Address{FullName: vis.user.Name}, shop.NewCheckoutKey(), nil)
+	for _, l := range c.Lines {
+		v.PriceChange = v.PriceChange || l.PriceChanged() || l.Withdrawn
+	}
+	s.render(w, r, http.StatusOK, "checkout", v)
+}
+
+// handleCheckout serves POST /checkout (signed in): it places the cart as
+// an order and answers 303 to /orders/{id}. The form's checkout key makes
+// it idempotent: posting the same form again answers with the same order.
+// Refusals show the page again: 422 for the address, 409 naming short or
+// repriced products (nothing changed, the cart kept), 503 when the store
+// could not confirm (same values, same key, so retrying is safe).
+func (s *server) handleCheckout(w http.ResponseWriter, r *http.Request) {
+	vis, ok := s.requireUser(w, r, "/checkout")
+	if !ok || !s.parseForm(w, r) {
+		return
+	}
+	f := r.PostForm
+	addr := shop.Address{FullName: f.Get("full_name"), Line1: f.Get("address_line1"), Line2: f.Get("address_line2"),
+		City: f.Get("city"), PostalCode: f.Get("postal_code"), Country: f.Get("country")}
+	key := f.Get("checkout_key")
+	o, _, err := s.shop.PlaceOrder(r.Context(), shop.PlaceOrderInput{User: vis.user, CartID: vis.cartID(), Key: key, Address: addr})
+	if err != nil {
+		s.checkoutFailed(w, r, vis, addr, key, err)
+		return
+	}
+	seeOther(w, r, "/orders/"+o.ID)
+}
+
+// checkoutFailed answers a refused checkout.
+func (s *server) checkoutFailed(w http.ResponseWriter, r *http.Request, vis *visitor, addr shop.Address, key string, err error) {
+	orders := linkView{URL: "/orders", Text: "Your orders"}
+	switch {
+	case errors.Is(err, shop.ErrCartEmpty):
+		s.render(w, r, problemFor(err).Status, "message", &messageView{layoutView: layoutView{Title: "Your cart is empty"},
+			Heading: "Your cart is empty", Message: "There is nothing to order.",
+			Details: []string{"If you just placed an order, you can find it in your orders."},
+			Links:   []linkView{orders, {URL: "/products", Text: "Browse products"}}})
+		return
+	case errors.Is(err, shop.ErrIdempotencyKeyReused):
+		s.render(w, r, problemFor(err).Status, "message", &messageView{layoutView: layoutView{Title: "Checkout form already used"},
+			Heading: "This checkout form was already used", Message: "This checkout form was already used to place an order.",
+			Details: []string{"Your orders show what was ordered. To order again, start a new checkout."},
+			Links:   []linkView{orders, {URL: "/checkout", Text: "Start a new checkout"}}})
+		return
+	}
+	p := problemFor(err)
+	fields := fieldMessages(err)
+	var serr *shop.StockError
+	var perr *shop.PriceError
+	isStock, isPrice := errors.As(err, &serr), errors.As(err, &perr)
+	if fields == nil && !isStock && !isPrice && p.Status != http.StatusServiceUnavailable {
+		s.errorPage(w, r, err)
+		return
+	}
+	c, cerr := s.shop.Cart(r.Context(), vis.cartID())
+	if cerr != nil {
+		c = nil // the page still keeps the form; its summary is left out
+	}
+	if fields["checkout_key"] != "" {
+		key = shop.NewCheckoutKey() // a malformed or expired form: this page is a new checkout
+	}
+	v := newCheckoutView(c, addr, key, fields)
+	v.FormError = p.Message
+	switch {
+	case fields["checkout_key"] != "":
+		v.FormError = fields["checkout_key"]
+	case isStock:
+		v.FormError = "Some products do not have enough stock left. Nothing was ordered and your cart is kept: change the quantities in your cart, then check out again."
+		for _, sh := range serr.Items {
+			v.Problems = append(v.Problems, shortageMessage(sh))
+		}
+	case isPrice:
+		v.PriceChange = true
+		for _, pc := range perr.Items {
+			v.Problems = append(v.Problems, priceChangeMessage(pc))
+		}
+	case p.Status == http.StatusServiceUnavailable:
+		s.log.ErrorContext(r.Context(), "checkout unavailable", "request_id", requestIDFrom(r.Context()), "err", err)
+		w.Header().Set("Retry-After", "2")
+		v.FormError = "We could not place your order right now. Nothing was ordered and nothing was charged; your cart is kept. Please try again."
+	}
+	s.render(w, r, p.Status, "checkout", v)
+}

@@ -1,0 +1,201 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"storefront/internal/shop"
+)
+
+// checkoutForm GETs the checkout page and returns its form filled with a
+// valid address and the page's checkout key.
+func (c *pageClient) checkoutForm() url.Values {
+	c.t.Helper()
+	page := c.get("/checkout").wantStatus(http.StatusOK)
+	form := testAddress()
+	form.Set("checkout_key", page.hiddenValue("checkout_key"))
+	return form
+}
+
+var orderPath = regexp.MustCompile(`^/orders/[a-z0-9]+$`)
+
+func TestCheckoutRequiresSignIn(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	c.addToCart("kettle", 1)
+	c.get("/checkout").wantRedirect("/login?next=/checkout")
+	c.post("/checkout", testAddress()).wantRedirect("/login?next=/checkout")
+	c.get("/orders").wantRedirect("/login?next=/orders")
+	c.get("/orders/o123").wantStatus(http.StatusNotFound).wantContains(`href="/login?next=/orders/o123"`)
+}
+
+func TestCheckout(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	c.register("ada@example.com", "Ada")
+	c.addToCart("kettle", 1)
+	c.addToCart("mug", 2)
+
+	page := c.get("/checkout").wantStatus(http.StatusOK)
+	page.wantText("checkout-subtotal", "$64.00")
+	page.wantText("checkout-shipping", "$0.00")
+	page.wantText("checkout-total", "$64.00")
+	page.wantContains(`<select id="country" name="country" required>`, `<option value="" selected>Choose a country</option>`,
+		`<option value="GB">United Kingdom</option>`, `<label for="address_line1">`, `autocomplete="shipping postal-code"`)
+	if got := page.inputValue("full_name"); got != "Ada" {
+		t.Errorf("full_name = %q; want the user's name", got)
+	}
+	key := page.hiddenValue("checkout_key")
+	if again := c.get("/checkout").hiddenValue("checkout_key"); again == key {
+		t.Error("two checkout pages got the same key")
+	}
+
+	// Invalid address: 422, messages at the form's fields, values kept.
+	bad := url.Values{"full_name": {"Ada"}, "address_line1": {""}, "city": {"London"}, "postal_code": {"??"}, "country": {"XX"}, "checkout_key": {key}}
+	res := c.post("/checkout", bad).wantStatus(http.StatusUnprocessableEntity)
+	res.wantFieldError("address_line1", "street address")
+	res.wantFieldError("postal_code", "postal code")
+	res.wantFieldError("country", "Choose a country")
+	if got := res.inputValue("city"); got != "London" {
+		t.Errorf("city = %q; want it kept", got)
+	}
+	if got := res.hiddenValue("checkout_key"); got != key {
+		t.Errorf("checkout_key = %q; want the same %q", got, key)
+	}
+
+	form := testAddress()
+	form.Set("checkout_key", key)
+	res = c.post("/checkout", form)
+	loc := res.Header.Get("Location")
+	if res.Status != http.StatusSeeOther || !orderPath.MatchString(loc) {
+		t.Fatalf("checkout: %d to %q; want 303 to /orders/{id}\n%s", res.Status, loc, res.Body)
+	}
+	order := c.follow(res).wantStatus(http.StatusOK)
+	order.wantText("order-id", strings.TrimPrefix(loc, "/orders/"))
+	order.wantText("order-total", "$64.00")
+	order.wantContains("Stoneware Mug", "United Kingdom", "SW1Y 4JH")
+	c.get("/cart").wantContains("Your cart is empty").wantText("cart-count", "0")
+
+	// The same form again: the same order, never a second one.
+	c.post("/checkout", form).wantRedirect(loc)
+	orders, err := e.svc.Orders(t.Context(), &shop.User{ID: mustUserID(t, e, "ada@example.com")})
+	if err != nil || len(orders) != 1 {
+		t.Fatalf("Orders = %d orders, %v; want 1", len(orders), err)
+	}
+	p, _ := e.store.Product(t.Context(), "mug")
+	if p.Stock != 0 {
+		t.Errorf("mug stock = %d; want 0", p.Stock)
+	}
+
+	list := c.get("/orders").wantStatus(http.StatusOK)
+	list.wantContains(`href="`+loc+`"`, "$64.00")
+
+	// The same key with another address was used already.
+	other := testAddress()
+	other.Set("city", "Paris")
+	other.Set("checkout_key", key)
+	c.post("/checkout", other).wantStatus(http.StatusUnprocessableEntity).wantContains("already used to place an order", `href="/orders"`)
+
+	// A new checkout with an empty cart.
+	fresh := testAddress()
+	fresh.Set("checkout_key", shop.NewCheckoutKey())
+	c.post("/checkout", fresh).wantStatus(http.StatusUnprocessableEntity).
+		wantContains("Your cart is empty", "If you just placed an order", `href="/orders"`)
+
+	// Nobody else sees the order.
+	stranger := e.client()
+	stranger.register("bo@example.com", "Bo")
+	stranger.get(loc).wantStatus(http.StatusNotFound)
+	e.client().get(loc).wantStatus(http.StatusNotFound)
+	stranger.get("/orders").wantContains("not placed any orders")
+	c.get("/orders/onothere").wantStatus(http.StatusNotFound)
+}
+
+func mustUserID(t *testing.T, e *pageEnv, email string) string {
+	t.Helper()
+	u, err := e.store.UserByEmail(t.Context(), email)
+	if err != nil {
+		t.Fatalf("UserByEmail(%s) = %v", email, err)
+	}
+	return u.ID
+}
+
+func TestCheckoutStockShort(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	c.register("ada@example.com", "Ada")
+	c.addToCart("mug", 2)
+	c.addToCart("kettle", 1)
+	form := c.checkoutForm()
+	e.setProduct("mug", func(p *shop.Product) { p.Stock = 1 })
+
+	res := c.post("/checkout", form).wantStatus(http.StatusConflict)
+	res.wantContains("Stoneware Mug: only 1 left in stock, not enough for 2.")
+	if got := res.hiddenValue("checkout_key"); got != form.Get("checkout_key") {
+		t.Errorf("checkout_key changed to %q", got)
+	}
+	if got := res.inputValue("city"); got != "London" {
+		t.Errorf("city = %q; want it kept", got)
+	}
+	c.get("/cart").wantText("cart-count", "3")
+	if p, _ := e.store.Product(t.Context(), "kettle"); p.Stock != 10 {
+		t.Errorf("kettle stock = %d; want 10, unchanged", p.Stock)
+	}
+}
+
+func TestCheckoutPriceChanged(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	c.register("ada@example.com", "Ada")
+	c.addToCart("kettle", 1)
+	form := c.checkoutForm()
+	e.setProduct("kettle", func(p *shop.Product) { p.PriceCents = 4200 })
+
+	res := c.post("/checkout", form).wantStatus(http.StatusConflict)
+	res.wantContains("Enamel Kettle now costs $42.00 (it was $39.00", `action="/cart/confirm-prices"`, "Confirm new prices")
+	c.post("/cart/confirm-prices", url.Values{"next": {"/checkout"}}).wantRedirect("/checkout")
+	res = c.post("/checkout", c.checkoutForm())
+	if res.Status != http.StatusSeeOther || !orderPath.MatchString(res.Header.Get("Location")) {
+		t.Fatalf("checkout after confirming: %d\n%s", res.Status, res.Body)
+	}
+	c.follow(res).wantText("order-total", "$47.00")
+}
+
+func TestCheckoutUnavailable(t *testing.T) {
+	store := &failingStore{Store: newPageStore(t)}
+	e := newPageEnvOn(t, store, Config{})
+	c := e.client()
+	c.register("ada@example.com", "Ada")
+	c.addToCart("kettle", 1)
+	form := c.checkoutForm()
+	form.Set("address_line2", "Flat 3")
+
+	store.placeOrder = shop.ErrUnavailable
+	res := c.post("/checkout", form).wantStatus(http.StatusServiceUnavailable)
+	res.wantContains("We could not place your order right now", "Nothing was ordered", "your cart is kept")
+	if got := res.hiddenValue("checkout_key"); got != form.Get("checkout_key") {
+		t.Errorf("checkout_key = %q; want the same, so a retry is idempotent", got)
+	}
+	if got := res.inputValue("address_line2"); got != "Flat 3" {
+		t.Errorf("address_line2 = %q; want it kept", got)
+	}
+
+	store.placeOrder = nil
+	res = c.post("/checkout", form)
+	if res.Status != http.StatusSeeOther || !orderPath.MatchString(res.Header.Get("Location")) {
+		t.Fatalf("retry: %d\n%s", res.Status, res.Body)
+	}
+}
+
+func TestCheckoutEmptyCartPage(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	c.register("ada@example.com", "Ada")
+	c.get("/checkout").wantStatus(http.StatusOK).wantContains("Your cart is empty", `href="/orders"`).wantNotContains(`action="/checkout"`)
+	form := testAddress()
+	form.Set("checkout_key", "short")
+	c.post("/checkout", form).wantStatus(http.StatusUnprocessableEntity).wantContains("This checkout form has expired")
+}

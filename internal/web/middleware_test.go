@@ -1,0 +1,251 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"storefront/internal/shop"
+)
+
+func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	css := c.get(styleURL()).wantStatus(http.StatusOK)
+	for name, res := range map[string]*pageResp{
+		"page":       c.get("/products"),
+		"static":     css,
+		"image":      c.get("/images/products/mug.svg"),
+		"not found":  c.get("/no/such/page").wantStatus(http.StatusNotFound),
+		"405":        c.post("/products", nil).wantStatus(http.StatusMethodNotAllowed),
+		"validation": c.get("/products?page=x").wantStatus(http.StatusUnprocessableEntity),
+		"refused":    (&pageClient{t: t, env: e, hc: c.hc, origin: "https://evil.example"}).post("/cart/items", nil),
+		"redirect":   c.get("/checkout"),
+		"health":     c.get("/healthz"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			res.t = t
+			res.wantSecurityHeaders()
+			if got := res.Header.Get("Strict-Transport-Security"); got != "" {
+				t.Errorf("Strict-Transport-Security = %q over plain HTTP; want none", got)
+			}
+		})
+	}
+}
+
+func TestStaticFiles(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	res := c.get(styleURL()).wantStatus(http.StatusOK)
+	if got := res.Header.Get("Content-Type"); !strings.HasPrefix(got, "text/css") {
+		t.Errorf("Content-Type = %q; want text/css", got)
+	}
+	if got := res.Header.Get("Cache-Control"); !strings.Contains(got, "max-age=31536000") {
+		t.Errorf("Cache-Control = %q; want a year", got)
+	}
+	c.get("/products").wantContains(`<link rel="stylesheet" href="` + strings.ReplaceAll(styleURL(), "&", "&amp;") + `">`)
+	for _, path := range []string{"/static/", "/static/nope.css", "/static/../templates/layout.html", "/static/%2e%2e/templates/layout.html"} {
+		// The mux redirects a path with ".." to its clean form, outside /static/.
+		if res := c.get(path); res.Status != http.StatusNotFound && res.Header.Get("Location") != "/templates/layout.html" {
+			t.Errorf("GET %s = %d; want 404 or a redirect out of /static/", path, res.Status)
+		}
+	}
+}
+
+func TestNoStoreOnPersonalPages(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	c.register("ada@example.com", "Ada")
+	c.addToCart("kettle", 1)
+	res := c.post("/checkout", c.checkoutForm())
+	for _, path := range []string{"/", "/products/kettle", "/cart", "/checkout", "/account", "/orders", res.Header.Get("Location"), "/nope"} {
+		if got := c.get(path).Header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("GET %s: Cache-Control = %q; want no-store", path, got)
+		}
+	}
+	if got := res.Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("POST /checkout: Cache-Control = %q; want no-store", got)
+	}
+}
+
+func TestHTTPSBehindTrustedProxy(t *testing.T) {
+	e := newPageEnvOn(t, newPageStore(t), Config{TrustProxy: true})
+	c := e.client()
+	r, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/cart/items", strings.NewReader("product_id=kettle&quantity=1"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("X-Forwarded-Proto", "https")
+	r.Header.Set("Origin", e.srv.URL)
+	res := c.do(r).wantStatus(http.StatusSeeOther)
+	if got := res.Header.Get("Strict-Transport-Security"); got != "max-age=31536000; includeSubDomains" {
+		t.Errorf("Strict-Transport-Security = %q", got)
+	}
+	cookie := res.Header.Get("Set-Cookie")
+	for _, want := range []string{"__Host-session=", "Path=/", "HttpOnly", "Secure", "SameSite=Lax"} {
+		if !strings.Contains(cookie, want) {
+			t.Errorf("Set-Cookie = %q; want %q", cookie, want)
+		}
+	}
+	if strings.Contains(cookie, "Domain") {
+		t.Errorf("Set-Cookie = %q; want no Domain", cookie)
+	}
+
+	// Without a trusted proxy the header is the client's word: ignored.
+	plain := newPageEnv(t)
+	r, _ = http.NewRequest(http.MethodPost, plain.srv.URL+"/cart/items", strings.NewReader("product_id=kettle&quantity=1"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("X-Forwarded-Proto", "https")
+	res = plain.client().do(r).wantStatus(http.StatusSeeOther)
+	if got := res.Header.Get("Strict-Transport-Security"); got != "" {
+		t.Errorf("Strict-Transport-Security = %q without a trusted proxy", got)
+	}
+	if cookie := res.Header.Get("Set-Cookie"); !strings.HasPrefix(cookie, "session=") || strings.Contains(cookie, "Secure") {
+		t.Errorf("Set-Cookie = %q; want a plain session cookie", cookie)
+	}
+}
+
+func TestCrossOriginRefused(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	c.register("ada@example.com", "Ada")
+	evil := &pageClient{t: t, env: e, hc: c.hc, origin: "https://evil.example"}
+	for _, path := range []string{"/cart/items", "/logout", "/checkout", "/login", "/account/password"} {
+		res := evil.post(path, url.Values{"product_id": {"kettle"}, "quantity": {"1"}})
+		res.wantStatus(http.StatusForbidden)
+		res.wantContains("came from another website")
+		if _, ok := res.byID("request-id"); !ok {
+			t.Errorf("POST %s: the 403 page shows no request id", path)
+		}
+	}
+	c.get("/cart").wantText("cart-count", "0")
+	c.get("/account").wantStatus(http.StatusOK) // still signed in
+
+	// Sec-Fetch-Site decides when a browser sends it.
+	r, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/cart/items", strings.NewReader("product_id=kettle&quantity=1"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Sec-Fetch-Site", "cross-site")
+	c.do(r).wantStatus(http.StatusForbidden)
+	r, _ = http.NewRequest(http.MethodPost, e.srv.URL+"/cart/items", strings.NewReader("product_id=kettle&quantity=1"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Sec-Fetch-Site", "same-origin")
+	c.do(r).wantRedirect("/cart")
+}
+
+func TestBodyTooLarge(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	big := "email=" + strings.Repeat("a", 2<<20)
+	r, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/login", strings.NewReader(big))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Origin", e.srv.URL)
+	c.do(r).wantStatus(http.StatusRequestEntityTooLarge).wantContains("Too much data")
+
+	// A body of unannounced length fails while read.
+	r, _ = http.NewRequest(http.MethodPost, e.srv.URL+"/register", io.MultiReader(strings.NewReader(big)))
+	r.ContentLength = -1
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Origin", e.srv.URL)
+	c.do(r).wantStatus(http.StatusRequestEntityTooLarge)
+}
+
+func TestNotFoundAndMethodNotAllowed(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	c.register("ada@example.com", "Ada")
+	res := c.get("/no/such/page").wantStatus(http.StatusNotFound)
+	res.wantContains("<h1>Page not found</h1>", `lang="en"`)
+	res.wantText("request-id", res.Header.Get("X-Request-Id"))
+	res.wantText("signed-in-name", "Ada")
+	if got := res.Header.Get("Content-Type"); got != "text/html; charset=utf-8" {
+		t.Errorf("Content-Type = %q", got)
+	}
+	res = c.post("/cart", nil).wantStatus(http.StatusMethodNotAllowed)
+	if got := res.Header.Get("Allow"); !strings.Contains(got, "GET") {
+		t.Errorf("Allow = %q; want GET", got)
+	}
+	c.get("/logout").wantStatus(http.StatusMethodNotAllowed)
+}
+
+func TestHealthAndReady(t *testing.T) {
+	store := &failingStore{Store: newPageStore(t)}
+	e := newPageEnvOn(t, store, Config{})
+	c := e.client()
+	c.get("/healthz").wantStatus(http.StatusOK)
+	c.get("/readyz").wantStatus(http.StatusOK)
+	store.ping = shop.ErrUnavailable
+	c.get("/readyz").wantStatus(http.StatusServiceUnavailable)
+	c.get("/healthz").wantStatus(http.StatusOK)
+}
+
+func TestRequestLog(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	c.get("/register")
+	c.post("/register", url.Values{"email": {"ada@example.com"}, "name": {"Ada"}, "password": {pagePassword}, "confirm_password": {pagePassword}})
+	c.get("/products?q=secret-search")
+	logs := e.logs.String()
+	for _, secret := range []string{pagePassword, "secret-search", c.cookie(sessionCookiePlain)} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log holds %q:\n%s", secret, logs)
+		}
+	}
+	for _, want := range []string{`"msg":"request","method":"POST","path":"/register","status":303`, `"path":"/products","status":200`, `"request_id":"`, `"duration":`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the log lacks %s:\n%s", want, logs)
+		}
+	}
+}
+
+func TestRecoverPanics(t *testing.T) {
+	e := newPageEnv(t)
+	var logs bytes.Buffer
+	s := &server{shop: e.svc, log: slog.New(slog.NewJSONHandler(&logs, nil))}
+	pages, err := parsePages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.pages, s.styleURL = pages, styleURL()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /panic", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "/elsewhere")
+		panic("boom")
+	})
+	mux.HandleFunc("GET /fine", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "fine") })
+	mux.HandleFunc("GET /api/v1/panic", func(w http.ResponseWriter, r *http.Request) { panic(errors.New("api boom")) })
+	h := chain(mux, s.recoverPanics, s.requestID, s.logRequests, s.securityHeaders)
+
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/panic", nil))
+	if w.Code != http.StatusInternalServerError {
+		t.Fatalf("status = %d; want 500", w.Code)
+	}
+	id := w.Header().Get("X-Request-Id")
+	body := w.Body.String()
+	if !strings.Contains(body, "<h1>Something went wrong</h1>") || !strings.Contains(body, id) || strings.Contains(body, "boom") {
+		t.Errorf("500 page = %s; want the generic page with the request id %s, no detail", body, id)
+	}
+	if w.Header().Get("Location") != "" || w.Header().Get("Content-Security-Policy") == "" {
+		t.Errorf("headers = %v; want no Location, the security headers", w.Header())
+	}
+	if !strings.Contains(logs.String(), `"msg":"panic"`) || !strings.Contains(logs.String(), `"request_id":"`+id+`"`) ||
+		!strings.Contains(logs.String(), `"status":500`) {
+		t.Errorf("log = %s; want the panic and a 500 request line with the request id", logs.String())
+	}
+
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/v1/panic", nil))
+	if w.Code != http.StatusInternalServerError || !strings.Contains(w.Body.String(), `"error":"internal_error"`) {
+		t.Errorf("API panic: %d %s; want a 500 JSON error", w.Code, w.Body.String())
+	}
+
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/fine", nil))
+	if w.Code != http.StatusOK || w.Body.String() != "fine" {
+		t.Errorf("after a panic: %d %q; want the server working", w.Code, w.Body.String())
+	}
+}

@@ -1,0 +1,39 @@
+package web
+
+import "net/http"
+
+// routes registers every page of the shop, one per line; the JSON API is in
+// api_routes.go. Page handlers run withSession, which loads the visitor's
+// session and user. Requests no route matches get routeErrors' 404 or 405
+// page.
+func (s *server) routes(mux *http.ServeMux) {
+	page := s.withSession
+
+	mux.Handle("GET /{$}", page(s.handleCatalog))
+	mux.Handle("GET /products", page(s.handleCatalog))
+	mux.Handle("GET /products/{id}", page(s.handleProduct))
+
+	mux.Handle("GET /cart", page(s.handleCart))
+	mux.Handle("POST /cart/items", page(s.handleCartAdd))
+	mux.Handle("POST /cart/items/{product_id}", page(s.handleCartSet))
+	mux.Handle("POST /cart/confirm-prices", page(s.handleCartConfirmPrices))
+
+	mux.Handle("GET /register", page(s.handleRegisterForm))
+	mux.Handle("POST /register", page(s.handleRegister))
+	mux.Handle("GET /login", page(s.handleLoginForm))
+	mux.Handle("POST /login", page(s.handleLogin))
+	mux.Handle("POST /logout", page(s.handleLogout))
+	mux.Handle("GET /account", page(s.handleAccount))
+	mux.Handle("POST /account/name", page(s.handleAccountName))
+	mux.Handle("POST /account/password", page(s.handleAccountPassword))
+
+	mux.Handle("GET /checkout", page(s.handleCheckoutForm))
+	mux.Handle("POST /checkout", page(s.handleCheckout))
+	mux.Handle("GET /orders", page(s.handleOrders))
+	mux.Handle("GET /orders/{id}", page(s.handleOrder))
+
+	mux.HandleFunc("GET /static/", s.handleStatic)
+	mux.HandleFunc("GET /images/products/{file}", s.handleProductImage)
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.HandleFunc("GET /readyz", s.handleReady)
+}

@@ -1,0 +1,146 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"storefront/internal/shop"
+)
+
+// Session cookies hold a random token; the session itself (user, cart,
+// expiry) is kept by the service, so signing out revokes it for good.
+// Over HTTPS the cookie is named with the __Host- prefix: browsers then
+// accept it only when Secure, host-only and Path=/, so neither a subdomain
+// nor a plain-HTTP page can plant or overwrite it.
+const (
+	sessionCookieSecure = "__Host-session"
+	sessionCookiePlain  = "session"
+	// cookieCheckName is a harmless cookie set with the sign-in and
+	// registration forms: a form posted back without any cookie comes from
+	// a browser that refuses them.
+	cookieCheckName   = "cookie_check"
+	cookieCheckMaxAge = time.Hour
+)
+
+// visitor is who is asking: their session (nil for a guest before the first
+// cart add) and user (nil for a guest).
+type visitor struct {
+	session *shop.Session
+	user    *shop.User
+}
+
+// visitorFrom returns the visitor withSession loaded; a request it did not
+// see is an anonymous visitor.
+func visitorFrom(ctx context.Context) *visitor {
+	if v, ok := ctx.Value(ctxKeyVisitor).(*visitor); ok {
+		return v
+	}
+	return &visitor{}
+}
+
+// guestSession returns the session if it is a guest's, the one whose cart
+// merges into the user's at sign-in; nil otherwise.
+func (v *visitor) guestSession() *shop.Session {
+	if v.session != nil && v.user == nil {
+		return v.session
+	}
+	return nil
+}
+
+// cartID returns the id of the visitor's cart, or "" before they have one.
+func (v *visitor) cartID() string {
+	if v.session == nil {
+		return ""
+	}
+	return v.session.CartID
+}
+
+// sessionCookieName is the session cookie's name for the request's scheme.
+func (s *server) sessionCookieName(r *http.Request) string {
+	if s.isHTTPS(r) {
+		return sessionCookieSecure
+	}
+	return sessionCookiePlain
+}
+
+// withSession loads the session and user of the request's cookie into the
+// context for a page handler. An unknown, expired or revoked cookie is
+// cleared and the visitor is a guest; a store failure is an error page, so
+// a guest cart is never silently replaced by a new one.
+func (s *server) withSession(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := &visitor{}
+		if c, err := r.Cookie(s.sessionCookieName(r)); err == nil && c.Value != "" {
+			sess, u, err := s.shop.Session(r.Context(), c.Value)
+			switch {
+			case errors.Is(err, shop.ErrUnauthorized):
+				s.clearSessionCookie(w, r)
+			case err != nil:
+				s.errorPage(w, r, err)
+				return
+			default:
+				v.session, v.user = sess, u
+			}
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxKeyVisitor, v)))
+	})
+}
+
+// setSessionCookie hands the browser the token of a new session. It lives
+// as long as the session may.
+func (s *server) setSessionCookie(w http.ResponseWriter, r *http.Request, in *shop.SignedIn) {
+	maxAge := int(in.Session.ExpiresAt.Sub(in.Session.CreatedAt).Seconds())
+	http.SetCookie(w, s.newCookie(r, s.sessionCookieName(r), in.Token, maxAge))
+}
+
+// clearSessionCookie tells the browser to forget its session cookie.
+func (s *server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, s.newCookie(r, s.sessionCookieName(r), "", -1))
+}
+
+// setCookieCheck sets the test cookie that tells a cookie-refusing browser
+// from one that simply has no session yet.
+func (s *server) setCookieCheck(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, s.newCookie(r, cookieCheckName, "1", int(cookieCheckMaxAge.Seconds())))
+}
+
+// newCookie is every cookie the shop sets: host-only (no Domain), Path=/,
+// HttpOnly (no script reads it), SameSite=Lax (other sites' forms do not
+// carry it) and, over HTTPS, Secure. Over plain HTTP (local use) Secure
+// is left out, since browsers would drop the cookie.
+func (s *server) newCookie(r *http.Request, name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{ // #nosec G124 -- Secure is set whenever the request came over HTTPS
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: s.isHTTPS(r), SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// hasCookies reports whether the browser sent any cookie at all.
+func hasCookies(r *http.Request) bool { return len(r.Cookies()) > 0 }
+
+// requireUser returns the signed-in visitor, or sends a guest to the
+// sign-in page (303) with the page to come back to, and reports false.
+func (s *server) requireUser(w http.ResponseWriter, r *http.Request, next string) (*visitor, bool) {
+	v := visitorFrom(r.Context())
+	if v.user == nil {
+		seeOther(w, r, withNext("/login", localNext(next)))
+		return nil, false
+	}
+	return v, true
+}
+
+// clientAddr is the client address that sign-in throttling counts (set
+// from X-Forwarded-For by proxyClient behind a trusted proxy).
+func clientAddr(r *http.Request) string { return apiClientAddr(r) }
+
+// seeOther answers 303 to path, a page of this site. Every caller passes a
+// fixed path or one that passed shop.IsLocalPath; anything else goes to /,
+// so no redirect ever leads to another site.
+func seeOther(w http.ResponseWriter, r *http.Request, path string) {
+	if !shop.IsLocalPath(path) {
+		path = "/"
+	}
+	http.Redirect(w, r, path, http.StatusSeeOther) // #nosec G710 -- path is a local path, checked above
+}

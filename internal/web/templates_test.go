@@ -1,0 +1,152 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"storefront/internal/shop"
+)
+
+// samplePages is sample data for every page template.
+func samplePages() map[string]pageView {
+	user := &shop.User{ID: "u1", Email: "ada@example.com", Name: "Ada <Lovelace>"}
+	mug := shop.Product{ID: "mug", Name: "Stoneware Mug", Description: "Holds tea.", Category: "kitchen", PriceCents: 1250, Stock: 2, Active: true}
+	lamp := shop.Product{ID: "lamp", Name: "Reading Lamp", Description: "Warm light.", Category: "home", PriceCents: 8000, Active: true}
+	line := shop.CartViewLine{OrderLine: shop.OrderLine{ProductID: "mug", Name: "Stoneware Mug", UnitPriceCents: 1250, Quantity: 2, LineTotalCents: 2500},
+		SeenPrice: 1100, Available: 2}
+	cart := &shop.CartView{ID: "user-u1", Lines: []shop.CartViewLine{line}, ItemCount: 2, Subtotal: 2500, Shipping: 500, Total: 3000}
+	order := &shop.Order{ID: "oabc", UserID: "u1", Status: shop.OrderStatusPlaced, CreatedAt: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
+		Currency: shop.Currency, Items: []shop.OrderLine{line.OrderLine}, ItemCount: 2, SubtotalCents: 2500, ShippingCents: 500, TotalCents: 3000,
+		ShippingAddress: shop.Address{FullName: "Ada", Line1: "1 Road", Line2: "Flat 2", City: "London", PostalCode: "N1", Country: "GB"}}
+	fields := map[string]string{"email": "Bad email.", "name": "Bad name.", "password": "Bad password.", "confirm_password": "No match.",
+		"current_password": "Wrong.", "new_password": "Too short.", "line1": "Enter the street.", "country": "Choose one."}
+
+	catalog := &catalogView{layoutView: layoutView{Title: "Products"}, Heading: "Products", Query: "mug", SortOptions: sortOptions,
+		Products: []productCardView{newProductCard(mug), newProductCard(lamp)}, Total: 30, Page: 2, Pages: 3,
+		PrevURL: catalogURL("mug", "", "", 1), NextURL: catalogURL("mug", "", "", 3)}
+	catalog.setCategories([]shop.Category{{ID: "kitchen", Name: "Kitchen", ProductCount: 1}, {ID: "home", Name: "Home", ProductCount: 1}})
+	product := newProductView(&mug, "3")
+	product.Quantity.Error = "Only 2 left."
+	login := newLoginView("ada@example.com", "/checkout")
+	login.FormError, login.Notice = "The email or password is not correct.", "Your account was created."
+	register := newRegisterView(shop.RegisterInput{Email: "ada@example", Name: "Ada", Password: "secret"}, "/checkout", fields)
+	register.FormError = "Please correct the highlighted fields."
+	account := newAccountView(user, "Ada", fields)
+	account.Notice, account.NameFormError, account.PasswordFormError = "Saved.", "Fix the name.", "Fix the password."
+	checkout := newCheckoutView(cart, shop.Address{FullName: "Ada", Country: "GB"}, "key-12345678", fields)
+	checkout.FormError, checkout.Problems, checkout.PriceChange = "Some prices changed.", []string{"Mug now costs $12.50."}, true
+	return map[string]pageView{
+		"catalog":  catalog,
+		"product":  product,
+		"cart":     &cartView{layoutView: layoutView{Title: "Your cart"}, Cart: cart, Lines: []cartLineView{{CartViewLine: line, URL: "/products/mug", Quantity: "x", Error: "Quantity must be a whole number from 1 to 99."}}, CookiesNeeded: true, FormError: "Oops.", PricesChanged: true, FreeShipping: shop.FreeShippingThreshold},
+		"login":    login,
+		"register": register,
+		"account":  account,
+		"checkout": checkout,
+		"orders":   &ordersView{layoutView: layoutView{Title: "Your orders"}, Orders: []shop.Order{*order}},
+		"order":    &orderView{layoutView: layoutView{Title: "Order oabc"}, Order: order},
+		"message": &messageView{layoutView: layoutView{Title: "Page not found"}, Heading: "Page not found", Message: "No such page.",
+			Details: []string{"More."}, Links: []linkView{{URL: "/", Text: "Back to the shop"}}, ShowRequestID: true},
+	}
+}
+
+// TestRenderEveryPage renders every page template with sample data and
+// checks what every page needs: one h1, a title, lang, the landmarks, a
+// label for every control, the field messages wired to their inputs, and
+// no password written back.
+func TestRenderEveryPage(t *testing.T) {
+	pages, err := parsePages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{log: slog.New(slog.NewTextHandler(io.Discard, nil)), pages: pages, styleURL: styleURL()}
+	samples := samplePages()
+	var names []string
+	for name := range pages {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	if len(names) != len(samples) {
+		t.Errorf("pages %v; samples for %d of them: every page needs a sample", names, len(samples))
+	}
+	controls := regexp.MustCompile(`<(input|select)\b[^>]*>`)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			v, ok := samples[name]
+			if !ok {
+				t.Fatalf("no sample data for page %q", name)
+			}
+			w := httptest.NewRecorder()
+			w.Header().Set("X-Request-Id", "req-123")
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r = r.WithContext(context.WithValue(r.Context(), ctxKeyVisitor, &visitor{user: &shop.User{ID: "u1", Name: "Ada"}}))
+			s.render(w, r, http.StatusOK, name, v)
+			res := &pageResp{t: t, Status: w.Code, Header: w.Header(), Body: w.Body.String()}
+			res.wantStatus(http.StatusOK)
+			body := res.Body
+			if n := strings.Count(body, "<h1"); n != 1 {
+				t.Errorf("%d h1 elements; want 1", n)
+			}
+			res.wantContains(`<html lang="en">`, `<header class="site-header">`, `<nav class="site-nav" aria-label="Main">`,
+				`<main id="main"`, `<footer class="site-footer">`, `action="/logout"`, "| Storefront</title>")
+			res.wantNotContains("<no value>", "secret", "<script")
+			if strings.Contains(body, "<title> |") {
+				t.Error("empty title")
+			}
+			for _, m := range controls.FindAllString(body, -1) {
+				if strings.Contains(m, `type="hidden"`) {
+					continue
+				}
+				id := regexp.MustCompile(`\sid="([^"]+)"`).FindStringSubmatch(m)
+				if id == nil || !strings.Contains(body, `<label for="`+id[1]+`">`) {
+					t.Errorf("control without a label: %s", m)
+					continue
+				}
+				if strings.Contains(m, `aria-invalid="true"`) {
+					desc := regexp.MustCompile(`aria-describedby="([^"]+)"`).FindStringSubmatch(m)
+					if desc == nil {
+						t.Errorf("invalid control names no message: %s", m)
+						continue
+					}
+					for _, ref := range strings.Fields(desc[1]) {
+						if _, ok := res.byID(ref); !ok {
+							t.Errorf("%s names #%s, which is missing", m, ref)
+						}
+					}
+				}
+			}
+			for _, id := range regexp.MustCompile(`\sid="([^"]+)"`).FindAllStringSubmatch(body, -1) {
+				if n := strings.Count(body, ` id="`+id[1]+`"`); n != 1 {
+					t.Errorf("id %q used %d times", id[1], n)
+				}
+			}
+		})
+	}
+}
+
+func TestFieldMessagesOnEveryForm(t *testing.T) {
+	samples := samplePages()
+	pages, _ := parsePages()
+	s := &server{log: slog.New(slog.NewTextHandler(io.Discard, nil)), pages: pages, styleURL: styleURL()}
+	for page, fields := range map[string][]string{
+		"register": {"email", "name", "password", "confirm_password"},
+		"account":  {"name", "current_password", "new_password", "confirm_password"},
+		"checkout": {"address_line1", "country"},
+		"product":  {"quantity"},
+	} {
+		w := httptest.NewRecorder()
+		s.render(w, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusUnprocessableEntity, page, samples[page])
+		res := &pageResp{t: t, Status: w.Code, Header: w.Header(), Body: w.Body.String()}
+		for _, f := range fields {
+			res.wantFieldError(f, "")
+		}
+	}
+}
