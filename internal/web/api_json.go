@@ -78,7 +78,7 @@ func (s *server) apiWrite(w http.ResponseWriter, r *http.Request, status int, v 
 	}
 	apiHeaders(w)
 	w.WriteHeader(status)
-	w.Write(append(body, '\n'))
+	_, _ = w.Write(append(body, '\n')) // a failed write means the client left
 }
 
 // apiNoContent answers 204 with the API's headers.
@@ -135,7 +135,7 @@ func (s *server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	apiHeaders(w)
 	w.WriteHeader(p.Status)
-	w.Write(append(b, '\n'))
+	_, _ = w.Write(append(b, '\n')) // a failed write means the client left
 }
 
 // apiRequestID returns the request id the middleware gave the request: from
