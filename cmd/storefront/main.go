@@ -118,6 +118,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // migrations, missing DynamoDB tables), and returns how to close it.
 func openStore(ctx context.Context, cfg config) (shop.Store, func(), error) {
 	if cfg.Store == storeDynamoDB {
+		// The AWS settings (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, the
+		// credentials chain) are read by the SDK itself from the process
+		// environment, as every AWS tool does, not through getenv.
 		client, err := dynamo.NewClient(ctx)
 		if err != nil {
 			return nil, nil, fmt.Errorf("dynamodb: %w", err)

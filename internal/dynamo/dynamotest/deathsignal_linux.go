@@ -1,4 +1,4 @@
-package dynamo
+package dynamotest
 
 import (
 	"os/exec"
