@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -88,19 +90,28 @@ func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr 
 	}
 	ok, weak := s.hasher.verify(password, hash)
 	if u == nil || !ok {
+		throttled := false
 		for i, key := range keys {
 			limit := AccountFailureLimit
 			if i > 0 {
 				limit = AddressFailureLimit
 			}
-			if err := s.recordFailure(ctx, key, limit, now); err != nil {
+			lockedBefore, err := s.recordFailure(ctx, key, limit, now)
+			if err != nil {
 				return nil, err
 			}
+			throttled = throttled || lockedBefore
+		}
+		if throttled {
+			// Locked by other attempts while this one was hashed: the
+			// answer must not tell whether this guess was right.
+			slog.WarnContext(ctx, "sign-in throttled")
+			return nil, ErrThrottled
 		}
 		slog.InfoContext(ctx, "sign-in failed")
 		return nil, ErrInvalidCredentials
 	}
-	if err := s.store.SaveLoginThrottle(ctx, &LoginThrottle{Key: keys[0]}); err != nil {
+	if err := s.clearFailures(ctx, keys, now); err != nil {
 		return nil, err
 	}
 	if weak {
@@ -115,20 +126,57 @@ func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr 
 	return u, nil
 }
 
-func (s *Service) recordFailure(ctx context.Context, key string, limit int, now time.Time) error {
+// throttleLock returns the lock that serializes this process's updates of
+// the throttle record of key, so that concurrent failures are all counted
+// (the record is read, changed and written back).
+func (s *Service) throttleLock(key string) *sync.Mutex {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(key)) // a hash never fails to write
+	return &s.throttleLocks[h.Sum32()%uint32(len(s.throttleLocks))]
+}
+
+// recordFailure counts a failed sign-in for key, locking the key once limit
+// failures fall within ThrottleWindow. lockedBefore reports that the key
+// was already locked by other attempts (concurrent with this one, which
+// passed the check before hashing).
+func (s *Service) recordFailure(ctx context.Context, key string, limit int, now time.Time) (lockedBefore bool, err error) {
+	mu := s.throttleLock(key)
+	mu.Lock()
+	defer mu.Unlock()
 	t, err := s.store.LoginThrottle(ctx, key)
 	if err != nil {
-		return err
+		return false, err
 	}
+	lockedBefore = now.Before(t.LockedUntil)
 	if now.Sub(t.WindowStart) > ThrottleWindow {
 		t.WindowStart, t.Failures = now, 0
 	}
 	t.Failures++
-	if t.Failures >= limit {
+	if t.Failures >= limit && !lockedBefore {
 		t.LockedUntil = now.Add(LockDuration)
 		slog.WarnContext(ctx, "sign-in locked", "key_kind", strings.SplitN(key, ":", 2)[0], "failures", t.Failures)
 	}
-	return s.store.SaveLoginThrottle(ctx, t)
+	return lockedBefore, s.store.SaveLoginThrottle(ctx, t)
+}
+
+// clearFailures ends the failure count of the account (keys[0]) after a
+// right password, unless a key was locked while the password was hashed:
+// then the sign-in is refused like any other during the lock.
+func (s *Service) clearFailures(ctx context.Context, keys []string, now time.Time) error {
+	mu := s.throttleLock(keys[0])
+	mu.Lock()
+	defer mu.Unlock()
+	for _, key := range keys {
+		t, err := s.store.LoginThrottle(ctx, key)
+		if err != nil {
+			return err
+		}
+		if now.Before(t.LockedUntil) {
+			slog.WarnContext(ctx, "sign-in throttled", "key_kind", strings.SplitN(key, ":", 2)[0])
+			return ErrThrottled
+		}
+	}
+	return s.store.SaveLoginThrottle(ctx, &LoginThrottle{Key: keys[0]})
 }
 
 // SignedIn is a new session: Token is the secret to hand to the client (the

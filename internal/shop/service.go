@@ -11,6 +11,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/hex"
+	"sync"
 	"time"
 )
 
@@ -20,7 +21,7 @@ type Config struct {
 	SessionIdleTimeout time.Duration // default 30 minutes
 	SessionMaxAge      time.Duration // absolute session lifetime; default 12 hours
 	GuestSessionMaxAge time.Duration // a guest's cart-holding session; default 30 days
-	TokenLifetime      time.Duration // API bearer tokens; default 24 hours
+	TokenLifetime      time.Duration // API bearer tokens, absolute; default SessionMaxAge (ASVS L2: 12 hours)
 	// PasswordParams are the argon2id parameters of new hashes; hashes with
 	// weaker parameters are upgraded at sign-in. Default OWASPParams.
 	PasswordParams *PasswordParams
@@ -36,6 +37,9 @@ type Service struct {
 	// dummyHash is verified against for unknown emails, so a sign-in costs
 	// the same hashing work whether or not the account exists.
 	dummyHash string
+	// throttleLocks serialize this process's read-change-write of sign-in
+	// throttle records, striped by key (throttleLock).
+	throttleLocks [64]sync.Mutex
 }
 
 // NewService returns a service over store.
@@ -53,7 +57,7 @@ func NewService(store Store, cfg Config) *Service {
 		cfg.GuestSessionMaxAge = 30 * 24 * time.Hour
 	}
 	if cfg.TokenLifetime == 0 {
-		cfg.TokenLifetime = 24 * time.Hour
+		cfg.TokenLifetime = cfg.SessionMaxAge
 	}
 	if cfg.PasswordParams == nil {
 		p := OWASPParams

@@ -84,13 +84,29 @@ func (s *Service) passwordProblem(password, email string) string {
 		return "Password contains characters that are not allowed."
 	case IsCommonPassword(password):
 		return "This password is too common and easy to guess. Choose another."
-	case email != "" && strings.EqualFold(password, email):
+	case email != "" && (strings.EqualFold(password, email) || sameLetters(password, email)):
 		return "Password must not be your email address."
-	case strings.EqualFold(password, s.cfg.ShopName) ||
-		strings.EqualFold(strings.Join(strings.Fields(password), ""), s.cfg.ShopName):
+	case sameLetters(password, s.cfg.ShopName):
 		return "Password must not be the shop's name."
 	}
 	return ""
+}
+
+// sameLetters reports whether password spells word, ignoring letter case
+// and everything but letters: "Storefront 2024!" spells "Storefront". A
+// context word dressed up with digits, symbols or spaces is as easy to
+// guess as the word itself (NIST 800-63B 5.1.1.2: context-specific words).
+func sameLetters(password, word string) bool {
+	letters := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) {
+				return unicode.ToLower(r)
+			}
+			return -1
+		}, s)
+	}
+	w := letters(word)
+	return w != "" && letters(password) == w
 }
 
 // textProblem checks a free-text field of 1 (or 0 when optional) to max

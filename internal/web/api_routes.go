@@ -54,6 +54,9 @@ func (s *server) apiRoutes(mux *http.ServeMux) {
 	for _, m := range apiMethods {
 		mux.Handle(m+" /api/v1/", notFound)
 	}
+	// Methods outside apiMethods (TRACE, PROPFIND, ...) match no pattern:
+	// routeErrors sends those to notFound too, so they get JSON as well.
+	s.apiNoRoute = notFound
 }
 
 // apiNoRouteMessage answers a request for an unknown API path.

@@ -214,12 +214,19 @@ func (s *server) limitBody(next http.Handler) http.Handler {
 
 // routeErrors serves mux, answering the requests no route matches (404,
 // or 405 with Allow for a path known with other methods) with an error page
-// instead of the mux's plain text.
+// instead of the mux's plain text; under /api/ with the API's JSON error.
 func (s *server) routeErrors(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
 		if pattern != "" {
 			mux.ServeHTTP(w, r) // sets the path values h reads
+			return
+		}
+		if isAPI(r) && s.apiNoRoute != nil {
+			h.ServeHTTP(&routeErrorWriter{ResponseWriter: w, page: func(int) {
+				w.Header().Del("Allow") // the mux's, which counts the catch-all patterns
+				s.apiNoRoute.ServeHTTP(w, r)
+			}}, r)
 			return
 		}
 		s.withSession(func(w http.ResponseWriter, r *http.Request) {

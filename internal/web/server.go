@@ -28,6 +28,9 @@ type server struct {
 	// styleURL is the stylesheet's address, versioned by its content so
 	// it can be cached for a year.
 	styleURL string
+	// apiNoRoute answers, in JSON, an /api/ request no route matches
+	// (set by apiRoutes).
+	apiNoRoute http.Handler
 }
 
 // NewServer returns the shop's whole HTTP surface with its middleware. It

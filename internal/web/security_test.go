@@ -1,0 +1,1014 @@
+package web
+
+// Proofs of the security requirements of the HTTP layer that the other
+// tests do not already give (SECURITY.md maps each requirement to its
+// test): session secrets and cookies, cross-site refusal and safe methods on
+// every route, security headers on every kind of answer, logging, error
+// detail, and who may reach which cart and order.
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite" // the database/sql driver, to inspect the store's file
+
+	"storefront/internal/shop"
+	"storefront/internal/sqlite"
+)
+
+// secEnv is the whole server over the real service and a SQLite file the
+// test can also read directly, driven without a network (httptest
+// recorders), so it serves fuzz targets as well as tests.
+type secEnv struct {
+	tb     testing.TB
+	h      http.Handler
+	store  *sqlite.Store
+	svc    *shop.Service
+	dbPath string
+	logs   *syncBuffer
+}
+
+// newSecEnv opens a fresh store with the API tests' catalog and serves it
+// with cfg. wrap, if not nil, wraps the store the service uses.
+func newSecEnv(tb testing.TB, cfg Config, wrap func(shop.Store) shop.Store) *secEnv {
+	tb.Helper()
+	dir := tb.TempDir()
+	path := filepath.Join(dir, "shop.db")
+	store, err := sqlite.Open(tb.Context(), path)
+	if err != nil {
+		tb.Fatalf("sqlite.Open = %v", err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	for i := range apiCategories {
+		if err := store.SaveCategory(tb.Context(), &apiCategories[i]); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	for i, p := range apiProducts {
+		p.CreatedAt = time.Date(2026, 1, 1, i, 0, 0, 0, time.UTC)
+		if err := store.SaveProduct(tb.Context(), &p); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	var s shop.Store = store
+	if wrap != nil {
+		s = wrap(store)
+	}
+	svc := shop.NewService(s, shop.Config{PasswordParams: &shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1}})
+	logs := &syncBuffer{}
+	logger := slog.New(WithRequestID(slog.NewJSONHandler(logs, nil)))
+	return &secEnv{tb: tb, h: NewServer(svc, logger, cfg), store: store, svc: svc, dbPath: path, logs: logs}
+}
+
+// secReq is one request: a form (pages) or a JSON body (API), with the
+// session cookie and bearer token of a user when set.
+type secReq struct {
+	method, target string
+	form           url.Values
+	json           string
+	cookie         string // the session cookie's value
+	token          string // the bearer token
+	header         map[string]string
+	https          bool // as if over TLS
+	// cookieName names the session cookie; by default the one of the
+	// scheme (https).
+	cookieName string
+}
+
+func (e *secEnv) do(rq secReq) *httptest.ResponseRecorder {
+	e.tb.Helper()
+	var body *strings.Reader
+	switch {
+	case rq.form != nil:
+		body = strings.NewReader(rq.form.Encode())
+	default:
+		body = strings.NewReader(rq.json)
+	}
+	r := httptest.NewRequest(rq.method, rq.target, body)
+	r.RemoteAddr = "192.0.2.44:5000"
+	if rq.form != nil {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else if rq.json != "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	name := sessionCookiePlain
+	if rq.https {
+		r.TLS = &tls.ConnectionState{}
+		name = sessionCookieSecure
+	}
+	if rq.cookieName != "" {
+		name = rq.cookieName
+	}
+	cookies := []string{cookieCheckName + "=1"}
+	if rq.cookie != "" {
+		cookies = append(cookies, name+"="+rq.cookie)
+	}
+	r.Header.Set("Cookie", strings.Join(cookies, "; "))
+	if rq.token != "" {
+		r.Header.Set("Authorization", "Bearer "+rq.token)
+	}
+	for k, v := range rq.header {
+		r.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	e.h.ServeHTTP(w, r)
+	return w
+}
+
+// cookieValue returns the value the answer sets for cookie name, or "".
+func cookieValue(w *httptest.ResponseRecorder, name string) string {
+	for _, c := range w.Result().Cookies() {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// register creates an account through the page and returns its session.
+func (e *secEnv) register(email string) string {
+	e.tb.Helper()
+	w := e.do(secReq{method: "POST", target: "/register",
+		form: url.Values{"email": {email}, "name": {"Sec User"}, "password": {pagePassword}, "confirm_password": {pagePassword}}})
+	cookie := cookieValue(w, sessionCookiePlain)
+	if w.Code != http.StatusSeeOther || cookie == "" {
+		e.tb.Fatalf("register %s: %d %s", email, w.Code, w.Body)
+	}
+	return cookie
+}
+
+// apiToken signs in through the API and returns a bearer token.
+func (e *secEnv) apiToken(email, password string) string {
+	e.tb.Helper()
+	w := e.do(secReq{method: "POST", target: "/api/v1/tokens", json: apiJSON(map[string]string{"email": email, "password": password})})
+	var tok tokenJSON
+	if w.Code != http.StatusCreated || json.Unmarshal(w.Body.Bytes(), &tok) != nil {
+		e.tb.Fatalf("POST /api/v1/tokens: %d %s", w.Code, w.Body)
+	}
+	return tok.Token
+}
+
+// placeOrder fills the user's cart through the API and places it; it
+// returns the order id.
+func (e *secEnv) placeOrder(token, productID, key string) string {
+	e.tb.Helper()
+	if w := e.do(secReq{method: "PUT", target: "/api/v1/cart/items/" + productID, token: token, json: `{"quantity": 1}`}); w.Code != 200 {
+		e.tb.Fatalf("PUT cart: %d %s", w.Code, w.Body)
+	}
+	w := e.do(secReq{method: "POST", target: "/api/v1/orders", token: token, json: apiJSON(map[string]any{"shipping_address": apiAddress}),
+		header: map[string]string{"Idempotency-Key": key}})
+	var o orderJSON
+	if w.Code != http.StatusCreated || json.Unmarshal(w.Body.Bytes(), &o) != nil {
+		e.tb.Fatalf("POST /api/v1/orders: %d %s", w.Code, w.Body)
+	}
+	return o.ID
+}
+
+// snapshot returns every row of every table of the store, read through a
+// connection of its own, sorted: what the store holds. A session's
+// last_seen_at is left out: reading a page keeps the session alive, which
+// is the idle timeout's bookkeeping, not a change the visitor asked for.
+func (e *secEnv) snapshot() string {
+	e.tb.Helper()
+	db, err := sql.Open("sqlite", e.dbPath)
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	defer db.Close()
+	tables, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	var names []string
+	for tables.Next() {
+		var n string
+		if err := tables.Scan(&n); err != nil {
+			e.tb.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	tables.Close()
+	var out []string
+	for _, table := range names {
+		rows, err := db.Query(`SELECT * FROM "` + table + `"`)
+		if err != nil {
+			e.tb.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		var lines []string
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				e.tb.Fatal(err)
+			}
+			var line []string
+			for i, c := range cols {
+				if table == "sessions" && c == "last_seen_at" {
+					continue
+				}
+				line = append(line, fmt.Sprintf("%s=%v", c, vals[i]))
+			}
+			lines = append(lines, strings.Join(line, " "))
+		}
+		rows.Close()
+		slices.Sort(lines)
+		out = append(out, table+":\n"+strings.Join(lines, "\n"))
+	}
+	return strings.Join(out, "\n")
+}
+
+// pageRoutes returns the patterns routes.go registers, read from its
+// source, so a route added there is checked here without editing the test.
+func pageRoutes(t *testing.T) []string {
+	t.Helper()
+	src, err := os.ReadFile("routes.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, m := range regexp.MustCompile(`mux\.Handle(?:Func)?\("([^"]+)"`).FindAllStringSubmatch(string(src), -1) {
+		patterns = append(patterns, m[1])
+	}
+	if len(patterns) < 20 {
+		t.Fatalf("found %d page routes in routes.go; the pattern reader is out of date", len(patterns))
+	}
+	return patterns
+}
+
+// allRoutes returns every route of the server, pages and API, as
+// "METHOD /path" with path values filled in for a request.
+func allRoutes(t *testing.T, orderID string) []string {
+	t.Helper()
+	patterns := pageRoutes(t)
+	for _, rt := range (&server{}).apiRouteTable() {
+		patterns = append(patterns, rt.pattern)
+	}
+	fill := strings.NewReplacer("{$}", "", "{product_id}", "kettle", "{file}", "kettle.svg")
+	var out []string
+	for _, p := range patterns {
+		method, path, _ := strings.Cut(p, " ")
+		switch {
+		case strings.Contains(path, "/orders/{id}"):
+			path = strings.Replace(path, "{id}", orderID, 1)
+		case path == "/static/":
+			path = styleURL()
+		}
+		out = append(out, method+" "+strings.Replace(fill.Replace(path), "{id}", "kettle", 1))
+	}
+	return out
+}
+
+// TestSessionSecretsNeverStored inspects the database files after sign-ups
+// through the page and the API: session ids and bearer tokens carry at
+// least 128 random bits and appear there only as their SHA-256; passwords
+// only as argon2id hashes (ASVS V3.2.2, V2.4.1, V3.5.2).
+func TestSessionSecretsNeverStored(t *testing.T) {
+	e := newSecEnv(t, Config{}, nil)
+	var secrets []string
+	for i := range 3 {
+		email := fmt.Sprintf("stored%d@example.com", i)
+		secrets = append(secrets, e.register(email), e.apiToken(email, pagePassword))
+	}
+	files, _ := filepath.Glob(e.dbPath + "*") // the database and its WAL
+	var stored []byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, b...)
+	}
+	for _, s := range secrets {
+		raw, err := base64.RawURLEncoding.DecodeString(s)
+		if err != nil || len(raw) < 16 {
+			t.Errorf("secret %q: %d bytes, %v; want at least 128 bits, base64url", s, len(raw), err)
+		}
+		if bytes.Contains(stored, []byte(s)) {
+			t.Errorf("the database files hold the secret %q itself", s)
+		}
+		sum := sha256.Sum256([]byte(s))
+		if !bytes.Contains(stored, []byte(hex.EncodeToString(sum[:]))) {
+			t.Errorf("the database files lack the SHA-256 of %q: how is the session found?", s)
+		}
+	}
+	if bytes.Contains(stored, []byte(pagePassword)) || !bytes.Contains(stored, []byte("$argon2id$")) {
+		t.Error("the database files hold the password, or no argon2id hash")
+	}
+	if len(slices.Compact(slices.Sorted(slices.Values(secrets)))) != len(secrets) {
+		t.Errorf("secrets repeat: %v", secrets)
+	}
+}
+
+// TestSessionCookieAttributes checks every cookie the shop sets: HttpOnly,
+// SameSite=Lax, Path=/, no Domain always; over HTTPS (directly or behind a
+// trusted proxy) Secure and the __Host- prefix, which is then the only
+// session cookie the server reads; HSTS of a year over HTTPS (ASVS V3.4.1-5,
+// V14.4.5).
+func TestSessionCookieAttributes(t *testing.T) {
+	signUp := func(e *secEnv, rq secReq) (*httptest.ResponseRecorder, []*http.Cookie) {
+		t.Helper()
+		rq.method, rq.target = "POST", "/register"
+		rq.form = url.Values{"email": {"cookie" + fmt.Sprint(time.Now().UnixNano()) + "@example.com"}, "name": {"C"},
+			"password": {pagePassword}, "confirm_password": {pagePassword}}
+		w := e.do(rq)
+		if w.Code != http.StatusSeeOther {
+			t.Fatalf("register: %d %s", w.Code, w.Body)
+		}
+		form := e.do(secReq{method: "GET", target: "/register", https: rq.https, header: rq.header})
+		return w, append(w.Result().Cookies(), form.Result().Cookies()...)
+	}
+	check := func(name string, cookies []*http.Cookie, secure bool) {
+		t.Helper()
+		if len(cookies) < 2 {
+			t.Fatalf("%s: cookies %v; want the session and the cookie check", name, cookies)
+		}
+		for _, c := range cookies {
+			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" || c.Secure != secure {
+				t.Errorf("%s: cookie %s; want HttpOnly, SameSite=Lax, Path=/, no Domain, Secure %v", name, c, secure)
+			}
+		}
+	}
+
+	plain := newSecEnv(t, Config{}, nil)
+	w, cookies := signUp(plain, secReq{})
+	check("plain HTTP", cookies, false)
+	if cookieValue(w, sessionCookiePlain) == "" || w.Header().Get("Strict-Transport-Security") != "" {
+		t.Errorf("plain HTTP: no session cookie, or HSTS sent: %v", w.Header())
+	}
+	// The client's X-Forwarded-Proto is not trusted without a proxy.
+	w, _ = signUp(plain, secReq{header: map[string]string{"X-Forwarded-Proto": "https"}})
+	if cookieValue(w, sessionCookiePlain) == "" {
+		t.Errorf("untrusted X-Forwarded-Proto changed the cookie: %v", w.Result().Cookies())
+	}
+
+	for name, c := range map[string]struct {
+		cfg Config
+		rq  secReq
+	}{
+		"TLS":           {Config{}, secReq{https: true}},
+		"trusted proxy": {Config{TrustProxy: true}, secReq{header: map[string]string{"X-Forwarded-Proto": "https"}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newSecEnv(t, c.cfg, nil)
+			w, cookies := signUp(e, c.rq)
+			check(name, cookies, true)
+			token := cookieValue(w, sessionCookieSecure)
+			if token == "" || cookieValue(w, sessionCookiePlain) != "" {
+				t.Fatalf("cookies %v; want only %s", w.Result().Cookies(), sessionCookieSecure)
+			}
+			if hsts := w.Header().Get("Strict-Transport-Security"); !strings.HasPrefix(hsts, "max-age=31536000") {
+				t.Errorf("Strict-Transport-Security = %q; want a year", hsts)
+			}
+			rq := c.rq
+			rq.method, rq.target, rq.form, rq.cookie, rq.cookieName = "GET", "/account", nil, token, sessionCookieSecure
+			if w := e.do(rq); w.Code != http.StatusOK {
+				t.Errorf("GET /account with the %s cookie = %d; want 200", sessionCookieSecure, w.Code)
+			}
+			// A cookie without the prefix (one a subdomain or plain-HTTP
+			// page could plant) is not a session over HTTPS.
+			rq.https, rq.cookie = false, ""
+			rq.header = map[string]string{"Cookie": sessionCookiePlain + "=" + token}
+			if c.cfg.TrustProxy {
+				rq.header["X-Forwarded-Proto"] = "https"
+			} else {
+				rq.https = true
+			}
+			if w := e.do(rq); w.Code != http.StatusSeeOther {
+				t.Errorf("GET /account over HTTPS with a plain %s cookie = %d; want 303 to sign in", sessionCookiePlain, w.Code)
+			}
+		})
+	}
+}
+
+// TestSessionRenewedAtRegistration: registering from a guest session (which
+// holds a cart) issues a new session id and ends the guest's (ASVS V3.2.1;
+// sign-in and password change: TestLoginRenewsSessionAndMergesGuestCart,
+// TestAccountPage).
+func TestSessionRenewedAtRegistration(t *testing.T) {
+	e := newSecEnv(t, Config{}, nil)
+	w := e.do(secReq{method: "POST", target: "/cart/items", form: url.Values{"product_id": {"kettle"}, "quantity": {"1"}}})
+	guest := cookieValue(w, sessionCookiePlain)
+	if guest == "" {
+		t.Fatal("no guest session")
+	}
+	w = e.do(secReq{method: "POST", target: "/register", cookie: guest,
+		form: url.Values{"email": {"renew@example.com"}, "name": {"R"}, "password": {pagePassword}, "confirm_password": {pagePassword}}})
+	user := cookieValue(w, sessionCookiePlain)
+	if w.Code != http.StatusSeeOther || user == "" || user == guest {
+		t.Fatalf("register from a guest session: %d, cookie %q; want a new session id", w.Code, user)
+	}
+	if _, _, err := e.svc.Session(t.Context(), guest); !errors.Is(err, shop.ErrUnauthorized) {
+		t.Errorf("guest session after registration = %v; want ended", err)
+	}
+	if loc := w.Header().Get("Location"); strings.Contains(loc, user) {
+		t.Errorf("Location %q carries the session id", loc)
+	}
+}
+
+// TestStateChangingRoutesRefuseCrossSite sends every POST, PUT and DELETE
+// route of the pages and the API, as a browser on another site would (the
+// victim's cookie and token attached): each is 403 and the store is
+// unchanged (ASVS V4.2.2, V13.2.3).
+func TestStateChangingRoutesRefuseCrossSite(t *testing.T) {
+	e := newSecEnv(t, Config{}, nil)
+	cookie := e.register("victim@example.com")
+	token := e.apiToken("victim@example.com", pagePassword)
+	orderID := e.placeOrder(token, "trowel", "victim-order-1")
+	e.do(secReq{method: "PUT", target: "/api/v1/cart/items/kettle", token: token, json: `{"quantity": 2}`})
+	form := url.Values{"product_id": {"kettle"}, "quantity": {"0"}, "name": {"Evil"}, "email": {"evil@example.com"},
+		"password": {pagePassword}, "confirm_password": {pagePassword}, "current_password": {pagePassword},
+		"new_password": {"evil new passphrase"}, "full_name": {"Evil"}, "address_line1": {"1 Evil St"}, "city": {"Evil"},
+		"postal_code": {"666"}, "country": {"GB"}, "checkout_key": {"evil-checkout-1"}}
+	before := e.snapshot()
+	unsafe := 0
+	for _, route := range allRoutes(t, orderID) {
+		method, path, _ := strings.Cut(route, " ")
+		if method == http.MethodGet {
+			continue
+		}
+		unsafe++
+		for name, hdr := range map[string]map[string]string{
+			"Origin":         {"Origin": "https://evil.example"},
+			"Sec-Fetch-Site": {"Sec-Fetch-Site": "cross-site"},
+		} {
+			rq := secReq{method: method, target: path, cookie: cookie, token: token, header: hdr}
+			if strings.HasPrefix(path, "/api/") {
+				rq.json = `{"quantity": 1, "email": "evil@example.com", "password": "` + pagePassword + `", "name": "Evil", "shipping_address": ` + apiJSON(apiAddress) + `}`
+				rq.header["Idempotency-Key"] = "evil-order-1"
+			} else {
+				rq.form = form
+			}
+			w := e.do(rq)
+			if w.Code != http.StatusForbidden {
+				t.Errorf("%s %s with a foreign %s = %d; want 403", method, path, name, w.Code)
+			}
+			if rq.json != "" && !strings.Contains(w.Body.String(), `"error":"cross_origin_request"`) {
+				t.Errorf("%s %s: body %s; want the JSON error cross_origin_request", method, path, w.Body)
+			}
+		}
+	}
+	if unsafe < 12 {
+		t.Errorf("checked %d state-changing routes; the route reader is out of date", unsafe)
+	}
+	if after := e.snapshot(); after != before {
+		t.Errorf("refused cross-site requests changed the store:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// TestGETNeverChangesState sends GET and HEAD to every route of the pages
+// and the API, GET-only routes with the query strings their pages use, and
+// GET to every POST, PUT and DELETE path (405), signed in with a cart and
+// an order: the store is unchanged and the session still works (ASVS
+// V13.2.1, V4.2.2).
+func TestGETNeverChangesState(t *testing.T) {
+	e := newSecEnv(t, Config{}, nil)
+	cookie := e.register("reader@example.com")
+	token := e.apiToken("reader@example.com", pagePassword)
+	orderID := e.placeOrder(token, "trowel", "reader-order-1")
+	e.do(secReq{method: "PUT", target: "/api/v1/cart/items/kettle", token: token, json: `{"quantity": 2}`})
+	before := e.snapshot()
+
+	targets := []string{"/login?cookies=1&next=/checkout", "/login?cookies=1&registered=1", "/account?updated=password",
+		"/cart?added=1", "/products?q=mug&category=kitchen&sort=price_desc&page=1", "/products?page=0", "/orders/onothere",
+		"/api/v1/products?q=kettle&page=1&per_page=100", "/api/v1/orders/onothere", "/logout?next=/", "/register?next=/checkout"}
+	for _, route := range allRoutes(t, orderID) {
+		_, path, _ := strings.Cut(route, " ")
+		targets = append(targets, path)
+	}
+	for _, target := range targets {
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			if w := e.do(secReq{method: method, target: target, cookie: cookie, token: token}); w.Code >= 500 {
+				t.Errorf("%s %s = %d", method, target, w.Code)
+			}
+		}
+	}
+	if after := e.snapshot(); after != before {
+		t.Errorf("GET and HEAD requests changed the store:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	if w := e.do(secReq{method: "GET", target: "/account", cookie: cookie}); w.Code != http.StatusOK {
+		t.Errorf("GET /account after the GETs = %d; want still signed in", w.Code)
+	}
+	if w := e.do(secReq{method: "GET", target: "/api/v1/me", token: token}); w.Code != http.StatusOK {
+		t.Errorf("GET /api/v1/me after the GETs = %d; want the token alive", w.Code)
+	}
+}
+
+// TestUnknownMethodsAnswer405 asks pages and API calls with methods they do
+// not take, standard and made-up: 405 with an Allow header naming only the
+// path's methods; the API answers in its JSON error shape (ASVS V14.5.1,
+// V13.2.1).
+func TestUnknownMethodsAnswer405(t *testing.T) {
+	e := newSecEnv(t, Config{}, nil)
+	methods := []string{"TRACE", "PROPFIND", "BREW", "LINK", "PATCH", "PUT", "DELETE", "OPTIONS"}
+	for _, path := range []string{"/", "/products", "/products/kettle", "/cart", "/cart/items", "/login", "/logout", "/checkout", "/healthz", styleURL()} {
+		for _, m := range methods {
+			w := e.do(secReq{method: m, target: path})
+			allow := w.Header().Get("Allow")
+			if w.Code != http.StatusMethodNotAllowed || allow == "" || strings.Contains(allow, m) {
+				t.Errorf("%s %s = %d, Allow %q; want 405 with Allow not naming %s", m, path, w.Code, allow, m)
+			}
+			if !strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") {
+				t.Errorf("%s %s: Content-Type %q; want the HTML error page", m, path, w.Header().Get("Content-Type"))
+			}
+		}
+	}
+	for path, want := range map[string]string{
+		"/api/v1/products":          "GET, HEAD",
+		"/api/v1/cart/items/kettle": "PUT, DELETE",
+		"/api/v1/tokens/current":    "DELETE",
+		"/api/v1/orders":            "GET, HEAD, POST",
+		"/api/v1/openapi.json":      "GET, HEAD",
+	} {
+		for _, m := range methods {
+			if strings.Contains(want, m) {
+				continue
+			}
+			w := e.do(secReq{method: m, target: path})
+			res := &apiResp{Status: w.Code, Header: w.Result().Header, Body: w.Body.Bytes()}
+			if w.Code != http.StatusMethodNotAllowed || res.Header.Get("Allow") != want || res.Header.Get("Content-Type") != "application/json" {
+				t.Errorf("%s %s = %d, Allow %q, %s; want 405 JSON with Allow %q", m, path, w.Code, res.Header.Get("Allow"),
+					res.Header.Get("Content-Type"), want)
+			}
+			for _, p := range apiCheckResponse(m, path, res) {
+				t.Errorf("%s %s: %s", m, path, p)
+			}
+		}
+	}
+}
+
+// failingCatalog is a real store whose Categories fails with an internal
+// error whose text must never reach a person.
+type failingCatalog struct{ shop.Store }
+
+var errSecret = errors.New("disk I/O error at /var/secret/storefront.db")
+
+func (failingCatalog) Categories(context.Context) ([]shop.Category, error) { return nil, errSecret }
+
+// TestSecurityHeadersOnAPIAndErrors checks the headers of the answers
+// TestSecurityHeadersOnEveryAnswer does not: API successes and errors (201,
+// 204, 401, 405, 413, 415, 422), a page 413, internal errors of a page and
+// of the API, HEAD; and that no answer allows other origins (CORS) (ASVS
+// V14.4.1-7, V14.3.3, V14.5.3).
+func TestSecurityHeadersOnAPIAndErrors(t *testing.T) {
+	e := newSecEnv(t, Config{}, nil)
+	e.register("headers@example.com")
+	token := e.apiToken("headers@example.com", pagePassword)
+	broken := newSecEnv(t, Config{}, func(s shop.Store) shop.Store { return failingCatalog{s} })
+	big := strings.Repeat("a", maxBodyBytes+1)
+	origin := map[string]string{"Origin": "https://other.example"}
+	for name, w := range map[string]*httptest.ResponseRecorder{
+		"API 200":         e.do(secReq{method: "GET", target: "/api/v1/products", header: origin}),
+		"API 201":         e.do(secReq{method: "POST", target: "/api/v1/tokens", json: apiJSON(map[string]string{"email": "headers@example.com", "password": pagePassword})}),
+		"API 204":         e.do(secReq{method: "DELETE", target: "/api/v1/tokens/current", token: token}),
+		"API 401":         e.do(secReq{method: "GET", target: "/api/v1/me", header: origin}),
+		"API 405":         e.do(secReq{method: "TRACE", target: "/api/v1/products"}),
+		"API 413":         e.do(secReq{method: "POST", target: "/api/v1/users", json: big}),
+		"API 415":         e.do(secReq{method: "POST", target: "/api/v1/users", form: url.Values{"email": {"x"}}}),
+		"API 422":         e.do(secReq{method: "POST", target: "/api/v1/users", json: `{"nickname": 1}`}),
+		"API 500":         broken.do(secReq{method: "GET", target: "/api/v1/categories"}),
+		"API HEAD":        e.do(secReq{method: "HEAD", target: "/api/v1/categories"}),
+		"API preflight":   e.do(secReq{method: "OPTIONS", target: "/api/v1/cart", header: map[string]string{"Origin": "https://other.example", "Access-Control-Request-Method": "PUT"}}),
+		"page 413":        e.do(secReq{method: "POST", target: "/login", form: url.Values{"email": {big}}}),
+		"page 500":        broken.do(secReq{method: "GET", target: "/products"}),
+		"page HEAD":       e.do(secReq{method: "HEAD", target: "/products"}),
+		"page 400 cookie": e.do(secReq{method: "GET", target: "/login?cookies=1"}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := &pageResp{t: t, Status: w.Code, Header: w.Result().Header, Body: w.Body.String()}
+			res.wantSecurityHeaders()
+			for h := range res.Header {
+				if strings.HasPrefix(strings.ToLower(h), "access-control-") {
+					t.Errorf("header %s: %q; want no CORS header", h, res.Header.Get(h))
+				}
+			}
+			if ct := res.Header.Get("Content-Type"); w.Code != http.StatusNoContent &&
+				ct != "application/json" && !strings.Contains(ct, "charset=utf-8") {
+				t.Errorf("Content-Type = %q; want JSON or a charset", ct)
+			}
+		})
+	}
+}
+
+// TestContentSecurityPolicyAllowsNoInlineScript parses the policy and every
+// rendered page: scripts only from this origin and none inline (no
+// 'unsafe-inline', no event handler attributes, no javascript: URLs),
+// object-src 'none', base-uri 'none', form-action 'self', frame-ancestors
+// 'none' (ASVS V14.4.3, V14.4.7, V5.3.3).
+func TestContentSecurityPolicyAllowsNoInlineScript(t *testing.T) {
+	directives := map[string]string{}
+	for _, d := range strings.Split(contentSecurityPolicy, ";") {
+		name, value, _ := strings.Cut(strings.TrimSpace(d), " ")
+		directives[name] = value
+	}
+	for name, want := range map[string]string{"default-src": "'self'", "script-src": "'self'", "object-src": "'none'",
+		"base-uri": "'none'", "form-action": "'self'", "frame-ancestors": "'none'", "style-src": "'self'"} {
+		if directives[name] != want {
+			t.Errorf("Content-Security-Policy %s = %q; want %q", name, directives[name], want)
+		}
+	}
+	if strings.Contains(contentSecurityPolicy, "unsafe-") || strings.Contains(contentSecurityPolicy, "*") ||
+		strings.Contains(contentSecurityPolicy, "data:") || strings.Contains(contentSecurityPolicy, "http:") {
+		t.Errorf("Content-Security-Policy %q allows more than this origin", contentSecurityPolicy)
+	}
+	pages, err := parsePages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{log: slog.New(slog.DiscardHandler), pages: pages, styleURL: styleURL()}
+	inline := regexp.MustCompile(`(?i)<script|\son[a-z]+\s*=|javascript:|\sstyle\s*=|<(iframe|object|embed|base)\b`)
+	for name, v := range samplePages() {
+		w := httptest.NewRecorder()
+		s.render(w, httptest.NewRequest("GET", "/", nil), http.StatusOK, name, v)
+		if m := inline.FindString(w.Body.String()); m != "" {
+			t.Errorf("page %s holds %q, which the policy would block or which could run script", name, m)
+		}
+	}
+}
+
+// TestCredentialInputsAutocomplete checks every password and email input of
+// the shop's pages: the autocomplete token password managers need
+// (current-password, new-password, email), and forms that post passwords
+// with method post (ASVS V2.1.11, V8.3.1).
+func TestCredentialInputsAutocomplete(t *testing.T) {
+	e := newSecEnv(t, Config{}, nil)
+	cookie := e.register("auto@example.com")
+	want := map[string]map[string]string{
+		"/login":    {"email": "email", "password": "current-password"},
+		"/register": {"email": "email", "password": "new-password", "confirm_password": "new-password"},
+		"/account":  {"current_password": "current-password", "new_password": "new-password", "confirm_password": "new-password"},
+	}
+	inputs := regexp.MustCompile(`<input\b[^>]*>`)
+	attr := func(tag, name string) string {
+		m := regexp.MustCompile(`\s` + name + `="([^"]*)"`).FindStringSubmatch(tag)
+		if m == nil {
+			return ""
+		}
+		return m[1]
+	}
+	for _, path := range []string{"/login", "/register", "/account", "/checkout", "/cart", "/products", "/products/kettle"} {
+		w := e.do(secReq{method: "GET", target: path, cookie: cookie})
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s = %d", path, w.Code)
+		}
+		body := w.Body.String()
+		seen := map[string]bool{}
+		for _, tag := range inputs.FindAllString(body, -1) {
+			typ, name := attr(tag, "type"), attr(tag, "name")
+			if typ != "password" && typ != "email" {
+				continue
+			}
+			seen[name] = true
+			if got, ok := want[path][name]; !ok || attr(tag, "autocomplete") != got {
+				t.Errorf("%s: %s; want autocomplete=%q", path, tag, want[path][name])
+			}
+			if typ == "password" && strings.Contains(tag, "value=") {
+				t.Errorf("%s: %s writes a password back", path, tag)
+			}
+		}
+		for name := range want[path] {
+			if !seen[name] {
+				t.Errorf("%s: no %s input", path, name)
+			}
+		}
+		for _, form := range regexp.MustCompile(`(?s)<form\b[^>]*>.*?</form>`).FindAllString(body, -1) {
+			if strings.Contains(form, `type="password"`) && !strings.HasPrefix(form, `<form method="post"`) {
+				t.Errorf("%s: a password form does not post: %.80s", path, form)
+			}
+		}
+	}
+}
+
+// TestAuthenticationEventsLogged drives sign-up, sign-in success and
+// failure, lock-out, throttling, password change and API tokens through the
+// server with the log captured: each event is logged with its request id,
+// and no log line holds a password, a session cookie, a bearer token, a
+// password hash or an email (ASVS V7.1.1, V7.1.2, V7.2.1).
+func TestAuthenticationEventsLogged(t *testing.T) {
+	e := newSecEnv(t, Config{}, nil)
+	// The service logs through the default logger, as in cmd/storefront.
+	old := slog.Default()
+	slog.SetDefault(slog.New(WithRequestID(slog.NewJSONHandler(e.logs, nil))))
+	t.Cleanup(func() { slog.SetDefault(old) })
+
+	const wrong, newPassword = "wrong guess of mine", "a fresh passphrase here"
+	cookie := e.register("logged@example.com")
+	secrets := []string{pagePassword, wrong, newPassword, cookie, "$argon2id", "logged@example.com", "locked@example.com"}
+	login := func(email, pw string) *httptest.ResponseRecorder {
+		w := e.do(secReq{method: "POST", target: "/login", form: url.Values{"email": {email}, "password": {pw}}})
+		if c := cookieValue(w, sessionCookiePlain); c != "" {
+			secrets = append(secrets, c)
+		}
+		return w
+	}
+	login("logged@example.com", pagePassword)
+	login("logged@example.com", wrong)
+	e.register("locked@example.com")
+	for range shop.AccountFailureLimit {
+		login("locked@example.com", wrong)
+	}
+	if w := login("locked@example.com", pagePassword); w.Code != http.StatusTooManyRequests {
+		t.Fatalf("sign-in after the limit = %d; want 429", w.Code)
+	}
+	w := e.do(secReq{method: "POST", target: "/account/password", cookie: cookie,
+		form: url.Values{"current_password": {pagePassword}, "new_password": {newPassword}, "confirm_password": {newPassword}}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("password change = %d %s", w.Code, w.Body)
+	}
+	secrets = append(secrets, cookieValue(w, sessionCookiePlain))
+	token := e.apiToken("logged@example.com", newPassword)
+	secrets = append(secrets, token)
+	e.do(secReq{method: "POST", target: "/api/v1/tokens", json: apiJSON(map[string]string{"email": "logged@example.com", "password": wrong})})
+	e.do(secReq{method: "GET", target: "/api/v1/me", token: token})
+	e.do(secReq{method: "DELETE", target: "/api/v1/tokens/current", token: token})
+
+	logs := e.logs.String()
+	for _, s := range secrets {
+		if s != "" && strings.Contains(logs, s) {
+			t.Errorf("the log holds %q", s)
+		}
+	}
+	events := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		var rec struct {
+			Msg       string `json:"msg"`
+			RequestID string `json:"request_id"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if rec.RequestID == "" {
+			t.Errorf("log line without request id: %s", line)
+		}
+		events[rec.Msg]++
+	}
+	for msg, min := range map[string]int{"account registered": 2, "signed in": 2, "sign-in failed": 1 + shop.AccountFailureLimit + 1,
+		"sign-in locked": 1, "sign-in throttled": 1, "password changed": 1} {
+		if events[msg] < min {
+			t.Errorf("%d log lines %q; want at least %d\n%s", events[msg], msg, min, logs)
+		}
+	}
+}
+
+// TestClientAddressFromTrustedProxyOnly: sign-in throttling counts the
+// address the trusted proxy appended to X-Forwarded-For; without a trusted
+// proxy the header is the client's word and ignored (ASVS V2.2.1,
+// V14.5.4-style proxy trust).
+func TestClientAddressFromTrustedProxyOnly(t *testing.T) {
+	for _, c := range []struct {
+		trust bool
+		want  string
+	}{{true, "203.0.113.7"}, {false, "192.0.2.44"}} {
+		e := newSecEnv(t, Config{TrustProxy: c.trust}, nil)
+		e.do(secReq{method: "POST", target: "/login", form: url.Values{"email": {"x@example.com"}, "password": {"wrong guess of mine"}},
+			header: map[string]string{"X-Forwarded-For": "198.51.100.1, 203.0.113.7"}})
+		for _, addr := range []string{"203.0.113.7", "198.51.100.1", "192.0.2.44"} {
+			th, err := e.store.LoginThrottle(t.Context(), "address:"+addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := th.Failures, map[bool]int{true: 1}[addr == c.want]; got != want {
+				t.Errorf("trust proxy %v: failures counted for %s = %d; want %d", c.trust, addr, got, want)
+			}
+		}
+	}
+}
+
+// TestErrorsHideInternalDetail: an internal failure answers a generic page
+// or API error with the request id, never the error's text, which is
+// logged with that id (ASVS V7.4.1).
+func TestErrorsHideInternalDetail(t *testing.T) {
+	e := newSecEnv(t, Config{}, func(s shop.Store) shop.Store { return failingCatalog{s} })
+	for _, target := range []string{"/products", "/api/v1/categories"} {
+		w := e.do(secReq{method: "GET", target: target})
+		id := w.Header().Get("X-Request-Id")
+		body := w.Body.String()
+		if w.Code != http.StatusInternalServerError || id == "" || !strings.Contains(body, id) {
+			t.Errorf("GET %s = %d, request id %q; want 500 showing the request id\n%s", target, w.Code, id, body)
+		}
+		for _, detail := range []string{"disk", "/var/secret", "storefront.db", "goroutine", ".go:"} {
+			if strings.Contains(body, detail) {
+				t.Errorf("GET %s shows %q", target, detail)
+			}
+		}
+		if !regexp.MustCompile(`"request_id":"` + id + `"[^\n]*/var/secret|/var/secret[^\n]*"request_id":"` + id + `"`).MatchString(e.logs.String()) {
+			t.Errorf("GET %s: the error is not logged with request id %s:\n%s", target, id, e.logs.String())
+		}
+	}
+}
+
+// TestClientCannotSetPricesOrReachOthersCarts: prices, totals and whose
+// cart it is are never taken from the client. Extra form fields are
+// ignored, unknown JSON fields refused; the order is priced from the
+// catalog; another user's cart and orders stay out of reach on every route
+// (404 or their own, empty, resources) (ASVS V4.1.2, V4.2.1, V11.1.5).
+func TestClientCannotSetPricesOrReachOthersCarts(t *testing.T) {
+	e := newSecEnv(t, Config{}, nil)
+	e.register("owner@example.com")
+	ownerToken := e.apiToken("owner@example.com", pagePassword)
+	ownerOrder := e.placeOrder(ownerToken, "trowel", "owner-order-1")
+	e.do(secReq{method: "PUT", target: "/api/v1/cart/items/pan", token: ownerToken, json: `{"quantity": 2}`})
+	owner, err := e.store.UserByEmail(t.Context(), "owner@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ownerCart := shop.UserCartID(owner.ID)
+	ownerState := func() string {
+		c, _ := e.svc.Cart(t.Context(), ownerCart)
+		orders, _ := e.svc.Orders(t.Context(), owner)
+		return fmt.Sprintf("%+v %d", c.Lines, len(orders))
+	}
+	before := ownerState()
+
+	cookie := e.register("mallory@example.com")
+	token := e.apiToken("mallory@example.com", pagePassword)
+	forged := url.Values{"product_id": {"kettle"}, "quantity": {"1"}, "price_cents": {"1"}, "unit_price_cents": {"1"},
+		"total_cents": {"1"}, "cart_id": {ownerCart}, "user_id": {owner.ID}}
+	if w := e.do(secReq{method: "POST", target: "/cart/items", cookie: cookie, form: forged}); w.Code != http.StatusSeeOther {
+		t.Fatalf("POST /cart/items = %d", w.Code)
+	}
+	for _, body := range []string{`{"quantity": 1, "price_cents": 1}`, `{"quantity": 1, "cart_id": "` + ownerCart + `"}`,
+		`{"quantity": 1, "user_id": "` + owner.ID + `"}`} {
+		w := e.do(secReq{method: "PUT", target: "/api/v1/cart/items/kettle", token: token, json: body})
+		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "not accepted") {
+			t.Errorf("PUT %s = %d %s; want 422 naming the unknown field", body, w.Code, w.Body)
+		}
+	}
+	w := e.do(secReq{method: "POST", target: "/api/v1/orders", token: token, header: map[string]string{"Idempotency-Key": "mallory-1"},
+		json: `{"shipping_address": ` + apiJSON(apiAddress) + `, "total_cents": 1}`})
+	if w.Code != http.StatusUnprocessableEntity {
+		t.Errorf("POST /orders with total_cents = %d; want 422", w.Code)
+	}
+	page := e.do(secReq{method: "GET", target: "/checkout", cookie: cookie})
+	key := regexp.MustCompile(`name="checkout_key" value="([^"]+)"`).FindStringSubmatch(page.Body.String())
+	if key == nil {
+		t.Fatalf("no checkout key\n%s", page.Body)
+	}
+	checkout := testAddress()
+	checkout.Set("checkout_key", key[1])
+	checkout.Set("total_cents", "1")
+	checkout.Set("shipping_cents", "0")
+	w = e.do(secReq{method: "POST", target: "/checkout", cookie: cookie, form: checkout})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("POST /checkout = %d %s", w.Code, w.Body)
+	}
+	mallory, _ := e.store.UserByEmail(t.Context(), "mallory@example.com")
+	orders, _ := e.svc.Orders(t.Context(), mallory)
+	if len(orders) != 1 || orders[0].TotalCents != 3900+500 || orders[0].Items[0].UnitPriceCents != 3900 {
+		t.Errorf("mallory's orders = %+v; want one kettle at the catalog's 3900 plus 500 shipping", orders)
+	}
+
+	for _, rq := range []secReq{
+		{method: "GET", target: "/orders/" + ownerOrder, cookie: cookie},
+		{method: "GET", target: "/orders/" + ownerOrder},
+		{method: "GET", target: "/api/v1/orders/" + ownerOrder, token: token},
+	} {
+		if w := e.do(rq); w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "Lovelace") {
+			t.Errorf("%s %s as another user = %d; want 404 without its content", rq.method, rq.target, w.Code)
+		}
+	}
+	for _, rq := range []secReq{
+		{method: "GET", target: "/orders", cookie: cookie},
+		{method: "GET", target: "/api/v1/orders", token: token},
+		{method: "GET", target: "/cart", cookie: cookie},
+		{method: "GET", target: "/api/v1/cart", token: token},
+	} {
+		if w := e.do(rq); w.Code != http.StatusOK || strings.Contains(w.Body.String(), ownerOrder) || strings.Contains(w.Body.String(), "Cast Iron Pan") {
+			t.Errorf("%s %s shows the owner's order or cart (%d)", rq.method, rq.target, w.Code)
+		}
+	}
+	e.do(secReq{method: "DELETE", target: "/api/v1/cart/items/pan", token: token})
+	e.do(secReq{method: "POST", target: "/cart/items/pan", cookie: cookie, form: url.Values{"quantity": {"0"}, "cart_id": {ownerCart}}})
+	e.do(secReq{method: "POST", target: "/cart/confirm-prices", cookie: cookie, form: url.Values{"cart_id": {ownerCart}}})
+	if after := ownerState(); after != before {
+		t.Errorf("another user's requests changed the owner's cart or orders: %s -> %s", before, after)
+	}
+}
+
+// TestRepeatedParametersTakeTheFirst: a parameter sent twice (HTTP
+// parameter pollution) is read once, the first value, by every parser
+// (ASVS V5.1.1).
+func TestRepeatedParametersTakeTheFirst(t *testing.T) {
+	e := newSecEnv(t, Config{}, nil)
+	cookie := e.register("hpp@example.com")
+	w := e.do(secReq{method: "POST", target: "/cart/items?quantity=50", cookie: cookie,
+		form: url.Values{"product_id": {"kettle", "pan"}, "quantity": {"1", "99"}}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("POST /cart/items = %d %s", w.Code, w.Body)
+	}
+	owner, _ := e.store.UserByEmail(t.Context(), "hpp@example.com")
+	c, _ := e.svc.Cart(t.Context(), shop.UserCartID(owner.ID))
+	if len(c.Lines) != 1 || c.Lines[0].ProductID != "kettle" || c.Lines[0].Quantity != 1 {
+		t.Errorf("cart = %+v; want 1 kettle, the first values", c.Lines)
+	}
+	w = e.do(secReq{method: "GET", target: "/api/v1/products?per_page=1&per_page=100&page=2&page=1"})
+	var page productPageJSON
+	if json.Unmarshal(w.Body.Bytes(), &page) != nil || page.PerPage != 1 || page.Page != 2 {
+		t.Errorf("GET /api/v1/products with repeated parameters: %s; want per_page 1, page 2", w.Body)
+	}
+}
+
+// TestSearchTextIsData: SQL and LIKE metacharacters in a search are text
+// to find, never query syntax (ASVS V5.3.4).
+func TestSearchTextIsData(t *testing.T) {
+	e := newSecEnv(t, Config{}, nil)
+	for _, q := range []string{"' OR 1=1 --", `" OR ""="`, "%", "_", "kettle'; DROP TABLE products; --"} {
+		w := e.do(secReq{method: "GET", target: "/api/v1/products?q=" + url.QueryEscape(q)})
+		var page productPageJSON
+		if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &page) != nil || page.Total != 0 {
+			t.Errorf("search %q = %d, %d results; want 200 with none", q, w.Code, page.Total)
+		}
+	}
+	if w := e.do(secReq{method: "GET", target: "/api/v1/products"}); !strings.Contains(w.Body.String(), `"total":4`) {
+		t.Errorf("the catalog after the searches: %s; want its 4 products", w.Body)
+	}
+}
+
+// TestNosecCommentsJustified: every exception to the static security
+// analyser (gosec, run by make lint) names its rule and says why.
+func TestNosecCommentsJustified(t *testing.T) {
+	const marker = "#" + "nosec" // spelt in two, so this file holds no marker itself
+	justified := regexp.MustCompile(marker + ` G\d{3}( G\d{3})* -- \S.{10,}`)
+	found := 0
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || d.Name() == "e2e" || strings.HasPrefix(d.Name(), ".") && path != "../..") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if strings.Contains(line, marker) {
+				found++
+				if !justified.MatchString(line) {
+					t.Errorf("%s:%d: %s\nwant %s GNNN -- the reason", path, i+1, strings.TrimSpace(line), marker)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found == 0 {
+		t.Errorf("found no %s comment at all; is the walk looking in the module?", marker)
+	}
+}
+
+// TestSecurityMapCitesRealTests holds SECURITY.md to the code: every test
+// it cites as "path/file_test.go: TestName" exists in that file (make test
+// runs them all).
+func TestSecurityMapCitesRealTests(t *testing.T) {
+	doc, err := os.ReadFile("../../SECURITY.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cite := regexp.MustCompile("`((?:cmd|internal)/[a-z/_]+_test\\.go): ((?:Test|Fuzz)[A-Za-z0-9_]+(?:, (?:Test|Fuzz)[A-Za-z0-9_]+)*)`")
+	n := 0
+	for _, m := range cite.FindAllStringSubmatch(string(doc), -1) {
+		src, err := os.ReadFile("../../" + m[1])
+		if err != nil {
+			t.Errorf("SECURITY.md cites %s: %v", m[1], err)
+			continue
+		}
+		for _, name := range strings.Split(m[2], ", ") {
+			n++
+			if !regexp.MustCompile(`(?m)^func ` + name + `\(`).Match(src) {
+				t.Errorf("SECURITY.md cites %s: %s, which does not exist", m[1], name)
+			}
+		}
+	}
+	if n < 40 {
+		t.Errorf("SECURITY.md cites %d tests; the citation reader is out of date", n)
+	}
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs exactly the tests SECURITY.md cites ("`path/file_test.go: TestA, FuzzB`"), one `go test` per
+# package, and fails if one is missing or fails. `make test` runs them too, with everything else.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+declare -A names
+while IFS= read -r cite; do
+	file=${cite%%: *}
+	dir=$(dirname "$file")
+	[[ -f $file ]] || { echo "SECURITY.md cites $file, which does not exist" >&2; exit 1; }
+	for name in ${cite#*: }; do
+		name=${name%,}
+		grep -q "^func $name(" "$file" || { echo "SECURITY.md cites $file: $name, which does not exist" >&2; exit 1; }
+		names[$dir]+="${names[$dir]:+|}$name"
+	done
+done < <(grep -o '`\(cmd\|internal\)/[a-z/_]*_test\.go: [A-Za-z0-9_, ]*`' SECURITY.md | tr -d '`')
+status=0
+for dir in $(printf '%s\n' "${!names[@]}" | sort); do
+	n=$(tr '|' '\n' <<<"${names[$dir]}" | sort -u | wc -l)
+	echo "== ./$dir ($n tests)"
+	go test -count=1 -run "^(${names[$dir]})\$" "./$dir" || status=1
+done
+exit $status
