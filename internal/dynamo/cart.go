@@ -2,6 +2,12 @@ package dynamo
 
 import (
 	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"storefront/internal/shop"
 )
@@ -49,13 +55,26 @@ func (s *Store) LoginThrottle(ctx context.Context, key string) (*shop.LoginThrot
 	return throttleFromItem(it)
 }
 
-// SaveLoginThrottle replaces the record of t.Key; a reset record (no
-// failures, no lock) is deleted, and DynamoDB expires the others once their
-// window and lock are both over (TTL).
+// SaveLoginThrottle puts t at version t.Version+1 on condition that the
+// stored item is still at t.Version (throttleCondition): DynamoDB checks
+// and writes atomically, so servers sharing the table never lose each
+// other's updates. A failed condition is shop.ErrConflict, nothing saved.
+// When an answer is lost and the SDK resends a put that was applied, the
+// resend fails its condition too: the service then reads its own update
+// and counts the failure once more, which errs on the strict side.
+// DynamoDB expires records once their window and lock are both over (TTL).
 func (s *Store) SaveLoginThrottle(ctx context.Context, t *shop.LoginThrottle) error {
-	it := throttleItem(t)
-	if it == nil {
-		return s.deleteItem(ctx, "reset login throttle", s.throttles, throttleKey(t.Key))
+	cond, names, values := throttleCondition(t.Version)
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                 aws.String(s.throttles),
+		Item:                      throttleItem(t),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return fmt.Errorf("dynamo: save login throttle: version %d is no longer current: %w", t.Version, shop.ErrConflict)
 	}
-	return s.putItem(ctx, "save login throttle", s.throttles, it)
+	return storeErr("save login throttle", err)
 }

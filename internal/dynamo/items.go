@@ -229,18 +229,21 @@ func cartFromItem(it item) (*shop.Cart, error) {
 
 // Login throttles.
 
-// throttleItem returns the item of t, or nil when t holds nothing worth
-// keeping (no failures, no lock): the record is then deleted. The ttl
-// attribute lets DynamoDB expire a record once its window and its lock are
-// both over.
+// throttleItem returns the item that SaveLoginThrottle writes for t: at
+// version t.Version+1, with a ttl attribute that lets DynamoDB expire it
+// once its window and its lock are both over. A reset record (no failures,
+// no times) is kept as an item too, without ttl: deleting it would restart
+// its version at 0 (see throttleCondition); the next failure gives it a ttl
+// again.
 func throttleItem(t *shop.LoginThrottle) item {
-	if t.Failures == 0 && t.WindowStart.IsZero() && t.LockedUntil.IsZero() {
-		return nil
-	}
 	it := throttleKey(t.Key)
 	it["failures"] = num(t.Failures)
+	it["version"] = num(t.Version + 1)
 	putTime(it, "window_start", t.WindowStart)
 	putTime(it, "locked_until", t.LockedUntil)
+	if t.WindowStart.IsZero() && t.LockedUntil.IsZero() {
+		return it
+	}
 	end := t.LockedUntil
 	if w := t.WindowStart.Add(shop.ThrottleWindow); w.After(end) {
 		end = w
@@ -249,10 +252,25 @@ func throttleItem(t *shop.LoginThrottle) item {
 	return it
 }
 
+// throttleCondition is the condition of saving a throttle record read at
+// version: the stored item is still at that version. Version 0 is a record
+// never saved, so the item must not exist, or be one written before items
+// had a version.
+func throttleCondition(version int64) (expr string, names map[string]string, values item) {
+	names = map[string]string{"#version": "version"}
+	if version == 0 {
+		return "attribute_not_exists(throttle_key) OR attribute_not_exists(#version)", names, nil
+	}
+	return "#version = :v", names, item{":v": num(version)}
+}
+
 func throttleFromItem(it item) (*shop.LoginThrottle, error) {
 	r := reader{item: it, what: "login throttle"}
 	t := &shop.LoginThrottle{Key: r.str("throttle_key"), Failures: int(r.int("failures")),
 		WindowStart: r.time("window_start"), LockedUntil: r.time("locked_until")}
+	if _, ok := it["version"]; ok { // an item saved before versions existed is at 0
+		t.Version = r.int("version")
+	}
 	return t, r.err
 }
 

@@ -152,10 +152,17 @@ func TestRoundTrips(t *testing.T) {
 		t.Errorf("categoryFromItem(categoryItem(c)) = %+v, %v; want %+v", gotCategory, err, *c)
 	}
 
-	th := &shop.LoginThrottle{Key: "account:ada@example.com", Failures: 3, WindowStart: testTime, LockedUntil: testTime.Add(time.Hour)}
+	th := &shop.LoginThrottle{Key: "account:ada@example.com", Failures: 3, WindowStart: testTime, LockedUntil: testTime.Add(time.Hour), Version: 4}
 	gotThrottle, err := throttleFromItem(throttleItem(th))
-	if err != nil || !reflect.DeepEqual(gotThrottle, th) {
-		t.Errorf("throttleFromItem(throttleItem(t)) = %+v, %v; want %+v", gotThrottle, err, th)
+	saved := *th
+	saved.Version++ // the item is the record as saved: one version on
+	if err != nil || !reflect.DeepEqual(gotThrottle, &saved) {
+		t.Errorf("throttleFromItem(throttleItem(t)) = %+v, %v; want %+v", gotThrottle, err, &saved)
+	}
+	legacy := throttleItem(th)
+	delete(legacy, "version") // saved before items had a version
+	if got, err := throttleFromItem(legacy); err != nil || got.Version != 0 || got.Failures != 3 {
+		t.Errorf("throttleFromItem(item without version) = %+v, %v; want Version 0, Failures 3", got, err)
 	}
 }
 
@@ -186,8 +193,10 @@ func TestKeys(t *testing.T) {
 }
 
 func TestThrottleItemExpiry(t *testing.T) {
-	if it := throttleItem(&shop.LoginThrottle{Key: "k"}); it != nil {
-		t.Errorf("throttleItem(reset record) = %s; want nil (deleted)", describe(it))
+	reset := throttleItem(&shop.LoginThrottle{Key: "k", Version: 7})
+	want := item{"throttle_key": str("k"), "failures": num(0), "version": num(8)}
+	if !reflect.DeepEqual(reset, want) {
+		t.Errorf("throttleItem(reset record) = %s; want %s (kept, so its version goes on; no ttl)", describe(reset), describe(want))
 	}
 	tests := []struct {
 		name string
@@ -202,6 +211,24 @@ func TestThrottleItemExpiry(t *testing.T) {
 		want := num(tt.end.Unix() + 1)
 		if !reflect.DeepEqual(it["ttl"], want) {
 			t.Errorf("%s: ttl = %s; want %s (after both window and lock)", tt.name, describe(item{"ttl": it["ttl"]}), describe(item{"ttl": want}))
+		}
+	}
+}
+
+func TestThrottleCondition(t *testing.T) {
+	tests := []struct {
+		version int64
+		expr    string
+		values  item
+	}{
+		{0, "attribute_not_exists(throttle_key) OR attribute_not_exists(#version)", nil},
+		{3, "#version = :v", item{":v": num(3)}},
+	}
+	for _, tt := range tests {
+		expr, names, values := throttleCondition(tt.version)
+		if expr != tt.expr || names["#version"] != "version" || !reflect.DeepEqual(values, tt.values) {
+			t.Errorf("throttleCondition(%d) = %q, %v, %s; want %q, #version for version, %s",
+				tt.version, expr, names, describe(values), tt.expr, describe(tt.values))
 		}
 	}
 }

@@ -191,6 +191,42 @@ func TestSameCheckoutSubmittedConcurrently(t *testing.T) {
 	checkStock(t, s, "p1", 8)
 }
 
+// TestSignInBurstOverTwoServers: parallel wrong guesses split over two
+// services (two servers, no lock between them) on one table get exactly
+// the limit of real answers: throttle records are saved by conditional
+// puts on their version, so no failure is lost.
+func TestSignInBurstOverTwoServers(t *testing.T) {
+	s := newTestStore(t)
+	servers := []*shop.Service{newService(s), newService(s)}
+	mustRegister(t, servers[0], "ada@example.com")
+	const burst = 30
+	errs := make([]error, burst)
+	var wg sync.WaitGroup
+	for i := range burst {
+		wg.Go(func() {
+			_, errs[i] = servers[i%2].Authenticate(t.Context(), "ada@example.com", "wrong password!", "203.0.113.7")
+		})
+	}
+	wg.Wait()
+	answered := 0
+	for i, err := range errs {
+		switch {
+		case errors.Is(err, shop.ErrInvalidCredentials):
+			answered++
+		case !errors.Is(err, shop.ErrThrottled):
+			t.Errorf("guess %d = %v; want ErrInvalidCredentials or ErrThrottled", i, err)
+		}
+	}
+	if answered != shop.AccountFailureLimit {
+		t.Errorf("%d of %d parallel guesses over two servers got a real answer; want exactly %d", answered, burst, shop.AccountFailureLimit)
+	}
+	for n, svc := range servers {
+		if _, err := svc.Authenticate(t.Context(), "ada@example.com", "correct horse battery 42", "203.0.113.8"); !errors.Is(err, shop.ErrThrottled) {
+			t.Errorf("Authenticate(right password) on server %d after the burst = %v; want ErrThrottled", n, err)
+		}
+	}
+}
+
 // TestOrderItemInTable checks the system's output: the raw item the orders
 // table holds after a checkout, attribute by attribute, against the
 // contract (CONTRACT.md, "DynamoDB: the orders table").

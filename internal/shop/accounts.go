@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -76,7 +76,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr 
 			return nil, err
 		}
 		if now.Before(t.LockedUntil) {
-			slog.WarnContext(ctx, "sign-in throttled", "key_kind", strings.SplitN(key, ":", 2)[0])
+			slog.WarnContext(ctx, "sign-in throttled", "key_kind", keyKind(key))
 			return nil, ErrThrottled
 		}
 	}
@@ -126,57 +126,146 @@ func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr 
 	return u, nil
 }
 
-// throttleLock returns the lock that serializes this process's updates of
-// the throttle record of key, so that concurrent failures are all counted
-// (the record is read, changed and written back).
-func (s *Service) throttleLock(key string) *sync.Mutex {
+// throttleAttempts bounds the read-change-save rounds of one throttle
+// update. A round is lost only to another server's save, and a key already
+// locked needs no save, so in a burst of guesses at one account every guess
+// is done within AccountFailureLimit+1 rounds; the rest is room for
+// successful sign-ins and for address keys, which many accounts share.
+const throttleAttempts = 16
+
+// throttleBudget bounds the time of one throttle update as well: a store
+// may also answer ErrConflict only after waiting (SQLite, for a write lock
+// held past its busy timeout), and a sign-in should not wait that long
+// throttleAttempts times.
+const throttleBudget = 2 * time.Second
+
+// errThrottleContended is returned when a throttle update ran out of
+// rounds or time (throttleAttempts, throttleBudget). The sign-in is refused
+// (ErrUnavailable: "try again"), whether or not its password was right:
+// a guess whose failure is not counted must get no answer.
+var errThrottleContended = fmt.Errorf("%w: sign-in throttle record kept changing under the update", ErrUnavailable)
+
+// updateThrottle reads the record of key, lets change modify it and saves
+// it over the version read, in a new round whenever a concurrent save won
+// (ErrConflict): servers sharing the store all count, with no lock between
+// them. change reports whether there is anything to save; it is called
+// once per round, on a fresh record, and an error of it ends the update.
+// Updates of one key in this process wait for each other (throttleLocks),
+// so only other servers' saves make a round lose.
+func (s *Service) updateThrottle(ctx context.Context, key string, change func(t *LoginThrottle) (save bool, err error)) error {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(key)) // a hash never fails to write
-	return &s.throttleLocks[h.Sum32()%uint32(len(s.throttleLocks))]
+	mu := &s.throttleLocks[h.Sum32()%uint32(len(s.throttleLocks))]
+	mu.Lock()
+	defer mu.Unlock()
+	start := time.Now()
+	for attempt := 1; ; attempt++ {
+		t, err := s.store.LoginThrottle(ctx, key)
+		if err != nil {
+			return err
+		}
+		save, err := change(t)
+		if err != nil || !save {
+			return err
+		}
+		err = s.store.SaveLoginThrottle(ctx, t)
+		if !errors.Is(err, ErrConflict) {
+			return err
+		}
+		if attempt == throttleAttempts || time.Since(start) > throttleBudget {
+			slog.WarnContext(ctx, "sign-in throttle contended", "key_kind", keyKind(key), "attempts", attempt)
+			return errThrottleContended
+		}
+		if err := pause(ctx, throttleBackoff(attempt)); err != nil {
+			return err
+		}
+	}
+}
+
+// throttleBackoff is the pause after losing round attempt: 1 ms doubled
+// per round, capped at 50 ms, half of it random, so the losers of one race
+// do not meet again in lockstep.
+func throttleBackoff(attempt int) time.Duration {
+	d := min(time.Millisecond<<min(attempt-1, 6), 50*time.Millisecond)
+	// Jitter only spreads retries apart; it needs no unpredictability.
+	return d/2 + rand.N(d/2+1) // #nosec G404 -- not a secret
+}
+
+// pause waits d or until ctx is done.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// keyKind is the kind of a throttle key ("account" or "address"), which is
+// all the logs name of it.
+func keyKind(key string) string {
+	kind, _, _ := strings.Cut(key, ":")
+	return kind
 }
 
 // recordFailure counts a failed sign-in for key, locking the key once limit
 // failures fall within ThrottleWindow. lockedBefore reports that the key
 // was already locked by other attempts (concurrent with this one, which
-// passed the check before hashing).
+// passed the check before hashing); such a failure is not counted, as it
+// would change nothing: a lock is only set at limit failures and is never
+// extended.
 func (s *Service) recordFailure(ctx context.Context, key string, limit int, now time.Time) (lockedBefore bool, err error) {
-	mu := s.throttleLock(key)
-	mu.Lock()
-	defer mu.Unlock()
-	t, err := s.store.LoginThrottle(ctx, key)
-	if err != nil {
-		return false, err
+	var lockedAt int // the failures that set the lock; 0 when none did
+	err = s.updateThrottle(ctx, key, func(t *LoginThrottle) (bool, error) {
+		lockedAt = 0
+		lockedBefore = now.Before(t.LockedUntil)
+		if lockedBefore {
+			return false, nil
+		}
+		if now.Sub(t.WindowStart) > ThrottleWindow {
+			t.WindowStart, t.Failures = now, 0
+		}
+		t.Failures++
+		if t.Failures >= limit {
+			t.LockedUntil, lockedAt = now.Add(LockDuration), t.Failures
+		}
+		return true, nil
+	})
+	if err == nil && lockedAt > 0 {
+		slog.WarnContext(ctx, "sign-in locked", "key_kind", keyKind(key), "failures", lockedAt)
 	}
-	lockedBefore = now.Before(t.LockedUntil)
-	if now.Sub(t.WindowStart) > ThrottleWindow {
-		t.WindowStart, t.Failures = now, 0
-	}
-	t.Failures++
-	if t.Failures >= limit && !lockedBefore {
-		t.LockedUntil = now.Add(LockDuration)
-		slog.WarnContext(ctx, "sign-in locked", "key_kind", strings.SplitN(key, ":", 2)[0], "failures", t.Failures)
-	}
-	return lockedBefore, s.store.SaveLoginThrottle(ctx, t)
+	return lockedBefore, err
 }
 
 // clearFailures ends the failure count of the account (keys[0]) after a
 // right password, unless a key was locked while the password was hashed:
-// then the sign-in is refused like any other during the lock.
+// then the sign-in is refused like any other during the lock. The reset is
+// saved over the version whose lock was checked, so it never erases a
+// failure or a lock saved after that check.
 func (s *Service) clearFailures(ctx context.Context, keys []string, now time.Time) error {
-	mu := s.throttleLock(keys[0])
-	mu.Lock()
-	defer mu.Unlock()
-	for _, key := range keys {
+	for _, key := range keys[1:] {
 		t, err := s.store.LoginThrottle(ctx, key)
 		if err != nil {
 			return err
 		}
 		if now.Before(t.LockedUntil) {
-			slog.WarnContext(ctx, "sign-in throttled", "key_kind", strings.SplitN(key, ":", 2)[0])
+			slog.WarnContext(ctx, "sign-in throttled", "key_kind", keyKind(key))
 			return ErrThrottled
 		}
 	}
-	return s.store.SaveLoginThrottle(ctx, &LoginThrottle{Key: keys[0]})
+	return s.updateThrottle(ctx, keys[0], func(t *LoginThrottle) (bool, error) {
+		if now.Before(t.LockedUntil) {
+			slog.WarnContext(ctx, "sign-in throttled", "key_kind", keyKind(t.Key))
+			return false, ErrThrottled
+		}
+		if t.Failures == 0 && t.WindowStart.IsZero() && t.LockedUntil.IsZero() {
+			return false, nil // nothing to clear: no write for most sign-ins
+		}
+		*t = LoginThrottle{Key: t.Key, Version: t.Version}
+		return true, nil
+	})
 }
 
 // SignedIn is a new session: Token is the secret to hand to the client (the

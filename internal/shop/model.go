@@ -182,4 +182,8 @@ type LoginThrottle struct {
 	Failures    int
 	WindowStart time.Time
 	LockedUntil time.Time
+	// Version counts the saves of the record: 0 for one never saved. The
+	// store saves a record only over the version it was read at
+	// (Store.SaveLoginThrottle), so concurrent updates are never lost.
+	Version int64
 }

@@ -149,33 +149,65 @@ func TestSignInThrottlingHoldsAcrossServers(t *testing.T) {
 }
 
 // TestSignInThrottlingConcurrentBurst: a burst of parallel guesses gets
-// exactly the limit of real answers. Guesses that passed the lock check
-// before the lock was set are answered ErrThrottled once it is, so the
-// answer never tells whether such a guess was right.
+// exactly the limit of real answers, also when it is spread over servers
+// (services with no lock between them) sharing one store. Guesses that
+// passed the lock check before the lock was set are answered ErrThrottled
+// once it is, so the answer never tells whether such a guess was right.
 func TestSignInThrottlingConcurrentBurst(t *testing.T) {
-	f := newFixture(t)
-	f.register(t, "ada@example.com")
-	const burst = 40
-	var wg sync.WaitGroup
-	errs := make([]error, burst)
-	for i := range burst {
-		wg.Go(func() { _, errs[i] = f.svc.Authenticate(t.Context(), "ada@example.com", "wrong password!", "") })
+	tests := []struct {
+		name    string
+		servers func(t *testing.T, f *fixture) []*shop.Service
+	}{
+		{"one server", func(t *testing.T, f *fixture) []*shop.Service { return []*shop.Service{f.svc} }},
+		{"two servers on one store", func(t *testing.T, f *fixture) []*shop.Service {
+			params := cheapHashing
+			return []*shop.Service{f.svc, shop.NewService(f.store, shop.Config{PasswordParams: &params, Now: f.clock.Now})}
+		}},
+		{"three servers on three connections to one file", func(t *testing.T, f *fixture) []*shop.Service {
+			servers := []*shop.Service{f.svc}
+			for range 2 {
+				store, err := sqlite.Open(t.Context(), f.path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { store.Close() })
+				params := cheapHashing
+				servers = append(servers, shop.NewService(store, shop.Config{PasswordParams: &params, Now: f.clock.Now}))
+			}
+			return servers
+		}},
 	}
-	wg.Wait()
-	answered := 0
-	for i, err := range errs {
-		switch {
-		case errors.Is(err, shop.ErrInvalidCredentials):
-			answered++
-		case !errors.Is(err, shop.ErrThrottled):
-			t.Errorf("attempt %d = %v; want ErrInvalidCredentials or ErrThrottled", i, err)
-		}
-	}
-	if answered != shop.AccountFailureLimit {
-		t.Errorf("%d of %d parallel guesses got a real answer; want exactly %d", answered, burst, shop.AccountFailureLimit)
-	}
-	if _, err := f.svc.Authenticate(t.Context(), "ada@example.com", goodPassword, ""); !errors.Is(err, shop.ErrThrottled) {
-		t.Errorf("Authenticate(right password) after the burst = %v; want ErrThrottled", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.register(t, "ada@example.com")
+			servers := tt.servers(t, f)
+			const burst = 40
+			var wg sync.WaitGroup
+			errs := make([]error, burst)
+			for i := range burst {
+				svc := servers[i%len(servers)]
+				wg.Go(func() { _, errs[i] = svc.Authenticate(t.Context(), "ada@example.com", "wrong password!", "") })
+			}
+			wg.Wait()
+			answered := 0
+			for i, err := range errs {
+				switch {
+				case errors.Is(err, shop.ErrInvalidCredentials):
+					answered++
+				case !errors.Is(err, shop.ErrThrottled):
+					t.Errorf("attempt %d = %v; want ErrInvalidCredentials or ErrThrottled", i, err)
+				}
+			}
+			if answered != shop.AccountFailureLimit {
+				t.Errorf("%d of %d parallel guesses (%s) got a real answer; want exactly %d", answered, burst, tt.name, shop.AccountFailureLimit)
+			}
+			for n, svc := range servers {
+				if _, err := svc.Authenticate(t.Context(), "ada@example.com", goodPassword, ""); !errors.Is(err, shop.ErrThrottled) {
+					t.Errorf("Authenticate(right password) on server %d after the burst = %v; want ErrThrottled", n, err)
+				}
+			}
+		})
 	}
 }
 

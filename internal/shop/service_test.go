@@ -38,13 +38,15 @@ type fixture struct {
 	svc   *shop.Service
 	store shop.Store
 	clock *testClock
+	path  string // the SQLite file of store
 }
 
 // newFixture returns a service over a temporary SQLite store holding two
 // categories and a few products.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "shop.db"))
+	path := filepath.Join(t.TempDir(), "shop.db")
+	store, err := sqlite.Open(t.Context(), path)
 	if err != nil {
 		t.Fatalf("sqlite.Open: %v", err)
 	}
@@ -52,7 +54,7 @@ func newFixture(t *testing.T) *fixture {
 	clock := &testClock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
 	params := cheapHashing
 	svc := shop.NewService(store, shop.Config{PasswordParams: &params, Now: clock.Now})
-	f := &fixture{svc: svc, store: store, clock: clock}
+	f := &fixture{svc: svc, store: store, clock: clock, path: path}
 	ctx := t.Context()
 	for _, c := range []shop.Category{{ID: "kitchen", Name: "Kitchen"}, {ID: "garden", Name: "Garden"}} {
 		if err := store.SaveCategory(ctx, &c); err != nil {
@@ -226,6 +228,91 @@ func TestSignInThrottlingPerAddress(t *testing.T) {
 	}
 	if _, err := f.svc.Authenticate(ctx, "ada@example.com", goodPassword, "10.1.1.1"); err != nil {
 		t.Fatalf("Authenticate from another address = %v; want success", err)
+	}
+}
+
+// contendedStore lets another server win the race for throttle saves:
+// before each of the next races saves it saves the stored record itself,
+// changed by other, so the service's save is at a stale version.
+type contendedStore struct {
+	shop.Store
+	races int
+	other func(t *shop.LoginThrottle)
+	saves int
+}
+
+func (s *contendedStore) SaveLoginThrottle(ctx context.Context, t *shop.LoginThrottle) error {
+	s.saves++
+	if s.races > 0 {
+		s.races--
+		current, err := s.Store.LoginThrottle(ctx, t.Key)
+		if err != nil {
+			return err
+		}
+		s.other(current)
+		if err := s.Store.SaveLoginThrottle(ctx, current); err != nil {
+			return err
+		}
+	}
+	return s.Store.SaveLoginThrottle(ctx, t)
+}
+
+// TestSignInThrottleLosesNoRace: a failure whose save lost to another
+// server's is counted again on the record that server saved, so neither
+// is lost.
+func TestSignInThrottleLosesNoRace(t *testing.T) {
+	f := newFixture(t)
+	f.register(t, "ada@example.com")
+	now := f.clock.Now()
+	cs := &contendedStore{Store: f.store, races: 3, other: func(t *shop.LoginThrottle) {
+		t.Failures++
+		t.WindowStart = now
+	}}
+	params := cheapHashing
+	svc := shop.NewService(cs, shop.Config{PasswordParams: &params, Now: f.clock.Now})
+	if _, err := svc.Authenticate(t.Context(), "ada@example.com", "wrong password!", ""); !errors.Is(err, shop.ErrInvalidCredentials) {
+		t.Fatalf("Authenticate(wrong password, 3 lost races) = %v; want ErrInvalidCredentials", err)
+	}
+	got, err := f.store.LoginThrottle(t.Context(), "account:ada@example.com")
+	if err != nil || got.Failures != 4 || got.Version != 4 {
+		t.Errorf("LoginThrottle(account) = %+v, %v; want the 3 failures of the other server and this one (Failures 4, Version 4)", got, err)
+	}
+	if cs.saves != 4 {
+		t.Errorf("SaveLoginThrottle called %d times; want 4 (3 lost races, then the save)", cs.saves)
+	}
+}
+
+// TestSignInRefusedWhenThrottleCannotBeSaved: when every save of the
+// throttle record loses to another (endless contention), the service gives
+// up after a bounded number of rounds and refuses the sign-in with
+// ErrUnavailable, wrong and right password alike: an uncounted guess gets
+// no answer.
+func TestSignInRefusedWhenThrottleCannotBeSaved(t *testing.T) {
+	f := newFixture(t)
+	f.register(t, "ada@example.com")
+	cs := &contendedStore{Store: f.store, races: 1000, other: func(*shop.LoginThrottle) {}}
+	params := cheapHashing
+	svc := shop.NewService(cs, shop.Config{PasswordParams: &params, Now: f.clock.Now})
+	// With no failures to clear, a right password saves nothing.
+	if _, err := svc.Authenticate(t.Context(), "ada@example.com", goodPassword, ""); err != nil || cs.saves != 0 {
+		t.Fatalf("Authenticate(right password, no failures) = %v after %d saves; want nil after none", err, cs.saves)
+	}
+	if _, err := f.svc.Authenticate(t.Context(), "ada@example.com", "wrong password!", ""); !errors.Is(err, shop.ErrInvalidCredentials) {
+		t.Fatalf("Authenticate(wrong password) = %v; want ErrInvalidCredentials", err)
+	}
+	for _, pw := range []string{"wrong password!", goodPassword} {
+		cs.saves = 0
+		_, err := svc.Authenticate(t.Context(), "ada@example.com", pw, "")
+		if !errors.Is(err, shop.ErrUnavailable) {
+			t.Errorf("Authenticate(%q) under endless contention = %v; want ErrUnavailable", pw, err)
+		}
+		if cs.saves < 2 || cs.saves > 20 {
+			t.Errorf("Authenticate(%q) under endless contention tried %d saves; want a few, bounded", pw, cs.saves)
+		}
+	}
+	got, err := f.store.LoginThrottle(t.Context(), "account:ada@example.com")
+	if err != nil || got.Failures != 1 {
+		t.Errorf("LoginThrottle(account) = %+v, %v; want the one failure saved before (nothing cleared)", got, err)
 	}
 }
 

@@ -81,9 +81,16 @@ type Store interface {
 	OrdersByUser(ctx context.Context, userID string) ([]Order, error)
 
 	// LoginThrottle returns the throttle record of key; one never saved is
-	// returned zero-valued with Key set.
+	// returned zero-valued with Key set (Version 0).
 	LoginThrottle(ctx context.Context, key string) (*LoginThrottle, error)
-	// SaveLoginThrottle replaces the record of t.Key; it may expire the
-	// record once both its window and its lock are over.
+	// SaveLoginThrottle replaces the record of t.Key with t at version
+	// t.Version+1, on condition that the stored record is still at
+	// t.Version (a missing one counts as 0): a compare-and-set, so that
+	// servers sharing the store never lose each other's updates. It returns
+	// ErrConflict, saving nothing, when the stored version differs (another
+	// save won; read again and retry). A reset is saved the same way, as a
+	// record without failures, times or lock. The store may delete a
+	// record once both its window and its lock are over; it then reads as
+	// never saved.
 	SaveLoginThrottle(ctx context.Context, t *LoginThrottle) error
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"storefront/internal/shop"
@@ -123,11 +124,11 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepIDHash strin
 }
 
 // LoginThrottle returns the throttle record of key; one never saved is
-// returned zero-valued with Key set.
+// returned zero-valued with Key set (version 0).
 func (s *Store) LoginThrottle(ctx context.Context, key string) (*shop.LoginThrottle, error) {
 	t := shop.LoginThrottle{Key: key}
-	err := s.db.QueryRowContext(ctx, `SELECT failures, window_start, locked_until FROM login_throttles WHERE key = ?`, key).
-		Scan(&t.Failures, msTime{&t.WindowStart}, msTime{&t.LockedUntil})
+	err := s.db.QueryRowContext(ctx, `SELECT failures, window_start, locked_until, version FROM login_throttles WHERE key = ?`, key).
+		Scan(&t.Failures, msTime{&t.WindowStart}, msTime{&t.LockedUntil}, &t.Version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return &t, nil
 	}
@@ -137,19 +138,37 @@ func (s *Store) LoginThrottle(ctx context.Context, key string) (*shop.LoginThrot
 	return &t, nil
 }
 
-// SaveLoginThrottle replaces the record of t.Key. A zero record (as a
-// successful sign-in saves) is deleted rather than kept, which reads back
-// the same, so the table holds only keys that failed since their last
-// success.
+// SaveLoginThrottle saves t at version t.Version+1 if the stored record is
+// still at t.Version (a missing one is at 0), else returns
+// shop.ErrConflict, saving nothing. Each case is one statement, so the
+// version check and the write are atomic, across processes too. A reset
+// record is kept, not deleted: a deleted record would start again at
+// version 0, and a save read before the reset could then pass the check.
 func (s *Store) SaveLoginThrottle(ctx context.Context, t *shop.LoginThrottle) error {
-	if t.Failures == 0 && t.WindowStart.IsZero() && t.LockedUntil.IsZero() {
-		_, err := s.db.ExecContext(ctx, `DELETE FROM login_throttles WHERE key = ?`, t.Key)
-		return wrap("reset login throttle", err)
+	var (
+		n   int64
+		err error
+	)
+	if t.Version == 0 {
+		// Inserts a new record, or replaces one saved before versions
+		// existed (version 0 by the migration's default).
+		n, err = affected(s.db.ExecContext(ctx, `
+			INSERT INTO login_throttles (key, failures, window_start, locked_until, version) VALUES (?, ?, ?, ?, 1)
+			ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start,
+				locked_until = excluded.locked_until, version = excluded.version
+			WHERE login_throttles.version = 0`,
+			t.Key, t.Failures, millis(t.WindowStart), millis(t.LockedUntil)))
+	} else {
+		n, err = affected(s.db.ExecContext(ctx, `
+			UPDATE login_throttles SET failures = ?, window_start = ?, locked_until = ?, version = version + 1
+			WHERE key = ? AND version = ?`,
+			t.Failures, millis(t.WindowStart), millis(t.LockedUntil), t.Key, t.Version))
 	}
-	_, err := s.db.ExecContext(ctx, `
-		INSERT INTO login_throttles (key, failures, window_start, locked_until) VALUES (?, ?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
-			window_start = excluded.window_start, locked_until = excluded.locked_until`,
-		t.Key, t.Failures, millis(t.WindowStart), millis(t.LockedUntil))
-	return wrap("save login throttle", err)
+	if err != nil {
+		return wrap("save login throttle", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlite: save login throttle: version %d is no longer current: %w", t.Version, shop.ErrConflict)
+	}
+	return nil
 }

@@ -87,6 +87,46 @@ func TestMigrationsIdempotent(t *testing.T) {
 	}
 }
 
+// TestThrottleRecordsBeforeVersions: a throttle record saved before the
+// version column existed reads as version 0, and a save at version 0
+// replaces it, as it would a missing one.
+func TestThrottleRecordsBeforeVersions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shop.db")
+	schema, err := migrations.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{string(schema), "PRAGMA user_version = 1",
+		`INSERT INTO login_throttles (key, failures, window_start, locked_until) VALUES ('account:a@example.com', 3, 1000, 0)`} {
+		if _, err := old.ExecContext(t.Context(), stmt); err != nil {
+			t.Fatalf("preparing a version 1 database: %v", err)
+		}
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := openTemp(t, path)
+	got, err := s.LoginThrottle(t.Context(), "account:a@example.com")
+	if err != nil || got.Failures != 3 || !got.WindowStart.Equal(fromMillis(1000)) || got.Version != 0 {
+		t.Fatalf("LoginThrottle(record saved before versions) = %+v, %v; want Failures 3, Version 0", got, err)
+	}
+	got.Failures++
+	if err := s.SaveLoginThrottle(t.Context(), got); err != nil {
+		t.Fatalf("SaveLoginThrottle(version 0 over a record saved before versions) = %v; want nil", err)
+	}
+	if err := s.SaveLoginThrottle(t.Context(), got); !errors.Is(err, shop.ErrConflict) {
+		t.Errorf("SaveLoginThrottle(version 0 again) = %v; want ErrConflict", err)
+	}
+	if got, err := s.LoginThrottle(t.Context(), "account:a@example.com"); err != nil || got.Failures != 4 || got.Version != 1 {
+		t.Errorf("LoginThrottle after the save = %+v, %v; want Failures 4, Version 1", got, err)
+	}
+}
+
 func TestOpenRefusesNonFilePaths(t *testing.T) {
 	for _, path := range []string{"", ":memory:", "file:x.db", filepath.Join(t.TempDir(), "a?mode=ro")} {
 		if s, err := Open(t.Context(), path); err == nil {
