@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { startDynamo, startApp, storefrontBinary } from './lib/stack.mjs';
-import { stopAll, stopAllSync } from './lib/procs.mjs';
+import { stopAll, stopAllSync, withTimeout } from './lib/procs.mjs';
 import { API, Catalog } from './lib/api.mjs';
 import { Dynamo, expectedOrder, assertOrderItem } from './lib/dynamo.mjs';
 
@@ -156,28 +156,28 @@ class Scenario {
     const files = [];
     for (const c of this.contexts) {
       for (const p of c.pages) {
+        if (!p.visited.length) continue; // never navigated: a blank tab
         try {
-          files.push(await p.screenshot(name));
-          const html = await p.html('html');
-          if (html) {
-            const f = files[files.length - 1].replace(/\.png$/, '.html');
-            fs.writeFileSync(f, `<!-- ${await p.url()} -->\n${html}`);
-          }
-        } catch { /* the page may be gone */ }
+          await withTimeout((async () => {
+            const f = await p.screenshot(name);
+            files.push(f);
+            const html = await p.html('html');
+            if (html) fs.writeFileSync(f.replace(/\.png$/, '.html'), `<!-- ${await p.url()} -->\n${html}`);
+          })(), 15000, 'failure screenshot');
+        } catch { /* the page may be gone or stuck */ }
       }
     }
     return files;
   }
 
   async close() {
-    for (const c of this.contexts) await c.close().catch(() => {});
+    for (const c of this.contexts) {
+      await withTimeout(c.close(), 20000, 'closing a browsing context').catch(async (e) => {
+        this.log(`    ${e.message}; ending it by force`);
+        await c.kill?.();
+      });
+    }
   }
-}
-
-function withTimeout(promise, ms, what) {
-  let t;
-  return Promise.race([promise, new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`${what}: timed out after ${ms / 1000} s`)), ms); })])
-    .finally(() => clearTimeout(t));
 }
 
 async function main() {
@@ -192,7 +192,9 @@ async function main() {
   const t0 = Date.now();
 
   console.log(`e2e: engines ${engines.join(', ')}; scenarios ${scenarios.map((s) => s.n).join(', ')}; app ${path.relative(process.cwd(), bin)}`);
-  const dynamo = await startDynamo();
+  fs.mkdirSync(shotsRoot, { recursive: true });
+  fs.rmSync(path.join(shotsRoot, 'dynamodb_local.log'), { force: true });
+  const dynamo = await startDynamo({ logFile: path.join(shotsRoot, 'dynamodb_local.log') });
   console.log(`e2e: local DynamoDB server at ${dynamo.url}`);
   try {
     for (const name of engines) {
@@ -204,7 +206,7 @@ async function main() {
       let engine;
       let db;
       try {
-        app = await startApp({ bin, dynamoURL: dynamo.url, engine: name });
+        app = await startApp({ bin, dynamoURL: dynamo.url, engine: name, logFile: path.join(shotsDir, 'storefront.log') });
         db = new Dynamo(dynamo.url, app.prefix);
         const api = new API(app.baseURL);
         const catalog = new Catalog(await api.products());
@@ -236,7 +238,7 @@ async function main() {
         }
         for (const l of engine.limits) console.log(`  ${name} limit: ${l}`);
         if (engine.ignored.length) console.log(`  ${name}: ${engine.ignored.length} errors ignored by E2E_IGNORE_ERRORS:\n${indent([...new Set(engine.ignored)].join('\n'))}`);
-        console.log(`  ${name}: ${engine.pagesChecked} pages checked in ${((Date.now() - te) / 1000).toFixed(0)} s`);
+        console.log(`  ${name}: ${engine.pagesChecked} pages checked in ${((Date.now() - te) / 1000).toFixed(0)} s (axe-core ${((engine.axeMs || 0) / 1000).toFixed(0)} s; ${engine.axeCached || 0} pages identical to one checked before)`);
       } catch (e) {
         console.log(`FAIL ${name}: could not run the scenarios:\n${indent(e.stack || String(e))}`);
         for (const s of scenarios) {
@@ -275,7 +277,10 @@ function summary(results, engines, scenarios, shotsRoot, t0) {
   const notes = results.filter((r) => r.notes.length);
   for (const r of notes) for (const n of r.notes) console.log(`note ${r.engine} ${r.n}: ${n}`);
   const failed = results.filter((r) => !r.ok);
-  for (const r of failed) console.log(`FAILED ${r.engine} scenario ${r.n}: ${String(r.error && r.error.message).split('\n')[0]}`);
+  for (const r of failed) {
+    const lines = String(r.error && r.error.message).split('\n').map((l) => l.trim()).filter(Boolean);
+    console.log(`FAILED ${r.engine} scenario ${r.n}: ${lines.slice(0, 2).join(' ').slice(0, 400)}`);
+  }
   console.log(`screenshots: ${path.relative(process.cwd(), shotsRoot) || shotsRoot}/<engine>/`);
   console.log(`e2e: ${results.length - failed.length} passed, ${failed.length} failed`);
 }

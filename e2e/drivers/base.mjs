@@ -3,13 +3,14 @@
 //   js(fn, ...args)          evaluate fn in the page (outside its CSP, also with JavaScript off)
 //   _load(url)               navigate
 //   _click(sel, pt, {count}) trusted click (or tap on a touch screen) on the element
-//   _type(sel, text)         type into the (cleared) field
+//   _type(sel, text)         type into the field (find with prepareFill cleared and focused it)
 //   _select(sel, value)      choose an option
 //   _back()                  history back
 //   _png()                   screenshot as a Buffer
 //   _lastDocument()          {url, status, headers, chain} of the last top-level document, or null
 //   _pendingDocuments()      document requests in flight
 //   _drainErrors()           console errors and failed requests since the last call
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -94,8 +95,7 @@ export class BasePage {
   async html(css = 'main') { return this.js((c) => { const e = document.querySelector(c); return e ? e.outerHTML : null; }, css); }
 
   async fill(spec, value) {
-    const el = await this.find(typeof spec === 'string' ? { field: spec } : spec);
-    await this._type(el.selector, String(value));
+    await this.fillForm({ [typeof spec === 'string' ? spec : spec.field]: value }, typeof spec === 'string' ? undefined : spec.within);
   }
 
   async select(spec, value) {
@@ -103,11 +103,11 @@ export class BasePage {
     await this._select(el.selector, value);
   }
 
+  /** fillForm types each value into the field of that name (choosing the option of a select). */
   async fillForm(values, within) {
     for (const [name, value] of Object.entries(values)) {
-      const el = await this.find({ field: name, within });
-      const tag = await this.js((s) => document.querySelector(s).tagName, el.selector);
-      if (tag === 'SELECT') await this._select(el.selector, value);
+      const el = await this.find({ field: name, within, prepareFill: true });
+      if (el.tag === 'SELECT') await this._select(el.selector, value);
       else await this._type(el.selector, String(value));
     }
   }
@@ -186,7 +186,20 @@ export class BasePage {
     if (this.opts.phone && facts.scrollWidth > facts.clientWidth) {
       problems.push(`horizontal scrolling on a ${facts.innerWidth}px wide screen: page is ${facts.scrollWidth}px wide (viewport ${facts.clientWidth}px); too wide: ${facts.wide.join(', ')}`);
     }
-    const axe = await this._axe();
+    const ta = Date.now();
+    // axe-core's findings depend only on the DOM, the stylesheets (the same
+    // for one run of the shop) and the viewport: a page identical to one
+    // already checked in this engine is not checked again.
+    const key = crypto.createHash('sha256').update(JSON.stringify([
+      facts.innerWidth, this.opts.javascript, await this.js(B.domSnapshot)])).digest('hex');
+    const cache = (this.engine.axeCache ||= new Map());
+    let axe = cache.get(key);
+    if (axe) this.engine.axeCached = (this.engine.axeCached || 0) + 1;
+    else {
+      axe = await this._axe();
+      if (!axe.error) cache.set(key, axe);
+    }
+    this.engine.axeMs = (this.engine.axeMs || 0) + (Date.now() - ta);
     if (axe.error) problems.push(axe.error);
     for (const v of axe.violations || []) {
       problems.push(`axe ${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `        ${n.target}: ${n.html}`).join('\n')}`);

@@ -103,6 +103,13 @@ class PuppeteerContext extends BaseContext {
     return page;
   }
 
+  async kill() {
+    if (this.browser) {
+      this.browser.process()?.kill('SIGKILL');
+      await this.engine.closeBrowser(this.browser);
+    }
+  }
+
   async close() {
     await this.bctx.close().catch(() => {});
     if (this.browser) await this.engine.closeBrowser(this.browser);
@@ -183,14 +190,21 @@ class PuppeteerPage extends BasePage {
   async _click(sel, pt, { count = 1 } = {}) {
     for (let i = 0; i < count; i++) {
       if (i > 0) await sleep(DOUBLE_CLICK_GAP_MS);
-      if (this.opts.phone) await this.p.touchscreen.tap(pt.x, pt.y);
-      else await this.p.mouse.click(pt.x, pt.y, { clickCount: i + 1 });
+      try {
+        if (this.opts.phone) await this.p.touchscreen.tap(pt.x, pt.y);
+        else await this.p.mouse.click(pt.x, pt.y, { clickCount: i + 1 });
+      } catch (e) {
+        // Firefox refuses input while the page is being replaced: the
+        // first click already led away.
+        if (i === 0) throw e;
+        this.log(`click ${i + 1} of ${count} not delivered (the page was already navigating): ${e.message.split('\n')[0]}`);
+        this.clicksLost = (this.clicksLost || 0) + 1;
+      }
     }
   }
 
   async _type(sel, text) {
-    await this.p.$eval(sel, (el) => { el.value = ''; el.focus(); });
-    await this.p.keyboard.type(text);
+    if (text !== '') await this.p.keyboard.type(text);
   }
 
   async _select(sel, value) {

@@ -126,6 +126,14 @@ class SeleniumContext extends BaseContext {
     return page;
   }
 
+  /** kill ends the context's WebKitWebDriver (and its MiniBrowser) without asking it. */
+  async kill() {
+    this.closed = true;
+    this.engine.contexts.delete(this);
+    if (this.wd) await stop(this.wd, 1000);
+    if (this.proxy) await this.proxy.close();
+  }
+
   async close() {
     if (this.closed) return;
     this.closed = true;

@@ -57,15 +57,25 @@ export function find(spec, mark) {
   if (list.length !== 1) {
     return { error: `${list.length} elements are ${what}${spec.within ? ` within ${spec.within}` : ''}`, count: list.length };
   }
-  list[0].setAttribute('data-e2e-target', mark);
-  list[0].scrollIntoView({ block: 'center', inline: 'nearest' });
-  const r = list[0].getBoundingClientRect();
-  return { selector: `[data-e2e-target="${mark}"]`, x: r.left + r.width / 2, y: r.top + r.height / 2 };
+  const el = list[0];
+  el.setAttribute('data-e2e-target', mark);
+  el.scrollIntoView({ block: 'center', inline: 'nearest' });
+  if (spec.prepareFill && el.tagName !== 'SELECT') {
+    el.value = '';
+    el.focus();
+  }
+  const r = el.getBoundingClientRect();
+  return { selector: `[data-e2e-target="${mark}"]`, tag: el.tagName, x: r.left + r.width / 2, y: r.top + r.height / 2 };
 }
 
 /** docState tells which document is shown and whether it has loaded. */
 export function docState() {
   return { mark: document.documentElement.getAttribute('data-e2e-doc'), ready: document.readyState, url: location.href };
+}
+
+/** domSnapshot is the document's markup without the suite's own marker attributes. */
+export function domSnapshot() {
+  return document.documentElement.outerHTML.replace(/ data-e2e-(?:doc|target)="[^"]*"/g, '');
 }
 
 export function markDoc(token) { document.documentElement.setAttribute('data-e2e-doc', token); }

@@ -100,3 +100,10 @@ export async function poll(fn, { timeoutMs = 10000, intervalMs = 100, what = 'co
     await sleep(intervalMs);
   }
 }
+
+/** withTimeout rejects when promise has not settled within ms. */
+export function withTimeout(promise, ms, what) {
+  let t;
+  return Promise.race([promise, new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`${what}: timed out after ${ms / 1000} s`)), ms); })])
+    .finally(() => clearTimeout(t));
+}

@@ -12,10 +12,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..');
 
 /** startDynamo starts scripts/dynamodb_local.py on a free port and returns its URL. */
-export async function startDynamo() {
+export async function startDynamo({ logFile } = {}) {
   const script = path.join(repoRoot, 'scripts', 'dynamodb_local.py');
   if (!fs.existsSync(script)) throw new Error(`missing ${script}`);
-  const child = start('python3', [script, '--port', '0'], { name: 'dynamodb_local' });
+  const onLine = logFile ? (line) => fs.appendFileSync(logFile, `${line}\n`) : undefined;
+  const child = start('python3', [script, '--port', '0'], { name: 'dynamodb_local', onLine });
   const m = await waitForLine(child, /^READY (http:\/\/\S+)/, 30000, 'local DynamoDB server (scripts/dynamodb_local.py)');
   return { url: m[1], child, stop: () => stop(child) };
 }
@@ -31,7 +32,7 @@ export function storefrontBinary() {
 }
 
 /** startApp starts the shop on DynamoDB with a fresh table prefix and waits for /healthz. */
-export async function startApp({ bin, dynamoURL, engine }) {
+export async function startApp({ bin, dynamoURL, engine, logFile }) {
   const port = await freePort();
   const prefix = `e2e-${engine}-${crypto.randomBytes(4).toString('hex')}-`;
   const env = {
@@ -45,9 +46,11 @@ export async function startApp({ bin, dynamoURL, engine }) {
     STOREFRONT_TABLE_PREFIX: prefix,
     HOST: '127.0.0.1',
     PORT: String(port),
-    LOG_LEVEL: process.env.E2E_APP_LOG_LEVEL || 'warn',
+    LOG_LEVEL: process.env.E2E_APP_LOG_LEVEL || 'info',
   };
-  const child = start(bin, [], { env, name: `storefront (${engine})` });
+  // The shop's log (at info, every request) goes to logFile.
+  const onLine = logFile ? (line) => fs.appendFileSync(logFile, `${line}\n`) : undefined;
+  const child = start(bin, [], { env, name: `storefront (${engine})`, onLine });
   const baseURL = `http://127.0.0.1:${port}`;
   let exited = null;
   child.exited.then((x) => { exited = x; });
