@@ -28,6 +28,12 @@ func (s *Store) CreateUser(ctx context.Context, u *shop.User) error {
 		reasons := canceled.CancellationReasons
 		switch {
 		case reasonCode(reasons, 1) == codeConditionalCheckFailed:
+			// The SDK retries a request whose answer was lost; if the
+			// first attempt was applied, the guard names this very user
+			// and the registration has succeeded.
+			if existing, err := s.UserByEmail(ctx, u.Email); err == nil && existing.ID == u.ID {
+				return nil
+			}
 			return shop.ErrEmailTaken
 		case reasonCode(reasons, 0) == codeConditionalCheckFailed:
 			return fmt.Errorf("dynamo: create user: user id %q exists", u.ID)

@@ -14,7 +14,9 @@ type Store interface {
 	// Ping reports whether the store is reachable; it backs /readyz.
 	Ping(ctx context.Context) error
 
-	// CreateUser saves a new user. It returns ErrEmailTaken, saving nothing,
+	// CreateUser saves a new user; creating the very same user (same ID
+	// and email) again succeeds, so a retried request is no error. It
+	// returns ErrEmailTaken, saving nothing,
 	// when a user with the same (lower-cased) Email exists.
 	CreateUser(ctx context.Context, u *User) error
 	// User returns the user with id, or ErrNotFound.

@@ -22,6 +22,10 @@ func (s *Store) CreateUser(ctx context.Context, u *shop.User) error {
 		return wrap("create user", err)
 	}
 	if n == 0 {
+		// A retried request finds its own user in place: success.
+		if existing, err := s.UserByEmail(ctx, u.Email); err == nil && existing.ID == u.ID {
+			return nil
+		}
 		return shop.ErrEmailTaken
 	}
 	return nil

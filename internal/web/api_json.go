@@ -92,7 +92,9 @@ func apiNoContent(w http.ResponseWriter) {
 func (s *server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(err)
 	body := apiErrorJSON{Error: p.Code, Message: p.Message, RequestID: apiRequestID(w, r)}
-	if p.Status >= http.StatusInternalServerError {
+	if clientGone(r, p) {
+		s.log.InfoContext(r.Context(), "client went away", "request_id", body.RequestID, "path", r.URL.Path)
+	} else if p.Status >= http.StatusInternalServerError {
 		s.log.ErrorContext(r.Context(), "api request failed", "method", r.Method, "path", r.URL.Path,
 			"status", p.Status, "request_id", body.RequestID, "err", err)
 	}

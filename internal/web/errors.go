@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -36,6 +37,13 @@ var (
 	errCookiesRequired = &requestError{problem{http.StatusBadRequest, "cookies_required",
 		"Signing in needs cookies. Please allow cookies for this site and try again."}}
 )
+
+// clientGone reports whether a failure only means the client stopped
+// waiting (a cancelled request, say the first of a double click): nobody
+// reads the answer, and it is no server error worth an alarm.
+func clientGone(r *http.Request, p problem) bool {
+	return p.Status >= http.StatusInternalServerError && errors.Is(r.Context().Err(), context.Canceled)
+}
 
 // problemFor maps every error kind of the shop to its answer, once, for the
 // HTML pages and the JSON API alike.

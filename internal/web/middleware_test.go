@@ -17,7 +17,7 @@ import (
 func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 	e := newPageEnv(t)
 	c := e.client()
-	css := c.get(styleURL()).wantStatus(http.StatusOK)
+	css := c.get(staticURL("style.css")).wantStatus(http.StatusOK)
 	for name, res := range map[string]*pageResp{
 		"page":       c.get("/products"),
 		"static":     css,
@@ -42,14 +42,14 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 func TestStaticFiles(t *testing.T) {
 	e := newPageEnv(t)
 	c := e.client()
-	res := c.get(styleURL()).wantStatus(http.StatusOK)
+	res := c.get(staticURL("style.css")).wantStatus(http.StatusOK)
 	if got := res.Header.Get("Content-Type"); !strings.HasPrefix(got, "text/css") {
 		t.Errorf("Content-Type = %q; want text/css", got)
 	}
 	if got := res.Header.Get("Cache-Control"); !strings.Contains(got, "max-age=31536000") {
 		t.Errorf("Cache-Control = %q; want a year", got)
 	}
-	c.get("/products").wantContains(`<link rel="stylesheet" href="` + strings.ReplaceAll(styleURL(), "&", "&amp;") + `">`)
+	c.get("/products").wantContains(`<link rel="stylesheet" href="` + strings.ReplaceAll(staticURL("style.css"), "&", "&amp;") + `">`)
 	for _, path := range []string{"/static/", "/static/nope.css", "/static/../templates/layout.html", "/static/%2e%2e/templates/layout.html"} {
 		// The mux redirects a path with ".." to its clean form, outside /static/.
 		if res := c.get(path); res.Status != http.StatusNotFound && res.Header.Get("Location") != "/templates/layout.html" {
@@ -209,7 +209,7 @@ func TestRecoverPanics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.pages, s.styleURL = pages, styleURL()
+	s.pages, s.styleURL = pages, staticURL("style.css")
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /panic", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", "/elsewhere")

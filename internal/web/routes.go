@@ -33,6 +33,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /orders/{id}", page(s.handleOrder))
 
 	mux.HandleFunc("GET /static/", s.handleStatic)
+	mux.HandleFunc("GET /favicon.ico", s.handleFavicon)
 	mux.HandleFunc("GET /images/products/{file}", s.handleProductImage)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)

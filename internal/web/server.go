@@ -25,9 +25,9 @@ type server struct {
 	cfg  Config
 	// pages holds one parsed template set per page (templates.go).
 	pages map[string]*template.Template
-	// styleURL is the stylesheet's address, versioned by its content so
-	// it can be cached for a year.
-	styleURL string
+	// The addresses of the stylesheet, the script and the icon, versioned
+	// by their content so they can be cached for a year (staticURL).
+	styleURL, scriptURL, iconURL string
 	// apiNoRoute answers, in JSON, an /api/ request no route matches
 	// (set by apiRoutes).
 	apiNoRoute http.Handler
@@ -41,7 +41,8 @@ func NewServer(svc *shop.Service, logger *slog.Logger, cfg Config) http.Handler 
 	if err != nil {
 		panic(err)
 	}
-	s := &server{shop: svc, log: logger, cfg: cfg, pages: pages, styleURL: styleURL()}
+	s := &server{shop: svc, log: logger, cfg: cfg, pages: pages,
+		styleURL: staticURL("style.css"), scriptURL: staticURL("pageshow.js"), iconURL: staticURL("favicon.svg")}
 	mux := http.NewServeMux()
 	s.routes(mux)    // routes.go: pages, static files, health
 	s.apiRoutes(mux) // api_routes.go: /api/v1

@@ -31,6 +31,20 @@ func (s *server) handleStatic(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, info.Name(), time.Time{}, content)
 }
 
+// handleFavicon serves GET /favicon.ico, which browsers ask for whatever
+// the pages name: the shop's icon, an SVG.
+func (s *server) handleFavicon(w http.ResponseWriter, r *http.Request) {
+	icon, err := ui.ReadFile("ui/static/favicon.svg")
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "image/svg+xml")
+	h.Set("Cache-Control", "public, max-age=86400")
+	_, _ = w.Write(icon)
+}
+
 // handleProductImage serves GET /images/products/{id}.svg: the product's
 // picture, drawn from the product (productSVG). The same product always
 // gives the same picture, so browsers may keep it for a day.

@@ -18,7 +18,7 @@ import (
 
 // ui holds the page templates and the stylesheet, compiled into the binary.
 //
-//go:embed ui/templates/*.html ui/static/*.css
+//go:embed ui/templates/*.html ui/static/*.css ui/static/*.js ui/static/*.svg
 var ui embed.FS
 
 // Template files: layout.html wraps every page, files starting with "_"
@@ -67,16 +67,16 @@ func parsePages() (map[string]*template.Template, error) {
 	return pages, nil
 }
 
-// styleURL is the stylesheet's address with a version taken from its
-// content: the file can be cached for a year because a new version has a
-// new address.
-func styleURL() string {
-	css, err := ui.ReadFile("ui/static/style.css")
+// staticURL is the address of the static file name with a version taken
+// from its content: the file can be cached for a year because a new
+// version has a new address.
+func staticURL(name string) string {
+	b, err := ui.ReadFile("ui/static/" + name)
 	if err != nil {
 		panic(err) // embedded at build time
 	}
-	sum := sha256.Sum256(css)
-	return "/static/style.css?v=" + hex.EncodeToString(sum[:6])
+	sum := sha256.Sum256(b)
+	return "/static/" + name + "?v=" + hex.EncodeToString(sum[:6])
 }
 
 // render writes page with view v and status. The page is rendered into a
@@ -87,7 +87,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 	l := v.layout()
 	vis := visitorFrom(r.Context())
 	l.User = vis.user
-	l.StyleURL = s.styleURL
+	l.StyleURL, l.ScriptURL, l.IconURL = s.styleURL, s.scriptURL, s.iconURL
 	l.RequestID = w.Header().Get("X-Request-Id")
 	if !l.cartCounted && vis.session != nil {
 		// The header's cart count is a nicety: a failure to count shows
@@ -135,7 +135,9 @@ func (s *server) renderFailed(w http.ResponseWriter, r *http.Request, err error)
 // request id, which the page shows; the person never sees internal detail.
 func (s *server) errorPage(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(err)
-	if p.Status >= http.StatusInternalServerError {
+	if clientGone(r, p) {
+		s.log.InfoContext(r.Context(), "client went away", "request_id", w.Header().Get("X-Request-Id"), "path", r.URL.Path)
+	} else if p.Status >= http.StatusInternalServerError {
 		s.log.ErrorContext(r.Context(), "request failed", "request_id", w.Header().Get("X-Request-Id"),
 			"method", r.Method, "path", r.URL.Path, "status", p.Status, "err", err)
 	}

@@ -67,7 +67,7 @@ func TestRenderEveryPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &server{log: slog.New(slog.NewTextHandler(io.Discard, nil)), pages: pages, styleURL: styleURL()}
+	s := &server{log: slog.New(slog.NewTextHandler(io.Discard, nil)), pages: pages, styleURL: staticURL("style.css"), scriptURL: staticURL("pageshow.js")}
 	samples := samplePages()
 	var names []string
 	for name := range pages {
@@ -97,6 +97,11 @@ func TestRenderEveryPage(t *testing.T) {
 			}
 			res.wantContains(`<html lang="en">`, `<header class="site-header">`, `<nav class="site-nav" aria-label="Main">`,
 				`<main id="main"`, `<footer class="site-footer">`, `action="/logout"`, "| Storefront</title>")
+			// The one script is the same-origin pageshow.js; no other.
+			if n := strings.Count(body, "<script"); n != 1 || !strings.Contains(body, pageshowTag) {
+				t.Errorf("page holds %d script elements; want only %s", n, pageshowTag)
+			}
+			res.Body = strings.Replace(body, pageshowTag, "", 1)
 			res.wantNotContains("<no value>", "secret", "<script")
 			if strings.Contains(body, "<title> |") {
 				t.Error("empty title")
@@ -135,7 +140,7 @@ func TestRenderEveryPage(t *testing.T) {
 func TestFieldMessagesOnEveryForm(t *testing.T) {
 	samples := samplePages()
 	pages, _ := parsePages()
-	s := &server{log: slog.New(slog.NewTextHandler(io.Discard, nil)), pages: pages, styleURL: styleURL()}
+	s := &server{log: slog.New(slog.NewTextHandler(io.Discard, nil)), pages: pages, styleURL: staticURL("style.css"), scriptURL: staticURL("pageshow.js")}
 	for page, fields := range map[string][]string{
 		"register": {"email", "name", "password", "confirm_password"},
 		"account":  {"name", "current_password", "new_password", "confirm_password"},
@@ -150,3 +155,7 @@ func TestFieldMessagesOnEveryForm(t *testing.T) {
 		}
 	}
 }
+
+// pageshowTag is how every page loads its one script, pageshow.js: from
+// this origin (the policy allows nothing else), never inline.
+var pageshowTag = `<script src="` + staticURL("pageshow.js") + `" defer></script>`

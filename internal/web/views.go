@@ -22,6 +22,8 @@ type layoutView struct {
 	CartCount int
 	RequestID string
 	StyleURL  string
+	ScriptURL string // the one script: pageshow.js
+	IconURL   string
 	// cartCounted is set by pages that loaded the cart themselves.
 	cartCounted bool
 }

@@ -115,6 +115,21 @@ func testUsers(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		// Another email is still free.
 		mustCreateUser(t, s, newUser("u3", "bob@example.com"))
 	})
+	t.Run("CreateUserRetried", func(t *testing.T) {
+		// A request retried after its answer was lost finds its own
+		// user in place: that is success, not ErrEmailTaken.
+		s := newStore(t)
+		u := newUser("u1", "ada@example.com")
+		mustCreateUser(t, s, u)
+		if err := s.CreateUser(t.Context(), u); err != nil {
+			t.Fatalf("CreateUser(the same user again) = %v; want nil", err)
+		}
+		got, err := s.UserByEmail(t.Context(), "ada@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkUser(t, "UserByEmail after a retried CreateUser", got, u)
+	})
 	t.Run("EmailTakenConcurrently", func(t *testing.T) {
 		s := newStore(t)
 		const n = 6
