@@ -7,14 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"storefront/internal/shop"
-	"storefront/internal/sqlite"
 )
 
 // apiEnv is the whole server over the real service and a temporary SQLite
@@ -52,33 +50,11 @@ var (
 	}
 )
 
-// apiNewStore opens a fresh SQLite store in a temporary directory.
-func apiNewStore(t *testing.T) *sqlite.Store {
-	t.Helper()
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "db"))
-	if err != nil {
-		t.Fatalf("sqlite.Open = %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	return store
-}
-
 // apiSetup returns a server over a fresh store holding the test catalog.
 func apiSetup(t *testing.T) *apiEnv {
 	t.Helper()
-	store := apiNewStore(t)
-	for i := range apiCategories {
-		if err := store.SaveCategory(t.Context(), &apiCategories[i]); err != nil {
-			t.Fatalf("SaveCategory(%s) = %v", apiCategories[i].ID, err)
-		}
-	}
-	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i, p := range apiProducts {
-		p.CreatedAt = created.Add(time.Duration(i) * time.Hour)
-		if err := store.SaveProduct(t.Context(), &p); err != nil {
-			t.Fatalf("SaveProduct(%s) = %v", p.ID, err)
-		}
-	}
+	store := newPageStore(t)
+	saveTestCatalog(t, store, apiCategories, apiProducts)
 	clock := &apiClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	svc := shop.NewService(store, shop.Config{
 		PasswordParams: &shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1},

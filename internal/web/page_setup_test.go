@@ -89,22 +89,29 @@ func newPageStore(t *testing.T) *sqlite.Store {
 	return store
 }
 
-// newPageEnvOn starts a server over store (which may wrap a real one to
-// fail on purpose), loading the test catalog.
-func newPageEnvOn(t *testing.T, store shop.Store, cfg Config) *pageEnv {
+// saveTestCatalog saves categories and products, the products created an
+// hour apart in list order, so "newest" has a defined order.
+func saveTestCatalog(t *testing.T, store shop.Store, categories []shop.Category, products []shop.Product) {
 	t.Helper()
-	for i := range pageCategories {
-		if err := store.SaveCategory(t.Context(), &pageCategories[i]); err != nil {
-			t.Fatalf("SaveCategory(%s) = %v", pageCategories[i].ID, err)
+	for i := range categories {
+		if err := store.SaveCategory(t.Context(), &categories[i]); err != nil {
+			t.Fatalf("SaveCategory(%s) = %v", categories[i].ID, err)
 		}
 	}
 	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i, p := range pageProducts {
+	for i, p := range products {
 		p.CreatedAt = created.Add(time.Duration(i) * time.Hour)
 		if err := store.SaveProduct(t.Context(), &p); err != nil {
 			t.Fatalf("SaveProduct(%s) = %v", p.ID, err)
 		}
 	}
+}
+
+// newPageEnvOn starts a server over store (which may wrap a real one to
+// fail on purpose), loading the test catalog.
+func newPageEnvOn(t *testing.T, store shop.Store, cfg Config) *pageEnv {
+	t.Helper()
+	saveTestCatalog(t, store, pageCategories, pageProducts)
 	svc := shop.NewService(store, shop.Config{PasswordParams: &shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1}})
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
