@@ -19,7 +19,7 @@ run-dynamodb: deps-moto build
 build:
 	$(GO) build -o bin/storefront ./cmd/storefront
 
-## test: every test: formatting, vet, security analysis, Go unit/integration tests
+## test: every test: formatting, vet, security analysis, the deployment template (cfn-lint), Go unit/integration tests
 ## (SQLite and a local DynamoDB server), and the browser suite in three engines.
 test: lint test-go test-e2e
 
@@ -34,6 +34,7 @@ lint: deps-go
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run github.com/securego/gosec/v2/cmd/gosec@$(GOSEC_VERSION) -quiet -exclude-generated ./...
+	scripts/cfn-lint.sh
 
 ## test-go: Go tests; the DynamoDB tests start their own single-threaded moto server.
 test-go: deps-go deps-moto

@@ -80,22 +80,30 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*shop.User, erro
 	return s.User(ctx, id)
 }
 
-// UpdateUser sets Name and PasswordHash of an existing user (the email,
-// and so its guard, never changes); shop.ErrNotFound if there is none.
-func (s *Store) UpdateUser(ctx context.Context, u *shop.User) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+// UpdateUserName sets the name of the user id, and only it, on condition
+// that the user exists (shop.ErrNotFound otherwise). Each attribute has its
+// own UpdateItem, so a name change never writes back a password hash read
+// before a concurrent password change, nor the other way round; the email,
+// and so its guard, never changes.
+func (s *Store) UpdateUserName(ctx context.Context, id, name string) error {
+	return s.updateUserAttribute(ctx, "update user name", id, "name", name)
+}
+
+// UpdateUserPassword sets the password hash of the user id, and only it,
+// on condition that the user exists (shop.ErrNotFound otherwise).
+func (s *Store) UpdateUserPassword(ctx context.Context, id, passwordHash string) error {
+	return s.updateUserAttribute(ctx, "update user password", id, "password_hash", passwordHash)
+}
+
+func (s *Store) updateUserAttribute(ctx context.Context, op, id, attribute, value string) error {
+	return s.updateItem(ctx, op, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.users),
-		Key:                       userKey(u.ID),
-		UpdateExpression:          aws.String("SET #name = :name, #hash = :hash"),
+		Key:                       userKey(id),
+		UpdateExpression:          aws.String("SET #attr = :v"),
 		ConditionExpression:       aws.String("attribute_exists(pk)"),
-		ExpressionAttributeNames:  map[string]string{"#name": "name", "#hash": "password_hash"},
-		ExpressionAttributeValues: item{":name": str(u.Name), ":hash": str(u.PasswordHash)},
-	})
-	var failed *types.ConditionalCheckFailedException
-	if errors.As(err, &failed) {
-		return errNotFound("user", u.ID)
-	}
-	return storeErr("update user", err)
+		ExpressionAttributeNames:  map[string]string{"#attr": attribute},
+		ExpressionAttributeValues: item{":v": str(value)},
+	}, errNotFound("user", id))
 }
 
 // CreateSession saves a new session or API token.
@@ -119,18 +127,13 @@ func (s *Store) Session(ctx context.Context, idHash string) (*shop.Session, erro
 
 // TouchSession sets LastSeenAt of a session; shop.ErrNotFound if it is gone.
 func (s *Store) TouchSession(ctx context.Context, idHash string, at time.Time) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	return s.updateItem(ctx, "touch session", &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.sessions),
 		Key:                       sessionKey(idHash),
 		UpdateExpression:          aws.String("SET last_seen_at = :at"),
 		ConditionExpression:       aws.String("attribute_exists(id_hash)"),
 		ExpressionAttributeValues: item{":at": str(timeText(at))},
-	})
-	var failed *types.ConditionalCheckFailedException
-	if errors.As(err, &failed) {
-		return fmt.Errorf("dynamo: touch session: %w", shop.ErrNotFound)
-	}
-	return storeErr("touch session", err)
+	}, fmt.Errorf("dynamo: touch session: %w", shop.ErrNotFound))
 }
 
 // DeleteSession removes a session; removing a missing one is no error.

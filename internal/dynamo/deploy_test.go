@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -23,8 +24,10 @@ type cfnTemplate struct {
 		Default string
 	}
 	Resources map[string]struct {
-		Type       string
-		Properties json.RawMessage
+		Type                string
+		DeletionPolicy      string
+		UpdateReplacePolicy string
+		Properties          json.RawMessage
 	}
 }
 
@@ -45,6 +48,8 @@ type cfnTable struct {
 		Enabled       bool
 	}
 	PointInTimeRecoverySpecification *struct{ PointInTimeRecoveryEnabled bool }
+	StreamSpecification              *struct{ StreamViewType string }
+	DeletionProtectionEnabled        bool
 }
 
 func TestCloudFormationMatchesNew(t *testing.T) {
@@ -69,6 +74,18 @@ func TestCloudFormationMatchesNew(t *testing.T) {
 		var tb cfnTable
 		if err := json.Unmarshal(r.Properties, &tb); err != nil {
 			t.Fatalf("resource %s: %v", logical, err)
+		}
+		suffix := strings.TrimPrefix(tb.TableName["Fn::Sub"], "${TablePrefix}")
+		durable := slices.ContainsFunc(tableSpecs, func(s tableSpec) bool { return s.Suffix == suffix && s.Durable })
+		// A durable table survives the stack: deleting the stack, or a
+		// change that replaces the table, keeps it; and it cannot be
+		// deleted by mistake.
+		if retained := r.DeletionPolicy == "Retain" && r.UpdateReplacePolicy == "Retain"; retained != durable {
+			t.Errorf("resource %s: DeletionPolicy %q, UpdateReplacePolicy %q; want both Retain exactly for the tables holding users, stock and orders",
+				logical, r.DeletionPolicy, r.UpdateReplacePolicy)
+		}
+		if tb.DeletionProtectionEnabled != durable {
+			t.Errorf("resource %s: DeletionProtectionEnabled = %v; want %v", logical, tb.DeletionProtectionEnabled, durable)
 		}
 		suffix, ok := strings.CutPrefix(tb.TableName["Fn::Sub"], "${TablePrefix}")
 		if !ok || len(tb.TableName) != 1 {
@@ -125,8 +142,18 @@ func TestCloudFormationMatchesNew(t *testing.T) {
 			t.Errorf("%s: TTL attribute = %q; want %q", name, gotTTL, spec.TTLAttribute)
 		}
 		gotPITR := tb.PointInTimeRecoverySpecification != nil && tb.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled
-		if gotPITR != spec.PITR {
-			t.Errorf("%s: point-in-time recovery = %v; want %v", name, gotPITR, spec.PITR)
+		if gotPITR != spec.Durable {
+			t.Errorf("%s: point-in-time recovery = %v; want %v", name, gotPITR, spec.Durable)
+		}
+		gotStream, wantStream := "", ""
+		if tb.StreamSpecification != nil {
+			gotStream = tb.StreamSpecification.StreamViewType
+		}
+		if in.StreamSpecification != nil && aws.ToBool(in.StreamSpecification.StreamEnabled) {
+			wantStream = string(in.StreamSpecification.StreamViewType)
+		}
+		if gotStream != wantStream {
+			t.Errorf("%s: stream = %q; want %q", name, gotStream, wantStream)
 		}
 	}
 	for suffix := range tables {
@@ -148,4 +175,111 @@ func describeIndex(ks []cfnKey, projection string) string {
 		parts = append(parts, k.AttributeName+" "+k.KeyType)
 	}
 	return strings.Join(parts, ", ") + " projecting " + projection
+}
+
+// TestTableSpecsProtectWhatMatters: what the issue asks of the tables,
+// checked on tableSpecs (and through TestCloudFormationMatchesNew on the
+// template): the orders table streams new images to order processing;
+// users, stock (products) and orders are durable; everything that expires
+// has a TTL attribute.
+func TestTableSpecsProtectWhatMatters(t *testing.T) {
+	specs := map[string]tableSpec{}
+	for _, s := range tableSpecs {
+		specs[s.Suffix] = s
+	}
+	in := createTableInput("P-", specs[tableOrders])
+	if ss := in.StreamSpecification; ss == nil || !aws.ToBool(ss.StreamEnabled) || ss.StreamViewType != types.StreamViewTypeNewImage {
+		t.Errorf("orders table stream = %+v; want enabled, NEW_IMAGE", ss)
+	}
+	for _, name := range []string{tableOrders, tableUsers, tableProducts} {
+		if !specs[name].Durable {
+			t.Errorf("table %s is not durable; want point-in-time recovery, deletion protection and Retain", name)
+		}
+	}
+	for _, name := range []string{tableSessions, tableCarts, tableThrottles} {
+		if specs[name].TTLAttribute != ttlAttribute {
+			t.Errorf("table %s TTL attribute = %q; want %q (its items expire)", name, specs[name].TTLAttribute, ttlAttribute)
+		}
+	}
+}
+
+// TestWebTierPolicyIsLeastPrivilege reads the template's managed policy:
+// only item-level actions on the storefront's tables, Query only on the two
+// indexes, and Scan only on the two catalog tables, whose search still
+// scans (docs/dynamodb.md). No statement grants Scan on a table of users,
+// orders, sessions, carts or throttles, nor any wildcard action or
+// resource.
+func TestWebTierPolicyIsLeastPrivilege(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "cloudformation.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tmpl struct {
+		Resources map[string]struct {
+			Type       string
+			Properties struct {
+				PolicyDocument struct {
+					Statement []struct {
+						Effect   string
+						Action   []string
+						Resource []any
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &tmpl); err != nil {
+		t.Fatal(err)
+	}
+	granted := map[string][]string{} // action -> resources, each as the template writes it
+	policies := 0
+	for _, r := range tmpl.Resources {
+		if r.Type != "AWS::IAM::ManagedPolicy" {
+			continue
+		}
+		policies++
+		for _, st := range r.Properties.PolicyDocument.Statement {
+			if st.Effect != "Allow" {
+				continue
+			}
+			for _, a := range st.Action {
+				for _, res := range st.Resource {
+					b, _ := json.Marshal(res)
+					granted[a] = append(granted[a], string(b))
+				}
+			}
+		}
+	}
+	if policies != 1 {
+		t.Fatalf("template declares %d managed policies; want 1 (the web tier's)", policies)
+	}
+	for action, resources := range granted {
+		if strings.Contains(action, "*") || !strings.HasPrefix(action, "dynamodb:") {
+			t.Errorf("policy grants %q; want named DynamoDB actions only", action)
+		}
+		for _, res := range resources {
+			if strings.Contains(res, `"*"`) || strings.Contains(res, `:*"`) {
+				t.Errorf("policy grants %s on %s; want named tables", action, res)
+			}
+		}
+	}
+	scanned := map[string]bool{}
+	for _, res := range granted["dynamodb:Scan"] {
+		scanned[res] = true
+	}
+	want := map[string]bool{`{"Fn::GetAtt":["ProductsTable","Arn"]}`: true, `{"Fn::GetAtt":["CategoriesTable","Arn"]}`: true}
+	if !reflect.DeepEqual(scanned, want) {
+		t.Errorf("Scan granted on %v; want only the products and categories tables", slices.Sorted(maps.Keys(scanned)))
+	}
+	for _, res := range granted["dynamodb:Query"] {
+		if !strings.Contains(res, "/index/") {
+			t.Errorf("Query granted on %s; want only the indexes the store queries", res)
+		}
+	}
+	for _, action := range []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+		"dynamodb:ConditionCheckItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"} {
+		if len(granted[action]) == 0 {
+			t.Errorf("policy lacks %s, which the store uses", action)
+		}
+	}
 }

@@ -29,8 +29,9 @@ var unavailableCodes = map[string]bool{
 }
 
 // storeErr translates an SDK error of operation op into the shop's error
-// kinds. Network failures, timeouts, throttling and 5xx answers become
-// shop.ErrUnavailable; anything else (a missing table, a validation error:
+// kinds. Network failures, timeouts (the request's deadline too),
+// throttling and 5xx answers become shop.ErrUnavailable; a
+// TransactionConflictException shop.ErrConflict; anything else (a missing table, a validation error:
 // bugs or misconfiguration) stays a plain error. The SDK's text is kept in
 // the message for the logs; callers only ever test the kind with
 // errors.Is, and no person is shown the text.
@@ -43,10 +44,20 @@ func storeErr(op string, err error) error {
 		return fmt.Errorf("dynamo %s: %w", op, err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("dynamo %s: %w: %w", op, shop.ErrUnavailable, err)
+	case isTransactionConflict(err):
+		// A transaction in progress holds the item: a concurrent write
+		// won for now, which is shop.ErrConflict ("try again"), never a
+		// fault of the shop.
+		return fmt.Errorf("dynamo %s: %w: %v", op, shop.ErrConflict, err)
 	case isUnavailable(err):
 		return fmt.Errorf("dynamo %s: %w: %v", op, shop.ErrUnavailable, err)
 	}
 	return fmt.Errorf("dynamo %s: %v", op, err)
+}
+
+func isTransactionConflict(err error) bool {
+	var conflict *types.TransactionConflictException
+	return errors.As(err, &conflict)
 }
 
 // isUnavailable reports whether err means DynamoDB could not be reached or

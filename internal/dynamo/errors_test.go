@@ -53,6 +53,12 @@ func TestStoreErr(t *testing.T) {
 			t.Errorf("%s: storeErr(%v) is ErrNotFound; a missing table is a fault, not a missing item", tt.name, tt.err)
 		}
 	}
+	// A transaction in progress holding the item is a concurrent write
+	// that won for now: ErrConflict, answered 503 "try again", never 500.
+	conflict := responseError(400, &types.TransactionConflictException{Message: aws.String("held by a transaction")})
+	if err := storeErr("save cart", conflict); !errors.Is(err, shop.ErrConflict) {
+		t.Errorf("storeErr(TransactionConflictException) = %v; want ErrConflict", err)
+	}
 	if storeErr("op", nil) != nil {
 		t.Errorf("storeErr(nil) != nil")
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"storefront/internal/shop"
 )
@@ -71,15 +72,18 @@ func New(ctx context.Context, client *dynamodb.Client, tablePrefix string) (*Sto
 	}, nil
 }
 
-// Client settings for production: every attempt is bounded in time, and so
-// is the number of attempts, so a request handler waits at most about
-// maxAttempts * requestTimeout (plus backoff) before it can answer
-// "unavailable".
+// Client settings for production. Each HTTP attempt is bounded in time
+// (requestTimeout, a few seconds: DynamoDB answers in milliseconds, so an
+// attempt that takes longer is stuck and better sent again), and so is the
+// number of attempts. Above all, every call runs under its request's
+// context, whose deadline (STOREFRONT_REQUEST_TIMEOUT, 10 s by default)
+// ends the SDK's attempts and backoff and the store's own retry loops
+// alike: the deadline, not these numbers, bounds how long a shopper waits.
 const (
 	maxAttempts    = 4
-	maxBackoff     = 2 * time.Second
-	dialTimeout    = 5 * time.Second
-	requestTimeout = 10 * time.Second
+	maxBackoff     = time.Second
+	dialTimeout    = 2 * time.Second
+	requestTimeout = 4 * time.Second // per HTTP attempt
 	defaultRegion  = "us-east-1"
 )
 
@@ -185,13 +189,60 @@ func (s *Store) getItem(ctx context.Context, op, table string, key item) (item, 
 }
 
 func (s *Store) putItem(ctx context.Context, op, table string, it item) error {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: it})
-	return storeErr(op, err)
+	return s.retryConflicts(ctx, op, func() error {
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: it})
+		return err
+	})
 }
 
 func (s *Store) deleteItem(ctx context.Context, op, table string, key item) error {
-	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key})
-	return storeErr(op, err)
+	return s.retryConflicts(ctx, op, func() error {
+		_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: key})
+		return err
+	})
+}
+
+// updateItem runs a conditional UpdateItem; a failed condition is
+// conditionFailed (a shop error kind), anything else goes through storeErr.
+func (s *Store) updateItem(ctx context.Context, op string, in *dynamodb.UpdateItemInput, conditionFailed error) error {
+	err := s.retryConflicts(ctx, op, func() error {
+		_, err := s.db.UpdateItem(ctx, in)
+		return err
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return conditionFailed
+	}
+	return err
+}
+
+// retryConflicts runs call, a single-item write, again while DynamoDB
+// refuses it with a TransactionConflictException: the item is part of a
+// transaction in progress (a checkout holding the cart or its products, a
+// registration holding the user), which is over within milliseconds. The
+// SDK retries throttling and network failures itself, but not this. The
+// write was not applied, so running it again is safe. Attempts are
+// bounded (s.txAttempts) and so is their time: the backoff, exponential
+// with jitter, stops at ctx's deadline. A conflict that outlasts them is
+// shop.ErrConflict (503 "try again"); every error goes through storeErr,
+// but a failed condition is returned as it is for the caller to name.
+func (s *Store) retryConflicts(ctx context.Context, op string, call func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := call()
+		var conflict *types.TransactionConflictException
+		var failed *types.ConditionalCheckFailedException
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &failed):
+			return err
+		case !errors.As(err, &conflict) || attempt >= s.txAttempts:
+			return storeErr(op, err)
+		}
+		if serr := sleep(ctx, backoff(s.txBackoff, attempt)); serr != nil {
+			return storeErr(op, fmt.Errorf("%w (after %d attempts ending in %v)", serr, attempt, err))
+		}
+	}
 }
 
 // scanAll reads every item of table with a strongly consistent, paginated

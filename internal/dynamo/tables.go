@@ -36,9 +36,22 @@ type tableSpec struct {
 	RangeKey     string            // empty: none
 	Attributes   map[string]string // key attributes of the table and its indexes -> S or N
 	Indexes      []indexSpec
-	TTLAttribute string // empty: no TTL
-	PITR         bool   // point-in-time recovery
+	TTLAttribute string // empty: no TTL; else ttlAttribute
+	// Durable tables hold what cannot be rebuilt (users, stock, orders):
+	// point-in-time recovery, and in the template also deletion
+	// protection and DeletionPolicy/UpdateReplacePolicy Retain. New does
+	// not turn on deletion protection: tables it creates serve local
+	// servers and tests, which drop them; production tables come from
+	// deploy/cloudformation.json.
+	Durable bool
+	// Stream is the view type of the table's DynamoDB stream; empty: none.
+	Stream types.StreamViewType
 }
+
+// ttlAttribute is the attribute DynamoDB's TTL reads on every table whose
+// items expire: epoch seconds after which DynamoDB deletes the item
+// (typically within a few days; readers check the item's own times).
+const ttlAttribute = "ttl"
 
 // indexSpec is a global secondary index.
 type indexSpec struct {
@@ -58,25 +71,29 @@ var tableSpecs = []tableSpec{
 		Attributes: map[string]string{"order_id": "S", "user_id": "S", "created_at": "S"},
 		// The index projects every attribute so OrdersByUser is one Query.
 		Indexes: []indexSpec{{Name: indexOrdersByUser, HashKey: "user_id", RangeKey: "created_at", Projection: types.ProjectionTypeAll}},
-		PITR:    true,
+		Durable: true,
+		// Order processing reads placed orders from the stream; the new
+		// image is the whole order item.
+		Stream: types.StreamViewTypeNewImage,
 	},
 	{
 		// One table, two item kinds: "user#<id>" (the user) and
 		// "email#<email>" (the guard making an email unique).
 		Suffix: tableUsers, HashKey: "pk",
 		Attributes: map[string]string{"pk": "S"},
+		Durable:    true,
 	},
 	{
 		Suffix: tableSessions, HashKey: "id_hash",
 		Attributes: map[string]string{"id_hash": "S", "user_id": "S"},
 		// Sparse: guest sessions have no user_id and are not in it.
 		Indexes:      []indexSpec{{Name: indexSessionsByUser, HashKey: "user_id", Projection: types.ProjectionTypeKeysOnly}},
-		TTLAttribute: "ttl",
+		TTLAttribute: ttlAttribute,
 	},
-	{Suffix: tableProducts, HashKey: "id", Attributes: map[string]string{"id": "S"}},
+	{Suffix: tableProducts, HashKey: "id", Attributes: map[string]string{"id": "S"}, Durable: true},
 	{Suffix: tableCategories, HashKey: "id", Attributes: map[string]string{"id": "S"}},
-	{Suffix: tableCarts, HashKey: "id", Attributes: map[string]string{"id": "S"}},
-	{Suffix: tableThrottles, HashKey: "throttle_key", Attributes: map[string]string{"throttle_key": "S"}, TTLAttribute: "ttl"},
+	{Suffix: tableCarts, HashKey: "id", Attributes: map[string]string{"id": "S"}, TTLAttribute: ttlAttribute},
+	{Suffix: tableThrottles, HashKey: "throttle_key", Attributes: map[string]string{"throttle_key": "S"}, TTLAttribute: ttlAttribute},
 }
 
 // createTableInput returns the CreateTable request of spec under prefix.
@@ -98,6 +115,9 @@ func createTableInput(prefix string, spec tableSpec) *dynamodb.CreateTableInput 
 			Projection: &types.Projection{ProjectionType: ix.Projection},
 		})
 	}
+	if spec.Stream != "" {
+		in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: spec.Stream}
+	}
 	return in
 }
 
@@ -114,8 +134,8 @@ const tableWait = 5 * time.Minute
 
 // ensureTable creates the table of spec unless it exists, waits until it is
 // ACTIVE, checks that an existing one has the expected keys and indexes,
-// and turns on its TTL (and, for a table it created, point-in-time
-// recovery).
+// turns on its TTL and its stream when missing (and, for a durable table
+// it created, point-in-time recovery).
 func ensureTable(ctx context.Context, db *dynamodb.Client, prefix string, spec tableSpec) error {
 	name := prefix + spec.Suffix
 	created := false
@@ -149,7 +169,12 @@ func ensureTable(ctx context.Context, db *dynamodb.Client, prefix string, spec t
 			return err
 		}
 	}
-	if spec.PITR && created {
+	if spec.Stream != "" && !created {
+		if err := ensureStream(ctx, db, name, spec.Stream, out); err != nil {
+			return err
+		}
+	}
+	if spec.Durable && created {
 		_, err := db.UpdateContinuousBackups(ctx, &dynamodb.UpdateContinuousBackupsInput{
 			TableName:                        aws.String(name),
 			PointInTimeRecoverySpecification: &types.PointInTimeRecoverySpecification{PointInTimeRecoveryEnabled: aws.Bool(true)},
@@ -157,6 +182,33 @@ func ensureTable(ctx context.Context, db *dynamodb.Client, prefix string, spec t
 		if err != nil {
 			return storeErr("enable point-in-time recovery of "+name, err)
 		}
+	}
+	return nil
+}
+
+// ensureStream turns on the stream of an existing table that has none
+// (one created before streams were part of the design); a stream of
+// another view type is an error, as changing it would cut off its readers.
+func ensureStream(ctx context.Context, db *dynamodb.Client, name string, view types.StreamViewType, described *dynamodb.DescribeTableOutput) error {
+	if described == nil || described.Table == nil {
+		var err error
+		described, err = db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+		if err != nil {
+			return storeErr("describe table "+name, err)
+		}
+	}
+	if ss := described.Table.StreamSpecification; ss != nil && aws.ToBool(ss.StreamEnabled) {
+		if ss.StreamViewType != view {
+			return fmt.Errorf("dynamo: table %s: stream view type is %s; want %s", name, ss.StreamViewType, view)
+		}
+		return nil
+	}
+	_, err := db.UpdateTable(ctx, &dynamodb.UpdateTableInput{
+		TableName:           aws.String(name),
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: view},
+	})
+	if err != nil {
+		return storeErr("enable the stream of "+name, err)
 	}
 	return nil
 }

@@ -117,7 +117,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr 
 	if weak {
 		// Upgrade a hash made with weaker parameters while the password is at hand.
 		u.PasswordHash = s.hasher.hash(password)
-		if err := s.store.UpdateUser(ctx, u); err != nil {
+		if err := s.store.UpdateUserPassword(ctx, u.ID, u.PasswordHash); err != nil {
 			return nil, err
 		}
 		slog.InfoContext(ctx, "password hash upgraded", "user_id", u.ID)
@@ -420,7 +420,7 @@ func (s *Service) UpdateName(ctx context.Context, u *User, name string) (*User, 
 	}
 	updated := *u
 	updated.Name = name
-	if err := s.store.UpdateUser(ctx, &updated); err != nil {
+	if err := s.store.UpdateUserName(ctx, u.ID, name); err != nil {
 		return nil, err
 	}
 	return &updated, nil
@@ -453,7 +453,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *User, current *Session,
 	}
 	updated := *u
 	updated.PasswordHash = s.hasher.hash(in.NewPassword)
-	if err := s.store.UpdateUser(ctx, &updated); err != nil {
+	if err := s.store.UpdateUserPassword(ctx, u.ID, updated.PasswordHash); err != nil {
 		return nil, err
 	}
 	if err := s.store.DeleteUserSessions(ctx, u.ID, ""); err != nil {

@@ -23,9 +23,13 @@ type Store interface {
 	User(ctx context.Context, id string) (*User, error)
 	// UserByEmail returns the user with the lower-cased email, or ErrNotFound.
 	UserByEmail(ctx context.Context, email string) (*User, error)
-	// UpdateUser replaces Name and PasswordHash of an existing user;
-	// ErrNotFound if there is none.
-	UpdateUser(ctx context.Context, u *User) error
+	// UpdateUserName sets the name of the user id and nothing else, on
+	// condition that the user exists (ErrNotFound otherwise): a concurrent
+	// password change is never undone by it.
+	UpdateUserName(ctx context.Context, id, name string) error
+	// UpdateUserPassword sets the password hash of the user id and nothing
+	// else, on condition that the user exists (ErrNotFound otherwise).
+	UpdateUserPassword(ctx context.Context, id, passwordHash string) error
 
 	// CreateSession saves a new session or API token.
 	CreateSession(ctx context.Context, s *Session) error

@@ -58,13 +58,25 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*shop.User, erro
 	return u, wrap("read user by email", err)
 }
 
-// UpdateUser replaces Name and PasswordHash of the user u.ID, or returns
+// UpdateUserName sets the name of the user id, and only it, or returns
+// shop.ErrNotFound. One statement per attribute: a name change never writes
+// back a password hash read before a concurrent password change.
+func (s *Store) UpdateUserName(ctx context.Context, id, name string) error {
+	return s.updateUser(ctx, "update user name", `UPDATE users SET name = ? WHERE id = ?`, name, id)
+}
+
+// UpdateUserPassword sets the password hash of the user id, and only it,
+// or returns shop.ErrNotFound.
+func (s *Store) UpdateUserPassword(ctx context.Context, id, passwordHash string) error {
+	return s.updateUser(ctx, "update user password", `UPDATE users SET password_hash = ? WHERE id = ?`, passwordHash, id)
+}
+
+// updateUser runs one UPDATE of a user row; no row changed is
 // shop.ErrNotFound.
-func (s *Store) UpdateUser(ctx context.Context, u *shop.User) error {
-	n, err := affected(s.db.ExecContext(ctx, `UPDATE users SET name = ?, password_hash = ? WHERE id = ?`,
-		u.Name, u.PasswordHash, u.ID))
+func (s *Store) updateUser(ctx context.Context, op, query string, args ...any) error {
+	n, err := affected(s.db.ExecContext(ctx, query, args...))
 	if err != nil {
-		return wrap("update user", err)
+		return wrap(op, err)
 	}
 	if n == 0 {
 		return shop.ErrNotFound

@@ -155,27 +155,29 @@ func testUsers(t *testing.T, newStore func(t *testing.T) shop.Store) {
 			t.Errorf("%d concurrent CreateUser calls with one email succeeded; want exactly 1", created)
 		}
 	})
-	t.Run("UpdateUser", func(t *testing.T) {
+	t.Run("UpdateUserNameAndPassword", func(t *testing.T) {
 		s := newStore(t)
 		u := newUser("u1", "ada@example.com")
 		mustCreateUser(t, s, u)
 		mustCreateUser(t, s, newUser("u2", "bob@example.com"))
-		updated := *u
-		updated.Name = "Ada Lovelace"
-		updated.PasswordHash = "new-hash"
-		if err := s.UpdateUser(t.Context(), &updated); err != nil {
-			t.Fatalf("UpdateUser(u1) = %v; want nil", err)
+		if err := s.UpdateUserName(t.Context(), "u1", "Ada Lovelace"); err != nil {
+			t.Fatalf("UpdateUserName(u1) = %v; want nil", err)
 		}
+		if err := s.UpdateUserPassword(t.Context(), "u1", "new-hash"); err != nil {
+			t.Fatalf("UpdateUserPassword(u1) = %v; want nil", err)
+		}
+		updated := *u
+		updated.Name, updated.PasswordHash = "Ada Lovelace", "new-hash"
 		got, err := s.User(t.Context(), "u1")
 		if err != nil {
 			t.Fatalf("User(u1) = %v; want nil", err)
 		}
-		checkUser(t, "User(u1) after UpdateUser", got, &updated)
+		checkUser(t, "User(u1) after the updates", got, &updated)
 		got, err = s.UserByEmail(t.Context(), "ada@example.com")
 		if err != nil {
-			t.Fatalf("UserByEmail(ada@example.com) after UpdateUser = %v; want nil", err)
+			t.Fatalf("UserByEmail(ada@example.com) after the updates = %v; want nil", err)
 		}
-		checkUser(t, "UserByEmail(ada@example.com) after UpdateUser", got, &updated)
+		checkUser(t, "UserByEmail(ada@example.com) after the updates", got, &updated)
 		other, err := s.User(t.Context(), "u2")
 		if err != nil {
 			t.Fatalf("User(u2) = %v; want nil", err)
@@ -184,17 +186,50 @@ func testUsers(t *testing.T, newStore func(t *testing.T) shop.Store) {
 	})
 	t.Run("UpdateUserNotFound", func(t *testing.T) {
 		s := newStore(t)
-		err := s.UpdateUser(t.Context(), newUser("ghost", "ghost@example.com"))
-		if !errors.Is(err, shop.ErrNotFound) {
-			t.Fatalf("UpdateUser(missing) = %v; want ErrNotFound", err)
+		if err := s.UpdateUserName(t.Context(), "ghost", "Ghost"); !errors.Is(err, shop.ErrNotFound) {
+			t.Fatalf("UpdateUserName(missing) = %v; want ErrNotFound", err)
+		}
+		if err := s.UpdateUserPassword(t.Context(), "ghost", "hash"); !errors.Is(err, shop.ErrNotFound) {
+			t.Fatalf("UpdateUserPassword(missing) = %v; want ErrNotFound", err)
 		}
 		if _, err := s.User(t.Context(), "ghost"); !errors.Is(err, shop.ErrNotFound) {
-			t.Errorf("User(ghost) after UpdateUser(missing) = %v; want ErrNotFound (nothing created)", err)
-		}
-		if _, err := s.UserByEmail(t.Context(), "ghost@example.com"); !errors.Is(err, shop.ErrNotFound) {
-			t.Errorf("UserByEmail(ghost) after UpdateUser(missing) = %v; want ErrNotFound", err)
+			t.Errorf("User(ghost) after updating a missing user = %v; want ErrNotFound (nothing created)", err)
 		}
 	})
+	t.Run("ConcurrentNameAndPasswordChanges", func(t *testing.T) { testConcurrentUserUpdates(t, newStore) })
+}
+
+// testConcurrentUserUpdates: a name change and a password change of one
+// account, at the same moment, both survive: each writes only its own
+// attribute, so neither puts back the other's old value.
+func testConcurrentUserUpdates(t *testing.T, newStore func(t *testing.T) shop.Store) {
+	s := newStore(t)
+	mustCreateUser(t, s, newUser("u1", "ada@example.com"))
+	const rounds = 10
+	for round := range rounds {
+		name, hash := fmt.Sprintf("Name %d", round), fmt.Sprintf("hash-%d", round)
+		var nameErr, hashErr error
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		wg.Go(func() { <-start; nameErr = s.UpdateUserName(t.Context(), "u1", name) })
+		wg.Go(func() { <-start; hashErr = s.UpdateUserPassword(t.Context(), "u1", hash) })
+		close(start)
+		wg.Wait()
+		if nameErr != nil || hashErr != nil {
+			t.Fatalf("round %d: UpdateUserName, UpdateUserPassword = %v, %v; want nil, nil", round, nameErr, hashErr)
+		}
+		got, err := s.User(t.Context(), "u1")
+		if err != nil {
+			t.Fatalf("User(u1) = %v; want nil", err)
+		}
+		if got.Name != name || got.PasswordHash != hash {
+			t.Fatalf("round %d: user after concurrent changes has name %q and hash %q; want %q and %q (one change undid the other)",
+				round, got.Name, got.PasswordHash, name, hash)
+		}
+		if got.Email != "ada@example.com" {
+			t.Fatalf("round %d: email = %q; want it unchanged", round, got.Email)
+		}
+	}
 }
 
 // ---- Sessions ----
