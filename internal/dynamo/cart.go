@@ -12,8 +12,8 @@ import (
 	"storefront/internal/shop"
 )
 
-// Cart returns the cart with id (strongly consistent); a cart never saved,
-// or deleted, is returned empty.
+// Cart returns the cart with id (strongly consistent) and its version; a
+// cart never saved, or deleted, is returned empty at version "".
 func (s *Store) Cart(ctx context.Context, id string) (*shop.Cart, error) {
 	it, err := s.getItem(ctx, "read cart", s.carts, cartKey(id))
 	if err != nil {
@@ -25,14 +25,60 @@ func (s *Store) Cart(ctx context.Context, id string) (*shop.Cart, error) {
 	return cartFromItem(it)
 }
 
-// SaveCart replaces the cart's item; a cart without lines is deleted.
-// At most shop.MaxCartLines lines of a few attributes each keep the item
-// far below DynamoDB's 400 KB item limit.
+// SaveCart puts the cart's item at a new version on condition that the
+// stored item is still at c.Version (cartCondition), and sets c.Version to
+// the new one; a cart without lines is deleted on the same condition.
+// DynamoDB checks and writes atomically, so concurrent saves of one cart
+// never lose each other's lines. A failed condition is shop.ErrConflict,
+// nothing saved. At most shop.MaxCartLines lines of a few attributes each
+// keep the item far below DynamoDB's 400 KB item limit.
 func (s *Store) SaveCart(ctx context.Context, c *shop.Cart) error {
+	cond, names, values := cartCondition(c.Version)
+	next := ""
+	var err error
 	if len(c.Lines) == 0 {
-		return s.DeleteCart(ctx, c.ID)
+		_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+			TableName: aws.String(s.carts), Key: cartKey(c.ID),
+			ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+		})
+	} else {
+		next = shop.NewCartVersion()
+		it := cartItem(c)
+		it["version"] = str(next)
+		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: aws.String(s.carts), Item: it,
+			ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+		})
 	}
-	return s.putItem(ctx, "save cart", s.carts, cartItem(c))
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		// When an answer is lost, the SDK sends the write again, and the
+		// copy fails its condition against the write itself. The stored
+		// cart then is this save's: at version next, or gone after a
+		// deletion (empty either way, as this save wanted).
+		if now, rerr := s.Cart(ctx, c.ID); rerr == nil && now.Version == next {
+			c.Version = next
+			return nil
+		}
+		return fmt.Errorf("dynamo: save cart %s: version %q is no longer current: %w", c.ID, c.Version, shop.ErrConflict)
+	}
+	if err != nil {
+		return storeErr("save cart", err)
+	}
+	c.Version = next
+	return nil
+}
+
+// cartCondition is the condition of writing a cart read at version: the
+// stored item is still at that version. Version "" is a cart never saved
+// (or deleted), so the item must not exist, or be one saved before carts
+// had versions.
+func cartCondition(version string) (expr string, names map[string]string, values item) {
+	names = map[string]string{"#version": "version"}
+	if version == "" {
+		return "attribute_not_exists(id) OR attribute_not_exists(#version)", names, nil
+	}
+	return "#version = :v", names, item{":v": str(version)}
 }
 
 // DeleteCart removes a cart; removing a missing one is no error.

@@ -197,27 +197,38 @@ func (f *checkoutFixture) checkPlacedOnce(t *testing.T, o *shop.Order) {
 	checkStock(t, f.s, "p1", 3)
 }
 
+// TestPlaceOrderWhenTransactionsFail: DynamoDB refuses every transaction,
+// or answers it with a server error. A refusal (a connection never made,
+// throttling) says nothing was applied: ErrUnavailable. A 5xx answer to a
+// transaction does not say that (AWS documents that it may have been
+// applied): the outcome is unknown, never "nothing was ordered", even when
+// the store is back to normal for reads and the order is not there (it
+// could still appear).
 func TestPlaceOrderWhenTransactionsFail(t *testing.T) {
 	tests := []struct {
 		name  string
 		fault fault
+		want  error
 	}{
-		{"connection refused", refuse},
-		{"internal server error", answer(500, "InternalServerError", nil)},
-		{"service unavailable", answer(503, "ServiceUnavailable", nil)},
-		{"throttling", answer(400, "ThrottlingException", nil)},
-		{"throughput exceeded", answer(400, "ProvisionedThroughputExceededException", nil)},
-		{"throttled transaction", cancelWith(0, "ThrottlingError")},
+		{"connection refused", refuse, shop.ErrUnavailable},
+		{"internal server error", answer(500, "InternalServerError", nil), shop.ErrOutcomeUnknown},
+		{"service unavailable", answer(503, "ServiceUnavailable", nil), shop.ErrOutcomeUnknown},
+		{"throttling", answer(400, "ThrottlingException", nil), shop.ErrUnavailable},
+		{"throughput exceeded", answer(400, "ProvisionedThroughputExceededException", nil), shop.ErrUnavailable},
+		{"throttled transaction", cancelWith(0, "ThrottlingError"), shop.ErrUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newCheckoutFixture(t)
 			f.ft.inject("TransactWriteItems", -1, tt.fault)
 			_, _, err := f.svc.PlaceOrder(t.Context(), f.in)
-			if !errors.Is(err, shop.ErrUnavailable) {
-				t.Fatalf("PlaceOrder() with failing transactions = %v; want ErrUnavailable", err)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("PlaceOrder() with failing transactions = %v; want %v", err, tt.want)
 			}
-			if n := f.ft.count("TransactWriteItems"); n < 2 || n > max(maxAttempts, f.s.txAttempts) {
+			if tt.want == shop.ErrOutcomeUnknown && errors.Is(err, shop.ErrUnavailable) {
+				t.Errorf("PlaceOrder() = %v; want ErrOutcomeUnknown only, not ErrUnavailable (\"nothing was ordered\")", err)
+			}
+			if n := f.ft.count("TransactWriteItems"); n < 2 || n > f.s.txAttempts+resolveAttempts {
 				t.Errorf("PlaceOrder() sent %d transactions; want a few retries, bounded", n)
 			}
 			f.checkNothingChanged(t)
@@ -322,7 +333,7 @@ func TestStockErrorFromCancellation(t *testing.T) {
 		Currency: shop.Currency, ShippingAddress: testAddress,
 		Items: []shop.OrderLine{{ProductID: "p1", Name: "Product p1", UnitPriceCents: 1500, Quantity: 6, LineTotalCents: 9000}}}
 	f.ft.heal() // counts from here
-	err := f.s.PlaceOrder(t.Context(), o, f.in.CartID)
+	err := f.s.PlaceOrder(t.Context(), o, &shop.Cart{ID: f.in.CartID, Version: cartVersion(t, f.s, f.in.CartID)})
 	var serr *shop.StockError
 	if !errors.As(err, &serr) {
 		t.Fatalf("PlaceOrder(6 of 5) = %v; want a *StockError", err)
@@ -335,4 +346,14 @@ func TestStockErrorFromCancellation(t *testing.T) {
 		t.Errorf("PlaceOrder(6 of 5) read products %d times after the cancellation; want 0 (the old item comes with it)", n)
 	}
 	f.checkNothingChanged(t)
+}
+
+// cartVersion returns the stored version of cart id.
+func cartVersion(t *testing.T, s *Store, id string) string {
+	t.Helper()
+	c, err := s.Cart(t.Context(), id)
+	if err != nil {
+		t.Fatalf("Cart(%s) = %v; want nil", id, err)
+	}
+	return c.Version
 }

@@ -217,7 +217,7 @@ func cartItem(c *shop.Cart) item {
 
 func cartFromItem(it item) (*shop.Cart, error) {
 	r := reader{item: it, what: "cart"}
-	c := &shop.Cart{ID: r.str("id"), UpdatedAt: r.time("updated_at")}
+	c := &shop.Cart{ID: r.str("id"), UpdatedAt: r.time("updated_at"), Version: r.optStr("version")}
 	for _, m := range r.listOfMaps("lines") {
 		lr := reader{item: m, what: "cart line"}
 		c.Lines = append(c.Lines, shop.CartLine{ProductID: lr.str("product_id"), Quantity: int(lr.int("quantity")),

@@ -254,7 +254,7 @@ func TestMalformedItems(t *testing.T) {
 func TestPlaceOrderInput(t *testing.T) {
 	s := &Store{products: "x-products", orders: "x-orders", carts: "x-carts"}
 	o := sampleOrder()
-	in, err := s.placeOrderInput(o, "user-u1")
+	in, err := s.placeOrderInput(o, &shop.Cart{ID: "user-u1", Version: "v7"})
 	if err != nil {
 		t.Fatalf("placeOrderInput() = %v; want nil", err)
 	}
@@ -279,19 +279,20 @@ func TestPlaceOrderInput(t *testing.T) {
 		t.Errorf("order action = %+v; want a conditional put of the order item", in.TransactItems[len(o.Items)])
 	}
 	del := in.TransactItems[len(o.Items)+1].Delete
-	if del == nil || !reflect.DeepEqual(del.Key, cartKey("user-u1")) {
-		t.Errorf("cart action = %+v; want the delete of cart user-u1", in.TransactItems[len(o.Items)+1])
+	if del == nil || !reflect.DeepEqual(del.Key, cartKey("user-u1")) || aws.ToString(del.ConditionExpression) != "#version = :v" ||
+		!reflect.DeepEqual(del.ExpressionAttributeValues[":v"], str("v7")) {
+		t.Errorf("cart action = %+v; want the delete of cart user-u1 on condition it is at version v7", in.TransactItems[len(o.Items)+1])
 	}
 
 	o.Items = append(o.Items, o.Items[0])
-	if _, err := s.placeOrderInput(o, "c"); err == nil {
+	if _, err := s.placeOrderInput(o, &shop.Cart{ID: "c"}); err == nil {
 		t.Errorf("placeOrderInput(product on two lines) = nil; want an error")
 	}
 	o.Items = make([]shop.OrderLine, 99)
 	for i := range o.Items {
 		o.Items[i].ProductID = string(rune('a'+i%26)) + strings.Repeat("x", i)
 	}
-	if _, err := s.placeOrderInput(o, "c"); err == nil {
+	if _, err := s.placeOrderInput(o, &shop.Cart{ID: "c"}); err == nil {
 		t.Errorf("placeOrderInput(99 lines) = nil; want an error (over 100 actions)")
 	}
 }
@@ -313,6 +314,9 @@ func TestClassifyCancellation(t *testing.T) {
 	}{
 		{"order exists", []string{"None", "None", "ConditionalCheckFailed", "None"}, cancelOrderExists, nil},
 		{"order exists wins over lines", []string{"ConditionalCheckFailed", "None", "ConditionalCheckFailed", "None"}, cancelOrderExists, nil},
+		{"cart changed", []string{"None", "None", "None", "ConditionalCheckFailed"}, cancelCartChanged, nil},
+		{"cart changed wins over lines", []string{"ConditionalCheckFailed", "None", "None", "ConditionalCheckFailed"}, cancelCartChanged, nil},
+		{"order exists wins over cart", []string{"None", "None", "ConditionalCheckFailed", "ConditionalCheckFailed"}, cancelOrderExists, nil},
 		{"lines failed", []string{"ConditionalCheckFailed", "None", "None", "None"}, cancelLines, []int{0}},
 		{"lines and conflict", []string{"TransactionConflict", "ConditionalCheckFailed", "None", "None"}, cancelLines, []int{1}},
 		{"all lines", []string{"ConditionalCheckFailed", "ConditionalCheckFailed", "None", "None"}, cancelLines, []int{0, 1}},

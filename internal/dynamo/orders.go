@@ -2,9 +2,12 @@ package dynamo
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"storefront/internal/shop"
 )
@@ -29,52 +33,124 @@ const maxTransactItems = 100
 // PlaceOrder runs one TransactWriteItems: per line an update of the
 // product decrementing its stock on condition that it exists, is active,
 // still has the line's price and enough stock; the put of the order on
-// condition that no order has its id; the delete of the cart. DynamoDB
-// applies all of it or nothing.
+// condition that no order has its id; the delete of the cart on condition
+// that it is still at cart.Version. DynamoDB applies all of it or nothing.
 //
 // Errors: shop.ErrOrderExists when the order was placed before (which is
 // how a repeated checkout, same key and so same order id, is recognised,
-// even when an earlier attempt's answer was lost); a *shop.PriceError
-// naming every repriced, withdrawn or missing product, else a
-// *shop.StockError naming every short line; when DynamoDB cancels for a
-// conflicting concurrent transaction or throttling, the same transaction
-// is retried with exponential backoff and jitter a few times, then
-// shop.ErrConflict or shop.ErrUnavailable; shop.ErrUnavailable when
-// DynamoDB cannot be reached (the SDK has retried already). Retrying after
-// ErrUnavailable is safe: the order id makes the transaction idempotent.
-func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cartID string) error {
-	in, err := s.placeOrderInput(o, cartID)
+// even when an earlier attempt's answer was lost); shop.ErrCartChanged
+// when the cart is no longer the one the order was built from; a
+// *shop.PriceError naming every repriced, withdrawn or missing product,
+// else a *shop.StockError naming every short line; when DynamoDB cancels
+// for a conflicting concurrent transaction or throttling, the transaction
+// is sent again with exponential backoff and jitter a few times, then
+// shop.ErrConflict or shop.ErrUnavailable, nothing placed.
+//
+// A transaction sent whose answer never came (a cut connection, a timeout,
+// a 5xx) may have been applied. It is sent again with the same
+// ClientRequestToken, which DynamoDB answers, for ten minutes, with the
+// outcome of the first (success if it was applied) rather than applying it
+// twice; and if the request's own deadline ran out first, once more under
+// a fresh short deadline (resolveTimeout). When no answer settles it,
+// PlaceOrder returns shop.ErrOutcomeUnknown: the order may exist.
+func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) error {
+	in, err := s.placeOrderInput(o, cart)
 	if err != nil {
 		return err
 	}
+	var (
+		// generation numbers the tokens: a new one after each answer
+		// that settled the transaction as not applied, since DynamoDB may
+		// answer a token it has seen with that same refusal.
+		generation int
+		// unsettled: an attempt may have been applied and no answer
+		// since told (an attempt that was never sent tells nothing).
+		unsettled bool
+		resolving bool
+		attempts  = s.txAttempts
+		lastErr   error
+	)
+	send := ctx
 	for attempt := 1; ; attempt++ {
-		// The SDK fills in a ClientRequestToken and reuses it for its own
-		// retries, so a transaction whose answer was lost is not applied
-		// twice. A run cancelled by DynamoDB is over: the next one is a
-		// new request and gets a new token (the SDK writes the token into
-		// in, hence the reset).
-		in.ClientRequestToken = nil
-		_, err := s.db.TransactWriteItems(ctx, in)
+		in.ClientRequestToken = aws.String(placeOrderToken(o, cart, generation))
+		_, err := s.db.TransactWriteItems(send, in, withoutSDKRetries)
 		if err == nil {
 			return nil
 		}
-		retry, err := s.placeOrderFailure(ctx, o, err)
-		if !retry {
-			return err
+		f := s.placeOrderFailure(send, o, err)
+		switch {
+		case f.sent && !f.answered:
+			unsettled = true
+		case f.answered:
+			unsettled = false
+			generation++
 		}
-		if attempt >= s.txAttempts {
-			return fmt.Errorf("%w (after %d attempts)", err, attempt)
+		lastErr = f.err
+		if !f.retry || (resolving && !unsettled) {
+			// Settling, an answer that it was not applied ends it: the
+			// request's time is over, so nothing new is placed.
+			return f.err
 		}
-		if serr := sleep(ctx, backoff(s.txBackoff, attempt)); serr != nil {
-			return storeErr("place order", serr)
+		if attempt < attempts {
+			if serr := sleep(send, backoff(s.txBackoff, attempt)); serr == nil {
+				continue
+			}
 		}
+		// The attempts or the deadline are spent.
+		if !unsettled {
+			return fmt.Errorf("%w (after %d attempts)", lastErr, attempt)
+		}
+		if resolving {
+			// lastErr's kind (ErrUnavailable) is left out: it would say
+			// nothing was applied.
+			return fmt.Errorf("dynamo: place order %s: %w: no answer after %d attempts: %v", o.ID, shop.ErrOutcomeUnknown, attempt, lastErr)
+		}
+		// The request's deadline may be spent: settle the outcome under a
+		// fresh short one, still within the token's ten minutes.
+		resolving = true
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), resolveTimeout)
+		defer cancel()
+		send, attempts = rctx, attempt+resolveAttempts
 	}
+}
+
+// resolveTimeout and resolveAttempts bound the resending of a transaction
+// whose outcome is unknown once the request's attempts are spent: short,
+// since the shopper is waiting, and the request's deadline may be over.
+const (
+	resolveTimeout  = 2 * time.Second
+	resolveAttempts = 2
+)
+
+// withoutSDKRetries turns the SDK's own retries off for one call:
+// PlaceOrder retries itself, since it must know of each attempt whether
+// DynamoDB may have applied it.
+func withoutSDKRetries(o *dynamodb.Options) { o.RetryMaxAttempts = 1 }
+
+// placeOrderToken is the ClientRequestToken of a PlaceOrder transaction:
+// the order id and a digest of what else makes the transaction (its
+// creation time, the cart version, the token generation), so a resend of
+// the identical transaction has the same token and a different one never
+// does (DynamoDB refuses a known token with other parameters). At most 36
+// characters, DynamoDB's limit.
+func placeOrderToken(o *shop.Order, cart *shop.Cart, generation int) string {
+	version := ""
+	if cart != nil {
+		version = cart.Version
+	}
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%d\x00%s\x00%d", o.ID, o.CreatedAt.UnixNano(), version, generation))
+	id := o.ID
+	if len(id) > 25 {
+		id = id[:25]
+	}
+	return id + "-" + hex.EncodeToString(sum[:5])
 }
 
 // placeOrderInput builds the transaction of PlaceOrder: items 0 to
 // len(o.Items)-1 update the products of the lines in order, then come the
-// put of the order and, when cartID is set, the delete of the cart.
-func (s *Store) placeOrderInput(o *shop.Order, cartID string) (*dynamodb.TransactWriteItemsInput, error) {
+// put of the order and, when cart is set, the conditional delete of the
+// cart.
+func (s *Store) placeOrderInput(o *shop.Order, cart *shop.Cart) (*dynamodb.TransactWriteItemsInput, error) {
 	if n := len(o.Items) + 2; n > maxTransactItems {
 		return nil, fmt.Errorf("dynamo: place order %s: %d lines; at most %d fit one transaction", o.ID, len(o.Items), maxTransactItems-2)
 	}
@@ -104,44 +180,84 @@ func (s *Store) placeOrderInput(o *shop.Order, cartID string) (*dynamodb.Transac
 		Item:                orderItem(o),
 		ConditionExpression: aws.String("attribute_not_exists(order_id)"),
 	}})
-	if cartID != "" {
-		tx = append(tx, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.carts), Key: cartKey(cartID)}})
+	if cart != nil && cart.ID != "" {
+		// The order is the cart at this version: another checkout of the
+		// same cart, or a line added since, fails this condition.
+		cond, names, values := cartCondition(cart.Version)
+		tx = append(tx, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.carts), Key: cartKey(cart.ID),
+			ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values}})
 	}
 	return &dynamodb.TransactWriteItemsInput{TransactItems: tx}, nil
 }
 
-// placeOrderFailure translates a failed PlaceOrder transaction: whether to
-// run it again, and the error to return otherwise (or once the attempts
-// are spent).
-func (s *Store) placeOrderFailure(ctx context.Context, o *shop.Order, err error) (retry bool, _ error) {
+// placeFailure is what one failed PlaceOrder attempt tells.
+type placeFailure struct {
+	err      error // the error to return if no attempt follows
+	retry    bool  // another attempt may succeed
+	sent     bool  // the request may have reached DynamoDB
+	answered bool  // DynamoDB answered that it was not applied
+}
+
+// placeOrderFailure translates a failed PlaceOrder transaction.
+func (s *Store) placeOrderFailure(ctx context.Context, o *shop.Order, err error) placeFailure {
 	var canceled *types.TransactionCanceledException
 	var conflict *types.TransactionConflictException
+	var inProgress *types.TransactionInProgressException
+	var api smithy.APIError
+	var status interface{ HTTPStatusCode() int }
+	refused := func(err error, retry bool) placeFailure {
+		return placeFailure{err: err, retry: retry, sent: true, answered: true}
+	}
 	switch {
 	case errors.As(err, &canceled):
 		c := classifyCancellation(canceled.CancellationReasons, len(o.Items))
 		switch c.kind {
 		case cancelOrderExists:
-			return false, fmt.Errorf("dynamo: place order %s: %w", o.ID, shop.ErrOrderExists)
+			return refused(fmt.Errorf("dynamo: place order %s: %w", o.ID, shop.ErrOrderExists), false)
+		case cancelCartChanged:
+			return refused(fmt.Errorf("dynamo: place order %s: %w", o.ID, shop.ErrCartChanged), false)
 		case cancelLines:
 			products, err := s.linesState(ctx, o, canceled.CancellationReasons, c.failedLines)
 			if err != nil {
-				return false, err
+				return refused(err, false)
 			}
 			if err := lineProblems(o.Items, products); err != nil {
-				return false, err
+				return refused(err, false)
 			}
 			// Every line is fine now: a concurrent change came and went.
-			return true, fmt.Errorf("dynamo: place order %s: %w: conditions failed but hold now", o.ID, shop.ErrConflict)
+			return refused(fmt.Errorf("dynamo: place order %s: %w: conditions failed but hold now", o.ID, shop.ErrConflict), true)
 		case cancelThrottled:
-			return true, fmt.Errorf("dynamo: place order %s: %w: transaction throttled: %v", o.ID, shop.ErrUnavailable, err)
+			return refused(fmt.Errorf("dynamo: place order %s: %w: transaction throttled: %v", o.ID, shop.ErrUnavailable, err), true)
 		case cancelConflict:
-			return true, fmt.Errorf("dynamo: place order %s: %w: %v", o.ID, shop.ErrConflict, err)
+			return refused(fmt.Errorf("dynamo: place order %s: %w: %v", o.ID, shop.ErrConflict, err), true)
 		}
-		return false, fmt.Errorf("dynamo: place order %s: transaction canceled: %v", o.ID, err)
+		return refused(fmt.Errorf("dynamo: place order %s: transaction canceled: %v", o.ID, err), false)
 	case errors.As(err, &conflict):
-		return true, fmt.Errorf("dynamo: place order %s: %w: %v", o.ID, shop.ErrConflict, err)
+		return refused(fmt.Errorf("dynamo: place order %s: %w: %v", o.ID, shop.ErrConflict, err), true)
+	case errors.As(err, &inProgress):
+		// The same token's transaction is still running: its outcome is
+		// coming; ask again.
+		return placeFailure{err: storeErr("place order "+o.ID, err), retry: true, sent: true}
+	case notSent(err):
+		return placeFailure{err: storeErr("place order "+o.ID, err), retry: true}
+	case errors.As(err, &status) && status.HTTPStatusCode() >= 500:
+		// A 5xx answer to a transaction does not say it was not applied.
+		return placeFailure{err: storeErr("place order "+o.ID, err), retry: true, sent: true}
+	case errors.As(err, &api):
+		// Any other answer of DynamoDB refused the request: throttling
+		// (retried), a validation error or a missing table (a bug).
+		return refused(storeErr("place order "+o.ID, err), isUnavailable(err))
 	}
-	return false, storeErr("place order "+o.ID, err)
+	// No answer: the connection was cut or timed out after the request
+	// went out, or the request's deadline ran out.
+	return placeFailure{err: storeErr("place order "+o.ID, err), retry: !errors.Is(err, context.Canceled), sent: true}
+}
+
+// notSent reports whether a request failed before any of it could reach
+// DynamoDB: the connection could not even be made.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 type cancelKind int
@@ -149,6 +265,7 @@ type cancelKind int
 const (
 	cancelUnknown     cancelKind = iota // a validation error or a reason we do not know: a bug
 	cancelOrderExists                   // the order's put failed its condition
+	cancelCartChanged                   // the cart's delete failed its condition
 	cancelLines                         // some product updates failed their conditions
 	cancelConflict                      // only conflicts with other transactions (maybe throttling too)
 	cancelThrottled                     // only throttling
@@ -162,10 +279,15 @@ type cancellation struct {
 // classifyCancellation reads the cancellation reasons of the PlaceOrder
 // transaction (index-aligned with its items: lines, then order, then cart).
 // A failed order condition wins over everything: the order exists, so the
-// rest does not matter.
+// rest does not matter; a failed cart condition over the lines.
 func classifyCancellation(reasons []types.CancellationReason, lines int) cancellation {
 	if reasonCode(reasons, lines) == codeConditionalCheckFailed {
 		return cancellation{kind: cancelOrderExists}
+	}
+	// A changed cart wins over the lines: the order was built from a cart
+	// that is gone, so its lines' problems do not matter.
+	if reasonCode(reasons, lines+1) == codeConditionalCheckFailed {
+		return cancellation{kind: cancelCartChanged}
 	}
 	var c cancellation
 	conflict, throttled, unknown := false, false, false

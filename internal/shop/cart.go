@@ -2,6 +2,7 @@ package shop
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 )
@@ -114,21 +115,19 @@ func (s *Service) SetCartQuantity(ctx context.Context, cartID, productID string,
 // RemoveFromCart removes a line; removing a line that is not there is no
 // error.
 func (s *Service) RemoveFromCart(ctx context.Context, cartID, productID string) (*CartView, error) {
-	c, err := s.store.Cart(ctx, cartID)
+	c, err := s.updateCart(ctx, cartID, func(c *Cart) (bool, error) {
+		lines := c.Lines[:0:0]
+		for _, l := range c.Lines {
+			if l.ProductID != productID {
+				lines = append(lines, l)
+			}
+		}
+		changed := len(lines) != len(c.Lines)
+		c.Lines = lines
+		return changed, nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	lines := c.Lines[:0:0]
-	for _, l := range c.Lines {
-		if l.ProductID != productID {
-			lines = append(lines, l)
-		}
-	}
-	if len(lines) != len(c.Lines) {
-		c.Lines, c.UpdatedAt = lines, s.now()
-		if err := s.store.SaveCart(ctx, c); err != nil {
-			return nil, err
-		}
 	}
 	return s.price(ctx, c)
 }
@@ -136,25 +135,24 @@ func (s *Service) RemoveFromCart(ctx context.Context, cartID, productID string) 
 // ConfirmCartPrices accepts the current prices of every line: checkout
 // stops while a line's price differs from the one the shopper saw.
 func (s *Service) ConfirmCartPrices(ctx context.Context, cartID string) (*CartView, error) {
-	c, err := s.store.Cart(ctx, cartID)
-	if err != nil {
-		return nil, err
-	}
-	products, err := s.productsOf(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	lines := c.Lines[:0:0]
-	for _, l := range c.Lines {
-		p, ok := products[l.ProductID]
-		if !ok || !p.Active {
-			continue // withdrawn: confirming removes it
+	c, err := s.updateCart(ctx, cartID, func(c *Cart) (bool, error) {
+		products, err := s.productsOf(ctx, c)
+		if err != nil {
+			return false, err
 		}
-		l.PriceCents = p.PriceCents
-		lines = append(lines, l)
-	}
-	c.Lines, c.UpdatedAt = lines, s.now()
-	if err := s.store.SaveCart(ctx, c); err != nil {
+		lines := c.Lines[:0:0]
+		for _, l := range c.Lines {
+			p, ok := products[l.ProductID]
+			if !ok || !p.Active {
+				continue // withdrawn: confirming removes it
+			}
+			l.PriceCents = p.PriceCents
+			lines = append(lines, l)
+		}
+		c.Lines = lines
+		return true, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return s.price(ctx, c)
@@ -174,38 +172,71 @@ func (s *Service) changeLine(ctx context.Context, cartID, productID string, next
 	if !p.Active {
 		return nil, &ValidationError{Fields: map[string]string{"product_id": "This product is no longer sold."}}
 	}
-	c, err := s.store.Cart(ctx, cartID)
+	c, err := s.updateCart(ctx, cartID, func(c *Cart) (bool, error) {
+		line, exists := c.Line(productID)
+		qty := next(line.Quantity)
+		if qty > MaxLineQuantity {
+			return false, &ValidationError{Fields: map[string]string{"quantity": fmt.Sprintf(
+				"You can buy at most 99 of one product; your cart already holds %d.", line.Quantity)}}
+		}
+		if qty > p.Stock {
+			return false, &StockError{Items: []Shortage{{ProductID: p.ID, Name: p.Name, Requested: qty, Available: max(p.Stock, 0)}}}
+		}
+		if !exists && len(c.Lines) >= MaxCartLines {
+			return false, &ValidationError{Fields: map[string]string{"product_id": "Your cart can hold at most 50 different products."}}
+		}
+		// Writing a line records the price the shopper sees now.
+		line = CartLine{ProductID: p.ID, Quantity: qty, PriceCents: p.PriceCents}
+		if exists {
+			for i := range c.Lines {
+				if c.Lines[i].ProductID == productID {
+					c.Lines[i] = line
+				}
+			}
+		} else {
+			c.Lines = append(c.Lines, line)
+		}
+		return true, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	line, exists := c.Line(productID)
-	qty := next(line.Quantity)
-	if qty > MaxLineQuantity {
-		return nil, &ValidationError{Fields: map[string]string{"quantity": fmt.Sprintf(
-			"You can buy at most 99 of one product; your cart already holds %d.", line.Quantity)}}
-	}
-	if qty > p.Stock {
-		return nil, &StockError{Items: []Shortage{{ProductID: p.ID, Name: p.Name, Requested: qty, Available: max(p.Stock, 0)}}}
-	}
-	if !exists && len(c.Lines) >= MaxCartLines {
-		return nil, &ValidationError{Fields: map[string]string{"product_id": "Your cart can hold at most 50 different products."}}
-	}
-	// Writing a line records the price the shopper sees now.
-	line = CartLine{ProductID: p.ID, Quantity: qty, PriceCents: p.PriceCents}
-	if exists {
-		for i := range c.Lines {
-			if c.Lines[i].ProductID == productID {
-				c.Lines[i] = line
-			}
-		}
-	} else {
-		c.Lines = append(c.Lines, line)
-	}
-	c.UpdatedAt = s.now()
-	if err := s.store.SaveCart(ctx, c); err != nil {
-		return nil, err
-	}
 	return s.price(ctx, c)
+}
+
+// cartSaveRounds bounds the read-change-save rounds of one cart change
+// that keeps losing to concurrent saves of the same cart.
+const cartSaveRounds = 8
+
+// updateCart reads the cart, lets change edit it and saves it over the
+// version read (Store.SaveCart compare-and-set). When a concurrent save (or
+// a checkout placing the cart) won, it reads the cart again and applies
+// the change to what is there now, so no concurrent change is lost; after
+// cartSaveRounds such rounds it gives up with ErrConflict, nothing saved.
+// change reports whether there is anything to save; its error ends the
+// update, nothing saved.
+func (s *Service) updateCart(ctx context.Context, cartID string, change func(c *Cart) (bool, error)) (*Cart, error) {
+	for round := 1; ; round++ {
+		c, err := s.store.Cart(ctx, cartID)
+		if err != nil {
+			return nil, err
+		}
+		save, err := change(c)
+		if err != nil {
+			return nil, err
+		}
+		if !save {
+			return c, nil
+		}
+		c.UpdatedAt = s.now()
+		err = s.store.SaveCart(ctx, c)
+		if err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, ErrConflict) || round >= cartSaveRounds {
+			return nil, err
+		}
+	}
 }
 
 // mergeCart adds the lines of cart from into cart into (quantities added,
@@ -218,38 +249,45 @@ func (s *Service) mergeCart(ctx context.Context, from, into string) error {
 	if len(guest.Lines) == 0 {
 		return nil
 	}
-	c, err := s.store.Cart(ctx, into)
-	if err != nil {
-		return err
-	}
 	products, err := s.productsOf(ctx, guest)
 	if err != nil {
 		return err
 	}
-	for _, g := range guest.Lines {
-		p, ok := products[g.ProductID]
-		if !ok || !p.Active {
-			continue
-		}
-		merged := false
-		for i := range c.Lines {
-			if c.Lines[i].ProductID == g.ProductID {
-				c.Lines[i].Quantity = min(c.Lines[i].Quantity+g.Quantity, MaxLineQuantity, max(p.Stock, c.Lines[i].Quantity))
-				merged = true
+	_, err = s.updateCart(ctx, into, func(c *Cart) (bool, error) {
+		for _, g := range guest.Lines {
+			p, ok := products[g.ProductID]
+			if !ok || !p.Active {
+				continue
+			}
+			merged := false
+			for i := range c.Lines {
+				if c.Lines[i].ProductID == g.ProductID {
+					c.Lines[i].Quantity = min(c.Lines[i].Quantity+g.Quantity, MaxLineQuantity, max(p.Stock, c.Lines[i].Quantity))
+					merged = true
+				}
+			}
+			if !merged && len(c.Lines) < MaxCartLines {
+				if q := min(g.Quantity, MaxLineQuantity, p.Stock); q > 0 {
+					c.Lines = append(c.Lines, CartLine{ProductID: g.ProductID, Quantity: q, PriceCents: g.PriceCents})
+				}
 			}
 		}
-		if !merged && len(c.Lines) < MaxCartLines {
-			if q := min(g.Quantity, MaxLineQuantity, p.Stock); q > 0 {
-				c.Lines = append(c.Lines, CartLine{ProductID: g.ProductID, Quantity: q, PriceCents: g.PriceCents})
-			}
-		}
-	}
-	c.UpdatedAt = s.now()
-	if err := s.store.SaveCart(ctx, c); err != nil {
+		return true, nil
+	})
+	if err != nil {
 		return err
 	}
 	if err := s.store.DeleteCart(ctx, from); err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
 	return nil
+}
+
+// NewCartVersion returns a new cart version for a store to save a cart at:
+// 96 random bits, so a version never repeats, not even for a cart deleted
+// and saved again (a save read before the deletion cannot pass).
+func NewCartVersion() string {
+	b := make([]byte, 12)
+	rand.Read(b) // never fails (crypto/rand documents it)
+	return lowerBase32(b)
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"log/slog"
+	"time"
 )
 
 // NewCheckoutKey returns a one-time checkout key for a checkout form: the
@@ -47,10 +49,20 @@ type PlaceOrderInput struct {
 // the same key and address (a replay). Errors: a *ValidationError for the
 // address (keys full_name, line1, line2, city, postal_code, country) or the
 // key (key checkout_key); ErrIdempotencyKeyReused when the key placed an
-// order with another address; ErrCartEmpty; a *StockError; a *PriceError
-// when a price changed since the shopper added the product (they confirm
-// with ConfirmCartPrices); ErrUnavailable when the store cannot confirm the
-// order, in which case a retry with the same key is safe.
+// order with another address; ErrCartEmpty (also when a concurrent
+// checkout of the same cart with another key placed it first); a
+// *StockError; a *PriceError when a price changed since the shopper added
+// the product (they confirm with ConfirmCartPrices); ErrUnavailable or
+// ErrConflict when nothing was ordered and trying again may work;
+// ErrOutcomeUnknown when the order was sent to the store and whether it
+// was placed could not be learned. After each of the last three, a retry
+// with the same key is safe and resolves the outcome.
+//
+// The order is the cart as it is at placement: the store places it only
+// while the cart is still at the version the order was built from. When
+// lines were added or changed meanwhile, the checkout runs again from the
+// fresh cart (at most checkoutRounds times), so a line added during a
+// checkout is either in the order or still in the cart, never dropped.
 func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*Order, bool, error) {
 	addr, err := ValidateAddress(in.Address)
 	if !IsCheckoutKey(in.Key) {
@@ -63,6 +75,33 @@ func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*Order, b
 	if o, err := s.replay(ctx, id, in.User, addr); o != nil || err != nil {
 		return o, o != nil, err
 	}
+	for round := 1; ; round++ {
+		o, replayed, err := s.placeCart(ctx, id, in, addr)
+		if !errors.Is(err, ErrCartChanged) {
+			return o, replayed, err
+		}
+		if round >= checkoutRounds {
+			// Nothing was placed: every round's transaction was refused.
+			return nil, false, fmt.Errorf("%w: the cart kept changing during checkout: %w", ErrConflict, err)
+		}
+	}
+}
+
+// checkoutRounds bounds how often one checkout starts again from the fresh
+// cart because the cart changed between reading it and placing it.
+const checkoutRounds = 3
+
+// resolveTimeout bounds the reads that settle an order's outcome after the
+// store failed to confirm it. The request's own deadline may be spent by
+// then, so they run under a fresh one, short enough that the shopper gets
+// an answer soon.
+const resolveTimeout = 2 * time.Second
+
+// placeCart is one round of PlaceOrder: it reads the cart, builds the
+// order from it and places it, on condition that the cart is unchanged.
+// ErrCartChanged means nothing was placed and the cart changed since it
+// was read.
+func (s *Service) placeCart(ctx context.Context, id string, in PlaceOrderInput, addr Address) (*Order, bool, error) {
 	c, err := s.store.Cart(ctx, in.CartID)
 	if err != nil {
 		return nil, false, err
@@ -103,16 +142,30 @@ func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*Order, b
 	o.ShippingCents = ShippingFor(o.SubtotalCents)
 	o.TotalCents = o.SubtotalCents + o.ShippingCents
 
-	// The store re-checks stock and prices inside its transaction: the
-	// checks above only give good messages, the transaction decides.
-	err = s.store.PlaceOrder(ctx, o, in.CartID)
-	if errors.Is(err, ErrOrderExists) {
+	// The store re-checks stock, prices and the cart's version inside its
+	// transaction: the checks above only give good messages, the
+	// transaction decides.
+	err = s.store.PlaceOrder(ctx, o, c)
+	var serr *StockError
+	var perr *PriceError
+	switch {
+	case err == nil:
+	case errors.Is(err, ErrOrderExists):
 		// A concurrent submission of the same checkout won the race.
 		o, err := s.replay(ctx, id, in.User, addr)
 		return o, o != nil, err
-	}
-	if err != nil {
+	case errors.Is(err, ErrCartChanged):
+		// Another checkout may have placed this very cart: with the same
+		// key, its order is the answer; else the next round reads the
+		// cart again (empty when another key placed it).
+		if o, rerr := s.replay(ctx, id, in.User, addr); o != nil || rerr != nil {
+			return o, o != nil, rerr
+		}
 		return nil, false, err
+	case errors.As(err, &serr), errors.As(err, &perr):
+		return nil, false, err // refused by the transaction: nothing changed
+	default:
+		return s.resolveOutcome(ctx, o, in.User, addr, err)
 	}
 	slog.InfoContext(ctx, "order placed", "order_id", o.ID, "user_id", o.UserID, "total_cents", int64(o.TotalCents))
 	// Confirm from the store itself (a strongly consistent read), so the
@@ -121,6 +174,35 @@ func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*Order, b
 		return stored, false, nil
 	}
 	return o, false, nil
+}
+
+// resolveOutcome settles a placement whose store call failed without a
+// refusal (a timeout, a lost answer, a store that went away): the write
+// may have been applied. It reads the order by its id, strongly, under a
+// fresh short deadline: found, the order was placed and is the answer;
+// missing after a failure the store reports as settled, nothing was
+// ordered and placeErr stands; otherwise the outcome is ErrOutcomeUnknown,
+// never "nothing was ordered".
+func (s *Service) resolveOutcome(ctx context.Context, o *Order, u *User, addr Address, placeErr error) (*Order, bool, error) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), resolveTimeout)
+	defer cancel()
+	stored, err := s.replay(rctx, o.ID, u, addr)
+	switch {
+	case stored != nil:
+		slog.WarnContext(ctx, "order placed; the store's answer was lost and the order read back", "order_id", o.ID,
+			"user_id", o.UserID, "total_cents", int64(o.TotalCents), "err", placeErr)
+		return stored, false, nil
+	case err != nil && !errors.Is(err, ErrIdempotencyKeyReused):
+		slog.ErrorContext(ctx, "order outcome unknown", "order_id", o.ID, "user_id", o.UserID, "err", placeErr, "read_err", err)
+		// placeErr's kind (say ErrUnavailable) is left out: it would say
+		// nothing was ordered.
+		return nil, false, fmt.Errorf("%w: order %s: %v (reading it back: %v)", ErrOutcomeUnknown, o.ID, placeErr, err)
+	case err != nil:
+		return nil, false, err
+	case errors.Is(placeErr, ErrOutcomeUnknown):
+		slog.ErrorContext(ctx, "order outcome unknown", "order_id", o.ID, "user_id", o.UserID, "err", placeErr)
+	}
+	return nil, false, placeErr
 }
 
 // lostRace answers a checkout that found the cart empty or short: when a

@@ -25,6 +25,15 @@ var (
 	ErrOrderExists = errors.New("order already exists")
 	// ErrConflict means a concurrent write won; the caller may retry.
 	ErrConflict = errors.New("conflicting concurrent update")
+	// ErrCartChanged is returned by Store.PlaceOrder, changing nothing,
+	// when the cart is no longer at the version the order was built from
+	// (another checkout placed it, or lines were added or changed).
+	ErrCartChanged = errors.New("cart changed since it was read")
+	// ErrOutcomeUnknown means an order was sent to the store but whether it
+	// was placed could not be learned (the answer was lost and the store
+	// stayed unreachable): never "nothing was ordered". The same checkout
+	// key resolves it, to the order or to a clean refusal.
+	ErrOutcomeUnknown = errors.New("order outcome unknown")
 	// ErrUnavailable means the store could not be reached or refused the
 	// work for now (timeouts, throttling): "try again", HTTP 503.
 	ErrUnavailable = errors.New("store unavailable")

@@ -127,6 +127,12 @@ type Cart struct {
 	ID        string
 	Lines     []CartLine
 	UpdatedAt time.Time
+	// Version is an opaque token of the saved state, new at every save
+	// and never repeated; "" for a cart never saved (or deleted). Saves
+	// and order placement are conditional on it (Store.SaveCart,
+	// Store.PlaceOrder), so no concurrent change of the cart is lost and
+	// one cart gives at most one order.
+	Version string
 }
 
 // Line returns the line of productID and whether there is one.

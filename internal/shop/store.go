@@ -63,11 +63,15 @@ type Store interface {
 	// CountProducts returns how many products exist, active or not.
 	CountProducts(ctx context.Context) (int, error)
 
-	// Cart returns the cart with id; a cart never saved is returned empty,
-	// never ErrNotFound.
+	// Cart returns the cart with id and its Version; a cart never saved is
+	// returned empty with Version "", never ErrNotFound.
 	Cart(ctx context.Context, id string) (*Cart, error)
-	// SaveCart replaces the lines of a cart; a cart with no lines may be
-	// deleted instead.
+	// SaveCart replaces the lines of a cart on condition that the stored
+	// cart is still at c.Version ("": there is none), a compare-and-set,
+	// and on success sets c.Version to the new, never repeated version. It
+	// returns ErrConflict, saving nothing, when the version differs (read
+	// again, re-apply the change, save again). A cart with no lines may be
+	// deleted instead (it then reads at Version "").
 	SaveCart(ctx context.Context, c *Cart) error
 	// DeleteCart removes a cart; removing a missing one is no error.
 	DeleteCart(ctx context.Context, id string) error
@@ -75,11 +79,19 @@ type Store interface {
 	// PlaceOrder, all or nothing: for every line it decrements the
 	// product's stock if the product is active, still priced at
 	// UnitPriceCents and has at least Quantity in stock; it saves o; it
-	// deletes the cart cartID. It returns ErrOrderExists, changing nothing,
-	// if an order with o.ID exists; a *StockError naming every short line
-	// or a *PriceError naming every repriced or withdrawn line, changing
-	// nothing.
-	PlaceOrder(ctx context.Context, o *Order, cartID string) error
+	// deletes the cart the order was built from, on condition that it is
+	// still at cart.Version. It returns ErrOrderExists, changing nothing,
+	// if an order with o.ID exists; else ErrCartChanged, changing nothing,
+	// when the cart's version differs; else a *StockError naming every
+	// short line or a *PriceError naming every repriced or withdrawn line,
+	// changing nothing.
+	//
+	// Any other error may leave the order placed or not: the caller reads
+	// the order by its id to learn which. ErrOutcomeUnknown says the store
+	// sent the write and could not settle its outcome, so the order may
+	// still appear; after any other error, an order missing now will not
+	// appear from this call.
+	PlaceOrder(ctx context.Context, o *Order, cart *Cart) error
 	// Order returns the order with id, read consistently after PlaceOrder
 	// returned, or ErrNotFound.
 	Order(ctx context.Context, id string) (*Order, error)

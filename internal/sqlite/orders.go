@@ -4,15 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"storefront/internal/shop"
 )
 
-// Cart returns the cart with id, its lines in the order saved; a cart never
-// saved (or deleted) is returned empty, never shop.ErrNotFound.
+// Cart returns the cart with id, its lines in the order saved, and its
+// version; a cart never saved (or deleted) is returned empty at version "",
+// never shop.ErrNotFound.
 func (s *Store) Cart(ctx context.Context, id string) (*shop.Cart, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT c.updated_at, l.product_id, l.quantity, l.price_cents
+		SELECT c.updated_at, c.version, l.product_id, l.quantity, l.price_cents
 		FROM carts c LEFT JOIN cart_lines l ON l.cart_id = c.id
 		WHERE c.id = ? ORDER BY l.position`, id)
 	if err != nil {
@@ -25,7 +27,7 @@ func (s *Store) Cart(ctx context.Context, id string) (*shop.Cart, error) {
 			productID           sql.NullString
 			quantity, priceCent sql.NullInt64
 		)
-		if err := rows.Scan(msTime{&c.UpdatedAt}, &productID, &quantity, &priceCent); err != nil {
+		if err := rows.Scan(msTime{&c.UpdatedAt}, &c.Version, &productID, &quantity, &priceCent); err != nil {
 			return nil, wrap("read cart", err)
 		}
 		if productID.Valid {
@@ -35,15 +37,27 @@ func (s *Store) Cart(ctx context.Context, id string) (*shop.Cart, error) {
 	return c, wrap("read cart", rows.Err())
 }
 
-// SaveCart replaces the lines of a cart; a cart with no lines is deleted.
+// SaveCart replaces the lines of a cart if it is still at c.Version, and
+// sets c.Version to the new one; a cart with no lines is deleted. The
+// version check and the write share one write-locking transaction, so they
+// are atomic across processes too.
 func (s *Store) SaveCart(ctx context.Context, c *shop.Cart) error {
-	if len(c.Lines) == 0 {
-		return s.DeleteCart(ctx, c.ID)
+	next := ""
+	if len(c.Lines) > 0 {
+		next = shop.NewCartVersion()
 	}
-	return s.inTx(ctx, "save cart", func(tx *sql.Tx) error {
+	err := s.inTx(ctx, "save cart", func(tx *sql.Tx) error {
+		if err := checkCartVersion(ctx, tx, c.ID, c.Version); err != nil {
+			return err
+		}
+		if len(c.Lines) == 0 {
+			_, err := tx.ExecContext(ctx, `DELETE FROM carts WHERE id = ?`, c.ID)
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO carts (id, updated_at) VALUES (?, ?)
-			ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at`, c.ID, millis(c.UpdatedAt)); err != nil {
+			INSERT INTO carts (id, updated_at, version) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, version = excluded.version`,
+			c.ID, millis(c.UpdatedAt), next); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM cart_lines WHERE cart_id = ?`, c.ID); err != nil {
@@ -58,6 +72,25 @@ func (s *Store) SaveCart(ctx context.Context, c *shop.Cart) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	c.Version = next
+	return nil
+}
+
+// checkCartVersion returns shop.ErrConflict unless the cart id is stored at
+// version want ("" when there is no such cart).
+func checkCartVersion(ctx context.Context, tx *sql.Tx, id, want string) error {
+	var stored string
+	err := tx.QueryRowContext(ctx, `SELECT version FROM carts WHERE id = ?`, id).Scan(&stored)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if stored != want {
+		return fmt.Errorf("sqlite: cart %s: version %q is no longer current: %w", id, want, shop.ErrConflict)
+	}
+	return nil
 }
 
 // DeleteCart removes a cart and its lines; removing a missing one is no
@@ -67,14 +100,17 @@ func (s *Store) DeleteCart(ctx context.Context, id string) error {
 	return wrap("delete cart", err)
 }
 
-// PlaceOrder, in one transaction: saves o, decrements the stock of every
-// line whose product is active, still priced at UnitPriceCents and has
-// Quantity in stock, and deletes the cart cartID. It returns
-// shop.ErrOrderExists if an order with o.ID exists; a *shop.PriceError
-// naming every repriced, withdrawn or missing product, or else a
-// *shop.StockError naming every short line; in each case changing nothing.
-// shop.ErrConflict means another writer held the database too long.
-func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cartID string) error {
+// PlaceOrder, in one transaction: saves o, checks that the cart is still at
+// cart.Version, decrements the stock of every line whose product is active,
+// still priced at UnitPriceCents and has Quantity in stock, and deletes the
+// cart. It returns shop.ErrOrderExists if an order with o.ID exists; else
+// shop.ErrCartChanged when the cart's version differs; else a
+// *shop.PriceError naming every repriced, withdrawn or missing product, or
+// a *shop.StockError naming every short line; in each case changing
+// nothing. shop.ErrConflict means another writer held the database too
+// long. The transaction is over when PlaceOrder returns, committed or not,
+// so a read of the order then tells its outcome.
+func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) error {
 	return s.inTx(ctx, "place order", func(tx *sql.Tx) error {
 		// The order first: a replay must change nothing, whatever the stock.
 		n, err := affected(tx.ExecContext(ctx, `
@@ -91,6 +127,14 @@ func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cartID string) er
 		}
 		if n == 0 {
 			return shop.ErrOrderExists
+		}
+		// The order must be the cart as it is now: a concurrent checkout
+		// of the same cart, or a line added since it was read, changed the
+		// version.
+		if err := checkCartVersion(ctx, tx, cart.ID, cart.Version); errors.Is(err, shop.ErrConflict) {
+			return fmt.Errorf("sqlite: place order %s: %w", o.ID, shop.ErrCartChanged)
+		} else if err != nil {
+			return err
 		}
 		var refused []shop.OrderLine
 		for _, l := range o.Items {
@@ -118,7 +162,7 @@ func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cartID string) er
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM carts WHERE id = ?`, cartID)
+		_, err = tx.ExecContext(ctx, `DELETE FROM carts WHERE id = ?`, cart.ID)
 		return err
 	})
 }

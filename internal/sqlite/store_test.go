@@ -55,11 +55,11 @@ type splitStore struct {
 	other *Store
 }
 
-func (s splitStore) PlaceOrder(ctx context.Context, o *shop.Order, cartID string) error {
+func (s splitStore) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) error {
 	if o.ID[len(o.ID)-1]%2 == 0 {
-		return s.other.PlaceOrder(ctx, o, cartID)
+		return s.other.PlaceOrder(ctx, o, cart)
 	}
-	return s.Store.PlaceOrder(ctx, o, cartID)
+	return s.Store.PlaceOrder(ctx, o, cart)
 }
 
 func TestMigrationsIdempotent(t *testing.T) {

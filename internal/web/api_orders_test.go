@@ -270,7 +270,7 @@ type apiFailingStore struct {
 	err error
 }
 
-func (s apiFailingStore) PlaceOrder(ctx context.Context, o *shop.Order, cartID string) error {
+func (s apiFailingStore) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) error {
 	return s.err
 }
 

@@ -405,9 +405,9 @@ func (s *failingStore) Ping(ctx context.Context) error {
 	return s.Store.Ping(ctx)
 }
 
-func (s *failingStore) PlaceOrder(ctx context.Context, o *shop.Order, cartID string) error {
+func (s *failingStore) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) error {
 	if s.placeOrder != nil {
 		return s.placeOrder
 	}
-	return s.Store.PlaceOrder(ctx, o, cartID)
+	return s.Store.PlaceOrder(ctx, o, cart)
 }

@@ -752,6 +752,9 @@ func checkCart(t *testing.T, call string, got, want *shop.Cart) {
 	if len(want.Lines) > 0 && !got.UpdatedAt.Equal(want.UpdatedAt) {
 		t.Errorf("%s UpdatedAt = %v; want %v", call, got.UpdatedAt, want.UpdatedAt)
 	}
+	if got.Version != want.Version {
+		t.Errorf("%s Version = %q; want %q", call, got.Version, want.Version)
+	}
 }
 
 func testCarts(t *testing.T, newStore func(t *testing.T) shop.Store) {
@@ -772,7 +775,7 @@ func testCarts(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		other := MustSaveCart(t, s, "guest-x", shop.CartLine{ProductID: "apple-tray", Quantity: 1, PriceCents: 2})
 		checkCart(t, "Cart(user-u1)", readCart(t, s, "user-u1"), want)
 
-		want = &shop.Cart{ID: "user-u1", UpdatedAt: at(time.Hour), Lines: []shop.CartLine{
+		want = &shop.Cart{ID: "user-u1", UpdatedAt: at(time.Hour), Version: want.Version, Lines: []shop.CartLine{
 			{ProductID: "mango-bowl", Quantity: 3, PriceCents: 120000},
 			{ProductID: "kiwi-cup", Quantity: 1, PriceCents: 700}}}
 		if err := s.SaveCart(t.Context(), want); err != nil {
@@ -781,7 +784,7 @@ func testCarts(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		checkCart(t, "Cart(user-u1) after replacing lines", readCart(t, s, "user-u1"), want)
 		checkCart(t, "Cart(guest-x) after saving user-u1", readCart(t, s, "guest-x"), other)
 
-		if err := s.SaveCart(t.Context(), &shop.Cart{ID: "user-u1", UpdatedAt: at(2 * time.Hour)}); err != nil {
+		if err := s.SaveCart(t.Context(), &shop.Cart{ID: "user-u1", UpdatedAt: at(2 * time.Hour), Version: want.Version}); err != nil {
 			t.Fatalf("SaveCart(user-u1, no lines) = %v; want nil", err)
 		}
 		if c := readCart(t, s, "user-u1"); c.ID != "user-u1" || len(c.Lines) != 0 {
@@ -801,6 +804,112 @@ func testCarts(t *testing.T, newStore func(t *testing.T) shop.Store) {
 			t.Errorf("DeleteCart(missing) = %v; want nil", err)
 		}
 	})
+	t.Run("CompareAndSet", func(t *testing.T) { testCartCompareAndSet(t, newStore(t)) })
+	t.Run("ConcurrentAdds", func(t *testing.T) { testCartConcurrentAdds(t, newStore(t)) })
+}
+
+// saveCartAt saves a cart with lines over version, returning the error.
+func saveCartAt(t *testing.T, s shop.Store, id, version string, lines ...shop.CartLine) (*shop.Cart, error) {
+	t.Helper()
+	c := &shop.Cart{ID: id, Lines: lines, UpdatedAt: at(time.Hour), Version: version}
+	return c, s.SaveCart(t.Context(), c)
+}
+
+func testCartCompareAndSet(t *testing.T, s shop.Store) {
+	mug := shop.CartLine{ProductID: "mug", Quantity: 1, PriceCents: 900}
+	cup := shop.CartLine{ProductID: "cup", Quantity: 2, PriceCents: 400}
+	if v := readCart(t, s, "user-u1").Version; v != "" {
+		t.Fatalf("Cart(never saved).Version = %q; want \"\"", v)
+	}
+	v1, err := saveCartAt(t, s, "user-u1", "", mug)
+	if err != nil || v1.Version == "" {
+		t.Fatalf("SaveCart(new cart) = %v, version %q; want nil and a new version", err, v1.Version)
+	}
+	checkCart(t, "Cart(user-u1) after the first save", readCart(t, s, "user-u1"), v1)
+
+	// A second writer that also read "no cart" lost the race.
+	if _, err := saveCartAt(t, s, "user-u1", "", cup); !errors.Is(err, shop.ErrConflict) {
+		t.Errorf("SaveCart(second create over version \"\") = %v; want ErrConflict", err)
+	}
+	v2, err := saveCartAt(t, s, "user-u1", v1.Version, mug, cup)
+	if err != nil || v2.Version == "" || v2.Version == v1.Version {
+		t.Fatalf("SaveCart(at the current version) = %v, version %q; want nil and a version other than %q", err, v2.Version, v1.Version)
+	}
+	// A stale writer, and one whose change would empty the cart.
+	if _, err := saveCartAt(t, s, "user-u1", v1.Version, cup); !errors.Is(err, shop.ErrConflict) {
+		t.Errorf("SaveCart(stale version) = %v; want ErrConflict", err)
+	}
+	if _, err := saveCartAt(t, s, "user-u1", v1.Version); !errors.Is(err, shop.ErrConflict) {
+		t.Errorf("SaveCart(no lines, stale version) = %v; want ErrConflict", err)
+	}
+	checkCart(t, "Cart(user-u1) after refused saves", readCart(t, s, "user-u1"), v2)
+
+	// No ABA: a cart placed as an order (deleted) and saved again never
+	// takes a save read before the placement, whatever the versions.
+	p := NewProduct("mug", 900, 5)
+	MustSaveProduct(t, s, p)
+	placed, err := saveCartAt(t, s, "user-u1", v2.Version, mug)
+	if err != nil {
+		t.Fatalf("SaveCart(at the current version) = %v; want nil", err)
+	}
+	mustPlaceOrder(t, s, NewOrder("o1", "u1", at(time.Hour), LineOf(p, 1)), placed)
+	again, err := saveCartAt(t, s, "user-u1", "", cup)
+	if err != nil {
+		t.Fatalf("SaveCart(new cart after the order) = %v; want nil", err)
+	}
+	for _, stale := range []string{v1.Version, v2.Version, placed.Version} {
+		if _, err := saveCartAt(t, s, "user-u1", stale, mug, cup); !errors.Is(err, shop.ErrConflict) {
+			t.Errorf("SaveCart(version %q from before the order) = %v; want ErrConflict", stale, err)
+		}
+	}
+	checkCart(t, "Cart(user-u1) after stale saves", readCart(t, s, "user-u1"), again)
+
+	// Emptying the cart over its version deletes it.
+	if _, err := saveCartAt(t, s, "user-u1", again.Version); err != nil {
+		t.Fatalf("SaveCart(no lines, current version) = %v; want nil", err)
+	}
+	checkCart(t, "Cart(user-u1) after emptying it", readCart(t, s, "user-u1"), &shop.Cart{ID: "user-u1", Lines: []shop.CartLine{}})
+}
+
+// testCartConcurrentAdds has writers each add their own line to one cart
+// the way the service does (read, change, save over the version read, again
+// on ErrConflict): every line must be there.
+func testCartConcurrentAdds(t *testing.T, s shop.Store) {
+	const writers = 8
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Go(func() {
+			for range 1000 {
+				c, err := s.Cart(t.Context(), "user-u1")
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				c.Lines = append(c.Lines, shop.CartLine{ProductID: fmt.Sprintf("p%d", i), Quantity: i + 1, PriceCents: 100})
+				errs[i] = s.SaveCart(t.Context(), c)
+				if !errors.Is(errs[i], shop.ErrConflict) {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("writer %d: read-add-save = %v; want nil", i, err)
+		}
+	}
+	got := readCart(t, s, "user-u1")
+	if len(got.Lines) != writers {
+		t.Fatalf("Cart after %d concurrent adds has lines %+v; want %d lines", writers, got.Lines, writers)
+	}
+	for _, l := range got.Lines {
+		var i int
+		if _, err := fmt.Sscanf(l.ProductID, "p%d", &i); err != nil || l.Quantity != i+1 {
+			t.Errorf("Cart line %+v; want product p<i> with quantity i+1", l)
+		}
+	}
 }
 
 // ---- Orders ----
@@ -852,9 +961,9 @@ func checkOrder(t *testing.T, call string, got, want *shop.Order) {
 	}
 }
 
-func mustPlaceOrder(t *testing.T, s shop.Store, o *shop.Order, cartID string) {
+func mustPlaceOrder(t *testing.T, s shop.Store, o *shop.Order, cart *shop.Cart) {
 	t.Helper()
-	if err := s.PlaceOrder(t.Context(), o, cartID); err != nil {
+	if err := s.PlaceOrder(t.Context(), o, cart); err != nil {
 		t.Fatalf("PlaceOrder(%s) = %v; want nil", o.ID, err)
 	}
 }
@@ -885,7 +994,7 @@ func testPlaceOrder(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		o.ShippingAddress.Line2 = "Flat 3"
 		cart := cartOf(t, s, "user-u1", o)
 		otherCart := MustSaveCart(t, s, "user-u2", shop.CartLine{ProductID: "p1", Quantity: 1, PriceCents: 1250})
-		mustPlaceOrder(t, s, o, cart.ID)
+		mustPlaceOrder(t, s, o, cart)
 
 		checkStocks(t, s, "after PlaceOrder", map[string]int{"p1": 2, "p2": 0, "p3": 9})
 		got, err := s.Order(t.Context(), "o1")
@@ -903,7 +1012,7 @@ func testPlaceOrder(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		p := NewProduct("p1", 1000, 1)
 		MustSaveProduct(t, s, p)
 		o := NewOrder("o1", "u1", at(time.Hour), LineOf(p, 1))
-		mustPlaceOrder(t, s, o, "user-u1")
+		mustPlaceOrder(t, s, o, &shop.Cart{ID: "user-u1"})
 		checkStocks(t, s, "after PlaceOrder", map[string]int{"p1": 0})
 	})
 	t.Run("OrderExists", func(t *testing.T) {
@@ -911,11 +1020,11 @@ func testPlaceOrder(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		p1, p2 := NewProduct("p1", 1000, 5), NewProduct("p2", 2000, 5)
 		MustSaveProduct(t, s, p1, p2)
 		first := NewOrder("o1", "u1", at(time.Hour), LineOf(p1, 1))
-		mustPlaceOrder(t, s, first, cartOf(t, s, "user-u1", first).ID)
+		mustPlaceOrder(t, s, first, cartOf(t, s, "user-u1", first))
 
 		again := NewOrder("o1", "u1", at(2*time.Hour), LineOf(p1, 2), LineOf(p2, 3))
 		cart := cartOf(t, s, "user-u1", again)
-		err := s.PlaceOrder(t.Context(), again, cart.ID)
+		err := s.PlaceOrder(t.Context(), again, cart)
 		if !errors.Is(err, shop.ErrOrderExists) {
 			t.Fatalf("PlaceOrder(order with an existing id) = %v; want ErrOrderExists", err)
 		}
@@ -936,7 +1045,7 @@ func testPlaceOrder(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		MustSaveProduct(t, s, ok, short, gone)
 		o := NewOrder("o1", "u1", at(time.Hour), LineOf(ok, 5), LineOf(short, 3), LineOf(gone, 1))
 		cart := cartOf(t, s, "user-u1", o)
-		err := s.PlaceOrder(t.Context(), o, cart.ID)
+		err := s.PlaceOrder(t.Context(), o, cart)
 		if !errors.Is(err, shop.ErrOutOfStock) {
 			t.Fatalf("PlaceOrder(order) = %v; want ErrOutOfStock", err)
 		}
@@ -967,7 +1076,7 @@ func testPlaceOrder(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		o := NewOrder("o1", "u1", at(time.Hour), LineOf(ok, 2), seen, LineOf(withdrawn, 1),
 			shop.OrderLine{ProductID: "never-sold", Name: "Never Sold", UnitPriceCents: 500, Quantity: 1})
 		cart := cartOf(t, s, "user-u1", o)
-		err := s.PlaceOrder(t.Context(), o, cart.ID)
+		err := s.PlaceOrder(t.Context(), o, cart)
 		if !errors.Is(err, shop.ErrPriceChanged) {
 			t.Fatalf("PlaceOrder(order) = %v; want ErrPriceChanged", err)
 		}
@@ -1006,7 +1115,7 @@ func testPlaceOrder(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		seen.UnitPriceCents = 2100
 		o := NewOrder("o1", "u1", at(time.Hour), LineOf(ok, 1), seen, LineOf(short, 2))
 		cart := cartOf(t, s, "user-u1", o)
-		err := s.PlaceOrder(t.Context(), o, cart.ID)
+		err := s.PlaceOrder(t.Context(), o, cart)
 		if !errors.Is(err, shop.ErrPriceChanged) && !errors.Is(err, shop.ErrOutOfStock) {
 			t.Fatalf("PlaceOrder(order) = %v; want ErrPriceChanged or ErrOutOfStock", err)
 		}
@@ -1019,6 +1128,145 @@ func testPlaceOrder(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		MustSaveProduct(t, s, NewProduct("last", 900, 5))
 		ConcurrentPlaceOrders(t, s, "last", 20, 5)
 	})
+	t.Run("CartChanged", func(t *testing.T) {
+		s := newStore(t)
+		p1, p2 := NewProduct("p1", 1000, 5), NewProduct("p2", 2000, 5)
+		MustSaveProduct(t, s, p1, p2)
+		o := NewOrder("o1", "u1", at(time.Hour), LineOf(p1, 1))
+		read := cartOf(t, s, "user-u1", o)
+		// A line added after the order was built from the cart.
+		added, err := saveCartAt(t, s, "user-u1", read.Version,
+			shop.CartLine{ProductID: "p1", Quantity: 1, PriceCents: 1000}, shop.CartLine{ProductID: "p2", Quantity: 1, PriceCents: 2000})
+		if err != nil {
+			t.Fatalf("SaveCart(a line added) = %v; want nil", err)
+		}
+		if err := s.PlaceOrder(t.Context(), o, read); !errors.Is(err, shop.ErrCartChanged) {
+			t.Fatalf("PlaceOrder(order of a cart changed since) = %v; want ErrCartChanged", err)
+		}
+		checkStocks(t, s, "after ErrCartChanged", map[string]int{"p1": 5, "p2": 5})
+		checkNoOrder(t, s, "after ErrCartChanged", "o1")
+		checkCart(t, "Cart(user-u1) after ErrCartChanged", readCart(t, s, "user-u1"), added)
+
+		// An order of a cart that was never saved while one is saved now.
+		if err := s.PlaceOrder(t.Context(), o, &shop.Cart{ID: "user-u1"}); !errors.Is(err, shop.ErrCartChanged) {
+			t.Errorf("PlaceOrder(order of \"no cart\" while there is one) = %v; want ErrCartChanged", err)
+		}
+		checkNoOrder(t, s, "after ErrCartChanged", "o1")
+	})
+	t.Run("ConcurrentCheckoutsOfOneCart", func(t *testing.T) {
+		ConcurrentCheckoutsOfOneCart(t, newStore(t), 50, 8)
+	})
+	t.Run("LineAddedDuringCheckout", func(t *testing.T) {
+		testLineAddedDuringCheckout(t, newStore(t), 10)
+	})
+}
+
+// ConcurrentCheckoutsOfOneCart runs rounds of checkouts concurrent
+// checkouts of one cart, each with its own order id (a checkout key of its
+// own: two tabs, or a client making a new key per retry). Every round must
+// place exactly one order and take its stock once; the others are refused
+// with ErrCartChanged (or ErrConflict), placing nothing.
+func ConcurrentCheckoutsOfOneCart(t *testing.T, s shop.Store, rounds, checkouts int) {
+	t.Helper()
+	p := NewProduct("popular", 1200, rounds)
+	MustSaveProduct(t, s, p)
+	var winners []string
+	for r := range rounds {
+		cart := MustSaveCart(t, s, "user-u1", shop.CartLine{ProductID: p.ID, Quantity: 1, PriceCents: p.PriceCents})
+		orders := make([]*shop.Order, checkouts)
+		for i := range orders {
+			orders[i] = NewOrder(fmt.Sprintf("r%do%d", r, i), "u1", at(time.Duration(r)*time.Second), LineOf(p, 1))
+		}
+		errs := make([]error, checkouts)
+		var wg sync.WaitGroup
+		for i := range checkouts {
+			read := *cart // each checkout read the cart itself
+			wg.Go(func() { errs[i] = s.PlaceOrder(t.Context(), orders[i], &read) })
+		}
+		wg.Wait()
+		placed := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				placed++
+				winners = append(winners, orders[i].ID)
+			case errors.Is(err, shop.ErrCartChanged), errors.Is(err, shop.ErrConflict):
+			default:
+				t.Errorf("round %d: PlaceOrder(%s) = %v; want nil, ErrCartChanged or ErrConflict", r, orders[i].ID, err)
+			}
+		}
+		if placed != 1 {
+			t.Fatalf("round %d: %d of %d concurrent checkouts of one cart placed an order; want exactly 1", r, placed, checkouts)
+		}
+		if got, want := stockOf(t, s, p.ID), rounds-r-1; got != want {
+			t.Fatalf("round %d: stock of %s = %d; want %d (one unit a round)", r, p.ID, got, want)
+		}
+	}
+	orders, err := s.OrdersByUser(t.Context(), "u1")
+	if err != nil {
+		t.Fatalf("OrdersByUser(u1) = %v; want nil", err)
+	}
+	got := make([]string, len(orders))
+	for i, o := range orders {
+		got[i] = o.ID
+	}
+	slices.Sort(got)
+	slices.Sort(winners)
+	if !slices.Equal(got, winners) {
+		t.Errorf("orders after %d rounds = %v; want exactly the %d that succeeded %v", rounds, got, len(winners), winners)
+	}
+}
+
+// testLineAddedDuringCheckout races a checkout of a cart with a writer
+// adding a line to it (read, add, save over the version read, again on
+// ErrConflict): the added line is never lost. It is in the cart afterwards,
+// whether the checkout placed the cart as it read it or was refused.
+func testLineAddedDuringCheckout(t *testing.T, s shop.Store, rounds int) {
+	p := NewProduct("p1", 1000, rounds)
+	MustSaveProduct(t, s, p)
+	first := shop.CartLine{ProductID: "p1", Quantity: 1, PriceCents: 1000}
+	added := shop.CartLine{ProductID: "extra", Quantity: 2, PriceCents: 300}
+	for r := range rounds {
+		if err := s.DeleteCart(t.Context(), "user-u1"); err != nil {
+			t.Fatalf("DeleteCart() = %v", err)
+		}
+		cart := MustSaveCart(t, s, "user-u1", first)
+		o := NewOrder(fmt.Sprintf("o%d", r), "u1", at(time.Duration(r)*time.Second), LineOf(p, 1))
+		var placeErr, addErr error
+		var wg sync.WaitGroup
+		wg.Go(func() { placeErr = s.PlaceOrder(t.Context(), o, cart) })
+		wg.Go(func() {
+			for range 100 {
+				c, err := s.Cart(t.Context(), "user-u1")
+				if err != nil {
+					addErr = err
+					return
+				}
+				c.Lines = append(c.Lines, added)
+				if addErr = s.SaveCart(t.Context(), c); !errors.Is(addErr, shop.ErrConflict) {
+					return
+				}
+			}
+		})
+		wg.Wait()
+		if addErr != nil {
+			t.Fatalf("round %d: adding a line = %v; want nil", r, addErr)
+		}
+		after := readCart(t, s, "user-u1").Lines
+		switch {
+		case placeErr == nil:
+			if !slices.Equal(after, []shop.CartLine{added}) {
+				t.Errorf("round %d: cart after the order = %+v; want only the added line %+v", r, after, added)
+			}
+		case errors.Is(placeErr, shop.ErrCartChanged), errors.Is(placeErr, shop.ErrConflict):
+			if !slices.Equal(after, []shop.CartLine{first, added}) {
+				t.Errorf("round %d: cart after a refused checkout = %+v; want both lines", r, after)
+			}
+			checkNoOrder(t, s, "after a refused checkout", o.ID)
+		default:
+			t.Fatalf("round %d: PlaceOrder() = %v; want nil, ErrCartChanged or ErrConflict", r, placeErr)
+		}
+	}
 }
 
 // ConcurrentPlaceOrders has buyers goroutines each place an order of one
@@ -1035,16 +1283,17 @@ func ConcurrentPlaceOrders(t *testing.T, s shop.Store, productID string, buyers,
 		t.Fatalf("stock of %s = %d; want %d before the race", productID, p.Stock, available)
 	}
 	orders := make([]*shop.Order, buyers)
+	carts := make([]*shop.Cart, buyers)
 	for i := range buyers {
 		userID := fmt.Sprintf("u%d", i)
 		orders[i] = NewOrder(fmt.Sprintf("o%d", i), userID, at(time.Duration(i)*time.Millisecond), LineOf(p, 1))
-		cartOf(t, s, shop.UserCartID(userID), orders[i])
+		carts[i] = cartOf(t, s, shop.UserCartID(userID), orders[i])
 	}
 	errs := make([]error, buyers)
 	var wg sync.WaitGroup
 	for i := range buyers {
 		wg.Go(func() {
-			errs[i] = s.PlaceOrder(t.Context(), orders[i], shop.UserCartID(orders[i].UserID))
+			errs[i] = s.PlaceOrder(t.Context(), orders[i], carts[i])
 		})
 	}
 	wg.Wait()
@@ -1085,7 +1334,7 @@ func testOrders(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		MustSaveProduct(t, s, p)
 		place := func(id, userID string, created time.Duration, qty int) *shop.Order {
 			o := NewOrder(id, userID, at(created), LineOf(p, qty))
-			mustPlaceOrder(t, s, o, cartOf(t, s, shop.UserCartID(userID), o).ID)
+			mustPlaceOrder(t, s, o, cartOf(t, s, shop.UserCartID(userID), o))
 			return o
 		}
 		a1 := place("oa1", "ua", time.Hour, 1)
