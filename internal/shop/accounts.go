@@ -2,6 +2,8 @@ package shop
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -21,7 +23,10 @@ type RegisterInput struct {
 }
 
 // Register creates an account. It returns a *ValidationError with a message
-// per invalid field, or ErrEmailTaken.
+// per invalid field, ErrEmailTaken, or ErrTooManyRegistrations when the
+// client address in ctx (WithClientAddr) has used up its registrations.
+// The expensive password hash comes last, after every cheap refusal, so a
+// registration attempt is no free way to make the server hash.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error) {
 	email := NormalizeEmail(in.Email)
 	name := cleanText(in.Name)
@@ -32,7 +37,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 	if m := textProblem(name, "your name", MaxNameLen, false); m != "" {
 		fe.add("name", m)
 	}
-	if m := s.passwordProblem(in.Password, email); m != "" {
+	if m := s.passwordProblem(in.Password, email, name); m != "" {
 		fe.add("password", m)
 	}
 	if in.ConfirmPassword != in.Password {
@@ -41,12 +46,98 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 	if err := fe.err(); err != nil {
 		return nil, err
 	}
+	// Counted before the email lookup, so that registration is no
+	// unlimited way to learn which emails have accounts either.
+	if err := s.countRegistration(ctx, ClientAddrFrom(ctx)); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.UserByEmail(ctx, email); err == nil {
+		return nil, ErrEmailTaken
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
 	u := &User{ID: newID("u"), Email: email, Name: name, PasswordHash: s.hasher.hash(in.Password), CreatedAt: s.now()}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		return nil, err
 	}
-	slog.InfoContext(ctx, "account registered", "user_id", u.ID)
+	slog.InfoContext(ctx, "account registered", "user_id", u.ID, "client_addr", ClientAddrFrom(ctx))
 	return u, nil
+}
+
+// RegistrationWindow is the period over which Config.RegistrationLimit
+// counts the registrations of one client address.
+const RegistrationWindow = time.Hour
+
+// ErrTooManyRegistrations is returned by Register when the client address
+// has made Config.RegistrationLimit registrations within RegistrationWindow.
+var ErrTooManyRegistrations = errors.New("too many registrations from this address")
+
+// countRegistration counts a registration from clientAddr in the store, so
+// the limit holds across servers, or refuses it with ErrTooManyRegistrations
+// when the address's window is full. Nothing is counted without an address
+// (callers that have none, such as tests and tools).
+//
+// The record is a throttle record of its own key kind ("registration"),
+// updated by the same compare-and-set: Failures counts the registrations of
+// the window that starts at WindowStart, and LockedUntil is the end of that
+// window, so a store keeps the record (it may delete one only once its
+// window and its lock are over) until the count no longer matters.
+func (s *Service) countRegistration(ctx context.Context, clientAddr string) error {
+	if clientAddr == "" {
+		return nil
+	}
+	key := ThrottleKey("registration", clientAddr)
+	now := s.now()
+	refused := false
+	err := s.updateThrottle(ctx, key, func(t *LoginThrottle) (bool, error) {
+		refused = false
+		if !now.Before(t.LockedUntil) { // no window yet, or the last one is over
+			t.WindowStart, t.LockedUntil, t.Failures = now, now.Add(RegistrationWindow), 0
+		}
+		if t.Failures >= s.cfg.RegistrationLimit {
+			refused = true
+			return false, nil
+		}
+		t.Failures++
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	if refused {
+		slog.WarnContext(ctx, "registration refused: address limit reached", "client_addr", clientAddr,
+			"limit", s.cfg.RegistrationLimit)
+		return ErrTooManyRegistrations
+	}
+	return nil
+}
+
+// ThrottleKey is the store key of a throttle record: its kind ("account",
+// "address" or "registration") and the SHA-256 of the value it counts (a
+// normalised email, a client address). Operators and tests find a record
+// by it.
+// Every key has the same length whatever a client sent, so no request can
+// store more than a fixed size, nor exceed a store's key limit; and no
+// email stands in the store in clear outside its account.
+func ThrottleKey(kind, value string) string {
+	sum := sha256.Sum256([]byte(value))
+	return kind + ":" + hex.EncodeToString(sum[:])
+}
+
+type ctxKeyClientAddr struct{}
+
+// WithClientAddr returns ctx carrying the network address of the client
+// of a request (as the HTTP layer determined it, behind a trusted proxy
+// from its header): registrations are counted per address, and account
+// events are logged with it.
+func WithClientAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, ctxKeyClientAddr{}, addr)
+}
+
+// ClientAddrFrom returns the client address WithClientAddr put in ctx, or "".
+func ClientAddrFrom(ctx context.Context) string {
+	addr, _ := ctx.Value(ctxKeyClientAddr{}).(string)
+	return addr
 }
 
 // Sign-in throttling: after this many failures for one account within the
@@ -63,26 +154,37 @@ const (
 // the account or the client address is locked out, and ErrInvalidCredentials
 // for an unknown email or a wrong password alike, after the same hashing
 // work, so neither answer nor timing tells whether an account exists.
+//
+// An email no account can have (over 254 characters, invalid, mixing
+// scripts) is an unknown account, except that its failure is counted for
+// the client address only: nothing of it is stored, and guessing at it
+// tells nothing. Failures and locks are logged with the client address and
+// the account's id when the email is an account's, never the email.
 func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr string) (*User, error) {
 	email = NormalizeEmail(email)
-	keys := []string{"account:" + email}
-	if clientAddr != "" {
-		keys = append(keys, "address:"+clientAddr)
+	var u *User
+	var accountKey string
+	if emailProblem(email) == "" {
+		accountKey = ThrottleKey("account", email)
+		var err error
+		if u, err = s.store.UserByEmail(ctx, email); errors.Is(err, ErrNotFound) {
+			u = nil
+		} else if err != nil {
+			return nil, err
+		}
 	}
+	counters := s.signInCounters(accountKey, clientAddr)
+	logAttrs := authLogAttrs(u, clientAddr)
 	now := s.now()
-	for _, key := range keys {
-		t, err := s.store.LoginThrottle(ctx, key)
+	for _, c := range counters {
+		t, err := s.store.LoginThrottle(ctx, c.key)
 		if err != nil {
 			return nil, err
 		}
 		if now.Before(t.LockedUntil) {
-			slog.WarnContext(ctx, "sign-in throttled", "key_kind", keyKind(key))
+			slog.WarnContext(ctx, "sign-in throttled", append(logAttrs, "key_kind", keyKind(c.key))...)
 			return nil, ErrThrottled
 		}
-	}
-	u, err := s.store.UserByEmail(ctx, email)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
 	}
 	hash := s.dummyHash
 	if u != nil {
@@ -91,12 +193,8 @@ func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr 
 	ok, weak := s.hasher.verify(password, hash)
 	if u == nil || !ok {
 		throttled := false
-		for i, key := range keys {
-			limit := AccountFailureLimit
-			if i > 0 {
-				limit = AddressFailureLimit
-			}
-			lockedBefore, err := s.recordFailure(ctx, key, limit, now)
+		for _, c := range counters {
+			lockedBefore, err := s.recordFailure(ctx, c.key, c.limit, now, logAttrs)
 			if err != nil {
 				return nil, err
 			}
@@ -105,13 +203,13 @@ func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr 
 		if throttled {
 			// Locked by other attempts while this one was hashed: the
 			// answer must not tell whether this guess was right.
-			slog.WarnContext(ctx, "sign-in throttled")
+			slog.WarnContext(ctx, "sign-in throttled", logAttrs...)
 			return nil, ErrThrottled
 		}
-		slog.InfoContext(ctx, "sign-in failed")
+		slog.InfoContext(ctx, "sign-in failed", logAttrs...)
 		return nil, ErrInvalidCredentials
 	}
-	if err := s.clearFailures(ctx, keys, now); err != nil {
+	if err := s.clearFailures(ctx, counters, now, logAttrs); err != nil {
 		return nil, err
 	}
 	if weak {
@@ -122,8 +220,40 @@ func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr 
 		}
 		slog.InfoContext(ctx, "password hash upgraded", "user_id", u.ID)
 	}
-	slog.InfoContext(ctx, "signed in", "user_id", u.ID)
+	slog.InfoContext(ctx, "signed in", logAttrs...)
 	return u, nil
+}
+
+// throttleCounter is one failure count a sign-in goes through: the
+// record's key and the failures that lock it.
+type throttleCounter struct {
+	key   string
+	limit int
+}
+
+// signInCounters returns the counters of a sign-in: the account's (when
+// accountKey is set) first, then the client address's (when known).
+func (s *Service) signInCounters(accountKey, clientAddr string) []throttleCounter {
+	var counters []throttleCounter
+	if accountKey != "" {
+		counters = append(counters, throttleCounter{accountKey, AccountFailureLimit})
+	}
+	if clientAddr != "" {
+		counters = append(counters, throttleCounter{ThrottleKey("address", clientAddr), AddressFailureLimit})
+	}
+	return counters
+}
+
+// authLogAttrs are the attributes of every log line about an account event,
+// so that events can be investigated: the client address and, when the
+// attempt names an account, its id. Never the email: a mistyped one is
+// often another of the person's secrets, or someone else's address.
+func authLogAttrs(u *User, clientAddr string) []any {
+	attrs := []any{"client_addr", clientAddr}
+	if u != nil {
+		attrs = append(attrs, "user_id", u.ID)
+	}
+	return attrs
 }
 
 // throttleAttempts bounds the read-change-save rounds of one throttle
@@ -215,8 +345,8 @@ func keyKind(key string) string {
 // was already locked by other attempts (concurrent with this one, which
 // passed the check before hashing); such a failure is not counted, as it
 // would change nothing: a lock is only set at limit failures and is never
-// extended.
-func (s *Service) recordFailure(ctx context.Context, key string, limit int, now time.Time) (lockedBefore bool, err error) {
+// extended. A new lock is logged with logAttrs (authLogAttrs).
+func (s *Service) recordFailure(ctx context.Context, key string, limit int, now time.Time, logAttrs []any) (lockedBefore bool, err error) {
 	var lockedAt int // the failures that set the lock; 0 when none did
 	err = s.updateThrottle(ctx, key, func(t *LoginThrottle) (bool, error) {
 		lockedAt = 0
@@ -234,30 +364,34 @@ func (s *Service) recordFailure(ctx context.Context, key string, limit int, now 
 		return true, nil
 	})
 	if err == nil && lockedAt > 0 {
-		slog.WarnContext(ctx, "sign-in locked", "key_kind", keyKind(key), "failures", lockedAt)
+		slog.WarnContext(ctx, "sign-in locked", append(logAttrs, "key_kind", keyKind(key), "failures", lockedAt)...)
 	}
 	return lockedBefore, err
 }
 
-// clearFailures ends the failure count of the account (keys[0]) after a
-// right password, unless a key was locked while the password was hashed:
-// then the sign-in is refused like any other during the lock. The reset is
-// saved over the version whose lock was checked, so it never erases a
-// failure or a lock saved after that check.
-func (s *Service) clearFailures(ctx context.Context, keys []string, now time.Time) error {
-	for _, key := range keys[1:] {
-		t, err := s.store.LoginThrottle(ctx, key)
+// clearFailures ends the failure count of the account (the first counter,
+// when it is an account's) after a right password, unless a key was locked
+// while the password was hashed: then the sign-in is refused like any
+// other during the lock. The reset is saved over the version whose lock
+// was checked, so it never erases a failure or a lock saved after that
+// check.
+func (s *Service) clearFailures(ctx context.Context, counters []throttleCounter, now time.Time, logAttrs []any) error {
+	if len(counters) == 0 {
+		return nil
+	}
+	for _, c := range counters[1:] {
+		t, err := s.store.LoginThrottle(ctx, c.key)
 		if err != nil {
 			return err
 		}
 		if now.Before(t.LockedUntil) {
-			slog.WarnContext(ctx, "sign-in throttled", "key_kind", keyKind(key))
+			slog.WarnContext(ctx, "sign-in throttled", append(logAttrs, "key_kind", keyKind(c.key))...)
 			return ErrThrottled
 		}
 	}
-	return s.updateThrottle(ctx, keys[0], func(t *LoginThrottle) (bool, error) {
+	return s.updateThrottle(ctx, counters[0].key, func(t *LoginThrottle) (bool, error) {
 		if now.Before(t.LockedUntil) {
-			slog.WarnContext(ctx, "sign-in throttled", "key_kind", keyKind(t.Key))
+			slog.WarnContext(ctx, "sign-in throttled", append(logAttrs, "key_kind", keyKind(t.Key))...)
 			return false, ErrThrottled
 		}
 		if t.Failures == 0 && t.WindowStart.IsZero() && t.LockedUntil.IsZero() {
@@ -437,12 +571,42 @@ type ChangePasswordInput struct {
 // ChangePassword sets a new password after checking the current one, ends
 // every other session and token of the user and renews the current session
 // (a new id). It returns the new session.
+//
+// A wrong current password counts as a failed sign-in of the account, in
+// the same throttle record: whoever holds a stolen session gets no more
+// guesses at the password than a stranger at the sign-in form. While the
+// account is locked it returns ErrThrottled, the right password included.
+// Failures are logged with the client address in ctx (WithClientAddr).
 func (s *Service) ChangePassword(ctx context.Context, u *User, current *Session, in ChangePasswordInput) (*SignedIn, error) {
+	counters := s.signInCounters(ThrottleKey("account", NormalizeEmail(u.Email)), "")
+	logAttrs := authLogAttrs(u, ClientAddrFrom(ctx))
+	now := s.now()
+	t, err := s.store.LoginThrottle(ctx, counters[0].key)
+	if err != nil {
+		return nil, err
+	}
+	if now.Before(t.LockedUntil) {
+		slog.WarnContext(ctx, "password change throttled", logAttrs...)
+		return nil, ErrThrottled
+	}
 	fe := fieldErrors{}
-	if ok, _ := s.hasher.verify(in.CurrentPassword, u.PasswordHash); !ok {
+	if ok, _ := s.hasher.verify(in.CurrentPassword, u.PasswordHash); ok {
+		if err := s.clearFailures(ctx, counters, now, logAttrs); err != nil {
+			return nil, err
+		}
+	} else {
+		lockedBefore, err := s.recordFailure(ctx, counters[0].key, counters[0].limit, now, logAttrs)
+		if err != nil {
+			return nil, err
+		}
+		if lockedBefore {
+			slog.WarnContext(ctx, "password change throttled", logAttrs...)
+			return nil, ErrThrottled
+		}
+		slog.WarnContext(ctx, "password change: current password wrong", logAttrs...)
 		fe.add("current_password", "Your current password is not correct.")
 	}
-	if m := s.passwordProblem(in.NewPassword, u.Email); m != "" {
+	if m := s.passwordProblem(in.NewPassword, u.Email, u.Name); m != "" {
 		fe.add("new_password", m)
 	}
 	if in.ConfirmPassword != in.NewPassword {
@@ -459,6 +623,6 @@ func (s *Service) ChangePassword(ctx context.Context, u *User, current *Session,
 	if err := s.store.DeleteUserSessions(ctx, u.ID, ""); err != nil {
 		return nil, fmt.Errorf("end sessions after password change: %w", err)
 	}
-	slog.InfoContext(ctx, "password changed", "user_id", u.ID)
+	slog.InfoContext(ctx, "password changed", logAttrs...)
 	return s.StartSession(ctx, &updated, nil)
 }

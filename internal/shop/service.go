@@ -22,6 +22,7 @@ type Config struct {
 	SessionMaxAge      time.Duration // absolute session lifetime; default 12 hours
 	GuestSessionMaxAge time.Duration // a guest's cart-holding session; default 30 days
 	TokenLifetime      time.Duration // API bearer tokens, absolute; default SessionMaxAge (ASVS L2: 12 hours)
+	RegistrationLimit  int           // registrations per client address per RegistrationWindow; default 30
 	// PasswordParams are the argon2id parameters of new hashes; hashes with
 	// weaker parameters are upgraded at sign-in. Default OWASPParams.
 	PasswordParams *PasswordParams
@@ -65,6 +66,9 @@ func NewService(store Store, cfg Config) *Service {
 	}
 	if cfg.TokenLifetime == 0 {
 		cfg.TokenLifetime = cfg.SessionMaxAge
+	}
+	if cfg.RegistrationLimit <= 0 {
+		cfg.RegistrationLimit = 30
 	}
 	if cfg.PasswordParams == nil {
 		p := OWASPParams

@@ -4,9 +4,13 @@ import (
 	"bufio"
 	_ "embed"
 	"net/mail"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/secure/precis"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Input rules of the contract.
@@ -42,10 +46,30 @@ func IsCommonPassword(password string) bool {
 	return commonPasswords[strings.ToLower(password)]
 }
 
-// NormalizeEmail trims surrounding spaces and lower-cases an email, which is
-// how emails are stored and compared (unique regardless of letter case).
+// emailProfile is how an email is normalised: the PRECIS identifier class
+// (RFC 8264: letters, digits and printable ASCII; no spaces, symbols or
+// emoji), full-width forms folded to their usual width, lower case
+// (RFC 8265's UsernameCaseMapped) and Unicode NFKC, so "ＡＤＡ@Example.com",
+// "ada@example.com" and "ａｄａ@ｅｘａｍｐｌｅ.com" are one address. For ASCII
+// it is plain lower-casing, as emails were stored before.
+var emailProfile = precis.NewIdentifier(precis.FoldWidth, precis.LowerCase(), precis.Norm(norm.NFKC), precis.BidiRule)
+
+// NormalizeEmail returns an email the way it is stored and compared
+// (unique regardless of letter case, width and Unicode composition):
+// surrounding spaces trimmed, then emailProfile. An email the profile
+// refuses is only trimmed and lower-cased, for showing back; emailProblem
+// refuses it.
 func NormalizeEmail(email string) string {
-	return strings.ToLower(strings.TrimSpace(email))
+	email = strings.TrimSpace(email)
+	if len(email) > 4*MaxEmailLen {
+		// Far over the limit whatever normalising would make of it: not
+		// worth the work, and emailProblem refuses it by its length.
+		return email
+	}
+	if normal, err := emailProfile.String(email); err == nil {
+		return normal
+	}
+	return strings.ToLower(email)
 }
 
 // emailProblem returns a message for people when email (normalized) is not
@@ -59,11 +83,71 @@ func emailProblem(email string) string {
 	case hasControl(email) || strings.ContainsAny(email, " <>\"(),;:\\[]"):
 		return "Enter a valid email address, like name@example.com."
 	}
+	if normal, err := emailProfile.String(email); err != nil || normal != email {
+		return "Enter a valid email address, like name@example.com: letters, digits and punctuation, no symbols or emoji."
+	}
 	addr, err := mail.ParseAddress(email)
 	at := strings.LastIndexByte(email, '@')
 	if err != nil || addr.Address != email || at < 1 ||
 		!strings.Contains(email[at+1:], ".") || strings.HasSuffix(email, ".") {
 		return "Enter a valid email address, like name@example.com."
+	}
+	if mixesScripts(email[:at]) || slices.ContainsFunc(strings.Split(email[at+1:], "."), mixesScripts) {
+		return "This email address mixes letters of different alphabets (such as Latin and Cyrillic) " +
+			"that look alike. Check it and type it with the letters of one alphabet."
+	}
+	return ""
+}
+
+// mixesScripts reports whether part of an email (the local part, or one
+// label of the domain) mixes writing systems the way look-alike addresses
+// do: "pаypal" with a Cyrillic "а". It follows the "highly restrictive"
+// level of Unicode TS #39 (5.2): the letters of one script, or Latin with
+// the scripts written together with it in Chinese, Japanese and Korean;
+// digits and punctuation (scripts Common and Inherited) go with any.
+func mixesScripts(part string) bool {
+	scripts := map[string]bool{}
+	for _, r := range part {
+		if r < utf8.RuneSelf && !unicode.IsLetter(r) {
+			continue
+		}
+		if name := scriptOf(r); name != "" && name != "Common" && name != "Inherited" {
+			scripts[name] = true
+		}
+	}
+	if len(scripts) <= 1 {
+		return false
+	}
+	for _, allowed := range [][]string{
+		{"Latin", "Han", "Hiragana", "Katakana"}, // Japanese
+		{"Latin", "Han", "Bopomofo"},             // Chinese
+		{"Latin", "Han", "Hangul"},               // Korean
+	} {
+		covered := 0
+		for _, name := range allowed {
+			if scripts[name] {
+				covered++
+			}
+		}
+		if covered == len(scripts) {
+			return false
+		}
+	}
+	return true
+}
+
+// scriptOf returns the Unicode script of r, or "" for an unassigned rune.
+func scriptOf(r rune) string {
+	if r < utf8.RuneSelf {
+		if unicode.IsLetter(r) {
+			return "Latin"
+		}
+		return "Common"
+	}
+	for name, table := range unicode.Scripts {
+		if unicode.Is(table, r) {
+			return name
+		}
 	}
 	return ""
 }
@@ -71,7 +155,9 @@ func emailProblem(email string) string {
 // passwordProblem returns a message for people when password breaks the
 // password policy, or "". Length counts Unicode characters; the password is
 // never trimmed or truncated, and no composition rules apply (NIST 800-63B).
-func (s *Service) passwordProblem(password, email string) string {
+// email and name are the account's (name may be empty): with the shop's
+// name they are the context words a password must not be built from.
+func (s *Service) passwordProblem(password, email string, name ...string) string {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case password == "":
@@ -89,7 +175,7 @@ func (s *Service) passwordProblem(password, email string) string {
 	case sameLetters(password, s.cfg.ShopName):
 		return "Password must not be the shop's name."
 	}
-	return ""
+	return guessableProblem(password, contextWords(append([]string{email, s.cfg.ShopName}, name...)...))
 }
 
 // sameLetters reports whether password spells word, ignoring letter case

@@ -786,7 +786,7 @@ func TestClientAddressFromTrustedProxyOnly(t *testing.T) {
 		e.do(secReq{method: "POST", target: "/login", form: url.Values{"email": {"x@example.com"}, "password": {"wrong guess of mine"}},
 			header: map[string]string{"X-Forwarded-For": "198.51.100.1, 203.0.113.7"}})
 		for _, addr := range []string{"203.0.113.7", "198.51.100.1", "192.0.2.44"} {
-			th, err := e.store.LoginThrottle(t.Context(), "address:"+addr)
+			th, err := e.store.LoginThrottle(t.Context(), shop.ThrottleKey("address", addr))
 			if err != nil {
 				t.Fatal(err)
 			}
