@@ -20,8 +20,11 @@ type config struct {
 	TrustProxy    bool
 	SessionIdle   time.Duration
 	SessionMaxAge time.Duration
-	LogLevel      slog.Level
-	LogFormat     string // json or text
+	// RequestTimeout is the deadline of every request; the server's
+	// timeouts and SQLite's busy timeout are derived from it.
+	RequestTimeout time.Duration
+	LogLevel       slog.Level
+	LogFormat      string // json or text
 }
 
 // Stores the program can run on.
@@ -44,6 +47,7 @@ var envVars = []envVar{
 	{"STOREFRONT_TRUST_PROXY", "false", "trust X-Forwarded-Proto and X-Forwarded-For (only behind a reverse proxy)"},
 	{"STOREFRONT_SESSION_IDLE_TIMEOUT", "30m", "sign-out after this long without a request"},
 	{"STOREFRONT_SESSION_MAX_AGE", "12h", "sign-out after this long in any case"},
+	{"STOREFRONT_REQUEST_TIMEOUT", "10s", "the deadline of every request; past it the answer is 503"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", "json", "json or text"},
 }
@@ -86,6 +90,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		TablePrefix: get("STOREFRONT_TABLE_PREFIX"), Demo: boolean("STOREFRONT_DEMO"),
 		TrustProxy: boolean("STOREFRONT_TRUST_PROXY"), SessionIdle: duration("STOREFRONT_SESSION_IDLE_TIMEOUT"),
 		SessionMaxAge: duration("STOREFRONT_SESSION_MAX_AGE"), LogFormat: get("LOG_FORMAT"),
+		RequestTimeout: duration("STOREFRONT_REQUEST_TIMEOUT"),
 	}
 	if port, err := strconv.Atoi(cfg.Port); err != nil || port < 0 || port > 65535 {
 		bad("PORT", "a port number from 0 to 65535")

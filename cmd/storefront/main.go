@@ -32,17 +32,34 @@ func main() {
 	}
 }
 
-// Server limits. Timeouts bound how long a slow or idle client can hold a
-// connection; shutdownTimeout bounds how long in-flight requests may take
-// to finish once asked to stop.
+// Server limits. ReadHeaderTimeout and IdleTimeout bound how long a slow
+// or idle client can hold a connection. The rest follows from the request
+// deadline (STOREFRONT_REQUEST_TIMEOUT, see serverTimeouts).
 const (
 	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 30 * time.Second
-	writeTimeout      = 60 * time.Second
 	idleTimeout       = 120 * time.Second
 	maxHeaderBytes    = 64 << 10
-	shutdownTimeout   = 20 * time.Second
+	// answerMargin is the time left after a request's deadline to write
+	// its answer (the 503 of a request that ran out of time included),
+	// and to finish in-flight requests at shutdown.
+	answerMargin = 5 * time.Second
 )
+
+// serverTimeouts derives the server's timeouts from the request deadline,
+// so that they agree with it: the body is read within the deadline (the
+// handler reads it; ReadTimeout also counts the header), the answer is
+// written within answerMargin after it (WriteTimeout runs from the end of
+// the header), and a graceful shutdown waits for in-flight requests as long
+// as they may run.
+func serverTimeouts(requestTimeout time.Duration) (read, write, shutdown time.Duration) {
+	return readHeaderTimeout + requestTimeout, requestTimeout + answerMargin, requestTimeout + answerMargin
+}
+
+// sqliteBusyTimeout is how long a SQLite write waits for another writer's
+// lock: half the request deadline, so a request still has time to answer
+// 503 when the lock is not released. The request's deadline ends the wait
+// earlier when it comes first.
+func sqliteBusyTimeout(requestTimeout time.Duration) time.Duration { return requestTimeout / 2 }
 
 // run serves the shop until ctx is done, then shuts down gracefully:
 // in-flight requests finish (up to shutdownTimeout) and it returns nil.
@@ -83,8 +100,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	readTimeout, writeTimeout, shutdownTimeout := serverTimeouts(cfg.RequestTimeout)
 	srv := &http.Server{
-		Handler:           web.NewServer(svc, logger, web.Config{TrustProxy: cfg.TrustProxy}),
+		Handler:           web.NewServer(svc, logger, web.Config{TrustProxy: cfg.TrustProxy, RequestTimeout: cfg.RequestTimeout}),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -131,7 +149,7 @@ func openStore(ctx context.Context, cfg config) (shop.Store, func(), error) {
 		}
 		return st, func() {}, nil
 	}
-	st, err := sqlite.Open(ctx, cfg.DBPath)
+	st, err := sqlite.Open(ctx, cfg.DBPath, sqlite.WithBusyTimeout(sqliteBusyTimeout(cfg.RequestTimeout)))
 	if err != nil {
 		return nil, nil, err
 	}

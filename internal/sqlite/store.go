@@ -38,9 +38,28 @@ type Store struct {
 
 var _ shop.Store = (*Store)(nil)
 
-// busyTimeout is how long a write waits for another writer before it fails
-// with shop.ErrConflict.
-const busyTimeout = 10 * time.Second
+// defaultBusyTimeout is how long a write waits for another writer before it
+// fails with shop.ErrConflict, unless WithBusyTimeout says otherwise. It is
+// shorter than a request's deadline (10 s by default), so a request still
+// has time to answer; the deadline ends the wait earlier when it comes
+// first (the driver interrupts a statement whose context is done).
+const defaultBusyTimeout = 5 * time.Second
+
+// Option tunes Open.
+type Option func(*options)
+
+type options struct{ busyTimeout time.Duration }
+
+// WithBusyTimeout sets how long a write waits for another writer's lock
+// before it fails with shop.ErrConflict; it should be shorter than the
+// deadline of the requests that write.
+func WithBusyTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.busyTimeout = d
+		}
+	}
+}
 
 // maxOpenConns bounds the pool. In WAL mode readers never block and are
 // never blocked, so several connections serve concurrent page views, while
@@ -70,7 +89,11 @@ func init() {
 // Several processes may open one file; migrations run one at a time. path
 // names a file: not "" nor ":memory:" (every pooled connection would get a
 // database of its own), and without '?', which would start driver options.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	o := options{busyTimeout: defaultBusyTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if path == "" || strings.HasPrefix(path, ":") || strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
 		return nil, fmt.Errorf("sqlite: %q is not a usable database file path", path)
 	}
@@ -84,7 +107,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// read and then fail to upgrade (SQLITE_BUSY without waiting); they
 	// queue on the busy timeout instead.
 	q.Set("_txlock", "immediate")
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", o.busyTimeout.Milliseconds()))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	// NORMAL is durable in WAL mode except for the last transactions before
@@ -189,7 +212,8 @@ func (s *Store) inReadTx(ctx context.Context, op string, fn func(tx *sql.Tx) err
 
 // wrap translates a driver error of operation op into the shop's kinds:
 // a lock still held by another writer after the busy timeout is
-// shop.ErrConflict, an unusable file shop.ErrUnavailable. Errors of the
+// shop.ErrConflict, an unusable file or a passed deadline
+// shop.ErrUnavailable. Errors of the
 // shop pass unchanged; anything else is wrapped with op for the log.
 func wrap(op string, err error) error {
 	if err == nil || isShopError(err) {
@@ -203,6 +227,11 @@ func wrap(op string, err error) error {
 		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
 			return fmt.Errorf("sqlite: %s: %w: %w", op, shop.ErrUnavailable, err)
 		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The request's deadline passed while waiting for the lock or
+		// the disk: the store did not answer in time.
+		return fmt.Errorf("sqlite: %s: %w: %w", op, shop.ErrUnavailable, err)
 	}
 	if errors.Is(err, sql.ErrConnDone) {
 		return fmt.Errorf("sqlite: %s: %w: %w", op, shop.ErrUnavailable, err)

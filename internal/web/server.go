@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"storefront/internal/shop"
 )
@@ -16,6 +17,9 @@ type Config struct {
 	// TrustProxy trusts X-Forwarded-Proto and X-Forwarded-For from a
 	// reverse proxy in front of the shop (only set it behind one).
 	TrustProxy bool
+	// RequestTimeout is the deadline of every request (deadline.go);
+	// zero means DefaultRequestTimeout.
+	RequestTimeout time.Duration
 }
 
 // server holds the dependencies of every handler.
@@ -53,6 +57,7 @@ func NewServer(svc *shop.Service, logger *slog.Logger, cfg Config) http.Handler 
 		s.requestID,
 		s.logRequests,
 		s.securityHeaders,
+		s.requestDeadline,
 		s.proxyClient,
 		s.crossOrigin,
 		s.limitBody,

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startProgram runs the whole program with env (PORT is set here) until
+// the test ends, and returns its base URL once /healthz answers.
+func startProgram(t *testing.T, env map[string]string) string {
+	t.Helper()
+	env["PORT"] = freePort(t)
+	getenv := func(name string) string { return env[name] }
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"storefront"}, getenv, &stdout, &stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run = %v; want nil after a graceful shutdown\n%s", err, stderr.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("run did not return after the context ended")
+		}
+	})
+	base := "http://127.0.0.1:" + env["PORT"]
+	client := &http.Client{Timeout: 5 * time.Second}
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		if res, err := client.Get(base + "/healthz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return base
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run returned before serving: %v\n%s", err, stderr.String())
+		default:
+		}
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("/healthz not ready in time\n%s", stderr.String())
+		}
+	}
+}
+
+// TestRequestDeadlineWhileTheDatabaseIsLocked: another connection holds
+// SQLite's write lock (a long import, a stuck process) and does not let
+// go. A request that must write waits no longer than its deadline
+// (STOREFRONT_REQUEST_TIMEOUT, here 1 s) and answers 503 with Retry-After:
+// it neither hangs nor waits out the busy timeout.
+func TestRequestDeadlineWhileTheDatabaseIsLocked(t *testing.T) {
+	const requestTimeout = time.Second
+	dbPath := filepath.Join(t.TempDir(), "shop.db")
+	base := startProgram(t, map[string]string{"STOREFRONT_DB": dbPath, "STOREFRONT_REQUEST_TIMEOUT": requestTimeout.String()})
+	client := &http.Client{Timeout: 30 * time.Second}
+
+	res, err := client.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	home, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`href="/products/([^"?]+)"`).FindSubmatch(home)
+	if m == nil {
+		t.Fatalf("the home page links to no product\n%s", home)
+	}
+
+	// The driver is registered by the program's sqlite package.
+	holder, err := sql.Open("sqlite", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	conn, err := holder.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatalf("taking the write lock: %v", err)
+	}
+	defer conn.ExecContext(context.Background(), "ROLLBACK")
+
+	start := time.Now()
+	form := url.Values{"product_id": {string(m[1])}, "quantity": {"1"}}
+	res, err = client.PostForm(base+"/cart/items", form)
+	elapsed := time.Since(start)
+	if err != nil {
+		t.Fatalf("POST /cart/items while the database is locked: %v after %v; want an answer", err, elapsed)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("POST /cart/items while the database is locked = %d; want 503\n%s", res.StatusCode, body)
+	}
+	if res.Header.Get("Retry-After") == "" {
+		t.Errorf("503 without Retry-After")
+	}
+	if strings.Contains(string(body), "database is locked") || strings.Contains(string(body), "SQLITE") {
+		t.Errorf("the answer shows internal detail:\n%s", body)
+	}
+	// The deadline, plus a little for the answer; well below the busy timeout.
+	if limit := requestTimeout + 1500*time.Millisecond; elapsed > limit {
+		t.Errorf("POST /cart/items while the database is locked took %v; want at most %v (the request's deadline)", elapsed, limit)
+	}
+}
