@@ -16,6 +16,9 @@ type checkoutView struct {
 	FormError   string
 	Problems    []string // the short or repriced products, after a refusal
 	PriceChange bool     // offers "Confirm new prices"
+	// OutcomeUnknown: the order may have been placed; the form keeps its
+	// checkout key, so submitting it again finds out and never orders twice.
+	OutcomeUnknown bool
 	CheckoutKey string
 	FullName    fieldView
 	Line1       fieldView
@@ -90,7 +93,9 @@ func (s *server) handleCheckoutForm(w http.ResponseWriter, r *http.Request) {
 // it idempotent: posting the same form again answers with the same order.
 // Refusals show the page again: 422 for the address, 409 naming short or
 // repriced products (nothing changed, the cart kept), 503 when the store
-// could not confirm (same values, same key, so retrying is safe).
+// was unavailable and nothing was ordered, or when whether the order was
+// placed could not be learned (same values, same key: submitting again
+// finds out, and never places a second order).
 func (s *server) handleCheckout(w http.ResponseWriter, r *http.Request) {
 	vis, ok := s.requireUser(w, r, "/checkout")
 	if !ok || !s.parseForm(w, r) {
@@ -130,13 +135,17 @@ func (s *server) checkoutFailed(w http.ResponseWriter, r *http.Request, vis *vis
 	var serr *shop.StockError
 	var perr *shop.PriceError
 	isStock, isPrice := errors.As(err, &serr), errors.As(err, &perr)
+	unknown := errors.Is(err, shop.ErrOutcomeUnknown)
 	if fields == nil && !isStock && !isPrice && p.Status != http.StatusServiceUnavailable {
 		s.errorPage(w, r, err)
 		return
 	}
-	c, cerr := s.shop.Cart(r.Context(), vis.cartID())
-	if cerr != nil {
-		c = nil // the page still keeps the form; its summary is left out
+	var c *shop.CartView
+	if !unknown { // the cart may be placed or not: its summary would mislead
+		var cerr error
+		if c, cerr = s.shop.Cart(r.Context(), vis.cartID()); cerr != nil {
+			c = nil // the page still keeps the form; its summary is left out
+		}
 	}
 	if fields["checkout_key"] != "" {
 		key = shop.NewCheckoutKey() // a malformed or expired form: this page is a new checkout
@@ -156,9 +165,16 @@ func (s *server) checkoutFailed(w http.ResponseWriter, r *http.Request, vis *vis
 		for _, pc := range perr.Items {
 			v.Problems = append(v.Problems, priceChangeMessage(pc))
 		}
+	case unknown:
+		s.log.ErrorContext(r.Context(), "checkout outcome unknown", "request_id", requestIDFrom(r.Context()), "err", err)
+		w.Header().Set("Retry-After", retryAfterSeconds)
+		v.OutcomeUnknown = true
+		v.FormError = "We could not confirm whether your order was placed: it may have been. " +
+			"Press “Place order” again in a moment to find out: this form can place your order only once, so it is never ordered twice. " +
+			"You can also look in your orders."
 	case p.Status == http.StatusServiceUnavailable:
 		s.log.ErrorContext(r.Context(), "checkout unavailable", "request_id", requestIDFrom(r.Context()), "err", err)
-		w.Header().Set("Retry-After", "2")
+		w.Header().Set("Retry-After", retryAfterSeconds)
 		v.FormError = "We could not place your order right now. Nothing was ordered and nothing was charged; your cart is kept. Please try again."
 	}
 	s.render(w, r, p.Status, "checkout", v)

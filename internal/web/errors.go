@@ -38,6 +38,11 @@ var (
 		"Signing in needs cookies. Please allow cookies for this site and try again."}}
 )
 
+// retryAfterSeconds is the Retry-After of every 503 answer, pages and API
+// alike: a store that is busy or briefly unreachable is usually back within
+// seconds.
+const retryAfterSeconds = "2"
+
 // clientGone reports whether a failure only means the client stopped
 // waiting (a cancelled request, say the first of a double click): nobody
 // reads the answer, and it is no server error worth an alarm.
@@ -68,6 +73,8 @@ func problemFor(err error) problem {
 		return problem{http.StatusUnauthorized, "unauthorized", "Please sign in."}
 	case errors.Is(err, shop.ErrThrottled):
 		return problem{http.StatusTooManyRequests, "too_many_attempts", "Too many sign-in attempts. Please wait 15 minutes and try again."}
+	case errors.Is(err, shop.ErrTooManyRegistrations):
+		return problem{http.StatusTooManyRequests, "too_many_requests", "Too many accounts were created from your network in the last hour. Please try again later."}
 	case errors.Is(err, shop.ErrCartEmpty):
 		return problem{http.StatusUnprocessableEntity, "cart_empty", "Your cart is empty."}
 	case errors.Is(err, shop.ErrOutOfStock):
@@ -76,7 +83,12 @@ func problemFor(err error) problem {
 		return problem{http.StatusConflict, "price_changed", "Some prices changed since you added the products. Please review and confirm the new prices."}
 	case errors.Is(err, shop.ErrIdempotencyKeyReused):
 		return problem{http.StatusUnprocessableEntity, "idempotency_key_reused", "This checkout was already used for another order request."}
-	case errors.Is(err, shop.ErrUnavailable), errors.Is(err, shop.ErrConflict):
+	case errors.Is(err, shop.ErrOutcomeUnknown):
+		// Never "nothing was changed": the order may exist. The same
+		// request again (same Idempotency-Key, same form) finds out.
+		return problem{http.StatusServiceUnavailable, "outcome_unknown", "We could not confirm whether your order was placed: it may have been. " +
+			"Send the same request with the same Idempotency-Key again to find out; it never places a second order."}
+	case errors.Is(err, shop.ErrUnavailable), errors.Is(err, shop.ErrConflict), errors.Is(err, shop.ErrCartChanged):
 		return problem{http.StatusServiceUnavailable, "unavailable", "The shop is busy right now. Nothing was changed; please try again in a moment."}
 	}
 	return problem{http.StatusInternalServerError, "internal_error", "Something went wrong on our side. Please try again."}
