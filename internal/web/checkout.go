@@ -19,13 +19,13 @@ type checkoutView struct {
 	// OutcomeUnknown: the order may have been placed; the form keeps its
 	// checkout key, so submitting it again finds out and never orders twice.
 	OutcomeUnknown bool
-	CheckoutKey string
-	FullName    fieldView
-	Line1       fieldView
-	Line2       fieldView
-	City        fieldView
-	PostalCode  fieldView
-	Country     selectView
+	CheckoutKey    string
+	FullName       fieldView
+	Line1          fieldView
+	Line2          fieldView
+	City           fieldView
+	PostalCode     fieldView
+	Country        selectView
 }
 
 // addressFormFields maps the domain's address keys to the form's field
