@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"storefront/internal/shop"
@@ -102,8 +101,19 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	in := shop.RegisterInput{Email: r.PostForm.Get("email"), Name: r.PostForm.Get("name"),
 		Password: r.PostForm.Get("password"), ConfirmPassword: r.PostForm.Get("confirm_password")}
 	next := localNext(r.PostForm.Get("next"))
+	// The service counts registrations per client address, which the
+	// middleware put in the request's context.
 	u, err := s.shop.Register(r.Context(), in)
 	if err != nil {
+		if errors.Is(err, shop.ErrTooManyRegistrations) {
+			// The form again, values kept, for when the limit is over.
+			v := newRegisterView(in, next, nil)
+			v.FormError = problemFor(err).Message
+			w.Header().Set("Retry-After", retryAfter(err))
+			s.setCookieCheck(w, r)
+			s.render(w, r, http.StatusTooManyRequests, "register", v)
+			return
+		}
 		fields := fieldMessages(err)
 		if errors.Is(err, shop.ErrEmailTaken) {
 			// Shown at the field like any other problem with the form.
@@ -170,7 +180,7 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		}
 		p := problemFor(err)
 		if p.Status == http.StatusTooManyRequests {
-			w.Header().Set("Retry-After", strconv.Itoa(int(shop.LockDuration.Seconds())))
+			w.Header().Set("Retry-After", retryAfter(err))
 		}
 		v := newLoginView(email, next)
 		v.FormError = p.Message
@@ -263,7 +273,8 @@ func (s *server) handleAccountName(w http.ResponseWriter, r *http.Request) {
 // handleAccountPassword serves POST /account/password (signed in): the
 // password changes, every other session ends and this one is renewed (a new
 // cookie replaces the old); 303 back to the account page, or the page again
-// with 422.
+// with 422, or with 429 while the account is locked (wrong current
+// passwords count as failed sign-ins).
 func (s *server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 	vis, ok := s.requireUser(w, r, "/account")
 	if !ok || !s.parseForm(w, r) {
@@ -274,13 +285,17 @@ func (s *server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 	signed, err := s.shop.ChangePassword(r.Context(), vis.user, vis.session, in)
 	if err != nil {
 		fields := fieldMessages(err)
-		if fields == nil {
+		status := http.StatusUnprocessableEntity
+		if errors.Is(err, shop.ErrThrottled) {
+			status = http.StatusTooManyRequests
+			w.Header().Set("Retry-After", retryAfter(err))
+		} else if fields == nil {
 			s.errorPage(w, r, err)
 			return
 		}
 		v := newAccountView(vis.user, vis.user.Name, fields)
 		v.PasswordFormError = problemFor(err).Message
-		s.render(w, r, http.StatusUnprocessableEntity, "account", v)
+		s.render(w, r, status, "account", v)
 		return
 	}
 	s.setSessionCookie(w, r, signed)

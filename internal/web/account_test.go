@@ -1,10 +1,14 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"storefront/internal/shop"
 )
 
 func TestRegister(t *testing.T) {
@@ -233,4 +237,66 @@ func TestAccountPage(t *testing.T) {
 	c.get("/account").wantStatus(http.StatusOK)
 	other.get("/account").wantRedirect("/login?next=/account")
 	e.client().login("ada@example.com", newPassword, "", "/")
+}
+
+// TestRegisterLimitedPerAddress: past 30 registrations within an hour from
+// one client address, the form is shown again with 429, the values kept
+// and Retry-After, and no account is made; another address (as the
+// trusted proxy tells it) still registers.
+func TestRegisterLimitedPerAddress(t *testing.T) {
+	e := newPageEnvOn(t, newPageStore(t), Config{TrustProxy: true})
+	c := e.client()
+	for i := range 30 {
+		c.register(fmt.Sprintf("shopper%d@example.com", i), "Ada")
+	}
+	c.get("/register")
+	late := url.Values{"email": {"late@example.com"}, "name": {"Late Comer"}, "password": {pagePassword}, "confirm_password": {pagePassword}}
+	res := c.post("/register", late)
+	res.wantStatus(http.StatusTooManyRequests)
+	res.wantContains("Too many accounts were created from your network")
+	if got := res.Header.Get("Retry-After"); got != "3600" {
+		t.Errorf("Retry-After = %q; want 3600 (the hour of the limit)", got)
+	}
+	if got := res.inputValue("email"); got != "late@example.com" {
+		t.Errorf("email value = %q; want it kept", got)
+	}
+	res.wantNotContains(pagePassword)
+	if _, err := e.store.UserByEmail(t.Context(), "late@example.com"); !errors.Is(err, shop.ErrNotFound) {
+		t.Errorf("UserByEmail(refused registration) = %v; want ErrNotFound", err)
+	}
+	r, err := http.NewRequest(http.MethodPost, e.srv.URL+"/register", strings.NewReader(late.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("X-Forwarded-For", "198.51.100.20")
+	c.do(r).wantStatus(http.StatusSeeOther)
+}
+
+// TestPasswordChangeThrottled: the current password at a password change
+// is guessed no more often than at sign-in: after 10 wrong ones the right
+// one is refused with 429 (and sign-in too), and the password stays.
+func TestPasswordChangeThrottled(t *testing.T) {
+	e := newPageEnv(t)
+	c := e.client()
+	c.register("ada@example.com", "Ada")
+	const newPassword = "a different long passphrase"
+	for i := range shop.AccountFailureLimit {
+		res := c.post("/account/password", url.Values{"current_password": {fmt.Sprintf("guess number %d", i)},
+			"new_password": {newPassword}, "confirm_password": {newPassword}})
+		res.wantStatus(http.StatusUnprocessableEntity)
+		res.wantFieldError("current_password", "not correct")
+	}
+	res := c.post("/account/password", url.Values{"current_password": {pagePassword}, "new_password": {newPassword}, "confirm_password": {newPassword}})
+	res.wantStatus(http.StatusTooManyRequests)
+	res.wantContains("Too many")
+	if got := res.Header.Get("Retry-After"); got != "900" {
+		t.Errorf("Retry-After = %q; want 900 (the 15-minute lock)", got)
+	}
+	res.wantNotContains(pagePassword, newPassword)
+	c.get("/account").wantStatus(http.StatusOK) // still signed in, nothing changed
+	other := e.client()
+	other.get("/login")
+	other.post("/login", url.Values{"email": {"ada@example.com"}, "password": {pagePassword}}).wantStatus(http.StatusTooManyRequests)
+	other.post("/login", url.Values{"email": {"ada@example.com"}, "password": {newPassword}}).wantStatus(http.StatusTooManyRequests)
 }

@@ -1,10 +1,14 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"storefront/internal/shop"
 )
 
 func TestAPIRegister(t *testing.T) {
@@ -159,5 +163,31 @@ func TestAPIAuthRequired(t *testing.T) {
 		if res := e.do(apiReq{Method: "GET", Path: path}); res.Status != 200 {
 			t.Errorf("GET %s without token = %d; want 200", path, res.Status)
 		}
+	}
+}
+
+// TestAPIRegisterLimited: POST /users, past 30 registrations within an
+// hour from one client address, answers 429 too_many_requests with
+// Retry-After, for a taken email too (no way round the limit to learn which
+// emails have accounts), and creates nothing.
+func TestAPIRegisterLimited(t *testing.T) {
+	e := apiSetup(t)
+	register := func(email string) *apiResp {
+		return e.do(apiReq{Method: "POST", Path: "/api/v1/users",
+			Body: apiJSON(map[string]string{"email": email, "name": "Ada", "password": apiPassword})})
+	}
+	for i := range 29 {
+		register(fmt.Sprintf("api%d@example.com", i)).want(t, http.StatusCreated, "")
+	}
+	register("api0@example.com").want(t, http.StatusConflict, "email_taken") // the 30th counts too
+	for _, email := range []string{"late@example.com", "api1@example.com"} {
+		res := register(email)
+		res.want(t, http.StatusTooManyRequests, "too_many_requests")
+		if got := res.Header.Get("Retry-After"); got != "3600" {
+			t.Errorf("Retry-After = %q; want 3600", got)
+		}
+	}
+	if _, err := e.store.UserByEmail(t.Context(), "late@example.com"); !errors.Is(err, shop.ErrNotFound) {
+		t.Errorf("UserByEmail(refused registration) = %v; want ErrNotFound", err)
 	}
 }

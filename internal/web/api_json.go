@@ -5,12 +5,17 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"storefront/internal/shop"
 )
@@ -127,7 +132,7 @@ func (s *server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="storefront"`)
 		}
 	case http.StatusTooManyRequests:
-		w.Header().Set("Retry-After", strconv.Itoa(int(shop.LockDuration.Seconds())))
+		w.Header().Set("Retry-After", retryAfter(err))
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "2")
 	}
@@ -138,6 +143,15 @@ func (s *server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	apiHeaders(w)
 	w.WriteHeader(p.Status)
 	_, _ = w.Write(append(b, '\n')) // a failed write means the client left
+}
+
+// retryAfter is the Retry-After of a 429 answer, in seconds: the window
+// of the registration limit, or the sign-in lock.
+func retryAfter(err error) string {
+	if errors.Is(err, shop.ErrTooManyRegistrations) {
+		return strconv.Itoa(int(shop.RegistrationWindow.Seconds()))
+	}
+	return strconv.Itoa(int(shop.LockDuration.Seconds()))
 }
 
 // apiRequestID returns the request id the middleware gave the request: from
@@ -185,8 +199,15 @@ func apiIsJSON(contentType string) bool {
 }
 
 // apiUnmarshal decodes data, one JSON object, into dst strictly: unknown
-// fields and wrong types are a *shop.ValidationError keyed by the field's
+// fields, fields named in another letter case than dst's ("QUANTITY" for
+// "quantity"), fields given twice (at any depth), strings of invalid
+// UTF-8 and wrong types are a *shop.ValidationError keyed by the field's
 // JSON path, prefix first (for objects decoded in steps).
+//
+// encoding/json alone would take the last of two equal names, match names
+// in any letter case and replace invalid UTF-8 with U+FFFD, so a body could
+// mean one thing to the shop and another to a proxy or log reader that
+// takes the first name, or hide bytes the shop never stored as sent.
 func apiUnmarshal(data []byte, dst any, prefix string) error {
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) == 0 {
@@ -194,6 +215,9 @@ func apiUnmarshal(data []byte, dst any, prefix string) error {
 	}
 	if trimmed[0] != '{' {
 		return errAPINotObject
+	}
+	if err := apiCheckSyntax(data, prefix); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -205,7 +229,7 @@ func apiUnmarshal(data []byte, dst any, prefix string) error {
 		if _, err := dec.Token(); err != io.EOF {
 			return errAPITrailing
 		}
-		return nil
+		return apiCheckNameCase(data, reflect.TypeOf(dst), prefix)
 	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
 		return errAPISyntax
 	case errors.As(err, &typeErr):
@@ -223,6 +247,138 @@ func apiUnmarshal(data []byte, dst any, prefix string) error {
 		return &shop.ValidationError{Fields: map[string]string{prefix + name: "This field is not accepted here."}}
 	}
 	return err
+}
+
+// apiCheckSyntax reads data with the strict JSON tokenizer of the Go
+// team's encoding/json/v2 (github.com/go-json-experiment/json/jsontext),
+// which refuses duplicate names and invalid UTF-8 (lone surrogate escapes
+// too) by default, and names where. Those are a *shop.ValidationError;
+// any other syntax error is left to encoding/json, which answers it as
+// before.
+func apiCheckSyntax(data []byte, prefix string) error {
+	err := jsontextScan(data)
+	var serr *jsontext.SyntacticError
+	if err == nil || !errors.As(err, &serr) {
+		return nil
+	}
+	field := apiPointerPath(serr.JSONPointer, prefix)
+	switch {
+	case errors.Is(err, jsontext.ErrDuplicateName):
+		return &shop.ValidationError{Fields: map[string]string{field: "This field is given more than once."}}
+	case jsontextScan(data, jsontext.AllowInvalidUTF8(true)) == nil:
+		// Valid once invalid UTF-8 is allowed: that was the problem.
+		return &shop.ValidationError{Fields: map[string]string{field: "Must be text in valid UTF-8."}}
+	}
+	return nil
+}
+
+// jsontextScan reads every token of data, returning the first error.
+func jsontextScan(data []byte, opts ...jsontext.Options) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(data), opts...)
+	for {
+		if _, err := dec.ReadToken(); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
+}
+
+// apiPointerPath turns a JSON Pointer ("/shipping_address/city") into the
+// field path of the API's errors ("shipping_address.city"); the empty
+// pointer, the object itself, is its prefix's field or "body".
+func apiPointerPath(p jsontext.Pointer, prefix string) string {
+	path := strings.Join(slices.Collect(p.Tokens()), ".")
+	switch {
+	case path != "":
+		return prefix + path
+	case prefix != "":
+		return strings.TrimSuffix(prefix, ".")
+	}
+	return "body"
+}
+
+// apiCheckNameCase refuses a field of data whose name matches a field of
+// t only in another letter case, at any depth of t's structs (fields of
+// type json.RawMessage are checked when they are decoded in turn).
+// encoding/json has already decoded data into t, so data is valid JSON.
+func apiCheckNameCase(data []byte, t reflect.Type, prefix string) error {
+	var tree any
+	if err := json.Unmarshal(data, &tree); err != nil {
+		return nil // cannot happen: the same data was just decoded
+	}
+	if path, want := apiNameCaseProblem(tree, t, prefix); path != "" {
+		return &shop.ValidationError{Fields: map[string]string{path: "This field is not accepted here: field names are case-sensitive (" + want + ")."}}
+	}
+	return nil
+}
+
+// apiNameCaseProblem walks the decoded value v along the Go type t and
+// returns the path of the first name (in sorted order) that matches a
+// field of a struct only case-insensitively, and that field's name.
+func apiNameCaseProblem(v any, t reflect.Type, path string) (bad, want string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return "", ""
+		}
+		fields := apiJSONFields(t)
+		for _, name := range slices.Sorted(maps.Keys(obj)) {
+			ft, known := fields[name]
+			if !known {
+				for field := range fields {
+					if strings.EqualFold(field, name) {
+						return path + name, field
+					}
+				}
+				continue // unknown: encoding/json refused it already
+			}
+			if bad, want := apiNameCaseProblem(obj[name], ft, path+name+"."); bad != "" {
+				return bad, want
+			}
+		}
+	case reflect.Map:
+		if obj, ok := v.(map[string]any); ok {
+			for _, name := range slices.Sorted(maps.Keys(obj)) {
+				if bad, want := apiNameCaseProblem(obj[name], t.Elem(), path+name+"."); bad != "" {
+					return bad, want
+				}
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if arr, ok := v.([]any); ok {
+			for i, elem := range arr {
+				if bad, want := apiNameCaseProblem(elem, t.Elem(), path+strconv.Itoa(i)+"."); bad != "" {
+					return bad, want
+				}
+			}
+		}
+	}
+	return "", ""
+}
+
+// apiJSONFields returns the JSON names of the exported fields of struct
+// type t, as encoding/json names them, with their types.
+func apiJSONFields(t reflect.Type) map[string]reflect.Type {
+	fields := make(map[string]reflect.Type, t.NumField())
+	for f := range t.Fields() {
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = f.Name
+		}
+		fields[name] = f.Type
+	}
+	return fields
 }
 
 // apiTypeMessage tells which JSON type a field takes, by its Go kind.

@@ -109,3 +109,58 @@ func TestAPICrossOrigin(t *testing.T) {
 		t.Errorf("cross-site POST /users = %d; want 403", res.Status)
 	}
 }
+
+// TestAPIStrictJSON: a body must mean one thing: a field given twice (at
+// any depth), a field named in another letter case than the API's
+// ("QUANTITY"), and a string of invalid UTF-8 (or a lone surrogate escape)
+// are 422 validation_failed naming the field, and change nothing; the same
+// bodies written properly are accepted.
+func TestAPIStrictJSON(t *testing.T) {
+	e := apiSetup(t)
+	token := e.signUp("strict@example.com")
+	addr := `"full_name": "Ada Lovelace", "line1": "12 St James's Square", "line2": "", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB"`
+	orderReq := func(body string) apiReq {
+		return apiReq{Method: "POST", Path: "/api/v1/orders", Token: token, Header: map[string]string{"Idempotency-Key": "strict-key-1"}, Body: body}
+	}
+	cart := apiReq{Method: "PUT", Path: "/api/v1/cart/items/kettle", Token: token}
+	users := apiReq{Method: "POST", Path: "/api/v1/users"}
+	with := func(rq apiReq, body string) apiReq { rq.Body = body; return rq }
+	cases := []struct {
+		name  string
+		rq    apiReq
+		field string
+	}{
+		{"duplicate field", with(cart, `{"quantity": 1, "quantity": 5}`), "quantity"},
+		{"upper-case field", with(cart, `{"QUANTITY": 2}`), "QUANTITY"},
+		{"capitalised field", with(cart, `{"Quantity": 2}`), "Quantity"},
+		{"case variant next to the field", with(users, `{"email": "a@example.com", "Email": "b@example.com", "name": "A", "password": "`+apiPassword+`"}`), "Email"},
+		{"duplicate email", with(users, `{"email": "a@example.com", "email": "b@example.com", "name": "A", "password": "`+apiPassword+`"}`), "email"},
+		{"invalid UTF-8 in a value", with(users, "{\"email\": \"c@example.com\", \"name\": \"Zo\xeb\", \"password\": \""+apiPassword+"\"}"), "name"},
+		{"lone surrogate escape", with(users, `{"email": "d@example.com", "name": "Zo\ud800", "password": "`+apiPassword+`"}`), "name"},
+		{"duplicate in a nested object", orderReq(`{"shipping_address": {` + addr + `, "city": "Paris"}}`), "shipping_address.city"},
+		{"case variant in a nested object", orderReq(`{"shipping_address": {` + strings.Replace(addr, `"city"`, `"CITY"`, 1) + `}}`), "shipping_address.CITY"},
+		{"invalid UTF-8 in a nested object", orderReq("{\"shipping_address\": {" + strings.Replace(addr, "London", "Lond\xffn", 1) + "}}"), "shipping_address.city"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := e.do(c.rq)
+			res.want(t, http.StatusUnprocessableEntity, "validation_failed")
+			if fields := res.fields(t); len(fields[c.field]) != 1 {
+				t.Errorf("fields = %v; want %s named", fields, c.field)
+			}
+		})
+	}
+	for _, email := range []string{"a@example.com", "b@example.com", "c@example.com", "d@example.com"} {
+		if _, err := e.store.UserByEmail(t.Context(), email); err == nil {
+			t.Errorf("a refused body created the user %s", email)
+		}
+	}
+	var cartNow cartJSON
+	e.do(apiReq{Method: "GET", Path: "/api/v1/cart", Token: token}).decode(t, &cartNow)
+	if cartNow.ItemCount != 0 {
+		t.Errorf("cart after refused bodies holds %d items; want 0", cartNow.ItemCount)
+	}
+	e.do(with(cart, `{"quantity": 2}`)).want(t, http.StatusOK, "")
+	e.do(with(users, `{"email": "zoe@example.com", "name": "Zoë \u00e9", "password": "`+apiPassword+`"}`)).want(t, http.StatusCreated, "")
+	e.do(orderReq(`{"shipping_address": {`+addr+`}}`)).want(t, http.StatusCreated, "")
+}

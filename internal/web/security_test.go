@@ -1012,3 +1012,126 @@ func TestSecurityMapCitesRealTests(t *testing.T) {
 		t.Errorf("SECURITY.md cites %d tests; the citation reader is out of date", n)
 	}
 }
+
+// TestForwardedHeadersFromTheTrustedHop: behind a trusted proxy, the
+// client address and the scheme are read from the entry that proxy wrote,
+// the rightmost of X-Forwarded-For and of X-Forwarded-Proto (over several
+// header lines too): whatever a client sent before it, spoofed values in
+// the same headers included, changes nothing. Without a trusted proxy both
+// headers are ignored.
+func TestForwardedHeadersFromTheTrustedHop(t *testing.T) {
+	const spoofed, real = "203.0.113.99", "198.51.100.7"
+	cases := []struct {
+		name      string
+		trust     bool
+		xff, xfp  []string // header lines as received by the shop
+		wantAddr  string   // the address whose failure is counted
+		wantHTTPS bool
+	}{
+		{"client forged both, proxy appended", true, []string{spoofed + ", " + real}, []string{"https, http"}, real, false},
+		{"client forged both, proxy added lines", true, []string{spoofed, real}, []string{"https", "http"}, real, false},
+		{"proxy says https after a client's http", true, []string{real}, []string{"http, https"}, real, true},
+		{"address with a port", true, []string{spoofed + ", " + real + ":4711"}, []string{"https"}, real, true},
+		{"IPv6 with a port", true, []string{"[2001:db8::7]:4711"}, nil, "2001:db8::7", false},
+		{"garbage from the proxy keeps the peer", true, []string{spoofed + ", unknown"}, nil, "192.0.2.44", false},
+		{"no trusted proxy", false, []string{spoofed + ", " + real}, []string{"https"}, "192.0.2.44", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newSecEnv(t, Config{TrustProxy: c.trust}, nil)
+			r := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"email": {"x@example.com"}, "password": {"wrong guess of mine"}}.Encode()))
+			r.RemoteAddr = "192.0.2.44:5000"
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for _, v := range c.xff {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+			for _, v := range c.xfp {
+				r.Header.Add("X-Forwarded-Proto", v)
+			}
+			w := httptest.NewRecorder()
+			e.h.ServeHTTP(w, r)
+			if w.Code != http.StatusUnauthorized {
+				t.Fatalf("POST /login = %d; want 401", w.Code)
+			}
+			for _, addr := range []string{c.wantAddr, spoofed, real, "192.0.2.44"} {
+				th, err := e.store.LoginThrottle(t.Context(), shop.ThrottleKey("address", addr))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := map[bool]int{true: 1}[addr == c.wantAddr]; th.Failures != want {
+					t.Errorf("failures counted for %s = %d; want %d", addr, th.Failures, want)
+				}
+			}
+			hsts := w.Header().Get("Strict-Transport-Security") != ""
+			secure := strings.Contains(strings.Join(w.Header().Values("Set-Cookie"), "\n"), "; Secure")
+			if hsts != c.wantHTTPS || secure != c.wantHTTPS {
+				t.Errorf("HSTS %v, Secure cookies %v; want HTTPS %v", hsts, secure, c.wantHTTPS)
+			}
+		})
+	}
+}
+
+// TestAccountEventsLoggedForInvestigation: sign-in failures, locks and
+// failed current-password checks are logged with the client address (the
+// one the trusted proxy reported) and the account's id when the email is
+// an account's; never a password, a token, nor an email.
+func TestAccountEventsLoggedForInvestigation(t *testing.T) {
+	e := newSecEnv(t, Config{TrustProxy: true}, nil)
+	old := slog.Default()
+	slog.SetDefault(slog.New(WithRequestID(slog.NewJSONHandler(e.logs, nil))))
+	t.Cleanup(func() { slog.SetDefault(old) })
+	const client = "198.51.100.23"
+	viaProxy := map[string]string{"X-Forwarded-For": "203.0.113.99, " + client}
+	cookie := e.register("known@example.com")
+	u, err := e.store.UserByEmail(t.Context(), "known@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := func(email, pw string) {
+		e.do(secReq{method: "POST", target: "/login", form: url.Values{"email": {email}, "password": {pw}}, header: viaProxy})
+	}
+	login("stranger@example.com", "wrong guess of mine")
+	e.do(secReq{method: "POST", target: "/api/v1/tokens", header: viaProxy,
+		json: apiJSON(map[string]string{"email": "known@example.com", "password": "wrong guess of mine"})})
+	e.do(secReq{method: "POST", target: "/account/password", cookie: cookie, header: viaProxy,
+		form: url.Values{"current_password": {"wrong guess of mine"}, "new_password": {"a fresh passphrase here"}, "confirm_password": {"a fresh passphrase here"}}})
+	for range shop.AccountFailureLimit {
+		login("known@example.com", "wrong guess of mine")
+	}
+	login("known@example.com", pagePassword)
+
+	type record struct {
+		Msg        string `json:"msg"`
+		ClientAddr string `json:"client_addr"`
+		UserID     string `json:"user_id"`
+	}
+	var records []record
+	for _, line := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
+		var rec record
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		records = append(records, rec)
+	}
+	find := func(msg, userID string) bool {
+		return slices.ContainsFunc(records, func(r record) bool {
+			return r.Msg == msg && r.ClientAddr == client && r.UserID == userID
+		})
+	}
+	for _, want := range []struct{ msg, userID string }{
+		{"sign-in failed", ""},   // the unknown email: no account, no email
+		{"sign-in failed", u.ID}, // the API's and the form's
+		{"password change: current password wrong", u.ID},
+		{"sign-in locked", u.ID},
+		{"sign-in throttled", u.ID},
+	} {
+		if !find(want.msg, want.userID) {
+			t.Errorf("no %q line with client_addr %s and user_id %q:\n%s", want.msg, client, want.userID, e.logs)
+		}
+	}
+	for _, secret := range []string{"wrong guess of mine", pagePassword, "a fresh passphrase here", cookie, "stranger@example.com", "known@example.com", "203.0.113.99"} {
+		if strings.Contains(e.logs.String(), secret) {
+			t.Errorf("the log holds %q; want no password, token, email nor forged address", secret)
+		}
+	}
+}
