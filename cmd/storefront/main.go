@@ -153,7 +153,18 @@ func openStore(ctx context.Context, cfg config) (shop.Store, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	// The janitor deletes expired sessions, carts and throttle records
+	// (DynamoDB's TTL does it for the other store); it stops before the
+	// database closes.
+	janitorCtx, stopJanitor := context.WithCancel(context.WithoutCancel(ctx))
+	janitorDone := make(chan struct{})
+	go func() {
+		defer close(janitorDone)
+		st.RunJanitor(janitorCtx, sqlite.JanitorInterval, time.Now)
+	}()
 	return st, func() {
+		stopJanitor()
+		<-janitorDone
 		if err := st.Close(); err != nil {
 			slog.Error("close the database", "err", err)
 		}

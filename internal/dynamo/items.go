@@ -212,6 +212,11 @@ func cartItem(c *shop.Cart) item {
 	it := cartKey(c.ID)
 	it["lines"] = &types.AttributeValueMemberL{Value: lines}
 	putTime(it, "updated_at", c.UpdatedAt)
+	if exp := shop.CartExpiresAt(c); !exp.IsZero() {
+		// DynamoDB deletes the cart some time after: a guest's once its
+		// session has ended, a user's after months without a change.
+		it[ttlAttribute] = num(exp.Unix())
+	}
 	return it
 }
 
