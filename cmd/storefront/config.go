@@ -23,8 +23,11 @@ type config struct {
 	// RequestTimeout is the deadline of every request; the server's
 	// timeouts and SQLite's busy timeout are derived from it.
 	RequestTimeout time.Duration
-	LogLevel       slog.Level
-	LogFormat      string // json or text
+	// RegistrationLimit is how many accounts one client address may
+	// create per hour.
+	RegistrationLimit int
+	LogLevel          slog.Level
+	LogFormat         string // json or text
 }
 
 // Stores the program can run on.
@@ -48,6 +51,7 @@ var envVars = []envVar{
 	{"STOREFRONT_SESSION_IDLE_TIMEOUT", "30m", "sign-out after this long without a request"},
 	{"STOREFRONT_SESSION_MAX_AGE", "12h", "sign-out after this long in any case"},
 	{"STOREFRONT_REQUEST_TIMEOUT", "10s", "the deadline of every request; past it the answer is 503"},
+	{"STOREFRONT_REGISTRATION_LIMIT", "30", "registrations per client address per hour; past it the answer is 429"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", "json", "json or text"},
 }
@@ -91,6 +95,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 		TrustProxy: boolean("STOREFRONT_TRUST_PROXY"), SessionIdle: duration("STOREFRONT_SESSION_IDLE_TIMEOUT"),
 		SessionMaxAge: duration("STOREFRONT_SESSION_MAX_AGE"), LogFormat: get("LOG_FORMAT"),
 		RequestTimeout: duration("STOREFRONT_REQUEST_TIMEOUT"),
+	}
+	if n, err := strconv.Atoi(get("STOREFRONT_REGISTRATION_LIMIT")); err != nil || n < 1 {
+		bad("STOREFRONT_REGISTRATION_LIMIT", "a whole number of at least 1")
+	} else {
+		cfg.RegistrationLimit = n
 	}
 	if port, err := strconv.Atoi(cfg.Port); err != nil || port < 0 || port > 65535 {
 		bad("PORT", "a port number from 0 to 65535")

@@ -89,7 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer closeStore()
-	svc := shop.NewService(store, shop.Config{SessionIdleTimeout: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge})
+	svc := shop.NewService(store, shop.Config{SessionIdleTimeout: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
+		RegistrationLimit: cfg.RegistrationLimit})
 	if cfg.Demo {
 		if _, err := svc.LoadDemoCatalog(ctx); err != nil {
 			return fmt.Errorf("load the demo catalog: %w", err)

@@ -194,7 +194,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := config{Host: "127.0.0.1", Port: "8000", Store: storeSQLite, DBPath: "var/storefront.db", TablePrefix: "storefront-",
-		Demo: true, TrustProxy: false, SessionIdle: 30 * time.Minute, SessionMaxAge: 12 * time.Hour, LogFormat: "json"}
+		Demo: true, TrustProxy: false, SessionIdle: 30 * time.Minute, SessionMaxAge: 12 * time.Hour, LogFormat: "json",
+		RequestTimeout: 10 * time.Second, RegistrationLimit: 30}
 	if cfg != want {
 		t.Errorf("loadConfig() = %+v; want %+v", cfg, want)
 	}
