@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -32,5 +34,17 @@ func TestEveryRequestHasADeadline(t *testing.T) {
 	}
 	if DefaultRequestTimeout != 10*time.Second {
 		t.Errorf("DefaultRequestTimeout = %v; want 10s (CONTRACT.md)", DefaultRequestTimeout)
+	}
+}
+
+// TestPassedDeadlineIs503: an error that is only the request's deadline
+// running out (a pause or a store call that returned the context's error
+// as it was) is answered 503, like an unavailable store, never 500.
+func TestPassedDeadlineIs503(t *testing.T) {
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	err := fmt.Errorf("update throttle: %w", ctx.Err())
+	if p := problemFor(err); p.Status != http.StatusServiceUnavailable {
+		t.Errorf("problemFor(%v).Status = %d; want 503", err, p.Status)
 	}
 }

@@ -88,7 +88,8 @@ func problemFor(err error) problem {
 		// request again (same Idempotency-Key, same form) finds out.
 		return problem{http.StatusServiceUnavailable, "outcome_unknown", "We could not confirm whether your order was placed: it may have been. " +
 			"Send the same request with the same Idempotency-Key again to find out; it never places a second order."}
-	case errors.Is(err, shop.ErrUnavailable), errors.Is(err, shop.ErrConflict), errors.Is(err, shop.ErrCartChanged):
+	case errors.Is(err, shop.ErrUnavailable), errors.Is(err, shop.ErrConflict), errors.Is(err, shop.ErrCartChanged),
+		errors.Is(err, context.DeadlineExceeded): // the request's deadline (deadline.go) ran out
 		return problem{http.StatusServiceUnavailable, "unavailable", "The shop is busy right now. Nothing was changed; please try again in a moment."}
 	}
 	return problem{http.StatusInternalServerError, "internal_error", "Something went wrong on our side. Please try again."}
