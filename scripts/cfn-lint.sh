@@ -4,7 +4,12 @@
 # Python; it is looked up as a command, then as python3's module.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-templates=(deploy/*.json)
+shopt -s nullglob
+templates=(deploy/*.json deploy/*.yaml deploy/*.yml)
+if [ ${#templates[@]} -eq 0 ]; then
+	echo "error: no CloudFormation template under deploy/" >&2
+	exit 1
+fi
 if command -v cfn-lint >/dev/null 2>&1 && cfn-lint --version >/dev/null 2>&1; then
 	exec cfn-lint -- "${templates[@]}"
 fi

@@ -115,3 +115,25 @@ func TestRequestDeadlineWhileTheDatabaseIsLocked(t *testing.T) {
 		t.Errorf("POST /cart/items while the database is locked took %v; want at most %v (the request's deadline)", elapsed, limit)
 	}
 }
+
+// TestServerTimeoutsFollowTheRequestDeadline: the body is read within the
+// deadline (plus the header's own time), the answer after the deadline
+// still gets written, a graceful shutdown waits as long as a request may
+// run, and SQLite gives up on a lock before the deadline.
+func TestServerTimeoutsFollowTheRequestDeadline(t *testing.T) {
+	for _, deadline := range []time.Duration{time.Second, 10 * time.Second, time.Minute} {
+		read, write, shutdown := serverTimeouts(deadline)
+		if read > readHeaderTimeout+deadline || read < deadline {
+			t.Errorf("deadline %v: ReadTimeout %v; want the deadline plus the header's %v", deadline, read, readHeaderTimeout)
+		}
+		if write <= deadline {
+			t.Errorf("deadline %v: WriteTimeout %v; want longer, to write the answer after it", deadline, write)
+		}
+		if shutdown < deadline {
+			t.Errorf("deadline %v: shutdown wait %v; want at least the deadline, so in-flight requests finish", deadline, shutdown)
+		}
+		if busy := sqliteBusyTimeout(deadline); busy <= 0 || busy >= deadline {
+			t.Errorf("deadline %v: SQLite busy timeout %v; want shorter than the deadline", deadline, busy)
+		}
+	}
+}
