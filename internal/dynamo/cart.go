@@ -35,21 +35,30 @@ func (s *Store) Cart(ctx context.Context, id string) (*shop.Cart, error) {
 func (s *Store) SaveCart(ctx context.Context, c *shop.Cart) error {
 	cond, names, values := cartCondition(c.Version)
 	next := ""
-	var err error
+	var write func() error
 	if len(c.Lines) == 0 {
-		_, err = s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-			TableName: aws.String(s.carts), Key: cartKey(c.ID),
-			ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-		})
+		write = func() error {
+			_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+				TableName: aws.String(s.carts), Key: cartKey(c.ID),
+				ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+			})
+			return err
+		}
 	} else {
 		next = shop.NewCartVersion()
 		it := cartItem(c)
 		it["version"] = str(next)
-		_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: aws.String(s.carts), Item: it,
-			ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
-		})
+		write = func() error {
+			_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+				TableName: aws.String(s.carts), Item: it,
+				ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+			})
+			return err
+		}
 	}
+	// A checkout's transaction holding the cart refuses the write for the
+	// few milliseconds it runs: retried with backoff (retryConflicts).
+	err := s.retryConflicts(ctx, "save cart", write)
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
 		// When an answer is lost, the SDK sends the write again, and the
@@ -63,7 +72,7 @@ func (s *Store) SaveCart(ctx context.Context, c *shop.Cart) error {
 		return fmt.Errorf("dynamo: save cart %s: version %q is no longer current: %w", c.ID, c.Version, shop.ErrConflict)
 	}
 	if err != nil {
-		return storeErr("save cart", err)
+		return err // through storeErr already
 	}
 	c.Version = next
 	return nil

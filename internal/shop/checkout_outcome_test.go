@@ -333,3 +333,75 @@ func TestCheckoutOutcomeUnknownFromTheStoreStays(t *testing.T) {
 	}
 	f.checkOrders(t, "after resolving", 1, 8)
 }
+
+// saveBarrierStore holds the first `parties` SaveCart calls until all have
+// arrived, so that every writer has read the cart before any saves: the
+// interleaving that loses updates unless saves are conditional.
+type saveBarrierStore struct {
+	shop.Store
+	mu      sync.Mutex
+	parties int
+	waiting int
+	arrived chan struct{}
+}
+
+func (s *saveBarrierStore) SaveCart(ctx context.Context, c *shop.Cart) error {
+	s.mu.Lock()
+	first := s.waiting < s.parties
+	if first {
+		s.waiting++
+		if s.waiting == s.parties {
+			close(s.arrived)
+		}
+	}
+	s.mu.Unlock()
+	if first {
+		select {
+		case <-s.arrived:
+		case <-time.After(5 * time.Second):
+			return errors.New("barrier: not every writer arrived")
+		}
+	}
+	return s.Store.SaveCart(ctx, c)
+}
+
+// Concurrent changes of one cart (tabs adding products at once) never undo
+// each other: each save is conditional on the version it read, and the
+// service re-reads and re-applies its change when another save won.
+func TestConcurrentAddsToOneCartKeepEveryLine(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	const writers = 5
+	for i := range writers {
+		f.product(t, fmt.Sprintf("item-%02d", i), 100, 50)
+	}
+	params := cheapHashing
+	svc := shop.NewService(&saveBarrierStore{Store: f.store, parties: writers, arrived: make(chan struct{})},
+		shop.Config{PasswordParams: &params, Now: f.clock.Now})
+	errs := make([]error, writers)
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Go(func() {
+			_, errs[i] = svc.AddToCart(ctx, "user-u1", fmt.Sprintf("item-%02d", i), i+1)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("AddToCart(item-%02d) = %v; want nil", i, err)
+		}
+	}
+	c, err := f.svc.Cart(ctx, "user-u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Lines) != writers {
+		t.Fatalf("cart after %d concurrent adds has %d lines %+v; want every one", writers, len(c.Lines), c.Lines)
+	}
+	for _, l := range c.Lines {
+		var i int
+		if _, err := fmt.Sscanf(l.ProductID, "item-%02d", &i); err != nil || l.Quantity != i+1 {
+			t.Errorf("line %s quantity %d; want item-NN with quantity NN+1", l.ProductID, l.Quantity)
+		}
+	}
+}

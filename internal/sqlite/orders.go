@@ -111,6 +111,9 @@ func (s *Store) DeleteCart(ctx context.Context, id string) error {
 // long. The transaction is over when PlaceOrder returns, committed or not,
 // so a read of the order then tells its outcome.
 func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) error {
+	if cart == nil {
+		cart = &shop.Cart{} // no cart: nothing to check or delete
+	}
 	return s.inTx(ctx, "place order", func(tx *sql.Tx) error {
 		// The order first: a replay must change nothing, whatever the stock.
 		n, err := affected(tx.ExecContext(ctx, `
