@@ -55,7 +55,10 @@ var (
 
 // handleAPIPlaceOrder serves POST /api/v1/orders {shipping_address} with
 // header Idempotency-Key: 201 the new order; 200 the same order when the
-// same key and address come again (a retry), never a second order.
+// same key and address come again (a retry), never a second order. When
+// the store's answer was lost and the order could not be read back, 503
+// outcome_unknown with Retry-After: the order may exist, and the same key
+// again answers with it (or places it), never a second.
 func (s *server) handleAPIPlaceOrder(w http.ResponseWriter, r *http.Request, sess *shop.Session, u *shop.User) {
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
