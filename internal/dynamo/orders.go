@@ -50,9 +50,12 @@ const maxTransactItems = 100
 // a 5xx) may have been applied. It is sent again with the same
 // ClientRequestToken, which DynamoDB answers, for ten minutes, with the
 // outcome of the first (success if it was applied) rather than applying it
-// twice; and if the request's own deadline ran out first, once more under
-// a fresh short deadline (resolveTimeout). When no answer settles it,
-// PlaceOrder returns shop.ErrOutcomeUnknown: the order may exist.
+// twice. When the attempts or the request's deadline run out with such an
+// attempt unsettled, the identical transaction is resent (resolveAttempts)
+// under a fresh short deadline (resolveTimeout), since the request's may be
+// spent. When no answer settles it, PlaceOrder returns
+// shop.ErrOutcomeUnknown: the order may exist. An attempt that never left
+// (connection refused) settles nothing and changes nothing.
 func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) error {
 	in, err := s.placeOrderInput(o, cart)
 	if err != nil {
