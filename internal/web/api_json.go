@@ -285,17 +285,14 @@ func jsontextScan(data []byte, opts ...jsontext.Options) error {
 }
 
 // apiPointerPath turns a JSON Pointer ("/shipping_address/city") into the
-// field path of the API's errors ("shipping_address.city"); the empty
-// pointer, the object itself, is its prefix's field or "body".
+// field path of the API's errors ("shipping_address.city"), after prefix.
+// The empty pointer, the object itself (a name that is not UTF-8 is
+// reported there), is "body".
 func apiPointerPath(p jsontext.Pointer, prefix string) string {
-	path := strings.Join(slices.Collect(p.Tokens()), ".")
-	switch {
-	case path != "":
-		return prefix + path
-	case prefix != "":
-		return strings.TrimSuffix(prefix, ".")
+	if p == "" {
+		return prefix + "body"
 	}
-	return "body"
+	return prefix + strings.Join(slices.Collect(p.Tokens()), ".")
 }
 
 // apiCheckNameCase refuses a field of data whose name matches a field of
