@@ -29,7 +29,8 @@ func newRegisterView(in shop.RegisterInput, next string, fields map[string]strin
 		Name: fieldView{Name: "name", Label: "Your name", Type: "text", Value: in.Name, Error: fields["name"],
 			Autocomplete: "name", Required: true},
 		Password: fieldView{Name: "password", Label: "Password", Type: "password", Error: fields["password"],
-			Hint:         "At least 12 characters. A few unrelated words you can remember make a strong password.",
+			Hint: "At least 12 characters, hard to guess: no repeats, sequences, keyboard patterns or your own name. " +
+				"A few unrelated words you can remember make a strong password.",
 			Autocomplete: "new-password", Required: true},
 		ConfirmPassword: fieldView{Name: "confirm_password", Label: "Confirm password", Type: "password",
 			Error: fields["confirm_password"], Autocomplete: "new-password", Required: true},
@@ -78,7 +79,8 @@ func newAccountView(u *shop.User, name string, fields map[string]string) *accoun
 		CurrentPassword: fieldView{Name: "current_password", Label: "Current password", Type: "password",
 			Error: fields["current_password"], Autocomplete: "current-password", Required: true},
 		NewPassword: fieldView{Name: "new_password", Label: "New password", Type: "password",
-			Error: fields["new_password"], Hint: "At least 12 characters.", Autocomplete: "new-password", Required: true},
+			Error: fields["new_password"], Hint: "At least 12 characters, hard to guess: no repeats, sequences, keyboard patterns or your own name. A few unrelated words make a strong password.",
+			Autocomplete: "new-password", Required: true},
 		ConfirmPassword: fieldView{Name: "confirm_password", Label: "Confirm new password", Type: "password",
 			Error: fields["confirm_password"], Autocomplete: "new-password", Required: true},
 	}
