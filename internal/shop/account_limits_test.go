@@ -453,6 +453,20 @@ func TestEmailsNormalisedAndLookAlikesRefused(t *testing.T) {
 	if u, err := f.svc.Authenticate(t.Context(), "ＡＤＡ@EXAMPLE.com", goodPassword, ""); err != nil || u.ID != ada.ID {
 		t.Errorf("Authenticate(full-width, upper-case email) = %v; want Ada's account", err)
 	}
+	// An account stored before, with the email only lower-cased (full-width
+	// letters kept), is still found by either form, and still taken.
+	legacy := &shop.User{ID: "ulegacy", Email: "ｇｒａｃｅ@example.com", Name: "Grace", PasswordHash: ada.PasswordHash, CreatedAt: f.clock.Now()}
+	if err := f.store.CreateUser(t.Context(), legacy); err != nil {
+		t.Fatal(err)
+	}
+	for _, typed := range []string{"ＧＲＡＣＥ@example.com", "ｇｒａｃｅ@Example.com"} {
+		if u, err := f.svc.Authenticate(t.Context(), typed, goodPassword, ""); err != nil || u.ID != legacy.ID {
+			t.Errorf("Authenticate(%q) = %v; want the account stored as %q", typed, err, legacy.Email)
+		}
+		if _, err := f.svc.Register(t.Context(), shop.RegisterInput{Email: typed, Name: "Grace", Password: goodPassword, ConfirmPassword: goodPassword}); !errors.Is(err, shop.ErrEmailTaken) {
+			t.Errorf("Register(%q) = %v; want ErrEmailTaken (the account stored as %q)", typed, err, legacy.Email)
+		}
+	}
 	for _, email := range []string{
 		"pаypal@example.com",    // Cyrillic а in a Latin local part
 		"ada@exаmple.com",       // Cyrillic а in a Latin domain label

@@ -51,10 +51,10 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 	if err := s.countRegistration(ctx, ClientAddrFrom(ctx)); err != nil {
 		return nil, err
 	}
-	if _, err := s.store.UserByEmail(ctx, email); err == nil {
-		return nil, ErrEmailTaken
-	} else if !errors.Is(err, ErrNotFound) {
+	if existing, err := s.userByEmail(ctx, in.Email, email); err != nil {
 		return nil, err
+	} else if existing != nil {
+		return nil, ErrEmailTaken
 	}
 	u := &User{ID: newID("u"), Email: email, Name: name, PasswordHash: s.hasher.hash(in.Password), CreatedAt: s.now()}
 	if err := s.store.CreateUser(ctx, u); err != nil {
@@ -160,16 +160,14 @@ const (
 // the client address only: nothing of it is stored, and guessing at it
 // tells nothing. Failures and locks are logged with the client address and
 // the account's id when the email is an account's, never the email.
-func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr string) (*User, error) {
-	email = NormalizeEmail(email)
+func (s *Service) Authenticate(ctx context.Context, typed, password, clientAddr string) (*User, error) {
+	email := NormalizeEmail(typed)
 	var u *User
 	var accountKey string
 	if emailProblem(email) == "" {
 		accountKey = ThrottleKey("account", email)
 		var err error
-		if u, err = s.store.UserByEmail(ctx, email); errors.Is(err, ErrNotFound) {
-			u = nil
-		} else if err != nil {
+		if u, err = s.userByEmail(ctx, typed, email); err != nil {
 			return nil, err
 		}
 	}
@@ -222,6 +220,24 @@ func (s *Service) Authenticate(ctx context.Context, email, password, clientAddr 
 	}
 	slog.InfoContext(ctx, "signed in", logAttrs...)
 	return u, nil
+}
+
+// userByEmail returns the user of an email as typed and normalised
+// (NormalizeEmail), or nil when there is none. Emails stored before the
+// PRECIS normalisation were only trimmed and lower-cased: for the few
+// addresses where that differs (full-width letters, ligatures), the old
+// form is looked up too, so their accounts stay reachable.
+func (s *Service) userByEmail(ctx context.Context, typed, email string) (*User, error) {
+	u, err := s.store.UserByEmail(ctx, email)
+	if errors.Is(err, ErrNotFound) {
+		if legacy := strings.ToLower(strings.TrimSpace(typed)); legacy != email && len(legacy) <= MaxEmailLen {
+			u, err = s.store.UserByEmail(ctx, legacy)
+		}
+	}
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return u, err
 }
 
 // throttleCounter is one failure count a sign-in goes through: the
