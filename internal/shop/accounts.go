@@ -114,11 +114,10 @@ func (s *Service) countRegistration(ctx context.Context, clientAddr string) erro
 
 // ThrottleKey is the store key of a throttle record: its kind ("account",
 // "address" or "registration") and the SHA-256 of the value it counts (a
-// normalised email, a client address). Operators and tests find a record
-// by it.
-// Every key has the same length whatever a client sent, so no request can
-// store more than a fixed size, nor exceed a store's key limit; and no
-// email stands in the store in clear outside its account.
+// normalised email, a client address). Every key has the same length
+// whatever a client sent, so no request can store more than a fixed size
+// nor exceed a store's key limit, and no email stands in the store in
+// clear outside its account. Operators and tests find a record by it.
 func ThrottleKey(kind, value string) string {
 	sum := sha256.Sum256([]byte(value))
 	return kind + ":" + hex.EncodeToString(sum[:])
