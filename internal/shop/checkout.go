@@ -53,10 +53,11 @@ type PlaceOrderInput struct {
 // checkout of the same cart with another key placed it first); a
 // *StockError; a *PriceError when a price changed since the shopper added
 // the product (they confirm with ConfirmCartPrices); ErrUnavailable or
-// ErrConflict when nothing was ordered and trying again may work;
-// ErrOutcomeUnknown when the order was sent to the store and whether it
-// was placed could not be learned. After each of the last three, a retry
-// with the same key is safe and resolves the outcome.
+// ErrConflict when nothing was ordered (the store said no order has the
+// key's id) and trying again may work; ErrOutcomeUnknown when whether the
+// key's order exists could not be learned (its write was sent and the
+// answer lost, or the store could not be read). After each of the last
+// three, a retry with the same key is safe and resolves the outcome.
 //
 // The order is the cart as it is at placement: the store places it only
 // while the cart is still at the version the order was built from. When
@@ -146,31 +147,36 @@ func (s *Service) placeCart(ctx context.Context, id string, in PlaceOrderInput, 
 	// transaction: the checks above only give good messages, the
 	// transaction decides.
 	err = s.store.PlaceOrder(ctx, o, c)
+	// What follows a write tells the shopper its outcome, so it runs even
+	// when the request's deadline was spent by the write: under a fresh,
+	// short one.
+	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), resolveTimeout)
+	defer cancel()
 	var serr *StockError
 	var perr *PriceError
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrOrderExists):
 		// A concurrent submission of the same checkout won the race.
-		o, err := s.replay(ctx, id, in.User, addr)
+		o, err := s.replay(after, id, in.User, addr)
 		return o, o != nil, err
 	case errors.Is(err, ErrCartChanged):
 		// Another checkout may have placed this very cart: with the same
 		// key, its order is the answer; else the next round reads the
 		// cart again (empty when another key placed it).
-		if o, rerr := s.replay(ctx, id, in.User, addr); o != nil || rerr != nil {
+		if o, rerr := s.replay(after, id, in.User, addr); o != nil || rerr != nil {
 			return o, o != nil, rerr
 		}
 		return nil, false, err
 	case errors.As(err, &serr), errors.As(err, &perr):
 		return nil, false, err // refused by the transaction: nothing changed
 	default:
-		return s.resolveOutcome(ctx, o, in.User, addr, err)
+		return s.resolveOutcome(after, o, in.User, addr, err)
 	}
 	slog.InfoContext(ctx, "order placed", "order_id", o.ID, "user_id", o.UserID, "total_cents", int64(o.TotalCents))
 	// Confirm from the store itself (a strongly consistent read), so the
 	// page shows what downstream processing will read.
-	if stored, err := s.store.Order(ctx, id); err == nil {
+	if stored, err := s.store.Order(after, id); err == nil {
 		return stored, false, nil
 	}
 	return o, false, nil
@@ -178,15 +184,13 @@ func (s *Service) placeCart(ctx context.Context, id string, in PlaceOrderInput, 
 
 // resolveOutcome settles a placement whose store call failed without a
 // refusal (a timeout, a lost answer, a store that went away): the write
-// may have been applied. It reads the order by its id, strongly, under a
-// fresh short deadline: found, the order was placed and is the answer;
-// missing after a failure the store reports as settled, nothing was
-// ordered and placeErr stands; otherwise the outcome is ErrOutcomeUnknown,
-// never "nothing was ordered".
+// may have been applied. It reads the order by its id, strongly (ctx is
+// the fresh short deadline after the write): found, the order was placed
+// and is the answer; missing after a failure the store reports as
+// settled, nothing was ordered and placeErr stands; otherwise the outcome
+// is ErrOutcomeUnknown, never "nothing was ordered".
 func (s *Service) resolveOutcome(ctx context.Context, o *Order, u *User, addr Address, placeErr error) (*Order, bool, error) {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), resolveTimeout)
-	defer cancel()
-	stored, err := s.replay(rctx, o.ID, u, addr)
+	stored, err := s.replay(ctx, o.ID, u, addr)
 	switch {
 	case stored != nil:
 		slog.WarnContext(ctx, "order placed; the store's answer was lost and the order read back", "order_id", o.ID,
@@ -218,11 +222,20 @@ func (s *Service) lostRace(ctx context.Context, id string, u *User, addr Address
 }
 
 // replay returns the order already placed with id, nil if there is none, or
-// ErrIdempotencyKeyReused when it was placed for another request.
+// ErrIdempotencyKeyReused when it was placed for another request. When the
+// store cannot be read (ErrUnavailable, ErrConflict, a spent deadline),
+// whether the key has an order is not known: an earlier submission of it
+// may have placed one. That is ErrOutcomeUnknown, so no shopper is told
+// "nothing was ordered" without the store having said so.
 func (s *Service) replay(ctx context.Context, id string, u *User, addr Address) (*Order, error) {
 	o, err := s.store.Order(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
+	}
+	if errors.Is(err, ErrUnavailable) || errors.Is(err, ErrConflict) || errors.Is(err, context.DeadlineExceeded) {
+		// err's kind is left out: ErrUnavailable would say nothing was
+		// ordered.
+		return nil, fmt.Errorf("%w: order %s could not be looked up: %v", ErrOutcomeUnknown, id, err)
 	}
 	if err != nil {
 		return nil, err

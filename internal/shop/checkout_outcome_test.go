@@ -405,3 +405,31 @@ func TestConcurrentAddsToOneCartKeepEveryLine(t *testing.T) {
 		}
 	}
 }
+
+// Whether the key already has an order is looked up first; when the store
+// cannot say, an earlier submission of the same form may have placed it,
+// so the answer is ErrOutcomeUnknown, never "nothing was ordered".
+func TestCheckoutWithTheStoreUnreadableIsNeverNothingOrdered(t *testing.T) {
+	f := newOutcomeFixture(t)
+	f.store.readErr = fmt.Errorf("read order: %w", shop.ErrUnavailable)
+	_, _, err := f.svc.PlaceOrder(t.Context(), f.in)
+	if !errors.Is(err, shop.ErrOutcomeUnknown) || errors.Is(err, shop.ErrUnavailable) {
+		t.Fatalf("PlaceOrder() with orders unreadable = %v; want ErrOutcomeUnknown alone", err)
+	}
+	f.checkOrders(t, "after the refusal", 0, 10)
+}
+
+// The answer after a write is read under a fresh deadline: here the write
+// met an order of the same key (placed by a concurrent submission) just as
+// the request's deadline ran out.
+func TestCheckoutOrderExistsAsTheDeadlineRunsOut(t *testing.T) {
+	f := newOutcomeFixture(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	f.store.commit, f.store.placeErr, f.store.cancelCtx = true, fmt.Errorf("place order: %w", shop.ErrOrderExists), cancel
+	o, replayed, err := f.svc.PlaceOrder(ctx, f.in)
+	if err != nil || !replayed || o.ID != shop.OrderID(f.in.User.ID, f.in.Key) {
+		t.Fatalf("PlaceOrder() = %v, replayed %v, %v; want the order, read under a fresh deadline", o, replayed, err)
+	}
+	f.checkOrders(t, "after the replay", 1, 8)
+}
