@@ -138,22 +138,26 @@ func guessableProblem(password string, words []string) string {
 	if result.Score >= minPasswordScore {
 		return ""
 	}
-	// The reason is the kind of pattern that covers most of the password,
-	// except that any context word is named first: the person can see it.
+	// The reason is the kind of pattern that covers most of the password;
+	// the account's own words count as a kind of their own, named first
+	// on a tie, since the person can see them.
 	covered := map[string]int{}
 	for _, m := range result.Sequence {
-		if m.Pattern == "dictionary" && m.DictionaryName == "user_inputs" {
-			return passwordContextMessage
+		kind := m.Pattern
+		if kind == "dictionary" && m.DictionaryName == "user_inputs" {
+			kind = "context"
 		}
-		covered[m.Pattern] += m.J - m.I + 1
+		covered[kind] += m.J - m.I + 1
 	}
 	best, most := "", 0
-	for _, kind := range []string{"repeat", "sequence", "spatial", "date", "dictionary"} {
+	for _, kind := range []string{"context", "repeat", "sequence", "spatial", "date", "dictionary"} {
 		if covered[kind] > most {
 			best, most = kind, covered[kind]
 		}
 	}
 	switch best {
+	case "context":
+		return passwordContextMessage
 	case "repeat":
 		return passwordRepeatMessage
 	case "sequence":
