@@ -1,0 +1,88 @@
+package shop
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+)
+
+// UpdateName changes the name of the user. Field key: name.
+func (s *Service) UpdateName(ctx context.Context, u *User, name string) (*User, error) {
+	name = cleanText(name)
+	if m := textProblem(name, "your name", MaxNameLen, false); m != "" {
+		return nil, &ValidationError{Fields: map[string]string{"name": m}}
+	}
+	updated := *u
+	updated.Name = name
+	if err := s.store.UpdateUserName(ctx, u.ID, name); err != nil {
+		return nil, err
+	}
+	return &updated, nil
+}
+
+// ChangePasswordInput is the password change form. Field keys:
+// current_password, new_password, confirm_password.
+type ChangePasswordInput struct {
+	CurrentPassword string
+	NewPassword     string
+	ConfirmPassword string
+}
+
+// ChangePassword sets a new password after checking the current one, ends
+// every other session and token of the user and renews the current session
+// (a new id). It returns the new session.
+//
+// A wrong current password counts as a failed sign-in of the account, in
+// the same throttle record: whoever holds a stolen session gets no more
+// guesses at the password than a stranger at the sign-in form. While the
+// account is locked it returns ErrThrottled, the right password included.
+// Failures are logged with the client address in ctx (WithClientAddr).
+func (s *Service) ChangePassword(ctx context.Context, u *User, current *Session, in ChangePasswordInput) (*SignedIn, error) {
+	counters := s.signInCounters(ThrottleKey("account", NormalizeEmail(u.Email)), "")
+	logAttrs := authLogAttrs(u, ClientAddrFrom(ctx))
+	now := s.now()
+	t, err := s.store.LoginThrottle(ctx, counters[0].key)
+	if err != nil {
+		return nil, err
+	}
+	if now.Before(t.LockedUntil) {
+		slog.WarnContext(ctx, "password change throttled", logAttrs...)
+		return nil, ErrThrottled
+	}
+	fe := fieldErrors{}
+	if ok, _ := s.hasher.verify(in.CurrentPassword, u.PasswordHash); ok {
+		if err := s.clearFailures(ctx, counters, now, logAttrs); err != nil {
+			return nil, err
+		}
+	} else {
+		lockedBefore, err := s.recordFailure(ctx, counters[0].key, counters[0].limit, now, logAttrs)
+		if err != nil {
+			return nil, err
+		}
+		if lockedBefore {
+			slog.WarnContext(ctx, "password change throttled", logAttrs...)
+			return nil, ErrThrottled
+		}
+		slog.WarnContext(ctx, "password change: current password wrong", logAttrs...)
+		fe.add("current_password", "Your current password is not correct.")
+	}
+	if m := s.passwordProblem(in.NewPassword, u.Email, u.Name); m != "" {
+		fe.add("new_password", m)
+	}
+	if in.ConfirmPassword != in.NewPassword {
+		fe.add("confirm_password", "Passwords do not match.")
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	updated := *u
+	updated.PasswordHash = s.hasher.hash(in.NewPassword)
+	if err := s.store.UpdateUserPassword(ctx, u.ID, updated.PasswordHash); err != nil {
+		return nil, err
+	}
+	if err := s.store.DeleteUserSessions(ctx, u.ID, ""); err != nil {
+		return nil, fmt.Errorf("end sessions after password change: %w", err)
+	}
+	slog.InfoContext(ctx, "password changed", logAttrs...)
+	return s.StartSession(ctx, &updated, nil)
+}

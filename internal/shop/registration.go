@@ -1,0 +1,107 @@
+package shop
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+)
+
+// RegisterInput is a registration form. Field keys of its ValidationError:
+// email, name, password, confirm_password.
+type RegisterInput struct {
+	Email           string
+	Name            string
+	Password        string
+	ConfirmPassword string
+}
+
+// Register creates an account. It returns a *ValidationError with a message
+// per invalid field, ErrEmailTaken, or ErrTooManyRegistrations when the
+// client address in ctx (WithClientAddr) has used up its registrations.
+// The expensive password hash comes last, after every cheap refusal, so a
+// registration attempt is no free way to make the server hash.
+func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error) {
+	email := NormalizeEmail(in.Email)
+	name := cleanText(in.Name)
+	fe := fieldErrors{}
+	if m := emailProblem(email); m != "" {
+		fe.add("email", m)
+	}
+	if m := textProblem(name, "your name", MaxNameLen, false); m != "" {
+		fe.add("name", m)
+	}
+	if m := s.passwordProblem(in.Password, email, name); m != "" {
+		fe.add("password", m)
+	}
+	if in.ConfirmPassword != in.Password {
+		fe.add("confirm_password", "Passwords do not match.")
+	}
+	if err := fe.err(); err != nil {
+		return nil, err
+	}
+	// Counted before the email lookup, so that registration is no
+	// unlimited way to learn which emails have accounts either.
+	if err := s.countRegistration(ctx, ClientAddrFrom(ctx)); err != nil {
+		return nil, err
+	}
+	if existing, err := s.userByEmail(ctx, in.Email, email); err != nil {
+		return nil, err
+	} else if existing != nil {
+		return nil, ErrEmailTaken
+	}
+	u := &User{ID: newID("u"), Email: email, Name: name, PasswordHash: s.hasher.hash(in.Password), CreatedAt: s.now()}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	slog.InfoContext(ctx, "account registered", "user_id", u.ID, "client_addr", ClientAddrFrom(ctx))
+	return u, nil
+}
+
+// RegistrationWindow is the period over which Config.RegistrationLimit
+// counts the registrations of one client address.
+const RegistrationWindow = time.Hour
+
+// ErrTooManyRegistrations is returned by Register when the client address
+// has made Config.RegistrationLimit registrations within RegistrationWindow.
+var ErrTooManyRegistrations = errors.New("too many registrations from this address")
+
+// countRegistration counts a registration from clientAddr in the store, so
+// the limit holds across servers, or refuses it with ErrTooManyRegistrations
+// when the address's window is full. Nothing is counted without an address
+// (callers that have none, such as tests and tools).
+//
+// The record is a throttle record of its own key kind ("registration"),
+// updated by the same compare-and-set: Failures counts the registrations of
+// the window that starts at WindowStart, and LockedUntil is the end of that
+// window, so a store keeps the record (it may delete one only once its
+// window and its lock are over) until the count no longer matters.
+func (s *Service) countRegistration(ctx context.Context, clientAddr string) error {
+	if clientAddr == "" {
+		return nil
+	}
+	key := ThrottleKey("registration", clientAddr)
+	now := s.now()
+	refused := false
+	err := s.updateThrottle(ctx, key, func(t *LoginThrottle) (bool, error) {
+		refused = false
+		if !now.Before(t.LockedUntil) { // no window yet, or the last one is over
+			t.WindowStart, t.LockedUntil, t.Failures = now, now.Add(RegistrationWindow), 0
+		}
+		if t.Failures >= s.cfg.RegistrationLimit {
+			refused = true
+			return false, nil
+		}
+		t.Failures++
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	if refused {
+		slog.WarnContext(ctx, "registration refused: address limit reached", "client_addr", clientAddr,
+			"limit", s.cfg.RegistrationLimit)
+		return ErrTooManyRegistrations
+	}
+	return nil
+}

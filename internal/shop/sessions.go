@@ -1,0 +1,131 @@
+package shop
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// StartSession starts a web session for an authenticated (or just
+// registered) user, merging and ending previous as SignIn does.
+func (s *Service) StartSession(ctx context.Context, u *User, previous *Session) (*SignedIn, error) {
+	token := newSecret()
+	now := s.now()
+	sess := &Session{IDHash: hashSecret(token), Kind: SessionWeb, UserID: u.ID, CartID: UserCartID(u.ID),
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.SessionMaxAge)}
+	if previous != nil && previous.CartID != "" && previous.CartID != sess.CartID {
+		if err := s.mergeCart(ctx, previous.CartID, sess.CartID); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return nil, err
+	}
+	if previous != nil {
+		if err := s.store.DeleteSession(ctx, previous.IDHash); err != nil {
+			return nil, err
+		}
+	}
+	return &SignedIn{Token: token, Session: sess, User: u}, nil
+}
+
+// StartGuestSession starts a session for a shopper who is not signed in, to
+// hold their cart.
+func (s *Service) StartGuestSession(ctx context.Context) (*SignedIn, error) {
+	token := newSecret()
+	now := s.now()
+	sess := &Session{IDHash: hashSecret(token), Kind: SessionWeb, CartID: newID("guest-"),
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.GuestSessionMaxAge)}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return nil, err
+	}
+	return &SignedIn{Token: token, Session: sess}, nil
+}
+
+// UserCartID is the id of a signed-in user's cart.
+func UserCartID(userID string) string { return "user-" + userID }
+
+// touchInterval bounds how often a session's LastSeenAt is written: often
+// enough for the idle timeout, rarely enough to keep page views cheap.
+const touchInterval = time.Minute
+
+// Session returns the live web session and its user (nil for a guest) for
+// a cookie token. It returns ErrUnauthorized for an unknown, expired or idle
+// session, which it deletes.
+func (s *Service) Session(ctx context.Context, token string) (*Session, *User, error) {
+	return s.liveSession(ctx, token, SessionWeb)
+}
+
+// TokenUser returns the user of an API bearer token, or ErrUnauthorized.
+func (s *Service) TokenUser(ctx context.Context, token string) (*Session, *User, error) {
+	sess, u, err := s.liveSession(ctx, token, SessionAPI)
+	if err == nil && u == nil {
+		return nil, nil, ErrUnauthorized
+	}
+	return sess, u, err
+}
+
+func (s *Service) liveSession(ctx context.Context, token, kind string) (*Session, *User, error) {
+	if token == "" || len(token) > 200 {
+		return nil, nil, ErrUnauthorized
+	}
+	sess, err := s.store.Session(ctx, hashSecret(token))
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil, ErrUnauthorized
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if sess.Kind != kind {
+		return nil, nil, ErrUnauthorized
+	}
+	now := s.now()
+	idle := s.cfg.SessionIdleTimeout
+	if sess.UserID == "" {
+		idle = s.cfg.GuestSessionMaxAge
+	}
+	expired := !now.Before(sess.ExpiresAt) || kind == SessionWeb && now.Sub(sess.LastSeenAt) >= idle
+	if expired {
+		if err := s.store.DeleteSession(ctx, sess.IDHash); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, ErrUnauthorized
+	}
+	var u *User
+	if sess.UserID != "" {
+		if u, err = s.store.User(ctx, sess.UserID); errors.Is(err, ErrNotFound) {
+			return nil, nil, ErrUnauthorized
+		} else if err != nil {
+			return nil, nil, err
+		}
+	}
+	if kind == SessionWeb && now.Sub(sess.LastSeenAt) >= touchInterval {
+		if err := s.store.TouchSession(ctx, sess.IDHash, now); err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, nil, err
+		}
+		sess.LastSeenAt = now
+	}
+	return sess, u, nil
+}
+
+// EndSession ends a web session or revokes an API token (sign-out).
+func (s *Service) EndSession(ctx context.Context, sess *Session) error {
+	return s.store.DeleteSession(ctx, sess.IDHash)
+}
+
+// CreateToken authenticates and issues an API bearer token, as SignIn does
+// for a browser.
+func (s *Service) CreateToken(ctx context.Context, email, password, clientAddr string) (*SignedIn, error) {
+	u, err := s.Authenticate(ctx, email, password, clientAddr)
+	if err != nil {
+		return nil, err
+	}
+	token := newSecret()
+	now := s.now()
+	sess := &Session{IDHash: hashSecret(token), Kind: SessionAPI, UserID: u.ID, CartID: UserCartID(u.ID),
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.TokenLifetime)}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return nil, err
+	}
+	return &SignedIn{Token: token, Session: sess, User: u}, nil
+}

@@ -1,0 +1,130 @@
+package shop
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+)
+
+// Authenticate checks an email and password. It returns ErrThrottled while
+// the account or the client address is locked out, and ErrInvalidCredentials
+// for an unknown email or a wrong password alike, after the same hashing
+// work, so neither answer nor timing tells whether an account exists.
+//
+// An email no account can have (over 254 characters, invalid, mixing
+// scripts) is an unknown account, except that its failure is counted for
+// the client address only: nothing of it is stored, and guessing at it
+// tells nothing. Failures and locks are logged with the client address and
+// the account's id when the email is an account's, never the email.
+func (s *Service) Authenticate(ctx context.Context, typed, password, clientAddr string) (*User, error) {
+	email := NormalizeEmail(typed)
+	var u *User
+	var accountKey string
+	if emailProblem(email) == "" {
+		accountKey = ThrottleKey("account", email)
+		var err error
+		if u, err = s.userByEmail(ctx, typed, email); err != nil {
+			return nil, err
+		}
+	}
+	counters := s.signInCounters(accountKey, clientAddr)
+	logAttrs := authLogAttrs(u, clientAddr)
+	now := s.now()
+	for _, c := range counters {
+		t, err := s.store.LoginThrottle(ctx, c.key)
+		if err != nil {
+			return nil, err
+		}
+		if now.Before(t.LockedUntil) {
+			slog.WarnContext(ctx, "sign-in throttled", append(logAttrs, "key_kind", keyKind(c.key))...)
+			return nil, ErrThrottled
+		}
+	}
+	hash := s.dummyHash
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok, weak := s.hasher.verify(password, hash)
+	if u == nil || !ok {
+		throttled := false
+		for _, c := range counters {
+			lockedBefore, err := s.recordFailure(ctx, c.key, c.limit, now, logAttrs)
+			if err != nil {
+				return nil, err
+			}
+			throttled = throttled || lockedBefore
+		}
+		if throttled {
+			// Locked by other attempts while this one was hashed: the
+			// answer must not tell whether this guess was right.
+			slog.WarnContext(ctx, "sign-in throttled", logAttrs...)
+			return nil, ErrThrottled
+		}
+		slog.InfoContext(ctx, "sign-in failed", logAttrs...)
+		return nil, ErrInvalidCredentials
+	}
+	if err := s.clearFailures(ctx, counters, now, logAttrs); err != nil {
+		return nil, err
+	}
+	if weak {
+		// Upgrade a hash made with weaker parameters while the password is at hand.
+		u.PasswordHash = s.hasher.hash(password)
+		if err := s.store.UpdateUserPassword(ctx, u.ID, u.PasswordHash); err != nil {
+			return nil, err
+		}
+		slog.InfoContext(ctx, "password hash upgraded", "user_id", u.ID)
+	}
+	slog.InfoContext(ctx, "signed in", logAttrs...)
+	return u, nil
+}
+
+// userByEmail returns the user of an email as typed and normalised
+// (NormalizeEmail), or nil when there is none. Some stored emails are only
+// trimmed and lower-cased, not PRECIS-normalised: for the few addresses
+// where the two forms differ (full-width letters, ligatures), that form is
+// looked up too, so those accounts stay reachable.
+func (s *Service) userByEmail(ctx context.Context, typed, email string) (*User, error) {
+	u, err := s.store.UserByEmail(ctx, email)
+	if errors.Is(err, ErrNotFound) {
+		if legacy := strings.ToLower(strings.TrimSpace(typed)); legacy != email && len(legacy) <= MaxEmailLen {
+			u, err = s.store.UserByEmail(ctx, legacy)
+		}
+	}
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return u, err
+}
+
+// authLogAttrs are the attributes of every log line about an account event,
+// so that events can be investigated: the client address and, when the
+// attempt names an account, its id. Never the email: a mistyped one is
+// often another of the person's secrets, or someone else's address.
+func authLogAttrs(u *User, clientAddr string) []any {
+	attrs := []any{"client_addr", clientAddr}
+	if u != nil {
+		attrs = append(attrs, "user_id", u.ID)
+	}
+	return attrs
+}
+
+// SignedIn is a new session: Token is the secret to hand to the client (the
+// cookie value or the bearer token); only its hash is stored.
+type SignedIn struct {
+	Token   string
+	Session *Session
+	User    *User
+}
+
+// SignIn authenticates and starts a new web session, never reusing the
+// previous one (session fixation). The cart of previous, a guest session
+// (may be nil), merges into the user's cart: quantities added, capped by
+// stock, 99 a line and 50 lines. previous is then ended.
+func (s *Service) SignIn(ctx context.Context, email, password, clientAddr string, previous *Session) (*SignedIn, error) {
+	u, err := s.Authenticate(ctx, email, password, clientAddr)
+	if err != nil {
+		return nil, err
+	}
+	return s.StartSession(ctx, u, previous)
+}
