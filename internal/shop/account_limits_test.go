@@ -253,7 +253,7 @@ func TestClientStringsNeverBecomeLongKeys(t *testing.T) {
 // the account id and the client address.
 func TestCurrentPasswordChecksThrottled(t *testing.T) {
 	f := newFixture(t)
-	logs := captureLogs(t)
+	logs := captureLogs(t, f)
 	u := f.register(t, "ada@example.com")
 	ctx := shop.WithClientAddr(t.Context(), "198.51.100.9")
 	a, err := f.svc.SignIn(ctx, "ada@example.com", goodPassword, "198.51.100.9", nil)
@@ -491,14 +491,15 @@ func TestEmailsNormalisedAndLookAlikesRefused(t *testing.T) {
 	}
 }
 
-// captureLogs sends the default logger's records, as text, to the buffer
-// it returns until the test ends.
-func captureLogs(t *testing.T) *syncBuffer {
+// captureLogs replaces the fixture's service by one of the same
+// configuration whose Logger writes its records, as text, to the buffer it
+// returns: the service logs only through the logger it is given.
+func captureLogs(t *testing.T, f *fixture) *syncBuffer {
 	t.Helper()
 	buf := &syncBuffer{}
-	prev := slog.Default()
-	slog.SetDefault(slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	t.Cleanup(func() { slog.SetDefault(prev) })
+	cfg := f.svc.Config()
+	cfg.Logger = slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f.svc = shop.NewService(f.store, cfg)
 	return buf
 }
 
@@ -526,7 +527,7 @@ func (b *syncBuffer) String() string {
 func TestSignInEventsLogged(t *testing.T) {
 	f := newFixture(t)
 	u := f.register(t, "ada@example.com")
-	logs := captureLogs(t)
+	logs := captureLogs(t, f)
 	ctx := t.Context()
 	f.svc.Authenticate(ctx, "nobody@example.com", "secret guess one", "192.0.2.44")
 	for range shop.AccountFailureLimit {

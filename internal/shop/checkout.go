@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 )
 
@@ -173,7 +172,7 @@ func (s *Service) placeCart(ctx context.Context, id string, in PlaceOrderInput, 
 	default:
 		return s.resolveOutcome(after, o, in.User, addr, err)
 	}
-	slog.InfoContext(ctx, "order placed", "order_id", o.ID, "user_id", o.UserID, "total_cents", int64(o.TotalCents))
+	s.log.InfoContext(ctx, "order placed", "order_id", o.ID, "user_id", o.UserID, "total_cents", int64(o.TotalCents))
 	// Confirm from the store itself (a strongly consistent read), so the
 	// page shows what downstream processing will read.
 	if stored, err := s.store.Order(after, id); err == nil {
@@ -193,18 +192,18 @@ func (s *Service) resolveOutcome(ctx context.Context, o *Order, u *User, addr Ad
 	stored, err := s.replay(ctx, o.ID, u, addr)
 	switch {
 	case stored != nil:
-		slog.WarnContext(ctx, "order placed; the store's answer was lost and the order read back", "order_id", o.ID,
+		s.log.WarnContext(ctx, "order placed; the store's answer was lost and the order read back", "order_id", o.ID,
 			"user_id", o.UserID, "total_cents", int64(o.TotalCents), "err", placeErr)
 		return stored, false, nil
 	case err != nil && !errors.Is(err, ErrIdempotencyKeyReused):
-		slog.ErrorContext(ctx, "order outcome unknown", "order_id", o.ID, "user_id", o.UserID, "err", placeErr, "read_err", err)
+		s.log.ErrorContext(ctx, "order outcome unknown", "order_id", o.ID, "user_id", o.UserID, "err", placeErr, "read_err", err)
 		// placeErr's kind (say ErrUnavailable) is left out: it would say
 		// nothing was ordered.
 		return nil, false, fmt.Errorf("%w: order %s: %v (reading it back: %v)", ErrOutcomeUnknown, o.ID, placeErr, err)
 	case err != nil:
 		return nil, false, err
 	case errors.Is(placeErr, ErrOutcomeUnknown):
-		slog.ErrorContext(ctx, "order outcome unknown", "order_id", o.ID, "user_id", o.UserID, "err", placeErr)
+		s.log.ErrorContext(ctx, "order outcome unknown", "order_id", o.ID, "user_id", o.UserID, "err", placeErr)
 	}
 	return nil, false, placeErr
 }

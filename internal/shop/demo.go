@@ -2,7 +2,6 @@ package shop
 
 import (
 	"context"
-	"log/slog"
 )
 
 // LoadDemoCatalog saves the demo catalog when the store holds no product,
@@ -23,6 +22,6 @@ func (s *Service) LoadDemoCatalog(ctx context.Context) (bool, error) {
 			return false, err
 		}
 	}
-	slog.InfoContext(ctx, "demo catalog loaded", "products", len(products), "categories", len(categories))
+	s.log.InfoContext(ctx, "demo catalog loaded", "products", len(products), "categories", len(categories))
 	return true, nil
 }

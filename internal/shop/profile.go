@@ -3,7 +3,6 @@ package shop
 import (
 	"context"
 	"fmt"
-	"log/slog"
 )
 
 // UpdateName changes the name of the user. Field key: name.
@@ -46,7 +45,7 @@ func (s *Service) ChangePassword(ctx context.Context, u *User, current *Session,
 		return nil, err
 	}
 	if now.Before(t.LockedUntil) {
-		slog.WarnContext(ctx, "password change throttled", logAttrs...)
+		s.log.WarnContext(ctx, "password change throttled", logAttrs...)
 		return nil, ErrThrottled
 	}
 	fe := fieldErrors{}
@@ -60,10 +59,10 @@ func (s *Service) ChangePassword(ctx context.Context, u *User, current *Session,
 			return nil, err
 		}
 		if lockedBefore {
-			slog.WarnContext(ctx, "password change throttled", logAttrs...)
+			s.log.WarnContext(ctx, "password change throttled", logAttrs...)
 			return nil, ErrThrottled
 		}
-		slog.WarnContext(ctx, "password change: current password wrong", logAttrs...)
+		s.log.WarnContext(ctx, "password change: current password wrong", logAttrs...)
 		fe.add("current_password", "Your current password is not correct.")
 	}
 	if m := s.passwordProblem(in.NewPassword, u.Email, u.Name); m != "" {
@@ -83,6 +82,6 @@ func (s *Service) ChangePassword(ctx context.Context, u *User, current *Session,
 	if err := s.store.DeleteUserSessions(ctx, u.ID, ""); err != nil {
 		return nil, fmt.Errorf("end sessions after password change: %w", err)
 	}
-	slog.InfoContext(ctx, "password changed", logAttrs...)
+	s.log.InfoContext(ctx, "password changed", logAttrs...)
 	return s.StartSession(ctx, &updated, nil)
 }

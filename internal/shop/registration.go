@@ -3,7 +3,6 @@ package shop
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"time"
 )
 
@@ -54,7 +53,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		return nil, err
 	}
-	slog.InfoContext(ctx, "account registered", "user_id", u.ID, "client_addr", ClientAddrFrom(ctx))
+	s.log.InfoContext(ctx, "account registered", "user_id", u.ID, "client_addr", ClientAddrFrom(ctx))
 	return u, nil
 }
 
@@ -99,7 +98,7 @@ func (s *Service) countRegistration(ctx context.Context, clientAddr string) erro
 		return err
 	}
 	if refused {
-		slog.WarnContext(ctx, "registration refused: address limit reached", "client_addr", clientAddr,
+		s.log.WarnContext(ctx, "registration refused: address limit reached", "client_addr", clientAddr,
 			"limit", s.cfg.RegistrationLimit)
 		return ErrTooManyRegistrations
 	}

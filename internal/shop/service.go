@@ -11,6 +11,7 @@ import (
 	"encoding/base32"
 	"encoding/base64"
 	"encoding/hex"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -28,12 +29,17 @@ type Config struct {
 	PasswordParams *PasswordParams
 	// Now is the clock; default time.Now. Times are kept in UTC.
 	Now func() time.Time
+	// Logger receives the account and order events (sign-ins, locks,
+	// placements, unknown outcomes); default a logger that discards, so a
+	// service logs only where its caller chose.
+	Logger *slog.Logger
 }
 
 // Service holds every business rule of the shop over a Store.
 type Service struct {
 	store  Store
 	cfg    Config
+	log    *slog.Logger
 	hasher *passwordHasher
 	// dummyHash is verified against for unknown emails, so a sign-in costs
 	// the same hashing work whether or not the account exists.
@@ -77,7 +83,10 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Service{store: store, cfg: cfg, hasher: newPasswordHasher(*cfg.PasswordParams)}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{store: store, cfg: cfg, log: cfg.Logger, hasher: newPasswordHasher(*cfg.PasswordParams)}
 	s.dummyHash = s.hasher.hash("dummy password for unknown accounts")
 	return s
 }

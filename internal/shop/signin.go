@@ -3,7 +3,6 @@ package shop
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"strings"
 )
 
@@ -37,7 +36,7 @@ func (s *Service) Authenticate(ctx context.Context, typed, password, clientAddr 
 			return nil, err
 		}
 		if now.Before(t.LockedUntil) {
-			slog.WarnContext(ctx, "sign-in throttled", append(logAttrs, "key_kind", keyKind(c.key))...)
+			s.log.WarnContext(ctx, "sign-in throttled", append(logAttrs, "key_kind", keyKind(c.key))...)
 			return nil, ErrThrottled
 		}
 	}
@@ -58,10 +57,10 @@ func (s *Service) Authenticate(ctx context.Context, typed, password, clientAddr 
 		if throttled {
 			// Locked by other attempts while this one was hashed: the
 			// answer must not tell whether this guess was right.
-			slog.WarnContext(ctx, "sign-in throttled", logAttrs...)
+			s.log.WarnContext(ctx, "sign-in throttled", logAttrs...)
 			return nil, ErrThrottled
 		}
-		slog.InfoContext(ctx, "sign-in failed", logAttrs...)
+		s.log.InfoContext(ctx, "sign-in failed", logAttrs...)
 		return nil, ErrInvalidCredentials
 	}
 	if err := s.clearFailures(ctx, counters, now, logAttrs); err != nil {
@@ -73,9 +72,9 @@ func (s *Service) Authenticate(ctx context.Context, typed, password, clientAddr 
 		if err := s.store.UpdateUserPassword(ctx, u.ID, u.PasswordHash); err != nil {
 			return nil, err
 		}
-		slog.InfoContext(ctx, "password hash upgraded", "user_id", u.ID)
+		s.log.InfoContext(ctx, "password hash upgraded", "user_id", u.ID)
 	}
-	slog.InfoContext(ctx, "signed in", logAttrs...)
+	s.log.InfoContext(ctx, "signed in", logAttrs...)
 	return u, nil
 }
 

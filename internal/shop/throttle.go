@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"log/slog"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -117,7 +116,7 @@ func (s *Service) updateThrottle(ctx context.Context, key string, change func(t 
 			return err
 		}
 		if attempt == throttleAttempts || time.Since(start) > throttleBudget {
-			slog.WarnContext(ctx, "sign-in throttle contended", "key_kind", keyKind(key), "attempts", attempt)
+			s.log.WarnContext(ctx, "sign-in throttle contended", "key_kind", keyKind(key), "attempts", attempt)
 			return errThrottleContended
 		}
 		if err := pause(ctx, throttleBackoff(attempt)); err != nil {
@@ -178,7 +177,7 @@ func (s *Service) recordFailure(ctx context.Context, key string, limit int, now 
 		return true, nil
 	})
 	if err == nil && lockedAt > 0 {
-		slog.WarnContext(ctx, "sign-in locked", append(logAttrs, "key_kind", keyKind(key), "failures", lockedAt)...)
+		s.log.WarnContext(ctx, "sign-in locked", append(logAttrs, "key_kind", keyKind(key), "failures", lockedAt)...)
 	}
 	return lockedBefore, err
 }
@@ -199,13 +198,13 @@ func (s *Service) clearFailures(ctx context.Context, counters []throttleCounter,
 			return err
 		}
 		if now.Before(t.LockedUntil) {
-			slog.WarnContext(ctx, "sign-in throttled", append(logAttrs, "key_kind", keyKind(c.key))...)
+			s.log.WarnContext(ctx, "sign-in throttled", append(logAttrs, "key_kind", keyKind(c.key))...)
 			return ErrThrottled
 		}
 	}
 	return s.updateThrottle(ctx, counters[0].key, func(t *LoginThrottle) (bool, error) {
 		if now.Before(t.LockedUntil) {
-			slog.WarnContext(ctx, "sign-in throttled", append(logAttrs, "key_kind", keyKind(t.Key))...)
+			s.log.WarnContext(ctx, "sign-in throttled", append(logAttrs, "key_kind", keyKind(t.Key))...)
 			return false, ErrThrottled
 		}
 		if t.Failures == 0 && t.WindowStart.IsZero() && t.LockedUntil.IsZero() {

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"storefront/internal/shop"
@@ -100,9 +99,9 @@ func (s *Store) RunJanitor(ctx context.Context, interval time.Duration, now func
 		n, err := s.DeleteExpired(ctx, now())
 		switch {
 		case err != nil && ctx.Err() == nil:
-			slog.WarnContext(ctx, "janitor: deleting expired rows failed", "deleted", n, "err", err)
+			s.log.WarnContext(ctx, "janitor: deleting expired rows failed", "deleted", n, "err", err)
 		case n > 0:
-			slog.InfoContext(ctx, "janitor: deleted expired rows", "deleted", n)
+			s.log.InfoContext(ctx, "janitor: deleted expired rows", "deleted", n)
 		}
 		select {
 		case <-ctx.Done():

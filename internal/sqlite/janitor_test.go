@@ -1,9 +1,12 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -193,4 +196,54 @@ func TestRunJanitor(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("RunJanitor did not return after its context ended")
 	}
+}
+
+// TestJanitorLogsToItsLogger: the janitor's runs are logged through the
+// logger given to Open (WithLogger), the store's only log output.
+func TestJanitorLogsToItsLogger(t *testing.T) {
+	logs := &lockedBuffer{}
+	path := filepath.Join(t.TempDir(), "shop.db")
+	s, err := Open(t.Context(), path, WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
+	if err != nil {
+		t.Fatalf("Open(%s, WithLogger) = %v; want nil", path, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.CreateSession(t.Context(), &shop.Session{IDHash: "h1", Kind: shop.SessionWeb, CartID: "guest-1",
+		CreatedAt: janitorNow, LastSeenAt: janitorNow, ExpiresAt: janitorNow.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		s.RunJanitor(ctx, time.Hour, func() time.Time { return janitorNow.Add(2 * time.Hour) })
+	}()
+	const want = `msg="janitor: deleted expired rows" deleted=1`
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("log after the janitor's first run = %q; want a line with %s", logs.String(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-stopped
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writing and a reading goroutine.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

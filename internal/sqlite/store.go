@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path"
@@ -33,7 +34,8 @@ import (
 // database past the busy timeout, and shop.ErrUnavailable when the file
 // cannot be read or written (missing, full, not a database).
 type Store struct {
-	db *sql.DB
+	db  *sql.DB
+	log *slog.Logger
 }
 
 var _ shop.Store = (*Store)(nil)
@@ -48,7 +50,10 @@ const defaultBusyTimeout = 5 * time.Second
 // Option tunes Open.
 type Option func(*options)
 
-type options struct{ busyTimeout time.Duration }
+type options struct {
+	busyTimeout time.Duration
+	logger      *slog.Logger
+}
 
 // WithBusyTimeout sets how long a write waits for another writer's lock
 // before it fails with shop.ErrConflict; it should be shorter than the
@@ -57,6 +62,16 @@ func WithBusyTimeout(d time.Duration) Option {
 	return func(o *options) {
 		if d > 0 {
 			o.busyTimeout = d
+		}
+	}
+}
+
+// WithLogger sets where the store logs what happens outside any caller's
+// answer (the janitor's runs); by default nothing is logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) {
+		if l != nil {
+			o.logger = l
 		}
 	}
 }
@@ -90,7 +105,7 @@ func init() {
 // names a file: not "" nor ":memory:" (every pooled connection would get a
 // database of its own), and without '?', which would start driver options.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
-	o := options{busyTimeout: defaultBusyTimeout}
+	o := options{busyTimeout: defaultBusyTimeout, logger: slog.New(slog.DiscardHandler)}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -119,7 +134,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	db.SetMaxOpenConns(maxOpenConns)
 	db.SetMaxIdleConns(maxOpenConns)
-	s := &Store{db: db}
+	s := &Store{db: db, log: o.logger}
 	if err := s.migrate(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
