@@ -11,48 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// startProgram runs the whole program with env (PORT is set here) until
-// the test ends, and returns its base URL once /healthz answers.
-func startProgram(t *testing.T, env map[string]string) string {
-	t.Helper()
-	env["PORT"] = freePort(t)
-	getenv := func(name string) string { return env[name] }
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr lockedBuffer
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"storefront"}, getenv, &stdout, &stderr) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run = %v; want nil after a graceful shutdown\n%s", err, stderr.String())
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("run did not return after the context ended")
-		}
-	})
-	base := "http://127.0.0.1:" + env["PORT"]
-	client := &http.Client{Timeout: 5 * time.Second}
-	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
-		if res, err := client.Get(base + "/healthz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("run returned before serving: %v\n%s", err, stderr.String())
-		default:
-		}
-		if time.Since(start) > 20*time.Second {
-			t.Fatalf("/healthz not ready in time\n%s", stderr.String())
-		}
-	}
-}
+	"storefront/internal/app"
+)
 
 // TestRequestDeadlineWhileTheDatabaseIsLocked: another connection holds
 // SQLite's write lock (a long import, a stuck process) and does not let
@@ -62,16 +23,14 @@ func startProgram(t *testing.T, env map[string]string) string {
 func TestRequestDeadlineWhileTheDatabaseIsLocked(t *testing.T) {
 	const requestTimeout = time.Second
 	dbPath := filepath.Join(t.TempDir(), "shop.db")
-	base := startProgram(t, map[string]string{"STOREFRONT_DB": dbPath, "STOREFRONT_REQUEST_TIMEOUT": requestTimeout.String()})
+	p := startProgram(t, map[string]string{"STOREFRONT_DB": dbPath, "STOREFRONT_REQUEST_TIMEOUT": requestTimeout.String()})
 	client := &http.Client{Timeout: 30 * time.Second}
 
-	res, err := client.Get(base + "/")
-	if err != nil {
-		t.Fatal(err)
+	status, home := p.get(client, "/")
+	if status != http.StatusOK {
+		t.Fatalf("GET / = %d; want 200", status)
 	}
-	home, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	m := regexp.MustCompile(`href="/products/([^"?]+)"`).FindSubmatch(home)
+	m := regexp.MustCompile(`href="/products/([^"?]+)"`).FindStringSubmatch(home)
 	if m == nil {
 		t.Fatalf("the home page links to no product\n%s", home)
 	}
@@ -90,17 +49,24 @@ func TestRequestDeadlineWhileTheDatabaseIsLocked(t *testing.T) {
 	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
 		t.Fatalf("taking the write lock: %v", err)
 	}
-	defer conn.ExecContext(context.Background(), "ROLLBACK")
+	defer func() {
+		if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+			t.Errorf("releasing the write lock: %v", err)
+		}
+	}()
 
 	start := time.Now()
-	form := url.Values{"product_id": {string(m[1])}, "quantity": {"1"}}
-	res, err = client.PostForm(base+"/cart/items", form)
+	form := url.Values{"product_id": {m[1]}, "quantity": {"1"}}
+	res, err := client.PostForm(p.base+"/cart/items", form)
 	elapsed := time.Since(start)
 	if err != nil {
 		t.Fatalf("POST /cart/items while the database is locked: %v after %v; want an answer", err, elapsed)
 	}
-	body, _ := io.ReadAll(res.Body)
+	body, err := io.ReadAll(res.Body)
 	res.Body.Close()
+	if err != nil {
+		t.Fatalf("POST /cart/items while the database is locked: read body: %v", err)
+	}
 	if res.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("POST /cart/items while the database is locked = %d; want 503\n%s", res.StatusCode, body)
 	}
@@ -132,7 +98,7 @@ func TestServerTimeoutsFollowTheRequestDeadline(t *testing.T) {
 		if shutdown < deadline {
 			t.Errorf("deadline %v: shutdown wait %v; want at least the deadline, so in-flight requests finish", deadline, shutdown)
 		}
-		if busy := sqliteBusyTimeout(deadline); busy <= 0 || busy >= deadline {
+		if busy := app.SQLiteBusyTimeout(deadline); busy <= 0 || busy >= deadline {
 			t.Errorf("deadline %v: SQLite busy timeout %v; want shorter than the deadline", deadline, busy)
 		}
 	}

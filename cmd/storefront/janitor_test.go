@@ -27,7 +27,9 @@ func TestServerRunsTheJanitor(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	st.Close()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
 
 	startProgram(t, map[string]string{"STOREFRONT_DB": dbPath, "STOREFRONT_DEMO": "false"})
 	check, err := sqlite.Open(t.Context(), dbPath)

@@ -1,6 +1,7 @@
 // Command storefront serves the shop: HTML pages and the JSON API, on
 // SQLite or DynamoDB, configured by environment variables (storefront -h
-// lists them).
+// lists them). Its commands share their set-up through internal/app; this
+// package holds only what is theirs: the HTTP server of serve.
 package main
 
 import (
@@ -9,17 +10,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
-	"storefront/internal/dynamo"
-	"storefront/internal/shop"
-	"storefront/internal/sqlite"
-	"storefront/internal/web"
+	"storefront/internal/app"
 )
 
 func main() {
@@ -30,6 +30,52 @@ func main() {
 		stop()
 		os.Exit(1)
 	}
+}
+
+// command is one thing the program does. Its run receives the arguments
+// after the command's name and the program's environment.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+}
+
+// commands are the program's commands by name; without one it serves.
+// Each command lives in a file of its own and starts from app.Open.
+var commands = map[string]command{
+	"serve": {"serve the shop until SIGINT or SIGTERM (the default)", serve},
+}
+
+// run runs the command that args name (args[0] is the program's name),
+// serve when they name none. stdout is for the command's output and the
+// -h text; logs and messages go to stderr.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		return serve(ctx, nil, getenv, stdout, stderr)
+	}
+	name := args[1]
+	if slices.Contains([]string{"-h", "-help", "--help", "help"}, name) {
+		usage(stdout)
+		return nil
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		return fmt.Errorf("unexpected argument %q: storefront is configured by environment variables (storefront -h lists them)", name)
+	}
+	return cmd.run(ctx, args[2:], getenv, stdout, stderr)
+}
+
+// usage writes the commands and what the program reads from the environment.
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: storefront [command]")
+	fmt.Fprintln(w, "Commands:")
+	for _, name := range slices.Sorted(maps.Keys(commands)) {
+		fmt.Fprintf(w, "  %-32s %s\n", name, commands[name].summary)
+	}
+	fmt.Fprintln(w, "Every command is configured by environment variables:")
+	for _, ev := range app.EnvVars {
+		fmt.Fprintf(w, "  %-32s %s (default %q)\n", ev.Name, ev.Help, ev.Default)
+	}
+	fmt.Fprintln(w, "AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB and the AWS credentials configure DynamoDB as usual.")
 }
 
 // Server limits. ReadHeaderTimeout and IdleTimeout bound how long a slow
@@ -55,63 +101,46 @@ func serverTimeouts(requestTimeout time.Duration) (read, write, shutdown time.Du
 	return readHeaderTimeout + requestTimeout, requestTimeout + answerMargin, requestTimeout + answerMargin
 }
 
-// sqliteBusyTimeout is how long a SQLite write waits for another writer's
-// lock: half the request deadline, so a request still has time to answer
-// 503 when the lock is not released. The request's deadline ends the wait
-// earlier when it comes first.
-func sqliteBusyTimeout(requestTimeout time.Duration) time.Duration { return requestTimeout / 2 }
-
-// run serves the shop until ctx is done, then shuts down gracefully:
-// in-flight requests finish (up to shutdownTimeout) and it returns nil.
-// Logs go to stderr; stdout is for the -h text.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) > 1 {
-		if a := args[1]; a == "-h" || a == "-help" || a == "--help" || a == "help" {
-			usage(stdout)
-			return nil
-		}
-		return fmt.Errorf("unexpected argument %q: storefront is configured by environment variables (storefront -h lists them)", args[1])
+// serve serves the shop until ctx is done, then shuts down gracefully:
+// in-flight requests finish (up to the shutdown timeout) and it returns nil.
+func serve(ctx context.Context, args []string, getenv func(string) string, _, stderr io.Writer) error {
+	if len(args) > 0 {
+		return fmt.Errorf("serve: unexpected argument %q: storefront is configured by environment variables (storefront -h lists them)", args[0])
 	}
-	cfg, err := loadConfig(getenv)
+	a, err := app.Open(ctx, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
-	var handler slog.Handler = slog.NewJSONHandler(stderr, opts)
-	if cfg.LogFormat == "text" {
-		handler = slog.NewTextHandler(stderr, opts)
-	}
-	logger := slog.New(web.WithRequestID(handler))
-	slog.SetDefault(logger) // the service logs through the default logger
-
-	store, closeStore, err := openStore(ctx, cfg)
-	if err != nil {
+	logger := a.Logger
+	// The program's parts log through the logger they are given; the
+	// default logger is set too for what logs through it on its own (the
+	// standard log package, libraries), so that every line has one format.
+	slog.SetDefault(logger)
+	defer func() {
+		if err := a.Close(); err != nil {
+			logger.Error("close the store", "err", err)
+		}
+	}()
+	if err := a.LoadDemoCatalog(ctx); err != nil {
 		return err
 	}
-	defer closeStore()
-	svc := shop.NewService(store, shop.Config{SessionIdleTimeout: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
-		RegistrationLimit: cfg.RegistrationLimit})
-	if cfg.Demo {
-		if _, err := svc.LoadDemoCatalog(ctx); err != nil {
-			return fmt.Errorf("load the demo catalog: %w", err)
-		}
-	}
+	a.StartJanitor()
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, cfg.Port))
+	ln, err := net.Listen("tcp", net.JoinHostPort(a.Config.Host, a.Config.Port))
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	readTimeout, writeTimeout, shutdownTimeout := serverTimeouts(cfg.RequestTimeout)
+	readTimeout, writeTimeout, shutdownTimeout := serverTimeouts(a.Config.RequestTimeout)
 	srv := &http.Server{
-		Handler:           web.NewServer(svc, logger, web.Config{TrustProxy: cfg.TrustProxy, RequestTimeout: cfg.RequestTimeout}),
+		Handler:           a.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("storefront listening", "url", "http://"+ln.Addr().String(), "store", cfg.Store)
+	logger.Info("storefront listening", "url", "http://"+ln.Addr().String(), "store", a.Config.Store)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -131,52 +160,4 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("stopped")
 	return nil
-}
-
-// openStore opens the configured store, making it ready (SQLite
-// migrations, missing DynamoDB tables), and returns how to close it.
-func openStore(ctx context.Context, cfg config) (shop.Store, func(), error) {
-	if cfg.Store == storeDynamoDB {
-		// The AWS settings (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, the
-		// credentials chain) are read by the SDK itself from the process
-		// environment, as every AWS tool does, not through getenv.
-		client, err := dynamo.NewClient(ctx)
-		if err != nil {
-			return nil, nil, fmt.Errorf("dynamodb: %w", err)
-		}
-		st, err := dynamo.New(ctx, client, cfg.TablePrefix)
-		if err != nil {
-			return nil, nil, fmt.Errorf("dynamodb: %w", err)
-		}
-		return st, func() {}, nil
-	}
-	st, err := sqlite.Open(ctx, cfg.DBPath, sqlite.WithBusyTimeout(sqliteBusyTimeout(cfg.RequestTimeout)))
-	if err != nil {
-		return nil, nil, err
-	}
-	// The janitor deletes expired sessions, carts and throttle records
-	// (DynamoDB's TTL does it for the other store); it stops before the
-	// database closes.
-	janitorCtx, stopJanitor := context.WithCancel(context.WithoutCancel(ctx))
-	janitorDone := make(chan struct{})
-	go func() {
-		defer close(janitorDone)
-		st.RunJanitor(janitorCtx, sqlite.JanitorInterval, time.Now)
-	}()
-	return st, func() {
-		stopJanitor()
-		<-janitorDone
-		if err := st.Close(); err != nil {
-			slog.Error("close the database", "err", err)
-		}
-	}, nil
-}
-
-// usage writes what the program reads from the environment.
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "storefront serves the shop. It is configured by environment variables:")
-	for _, ev := range envVars {
-		fmt.Fprintf(w, "  %-32s %s (default %q)\n", ev.name, ev.help, ev.def)
-	}
-	fmt.Fprintln(w, "AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB and the AWS credentials configure DynamoDB as usual.")
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -17,35 +16,15 @@ import (
 // maximum, and the server ends a session idle for the configured time
 // (ASVS V3.3.2).
 func TestRunSessionTimeoutsFromEnvironment(t *testing.T) {
-	port := freePort(t)
-	env := map[string]string{"PORT": port, "STOREFRONT_DB": filepath.Join(t.TempDir(), "shop.db"), "STOREFRONT_DEMO": "false",
-		"STOREFRONT_SESSION_IDLE_TIMEOUT": "2s", "STOREFRONT_SESSION_MAX_AGE": "7m"}
-	ctx, cancel := context.WithCancel(t.Context())
-	var stderr lockedBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"storefront"}, func(n string) string { return env[n] }, &stderr, &stderr)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run = %v", err)
-		}
-	})
-
-	base := "http://127.0.0.1:" + port
-	jar, _ := cookiejar.New(nil)
+	p := startProgram(t, map[string]string{"STOREFRONT_DB": filepath.Join(t.TempDir(), "shop.db"), "STOREFRONT_DEMO": "false",
+		"STOREFRONT_SESSION_IDLE_TIMEOUT": "2s", "STOREFRONT_SESSION_MAX_AGE": "7m"})
+	base := p.base
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	client := &http.Client{Timeout: 5 * time.Second, Jar: jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if res, err := client.Get(base + "/healthz"); err == nil {
-			res.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/healthz not ready in time\n%s", stderr.String())
-		}
-	}
 	get := func(path string) *http.Response {
 		t.Helper()
 		res, err := client.Get(base + path)
@@ -55,10 +34,15 @@ func TestRunSessionTimeoutsFromEnvironment(t *testing.T) {
 		res.Body.Close()
 		return res
 	}
-	get("/register")
+	if res := get("/register"); res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /register = %d; want 200", res.StatusCode)
+	}
 	form := url.Values{"email": {"idle@example.com"}, "name": {"Idle"}, "password": {"correct horse battery staple"},
 		"confirm_password": {"correct horse battery staple"}}
-	req, _ := http.NewRequest(http.MethodPost, base+"/register", strings.NewReader(form.Encode()))
+	req, err := http.NewRequest(http.MethodPost, base+"/register", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", base)
 	res, err := client.Do(req)

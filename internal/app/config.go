@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"errors"
@@ -9,11 +9,11 @@ import (
 	"time"
 )
 
-// config is the program's configuration, read from the environment.
-type config struct {
+// Config is the program's configuration, read from the environment.
+type Config struct {
 	Host          string
 	Port          string
-	Store         string // storeSQLite or storeDynamoDB
+	Store         string // StoreSQLite or StoreDynamoDB
 	DBPath        string
 	TablePrefix   string
 	Demo          bool
@@ -27,23 +27,31 @@ type config struct {
 	// create per hour.
 	RegistrationLimit int
 	LogLevel          slog.Level
-	LogFormat         string // json or text
+	LogFormat         string // LogJSON or LogText
 }
 
 // Stores the program can run on.
 const (
-	storeSQLite   = "sqlite"
-	storeDynamoDB = "dynamodb"
+	StoreSQLite   = "sqlite"
+	StoreDynamoDB = "dynamodb"
 )
 
-// envVar is one configuration variable: its name, default and meaning.
-type envVar struct{ name, def, help string }
+// Log formats.
+const (
+	LogJSON = "json"
+	LogText = "text"
+)
 
-// envVars lists every variable the program reads, for loadConfig and -h.
-var envVars = []envVar{
+// EnvVar is one configuration variable: its name, default and meaning.
+type EnvVar struct{ Name, Default, Help string }
+
+// EnvVars lists every variable the program reads, for LoadConfig and the
+// program's -h text. The AWS settings are not among them: the AWS SDK
+// reads those itself.
+var EnvVars = []EnvVar{
 	{"HOST", "127.0.0.1", "listen address"},
 	{"PORT", "8000", "listen port (0 picks a free one)"},
-	{"STOREFRONT_STORE", storeSQLite, "sqlite or dynamodb"},
+	{"STOREFRONT_STORE", StoreSQLite, "sqlite or dynamodb"},
 	{"STOREFRONT_DB", "var/storefront.db", "SQLite database file"},
 	{"STOREFRONT_TABLE_PREFIX", "storefront-", "prefix of every DynamoDB table name"},
 	{"STOREFRONT_DEMO", "true", "load the demo catalog into an empty store"},
@@ -53,19 +61,19 @@ var envVars = []envVar{
 	{"STOREFRONT_REQUEST_TIMEOUT", "10s", "the deadline of every request; past it the answer is 503"},
 	{"STOREFRONT_REGISTRATION_LIMIT", "30", "registrations per client address per hour; past it the answer is 429"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
-	{"LOG_FORMAT", "json", "json or text"},
+	{"LOG_FORMAT", LogJSON, "json or text"},
 }
 
-// loadConfig reads the configuration through getenv, each unset or empty
+// LoadConfig reads the configuration through getenv, each unset or empty
 // variable taking its default. It names every invalid value at once.
-func loadConfig(getenv func(string) string) (config, error) {
+func LoadConfig(getenv func(string) string) (Config, error) {
 	get := func(name string) string {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			return v
 		}
-		for _, ev := range envVars {
-			if ev.name == name {
-				return ev.def
+		for _, ev := range EnvVars {
+			if ev.Name == name {
+				return ev.Default
 			}
 		}
 		return ""
@@ -89,7 +97,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return d
 	}
 
-	cfg := config{
+	cfg := Config{
 		Host: get("HOST"), Port: get("PORT"), Store: get("STOREFRONT_STORE"), DBPath: get("STOREFRONT_DB"),
 		TablePrefix: get("STOREFRONT_TABLE_PREFIX"), Demo: boolean("STOREFRONT_DEMO"),
 		TrustProxy: boolean("STOREFRONT_TRUST_PROXY"), SessionIdle: duration("STOREFRONT_SESSION_IDLE_TIMEOUT"),
@@ -104,17 +112,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if port, err := strconv.Atoi(cfg.Port); err != nil || port < 0 || port > 65535 {
 		bad("PORT", "a port number from 0 to 65535")
 	}
-	if cfg.Store != storeSQLite && cfg.Store != storeDynamoDB {
+	if cfg.Store != StoreSQLite && cfg.Store != StoreDynamoDB {
 		bad("STOREFRONT_STORE", "sqlite or dynamodb")
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL"))); err != nil {
 		bad("LOG_LEVEL", "debug, info, warn or error")
 	}
-	if cfg.LogFormat != "json" && cfg.LogFormat != "text" {
+	if cfg.LogFormat != LogJSON && cfg.LogFormat != LogText {
 		bad("LOG_FORMAT", "json or text")
 	}
 	if err := errors.Join(errs...); err != nil {
-		return config{}, fmt.Errorf("configuration: %w", err)
+		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
 	return cfg, nil
 }

@@ -1,0 +1,144 @@
+// Package app wires the program together: the configuration read from the
+// environment, the logger, the store the configuration selects and the shop
+// service over it. Every command of cmd/storefront (the server, and the
+// staff, catalog and process-orders commands) starts from Open, so that no
+// command copies another's set-up and all of them run on the same store
+// with the same settings.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"storefront/internal/dynamo"
+	"storefront/internal/shop"
+	"storefront/internal/sqlite"
+	"storefront/internal/web"
+)
+
+// App is the program's parts, ready to use. Close releases them.
+type App struct {
+	Config  Config
+	Logger  *slog.Logger
+	Store   shop.Store
+	Service *shop.Service
+
+	sqlite      *sqlite.Store // the SQLite store, nil on DynamoDB
+	stopJanitor func()        // stops the janitor and waits for it; nil until started
+}
+
+// Open reads the configuration through getenv, builds the logger writing
+// to logOut, and opens the configured store, made ready (SQLite schema
+// migrations, missing DynamoDB tables), with the service over it.
+// A configuration error names every invalid variable.
+func Open(ctx context.Context, getenv func(string) string, logOut io.Writer) (*App, error) {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Logger: NewLogger(cfg, logOut)}
+	if err := a.openStore(ctx); err != nil {
+		return nil, err
+	}
+	a.Service = shop.NewService(a.Store, shop.Config{SessionIdleTimeout: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
+		RegistrationLimit: cfg.RegistrationLimit})
+	return a, nil
+}
+
+// NewLogger is the program's logger: LOG_FORMAT lines of LOG_LEVEL and
+// above on w, each logged with a request's context carrying its request id.
+func NewLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var handler slog.Handler = slog.NewJSONHandler(w, opts)
+	if cfg.LogFormat == LogText {
+		handler = slog.NewTextHandler(w, opts)
+	}
+	return slog.New(web.WithRequestID(handler))
+}
+
+// SQLiteBusyTimeout is how long a SQLite write waits for another writer's
+// lock: half the request deadline, so a request still has time to answer
+// 503 when the lock is not released. The request's deadline ends the wait
+// earlier when it comes first.
+func SQLiteBusyTimeout(requestTimeout time.Duration) time.Duration { return requestTimeout / 2 }
+
+func (a *App) openStore(ctx context.Context) error {
+	if a.Config.Store == StoreDynamoDB {
+		// The AWS settings (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, the
+		// credentials chain) are read by the SDK itself from the process
+		// environment, as every AWS tool does, not through getenv.
+		client, err := dynamo.NewClient(ctx)
+		if err != nil {
+			return fmt.Errorf("dynamodb: %w", err)
+		}
+		st, err := dynamo.New(ctx, client, a.Config.TablePrefix)
+		if err != nil {
+			return fmt.Errorf("dynamodb: %w", err)
+		}
+		a.Store = st
+		return nil
+	}
+	st, err := sqlite.Open(ctx, a.Config.DBPath, sqlite.WithBusyTimeout(SQLiteBusyTimeout(a.Config.RequestTimeout)))
+	if err != nil {
+		return err
+	}
+	a.Store, a.sqlite = st, st
+	return nil
+}
+
+// LoadDemoCatalog loads the demo catalog into an empty store, unless
+// STOREFRONT_DEMO is false. A store that holds a catalog is left alone.
+func (a *App) LoadDemoCatalog(ctx context.Context) error {
+	if !a.Config.Demo {
+		return nil
+	}
+	if _, err := a.Service.LoadDemoCatalog(ctx); err != nil {
+		return fmt.Errorf("load the demo catalog: %w", err)
+	}
+	return nil
+}
+
+// StartJanitor starts deleting what has expired (sessions, carts, throttle
+// records) in the background, every sqlite.JanitorInterval, until Close.
+// On DynamoDB it does nothing: the tables' TTL deletes them. A long-running
+// command calls it once; a one-shot command leaves it to the server.
+func (a *App) StartJanitor() {
+	if a.sqlite == nil || a.stopJanitor != nil {
+		return
+	}
+	// The janitor outlives any request context; Close ends it before the
+	// database closes.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.sqlite.RunJanitor(ctx, sqlite.JanitorInterval, time.Now)
+	}()
+	a.stopJanitor = func() {
+		cancel()
+		<-done
+	}
+}
+
+// Handler is the shop's HTTP handler: the HTML pages and the JSON API.
+func (a *App) Handler() http.Handler {
+	return web.NewServer(a.Service, a.Logger, web.Config{TrustProxy: a.Config.TrustProxy, RequestTimeout: a.Config.RequestTimeout})
+}
+
+// Close stops the janitor and closes the store.
+func (a *App) Close() error {
+	if a.stopJanitor != nil {
+		a.stopJanitor()
+		a.stopJanitor = nil
+	}
+	if a.sqlite != nil {
+		if err := a.sqlite.Close(); err != nil {
+			return fmt.Errorf("close the database: %w", err)
+		}
+	}
+	return nil
+}

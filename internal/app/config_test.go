@@ -1,0 +1,68 @@
+package app
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+// env is a getenv over a map.
+func env(vars map[string]string) func(string) string {
+	return func(name string) string { return vars[name] }
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	cfg, err := LoadConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Host: "127.0.0.1", Port: "8000", Store: StoreSQLite, DBPath: "var/storefront.db", TablePrefix: "storefront-",
+		Demo: true, TrustProxy: false, SessionIdle: 30 * time.Minute, SessionMaxAge: 12 * time.Hour, LogLevel: slog.LevelInfo,
+		LogFormat: LogJSON, RequestTimeout: 10 * time.Second, RegistrationLimit: 30}
+	if cfg != want {
+		t.Errorf("LoadConfig() = %+v; want %+v", cfg, want)
+	}
+}
+
+func TestLoadConfigReadsEveryVariable(t *testing.T) {
+	set := map[string]string{"HOST": "0.0.0.0", "PORT": "0", "STOREFRONT_STORE": "dynamodb",
+		"STOREFRONT_DB": "/tmp/x.db", "STOREFRONT_TABLE_PREFIX": "t-", "STOREFRONT_DEMO": "false", "STOREFRONT_TRUST_PROXY": "true",
+		"STOREFRONT_SESSION_IDLE_TIMEOUT": "5m", "STOREFRONT_SESSION_MAX_AGE": "1h", "STOREFRONT_REQUEST_TIMEOUT": "3s",
+		"STOREFRONT_REGISTRATION_LIMIT": "7", "LOG_LEVEL": "debug", "LOG_FORMAT": " text "}
+	cfg, err := LoadConfig(env(set))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Host: "0.0.0.0", Port: "0", Store: StoreDynamoDB, DBPath: "/tmp/x.db", TablePrefix: "t-",
+		Demo: false, TrustProxy: true, SessionIdle: 5 * time.Minute, SessionMaxAge: time.Hour, LogLevel: slog.LevelDebug,
+		LogFormat: LogText, RequestTimeout: 3 * time.Second, RegistrationLimit: 7}
+	if cfg != want {
+		t.Errorf("LoadConfig(set) = %+v; want %+v", cfg, want)
+	}
+	for _, ev := range EnvVars {
+		if set[ev.Name] == "" {
+			t.Errorf("the test does not set %s: add it, with a value other than its default %q", ev.Name, ev.Default)
+		}
+	}
+}
+
+// TestLoadConfigRefusesInvalidValues: each invalid value is refused with a
+// message naming its variable.
+func TestLoadConfigRefusesInvalidValues(t *testing.T) {
+	for _, tc := range []struct{ name, value string }{
+		{"PORT", "eighty"}, {"PORT", "65536"}, {"PORT", "-1"},
+		{"STOREFRONT_STORE", "postgres"},
+		{"STOREFRONT_DEMO", "maybe"}, {"STOREFRONT_TRUST_PROXY", "yes please"},
+		{"STOREFRONT_SESSION_IDLE_TIMEOUT", "-5m"}, {"STOREFRONT_SESSION_MAX_AGE", "0s"},
+		{"STOREFRONT_REQUEST_TIMEOUT", "ten seconds"},
+		{"STOREFRONT_REGISTRATION_LIMIT", "0"}, {"STOREFRONT_REGISTRATION_LIMIT", "-3"},
+		{"STOREFRONT_REGISTRATION_LIMIT", "many"}, {"STOREFRONT_REGISTRATION_LIMIT", "2.5"},
+		{"LOG_LEVEL", "loud"}, {"LOG_FORMAT", "xml"},
+	} {
+		_, err := LoadConfig(env(map[string]string{tc.name: tc.value}))
+		if err == nil || !strings.Contains(err.Error(), tc.name) {
+			t.Errorf("LoadConfig(%s=%s) = %v; want an error naming it", tc.name, tc.value, err)
+		}
+	}
+}
