@@ -15,6 +15,18 @@ func TestStore(t *testing.T) {
 	shoptest.TestStore(t, func(*testing.T) shop.Store { return memstore.New() })
 }
 
+// TestService: servers sharing a store in memory share the one value.
+func TestService(t *testing.T) {
+	shoptest.TestService(t, func(_ *testing.T, n int) []shop.Store {
+		s := memstore.New()
+		stores := make([]shop.Store, n)
+		for i := range stores {
+			stores[i] = s
+		}
+		return stores
+	})
+}
+
 // TestNoSharedMemory: changing a value after saving it, or one the store
 // returned, changes nothing stored, as with a store across a network.
 func TestNoSharedMemory(t *testing.T) {

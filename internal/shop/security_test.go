@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"storefront/internal/shop"
-	"storefront/internal/sqlite"
 )
 
 // passwordMessage returns the password message Register gives for pw, or "".
@@ -108,51 +106,13 @@ func TestContextWordsRefusedAsPasswords(t *testing.T) {
 	}
 }
 
-// TestSignInThrottlingHoldsAcrossServers: the failure count lives in the
-// store, so two servers (two services, two connections to one database)
-// share it; an unknown email is throttled like a known one, so the 429 does
-// not tell which accounts exist (ASVS V2.2.1).
-func TestSignInThrottlingHoldsAcrossServers(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "shared.db")
-	clock := &testClock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
-	var servers []*shop.Service
-	for range 2 {
-		store, err := sqlite.Open(t.Context(), path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { store.Close() })
-		params := cheapHashing
-		servers = append(servers, shop.NewService(store, shop.Config{PasswordParams: &params, Now: clock.Now}))
-	}
-	ctx := t.Context()
-	if _, err := servers[0].Register(ctx, shop.RegisterInput{Email: "ada@example.com", Name: "Ada", Password: goodPassword, ConfirmPassword: goodPassword}); err != nil {
-		t.Fatal(err)
-	}
-	for _, email := range []string{"ada@example.com", "ghost@example.com"} {
-		for i := range shop.AccountFailureLimit {
-			_, err := servers[i%2].Authenticate(ctx, email, "wrong password!", "198.51.100."+string(rune('1'+i%9)))
-			if !errors.Is(err, shop.ErrInvalidCredentials) {
-				t.Fatalf("%s failure %d on server %d = %v; want ErrInvalidCredentials", email, i+1, i%2, err)
-			}
-		}
-		for n, svc := range servers {
-			if _, err := svc.Authenticate(ctx, email, goodPassword, "203.0.113.9"); !errors.Is(err, shop.ErrThrottled) {
-				t.Errorf("%s after %d failures split over two servers: server %d = %v; want ErrThrottled", email, shop.AccountFailureLimit, n, err)
-			}
-		}
-	}
-	clock.Advance(shop.LockDuration)
-	if _, err := servers[1].Authenticate(ctx, "ada@example.com", goodPassword, "203.0.113.9"); err != nil {
-		t.Errorf("Authenticate after the lock = %v; want success", err)
-	}
-}
-
 // TestSignInThrottlingConcurrentBurst: a burst of parallel guesses gets
 // exactly the limit of real answers, also when it is spread over servers
 // (services with no lock between them) sharing one store. Guesses that
 // passed the lock check before the lock was set are answered ErrThrottled
 // once it is, so the answer never tells whether such a guess was right.
+// Servers on their own connections to each store, and two servers sharing
+// the throttle records, are in shoptest.TestService, which every store runs.
 func TestSignInThrottlingConcurrentBurst(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -162,19 +122,6 @@ func TestSignInThrottlingConcurrentBurst(t *testing.T) {
 		{"two servers on one store", func(t *testing.T, f *fixture) []*shop.Service {
 			params := cheapHashing
 			return []*shop.Service{f.svc, shop.NewService(f.store, shop.Config{PasswordParams: &params, Now: f.clock.Now})}
-		}},
-		{"three servers on three connections to one file", func(t *testing.T, f *fixture) []*shop.Service {
-			servers := []*shop.Service{f.svc}
-			for range 2 {
-				store, err := sqlite.Open(t.Context(), f.path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { store.Close() })
-				params := cheapHashing
-				servers = append(servers, shop.NewService(store, shop.Config{PasswordParams: &params, Now: f.clock.Now}))
-			}
-			return servers
 		}},
 	}
 	for _, tt := range tests {

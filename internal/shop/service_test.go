@@ -3,14 +3,13 @@ package shop_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"storefront/internal/memstore"
 	"storefront/internal/shop"
-	"storefront/internal/sqlite"
 )
 
 // testClock is an adjustable clock for timeouts and ordering.
@@ -38,27 +37,22 @@ type fixture struct {
 	svc   *shop.Service
 	store shop.Store
 	clock *testClock
-	path  string // the SQLite file of store
 }
 
-// newFixture returns a service over a temporary SQLite store holding two
-// categories and a few products.
+// newFixture returns a service over a store in memory holding two
+// categories and a few products. What must hold on every store is in the
+// suites of package shoptest, which each store runs.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "shop.db")
-	store, err := sqlite.Open(t.Context(), path)
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := memstore.New()
 	clock := &testClock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
 	params := cheapHashing
 	svc := shop.NewService(store, shop.Config{PasswordParams: &params, Now: clock.Now})
-	f := &fixture{svc: svc, store: store, clock: clock, path: path}
+	f := &fixture{svc: svc, store: store, clock: clock}
 	ctx := t.Context()
 	for _, c := range []shop.Category{{ID: "kitchen", Name: "Kitchen"}, {ID: "garden", Name: "Garden"}} {
 		if err := store.SaveCategory(ctx, &c); err != nil {
-			t.Fatal(err)
+			t.Fatalf("SaveCategory(%s) = %v", c.ID, err)
 		}
 	}
 	f.product(t, "kettle", 3900, 10)

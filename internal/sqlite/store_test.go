@@ -31,6 +31,18 @@ func TestStore(t *testing.T) {
 	})
 }
 
+// TestService: servers sharing a file each open it, as processes would.
+func TestService(t *testing.T) {
+	shoptest.TestService(t, func(t *testing.T, n int) []shop.Store {
+		path := filepath.Join(t.TempDir(), "shop.db")
+		stores := make([]shop.Store, n)
+		for i := range stores {
+			stores[i] = openTemp(t, path)
+		}
+		return stores
+	})
+}
+
 // TestConcurrentLastUnits races buyers through separate connections of one
 // file, where only the write lock and the conditional update keep stock
 // from going negative.
