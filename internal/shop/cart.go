@@ -160,7 +160,7 @@ func (s *Service) ConfirmCartPrices(ctx context.Context, cartID string) (*CartVi
 
 func (s *Service) changeLine(ctx context.Context, cartID, productID string, next func(current int) int, asked int) (*CartView, error) {
 	if asked < 1 || asked > MaxLineQuantity {
-		return nil, &ValidationError{Fields: map[string]string{"quantity": "Quantity must be a whole number from 1 to 99."}}
+		return nil, &ValidationError{Fields: map[string]string{"quantity": quantityMessage}}
 	}
 	if !IsID(productID) {
 		return nil, ErrNotFound
@@ -177,13 +177,13 @@ func (s *Service) changeLine(ctx context.Context, cartID, productID string, next
 		qty := next(line.Quantity)
 		if qty > MaxLineQuantity {
 			return false, &ValidationError{Fields: map[string]string{"quantity": fmt.Sprintf(
-				"You can buy at most 99 of one product; your cart already holds %d.", line.Quantity)}}
+				"You can buy at most %d of one product; your cart already holds %d.", MaxLineQuantity, line.Quantity)}}
 		}
 		if qty > p.Stock {
 			return false, &StockError{Items: []Shortage{{ProductID: p.ID, Name: p.Name, Requested: qty, Available: max(p.Stock, 0)}}}
 		}
 		if !exists && len(c.Lines) >= MaxCartLines {
-			return false, &ValidationError{Fields: map[string]string{"product_id": "Your cart can hold at most 50 different products."}}
+			return false, &ValidationError{Fields: map[string]string{"product_id": cartLinesMessage}}
 		}
 		// Writing a line records the price the shopper sees now.
 		line = CartLine{ProductID: p.ID, Quantity: qty, PriceCents: p.PriceCents}

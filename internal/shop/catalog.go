@@ -29,7 +29,7 @@ func ValidateProductQuery(q ProductQuery) (ProductQuery, error) {
 	fe := fieldErrors{}
 	q.Text = strings.TrimSpace(q.Text)
 	if len([]rune(q.Text)) > MaxQueryLen || hasControl(q.Text) {
-		fe.add("q", "Search for at most 100 characters.")
+		fe.add("q", queryMessage)
 	}
 	if q.Category != "" && !IsID(q.Category) {
 		fe.add("category", "Choose a category from the list.")
@@ -44,14 +44,14 @@ func ValidateProductQuery(q ProductQuery) (ProductQuery, error) {
 	if q.Page == 0 {
 		q.Page = 1
 	}
-	if q.Page < 1 || q.Page > 10000 {
-		fe.add("page", "Page must be a whole number from 1 to 10000.")
+	if q.Page < 1 || q.Page > MaxPage {
+		fe.add("page", pageMessage)
 	}
 	if q.PerPage == 0 {
 		q.PerPage = DefaultPerPage
 	}
 	if q.PerPage < 1 || q.PerPage > MaxPerPage {
-		fe.add("per_page", "per_page must be a whole number from 1 to 100.")
+		fe.add("per_page", perPageMessage)
 	}
 	return q, fe.err()
 }

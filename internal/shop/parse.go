@@ -28,20 +28,20 @@ func ParseCount(s string, max int) (n int, ok bool) {
 func ParseQuantity(s string, allowZero bool) (int, error) {
 	n, ok := ParseCount(s, MaxLineQuantity)
 	if !ok || n == 0 && !allowZero {
-		return 0, &ValidationError{Fields: map[string]string{"quantity": "Quantity must be a whole number from 1 to 99."}}
+		return 0, &ValidationError{Fields: map[string]string{"quantity": quantityMessage}}
 	}
 	return n, nil
 }
 
-// ParsePage parses a page number (1 to 10000); "" means 1. A bad value is a
+// ParsePage parses a page number (1 to MaxPage); "" means 1. A bad value is a
 // *ValidationError with key page.
 func ParsePage(s string) (int, error) {
 	if s == "" {
 		return 1, nil
 	}
-	n, ok := ParseCount(s, 10000)
+	n, ok := ParseCount(s, MaxPage)
 	if !ok || n == 0 {
-		return 0, &ValidationError{Fields: map[string]string{"page": "Page must be a whole number from 1 to 10000."}}
+		return 0, &ValidationError{Fields: map[string]string{"page": pageMessage}}
 	}
 	return n, nil
 }

@@ -79,7 +79,7 @@ func emailProblem(email string) string {
 	case email == "":
 		return "Enter your email address."
 	case len(email) > MaxEmailLen:
-		return "Email must be at most 254 characters."
+		return emailLenMessage
 	case hasControl(email) || strings.ContainsAny(email, " <>\"(),;:\\[]"):
 		return "Enter a valid email address, like name@example.com."
 	}
@@ -163,9 +163,9 @@ func (s *Service) passwordProblem(password, email string, name ...string) string
 	case password == "":
 		return "Enter a password."
 	case n < MinPasswordLen:
-		return "Password must be at least 12 characters."
+		return passwordShort
 	case n > MaxPasswordLen:
-		return "Password must be at most 128 characters."
+		return passwordLong
 	case !utf8.ValidString(password):
 		return "Password contains characters that are not allowed."
 	case IsCommonPassword(password):

@@ -29,8 +29,7 @@ func newRegisterView(in shop.RegisterInput, next string, fields map[string]strin
 		Name: fieldView{Name: "name", Label: "Your name", Type: "text", Value: in.Name, Error: fields["name"],
 			Autocomplete: "name", Required: true},
 		Password: fieldView{Name: "password", Label: "Password", Type: "password", Error: fields["password"],
-			Hint: "At least 12 characters, hard to guess: no repeats, sequences, keyboard patterns or your own name. " +
-				"A few unrelated words you can remember make a strong password.",
+			Hint:         shop.PasswordHint,
 			Autocomplete: "new-password", Required: true},
 		ConfirmPassword: fieldView{Name: "confirm_password", Label: "Confirm password", Type: "password",
 			Error: fields["confirm_password"], Autocomplete: "new-password", Required: true},
@@ -79,7 +78,7 @@ func newAccountView(u *shop.User, name string, fields map[string]string) *accoun
 		CurrentPassword: fieldView{Name: "current_password", Label: "Current password", Type: "password",
 			Error: fields["current_password"], Autocomplete: "current-password", Required: true},
 		NewPassword: fieldView{Name: "new_password", Label: "New password", Type: "password",
-			Error: fields["new_password"], Hint: "At least 12 characters, hard to guess: no repeats, sequences, keyboard patterns or your own name. A few unrelated words make a strong password.",
+			Error: fields["new_password"], Hint: shop.PasswordHint,
 			Autocomplete: "new-password", Required: true},
 		ConfirmPassword: fieldView{Name: "confirm_password", Label: "Confirm new password", Type: "password",
 			Error: fields["confirm_password"], Autocomplete: "new-password", Required: true},
@@ -105,7 +104,7 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	next := localNext(r.PostForm.Get("next"))
 	// The service counts registrations per client address, which the
 	// middleware put in the request's context.
-	u, err := s.shop.Register(r.Context(), in)
+	signed, err := s.shop.SignUp(r.Context(), in, visitorFrom(r.Context()))
 	if err != nil {
 		if errors.Is(err, shop.ErrTooManyRegistrations) {
 			// The form again, values kept, for when the limit is over.
@@ -131,12 +130,6 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, "register", v)
 		return
 	}
-	vis := visitorFrom(r.Context())
-	signed, err := s.shop.StartSession(r.Context(), u, vis.guestSession())
-	if err != nil {
-		s.errorPage(w, r, err)
-		return
-	}
 	s.signedIn(w, r, signed, next, "registered")
 }
 
@@ -149,7 +142,7 @@ func (s *server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	v := newLoginView("", next)
 	status := http.StatusOK
 	if q.Get("cookies") == "1" {
-		if visitorFrom(r.Context()).user != nil {
+		if visitorFrom(r.Context()).User != nil {
 			seeOther(w, r, orHome(next))
 			return
 		}
@@ -173,8 +166,7 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	email := r.PostForm.Get("email")
 	next := localNext(r.PostForm.Get("next"))
-	vis := visitorFrom(r.Context())
-	signed, err := s.shop.SignIn(r.Context(), email, r.PostForm.Get("password"), clientAddr(r), vis.guestSession())
+	signed, err := s.shop.LogIn(r.Context(), email, r.PostForm.Get("password"), clientAddr(r), visitorFrom(r.Context()))
 	if err != nil {
 		if !errors.Is(err, shop.ErrInvalidCredentials) && !errors.Is(err, shop.ErrThrottled) {
 			s.errorPage(w, r, err)
@@ -194,17 +186,10 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // signedIn finishes a sign-in or registration: the browser gets the new
-// session's cookie, a session of another user this browser had is ended,
-// and the answer is 303 to next. A request that carried no cookie at all
+// session's cookie and the answer is 303 to next. A request that carried no cookie at all
 // may come from a browser that refuses them: it goes by the sign-in page,
 // which tells such a browser so, and sends any other on to next.
 func (s *server) signedIn(w http.ResponseWriter, r *http.Request, signed *shop.SignedIn, next, via string) {
-	vis := visitorFrom(r.Context())
-	if vis.user != nil && vis.session != nil {
-		if err := s.shop.EndSession(r.Context(), vis.session); err != nil {
-			s.log.WarnContext(r.Context(), "ending the previous session failed", "request_id", requestIDFrom(r.Context()), "err", err)
-		}
-	}
 	s.setSessionCookie(w, r, signed)
 	if !hasCookies(r) {
 		q := url.Values{"cookies": {"1"}}
@@ -223,7 +208,7 @@ func (s *server) signedIn(w http.ResponseWriter, r *http.Request, signed *shop.S
 // handleLogout serves POST /logout: the session ends on the server (its
 // cookie is useless from now on), the cookie is cleared, 303 to /.
 func (s *server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	if sess := visitorFrom(r.Context()).session; sess != nil {
+	if sess := visitorFrom(r.Context()).Session; sess != nil {
 		if err := s.shop.EndSession(r.Context(), sess); err != nil {
 			s.errorPage(w, r, err)
 			return
@@ -240,7 +225,7 @@ func (s *server) handleAccount(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v := newAccountView(vis.user, vis.user.Name, nil)
+	v := newAccountView(vis.User, vis.User.Name, nil)
 	switch r.URL.Query().Get("updated") {
 	case "name":
 		v.Notice = "Your name is saved."
@@ -258,13 +243,13 @@ func (s *server) handleAccountName(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PostForm.Get("name")
-	if _, err := s.shop.UpdateName(r.Context(), vis.user, name); err != nil {
+	if _, err := s.shop.UpdateName(r.Context(), vis.User, name); err != nil {
 		fields := fieldMessages(err)
 		if fields == nil {
 			s.errorPage(w, r, err)
 			return
 		}
-		v := newAccountView(vis.user, name, fields)
+		v := newAccountView(vis.User, name, fields)
 		v.NameFormError = problemFor(err).Message
 		s.render(w, r, http.StatusUnprocessableEntity, "account", v)
 		return
@@ -284,7 +269,7 @@ func (s *server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	in := shop.ChangePasswordInput{CurrentPassword: r.PostForm.Get("current_password"),
 		NewPassword: r.PostForm.Get("new_password"), ConfirmPassword: r.PostForm.Get("confirm_password")}
-	signed, err := s.shop.ChangePassword(r.Context(), vis.user, vis.session, in)
+	signed, err := s.shop.ChangePassword(r.Context(), vis.User, vis.Session, in)
 	if err != nil {
 		fields := fieldMessages(err)
 		status := http.StatusUnprocessableEntity
@@ -295,7 +280,7 @@ func (s *server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 			s.errorPage(w, r, err)
 			return
 		}
-		v := newAccountView(vis.user, vis.user.Name, fields)
+		v := newAccountView(vis.User, vis.User.Name, fields)
 		v.PasswordFormError = problemFor(err).Message
 		s.render(w, r, status, "account", v)
 		return

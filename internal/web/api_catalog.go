@@ -20,13 +20,9 @@ type productJSON struct {
 }
 
 func newProductJSON(p *shop.Product) productJSON {
-	stock := max(p.Stock, 0)
-	if !p.Active {
-		stock = 0
-	}
 	return productJSON{ID: p.ID, Name: p.Name, Description: p.Description, Category: p.Category,
-		PriceCents: int64(p.PriceCents), Currency: shop.Currency, Stock: stock,
-		ImageURL: "/images/products/" + p.ID + ".svg"}
+		PriceCents: int64(p.PriceCents), Currency: shop.Currency, Stock: p.StockForSale(),
+		ImageURL: productImageURL(p.ID)}
 }
 
 // productPageJSON is one page of the catalog.
@@ -63,37 +59,17 @@ func (s *server) handleAPICategories(w http.ResponseWriter, r *http.Request) {
 // handleAPIProducts serves GET /api/v1/products?q&category&sort&page&per_page.
 func (s *server) handleAPIProducts(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
-	q := shop.ProductQuery{Text: v.Get("q"), Category: v.Get("category"), Sort: v.Get("sort"),
-		Page: apiCount(v.Get("page"), 10000), PerPage: apiCount(v.Get("per_page"), shop.MaxPerPage)}
-	q, err := shop.ValidateProductQuery(q)
+	c, err := s.shop.BrowseCatalog(r.Context(), shop.CatalogRequest{Text: v.Get("q"), Category: v.Get("category"),
+		Sort: v.Get("sort"), Page: v.Get("page"), PerPage: v.Get("per_page")})
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	page, err := s.shop.SearchProducts(r.Context(), q)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	out := productPageJSON{Items: make([]productJSON, len(page.Items)), Page: q.Page, PerPage: q.PerPage, Total: page.Total}
-	for i := range page.Items {
-		out.Items[i] = newProductJSON(&page.Items[i])
+	out := productPageJSON{Items: make([]productJSON, len(c.Products)), Page: c.Query.Page, PerPage: c.Query.PerPage, Total: c.Total}
+	for i := range c.Products {
+		out.Items[i] = newProductJSON(&c.Products[i])
 	}
 	s.apiWrite(w, r, http.StatusOK, out)
-}
-
-// apiCount parses a count of a query string: 0 when absent (the domain's
-// default), and -1 when it is not a whole number from 1 to max, so that
-// shop.ValidateProductQuery refuses it with its own message.
-func apiCount(s string, max int) int {
-	if s == "" {
-		return 0
-	}
-	n, ok := shop.ParseCount(s, max)
-	if !ok || n == 0 {
-		return -1
-	}
-	return n
 }
 
 // handleAPIProduct serves GET /api/v1/products/{id}.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"mime"
-	"net"
 	"net/http"
 	"reflect"
 	"slices"
@@ -38,35 +37,6 @@ var (
 		"The request body must hold exactly one JSON value."}}
 )
 
-// apiErrorJSON is every error answer of the API. Fields holds one message
-// list per invalid field (validation_failed only); Items names the products
-// of insufficient_stock and price_changed.
-type apiErrorJSON struct {
-	Error     string              `json:"error"`
-	Message   string              `json:"message"`
-	Fields    map[string][]string `json:"fields,omitempty"`
-	Items     any                 `json:"items,omitempty"`
-	RequestID string              `json:"request_id,omitempty"`
-}
-
-// shortageJSON is an item of insufficient_stock.
-type shortageJSON struct {
-	ProductID string `json:"product_id"`
-	Name      string `json:"name"`
-	Requested int    `json:"requested"`
-	Available int    `json:"available"`
-}
-
-// priceChangeJSON is an item of price_changed; a withdrawn product has
-// new_price_cents 0.
-type priceChangeJSON struct {
-	ProductID     string `json:"product_id"`
-	Name          string `json:"name"`
-	OldPriceCents int64  `json:"old_price_cents"`
-	NewPriceCents int64  `json:"new_price_cents"`
-	Withdrawn     bool   `json:"withdrawn"`
-}
-
 // apiHeaders sets the headers of every API answer: JSON, and never cached
 // (answers carry a user's cart, orders and tokens).
 func apiHeaders(w http.ResponseWriter) {
@@ -90,68 +60,6 @@ func (s *server) apiWrite(w http.ResponseWriter, r *http.Request, status int, v 
 func apiNoContent(w http.ResponseWriter) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// apiError answers with the error shape of the API; problemFor decides the
-// status, code and message. Internal errors are logged, never shown.
-func (s *server) apiError(w http.ResponseWriter, r *http.Request, err error) {
-	p := problemFor(err)
-	body := apiErrorJSON{Error: p.Code, Message: p.Message, RequestID: apiRequestID(w, r)}
-	if clientGone(r, p) {
-		s.log.InfoContext(r.Context(), "client went away", "request_id", body.RequestID, "path", r.URL.Path)
-	} else if p.Status >= http.StatusInternalServerError {
-		s.log.ErrorContext(r.Context(), "api request failed", "method", r.Method, "path", r.URL.Path,
-			"status", p.Status, "request_id", body.RequestID, "err", err)
-	}
-	var verr *shop.ValidationError
-	var serr *shop.StockError
-	var perr *shop.PriceError
-	switch {
-	case errors.As(err, &verr):
-		body.Fields = make(map[string][]string, len(verr.Fields))
-		for field, msg := range verr.Fields {
-			body.Fields[field] = []string{msg}
-		}
-	case errors.As(err, &serr):
-		items := make([]shortageJSON, len(serr.Items))
-		for i, it := range serr.Items {
-			items[i] = shortageJSON{ProductID: it.ProductID, Name: it.Name, Requested: it.Requested, Available: it.Available}
-		}
-		body.Items = items
-	case errors.As(err, &perr):
-		items := make([]priceChangeJSON, len(perr.Items))
-		for i, it := range perr.Items {
-			items[i] = priceChangeJSON{ProductID: it.ProductID, Name: it.Name, OldPriceCents: int64(it.OldCents),
-				NewPriceCents: int64(it.NewCents), Withdrawn: it.Withdrawn}
-		}
-		body.Items = items
-	}
-	switch p.Status {
-	case http.StatusUnauthorized:
-		if w.Header().Get("WWW-Authenticate") == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="storefront"`)
-		}
-	case http.StatusTooManyRequests:
-		w.Header().Set("Retry-After", retryAfter(err))
-	case http.StatusServiceUnavailable:
-		w.Header().Set("Retry-After", "2")
-	}
-	b, merr := json.Marshal(body)
-	if merr != nil { // cannot happen: the shape holds strings and ints only
-		b = []byte(`{"error":"internal_error","message":"Something went wrong on our side."}`)
-	}
-	apiHeaders(w)
-	w.WriteHeader(p.Status)
-	_, _ = w.Write(append(b, '\n')) // a failed write means the client left
-}
-
-// retryAfter is the Retry-After of a 429 answer, in seconds: the window
-// of the registration limit, or the sign-in lock.
-func retryAfter(err error) string {
-	if errors.Is(err, shop.ErrTooManyRegistrations) {
-		return strconv.Itoa(int(shop.RegistrationWindow.Seconds()))
-	}
-	return strconv.Itoa(int(shop.LockDuration.Seconds()))
 }
 
 // apiRequestID returns the request id the middleware gave the request: from
@@ -405,52 +313,6 @@ func apiPrefixFields(err error, prefix string) error {
 		fields[prefix+k] = v
 	}
 	return &shop.ValidationError{Fields: fields}
-}
-
-// apiAuthHandler is a handler of a call that needs a bearer token.
-type apiAuthHandler func(w http.ResponseWriter, r *http.Request, sess *shop.Session, u *shop.User)
-
-// apiAuth authenticates the bearer token of a request for h: a missing,
-// unknown, revoked or expired token is 401 with WWW-Authenticate.
-func (s *server) apiAuth(h apiAuthHandler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		token, ok := apiBearerToken(r)
-		if !ok {
-			s.apiError(w, r, shop.ErrUnauthorized)
-			return
-		}
-		sess, u, err := s.shop.TokenUser(r.Context(), token)
-		if err != nil {
-			if errors.Is(err, shop.ErrUnauthorized) {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="storefront", error="invalid_token"`)
-			}
-			s.apiError(w, r, err)
-			return
-		}
-		h(w, r, sess, u)
-	}
-}
-
-// apiBearerToken returns the token of "Authorization: Bearer TOKEN" (the
-// scheme in any letter case, RFC 7235).
-func apiBearerToken(r *http.Request) (string, bool) {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	token = strings.TrimSpace(token)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return "", false
-	}
-	return token, true
-}
-
-// apiClientAddr is the client address that sign-in throttling counts: the
-// host of RemoteAddr (which the middleware sets from X-Forwarded-For only
-// behind a trusted proxy).
-func apiClientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // apiTime formats a time of the API: RFC 3339 in UTC.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"storefront/internal/shop"
 )
@@ -54,25 +53,21 @@ func (s *server) handleCart(w http.ResponseWriter, r *http.Request) {
 func (s *server) renderCart(w http.ResponseWriter, r *http.Request, status int, lp lineProblem) {
 	vis := visitorFrom(r.Context())
 	v := &cartView{layoutView: layoutView{Title: "Your cart"}, Cart: &shop.CartView{}, FreeShipping: shop.FreeShippingThreshold}
-	if vis.session == nil {
+	switch {
+	case vis.Session == nil:
 		v.CookiesNeeded = r.URL.Query().Get("added") == "1"
-	} else {
-		c, err := s.shop.Cart(r.Context(), vis.session.CartID)
-		if err != nil {
-			s.errorPage(w, r, err)
-			return
-		}
-		v.Cart = c
+	case vis.CartErr != nil:
+		s.errorPage(w, r, vis.CartErr)
+		return
+	default:
+		v.Cart = vis.Cart
 	}
-	v.countCart(v.Cart)
+	v.PricesChanged = v.Cart.NeedsPriceConfirmation()
 	placed := lp.message == ""
 	for _, l := range v.Cart.Lines {
 		lv := cartLineView{CartViewLine: l, URL: productURL(l.ProductID), Quantity: strconv.Itoa(l.Quantity)}
 		if l.ProductID == lp.productID && lp.message != "" {
 			lv.Quantity, lv.Error, placed = lp.quantity, lp.message, true
-		}
-		if l.PriceChanged() || l.Withdrawn {
-			v.PricesChanged = true
 		}
 		v.Lines = append(v.Lines, lv)
 	}
@@ -90,49 +85,27 @@ func (s *server) handleCartAdd(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	productID, raw := r.PostForm.Get("product_id"), r.PostForm.Get("quantity")
-	qty, err := shop.ParseQuantity(raw, false)
-	if err != nil {
-		s.cartAddFailed(w, r, productID, raw, err)
-		return
-	}
-	sess := visitorFrom(r.Context()).session
+	quantity := r.PostForm.Get("quantity")
+	added, err := s.shop.AddToVisitorCart(r.Context(), visitorFrom(r.Context()), r.PostForm.Get("product_id"), quantity)
 	target := "/cart"
-	if sess == nil {
-		guest, err := s.shop.StartGuestSession(r.Context())
-		if err != nil {
-			s.errorPage(w, r, err)
-			return
-		}
-		s.setSessionCookie(w, r, guest)
-		sess = guest.Session
+	if added != nil && added.Guest != nil {
+		// The session exists now, whether or not the add was refused.
+		s.setSessionCookie(w, r, added.Guest)
 		target = "/cart?added=1" // lets the cart page tell a cookie-refusing browser why it is empty
 	}
-	if _, err := s.shop.AddToCart(r.Context(), sess.CartID, productID, qty); err != nil {
-		s.cartAddFailed(w, r, productID, raw, err)
+	if err == nil {
+		seeOther(w, r, target)
 		return
 	}
-	seeOther(w, r, target)
-}
-
-// cartAddFailed shows the product page again with the reason an add was
-// refused; an unknown product is a 404 page.
-func (s *server) cartAddFailed(w http.ResponseWriter, r *http.Request, productID, quantity string, err error) {
-	var serr *shop.StockError
-	fields := fieldMessages(err)
-	if fields == nil && !errors.As(err, &serr) {
+	if added == nil || added.Product == nil {
 		s.errorPage(w, r, err)
 		return
 	}
-	p, perr := s.shop.Product(r.Context(), productID)
-	if perr != nil {
-		s.errorPage(w, r, perr)
-		return
-	}
-	v := newProductView(p, quantity)
-	if serr != nil {
-		v.Quantity.Error = shortagesMessage(serr)
+	v := newProductView(added.Product, quantity)
+	if serr := (*shop.StockError)(nil); errors.As(err, &serr) {
+		v.Quantity.Error = serr.Message()
 	} else {
+		fields := fieldMessages(err)
 		v.Quantity.Error, v.FormError = fields["quantity"], fields["product_id"]
 	}
 	s.render(w, r, problemFor(err).Status, "product", v)
@@ -149,7 +122,7 @@ func (s *server) handleCartSet(w http.ResponseWriter, r *http.Request) {
 	productID, raw := r.PathValue("product_id"), r.PostForm.Get("quantity")
 	qty, err := shop.ParseQuantity(raw, true)
 	if err == nil {
-		sess := visitorFrom(r.Context()).session
+		sess := visitorFrom(r.Context()).Session
 		if sess == nil {
 			seeOther(w, r, "/cart") // no cart, nothing to change
 			return
@@ -160,7 +133,7 @@ func (s *server) handleCartSet(w http.ResponseWriter, r *http.Request) {
 		var serr *shop.StockError
 		switch {
 		case errors.As(err, &serr):
-			s.renderCart(w, r, http.StatusConflict, lineProblem{productID, raw, shortagesMessage(serr)})
+			s.renderCart(w, r, http.StatusConflict, lineProblem{productID, raw, serr.Message()})
 		case fieldMessages(err) != nil:
 			s.renderCart(w, r, http.StatusUnprocessableEntity, lineProblem{productID, raw, fieldSummary(fieldMessages(err))})
 		default:
@@ -182,20 +155,11 @@ func (s *server) handleCartConfirmPrices(w http.ResponseWriter, r *http.Request)
 	if next == "" {
 		next = "/checkout"
 	}
-	if sess := visitorFrom(r.Context()).session; sess != nil {
+	if sess := visitorFrom(r.Context()).Session; sess != nil {
 		if _, err := s.shop.ConfirmCartPrices(r.Context(), sess.CartID); err != nil {
 			s.errorPage(w, r, err)
 			return
 		}
 	}
 	seeOther(w, r, next)
-}
-
-// shortagesMessage tells every short line of a stock error.
-func shortagesMessage(serr *shop.StockError) string {
-	msgs := make([]string, len(serr.Items))
-	for i, sh := range serr.Items {
-		msgs[i] = shortageMessage(sh)
-	}
-	return strings.Join(msgs, " ")
 }

@@ -50,7 +50,7 @@ type productCardView struct {
 
 func newProductCard(p shop.Product) productCardView {
 	return productCardView{Product: p, URL: productURL(p.ID), ImageURL: productImageURL(p.ID),
-		InStock: p.Active && p.Stock > 0, Width: productImageWidth, Height: productImageHeight}
+		InStock: p.CanBeBought(), Width: productImageWidth, Height: productImageHeight}
 }
 
 // sortOptions are the catalog's orders, as the sort select offers them.
@@ -66,40 +66,31 @@ var sortOptions = []optionView{
 // the filters to try again; never a 500.
 func (s *server) handleCatalog(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	query := shop.ProductQuery{Text: q.Get("q"), Category: q.Get("category"), Sort: q.Get("sort")}
-	v := &catalogView{layoutView: layoutView{Title: "Products"}, Heading: "Products",
-		Query: query.Text, Category: query.Category, Sort: query.Sort, SortOptions: sortOptions}
-	page, err := shop.ParsePage(q.Get("page"))
-	var result shop.ProductPage
-	if err == nil {
-		query.Page = page
-		result, err = s.shop.SearchProducts(r.Context(), query)
-	}
-	if err != nil && fieldMessages(err) == nil {
+	req := shop.CatalogRequest{Text: q.Get("q"), Category: q.Get("category"), Sort: q.Get("sort"),
+		Page: q.Get("page"), WithCategories: true}
+	c, err := s.shop.BrowseCatalog(r.Context(), req)
+	fields := fieldMessages(err)
+	if err != nil && fields == nil {
 		s.errorPage(w, r, err)
 		return
 	}
-	categories, cerr := s.shop.Categories(r.Context())
-	if cerr != nil {
-		s.errorPage(w, r, cerr)
-		return
-	}
-	v.setCategories(categories)
-	if err != nil {
-		v.Error = fieldSummary(fieldMessages(err))
+	v := &catalogView{layoutView: layoutView{Title: "Products"}, Heading: "Products",
+		Query: req.Text, Category: req.Category, Sort: req.Sort, SortOptions: sortOptions}
+	v.setCategories(c.Categories)
+	if fields != nil {
+		v.Error = fieldSummary(fields)
 		s.render(w, r, http.StatusUnprocessableEntity, "catalog", v)
 		return
 	}
-	v.Page = page
-	v.Total = result.Total
-	v.Pages = (result.Total + shop.DefaultPerPage - 1) / shop.DefaultPerPage
+	page := c.Query.Page
+	v.Page, v.Total, v.Pages = page, c.Total, c.Pages
 	if page > 1 {
-		v.PrevURL = catalogURL(query.Text, query.Category, query.Sort, page-1)
+		v.PrevURL = catalogURL(req.Text, req.Category, req.Sort, page-1)
 	}
 	if page < v.Pages {
-		v.NextURL = catalogURL(query.Text, query.Category, query.Sort, page+1)
+		v.NextURL = catalogURL(req.Text, req.Category, req.Sort, page+1)
 	}
-	for _, p := range result.Items {
+	for _, p := range c.Products {
 		v.Products = append(v.Products, newProductCard(p))
 	}
 	s.render(w, r, http.StatusOK, "catalog", v)

@@ -64,7 +64,6 @@ func newCheckoutView(c *shop.CartView, a shop.Address, key string, domainFields 
 		Country: selectView{Name: "country", Label: "Country", Value: a.Country, Error: fields["country"],
 			Required: true, Options: countryOptions},
 	}
-	v.countCart(c)
 	return v
 }
 
@@ -76,15 +75,13 @@ func (s *server) handleCheckoutForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, err := s.shop.Cart(r.Context(), vis.cartID())
-	if err != nil {
-		s.errorPage(w, r, err)
+	if vis.CartErr != nil {
+		s.errorPage(w, r, vis.CartErr)
 		return
 	}
-	v := newCheckoutView(c, shop.Address{FullName: vis.user.Name}, shop.NewCheckoutKey(), nil)
-	for _, l := range c.Lines {
-		v.PriceChange = v.PriceChange || l.PriceChanged() || l.Withdrawn
-	}
+	c := vis.Cart // a signed-in visit has a cart, or CartErr
+	v := newCheckoutView(c, shop.Address{FullName: vis.User.Name}, shop.NewCheckoutKey(), nil)
+	v.PriceChange = c.NeedsPriceConfirmation()
 	s.render(w, r, http.StatusOK, "checkout", v)
 }
 
@@ -105,7 +102,7 @@ func (s *server) handleCheckout(w http.ResponseWriter, r *http.Request) {
 	addr := shop.Address{FullName: f.Get("full_name"), Line1: f.Get("address_line1"), Line2: f.Get("address_line2"),
 		City: f.Get("city"), PostalCode: f.Get("postal_code"), Country: f.Get("country")}
 	key := f.Get("checkout_key")
-	o, _, err := s.shop.PlaceOrder(r.Context(), shop.PlaceOrderInput{User: vis.user, CartID: vis.cartID(), Key: key, Address: addr})
+	o, _, err := s.shop.PlaceOrder(r.Context(), shop.PlaceOrderInput{User: vis.User, CartID: vis.CartID(), Key: key, Address: addr})
 	if err != nil {
 		s.checkoutFailed(w, r, vis, addr, key, err)
 		return
@@ -114,7 +111,7 @@ func (s *server) handleCheckout(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkoutFailed answers a refused checkout.
-func (s *server) checkoutFailed(w http.ResponseWriter, r *http.Request, vis *visitor, addr shop.Address, key string, err error) {
+func (s *server) checkoutFailed(w http.ResponseWriter, r *http.Request, vis *shop.Visit, addr shop.Address, key string, err error) {
 	orders := linkView{URL: "/orders", Text: "Your orders"}
 	switch {
 	case errors.Is(err, shop.ErrCartEmpty):
@@ -142,10 +139,10 @@ func (s *server) checkoutFailed(w http.ResponseWriter, r *http.Request, vis *vis
 	}
 	var c *shop.CartView
 	if !unknown { // the cart may be placed or not: its summary would mislead
-		var cerr error
-		if c, cerr = s.shop.Cart(r.Context(), vis.cartID()); cerr != nil {
-			c = nil // the page still keeps the form; its summary is left out
-		}
+		// The cart as it was before this refused checkout, which changed
+		// nothing; nil (no summary, the form still kept) when it could not
+		// be loaded.
+		c = vis.Cart
 	}
 	if fields["checkout_key"] != "" {
 		key = shop.NewCheckoutKey() // a malformed or expired form: this page is a new checkout
@@ -158,12 +155,12 @@ func (s *server) checkoutFailed(w http.ResponseWriter, r *http.Request, vis *vis
 	case isStock:
 		v.FormError = "Some products do not have enough stock left. Nothing was ordered and your cart is kept: change the quantities in your cart, then check out again."
 		for _, sh := range serr.Items {
-			v.Problems = append(v.Problems, shortageMessage(sh))
+			v.Problems = append(v.Problems, sh.Message())
 		}
 	case isPrice:
 		v.PriceChange = true
 		for _, pc := range perr.Items {
-			v.Problems = append(v.Problems, priceChangeMessage(pc))
+			v.Problems = append(v.Problems, pc.Message())
 		}
 	case unknown:
 		s.log.ErrorContext(r.Context(), "checkout outcome unknown", "request_id", requestIDFrom(r.Context()), "err", err)

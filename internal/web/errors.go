@@ -2,8 +2,13 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"html"
 	"net/http"
+	"strconv"
+	"time"
 
 	"storefront/internal/shop"
 )
@@ -43,6 +48,15 @@ var (
 // seconds.
 const retryAfterSeconds = "2"
 
+// waitText says how long to wait, in whole minutes ("15 minutes") or, under
+// two minutes, seconds.
+func waitText(d time.Duration) string {
+	if d < 2*time.Minute {
+		return strconv.Itoa(int(d.Seconds())) + " seconds"
+	}
+	return strconv.Itoa(int(d.Minutes())) + " minutes"
+}
+
 // clientGone reports whether a failure only means the client stopped
 // waiting (a cancelled request, say the first of a double click): nobody
 // reads the answer, and it is no server error worth an alarm.
@@ -60,7 +74,7 @@ func problemFor(err error) problem {
 	case errors.As(err, &rerr):
 		return rerr.problem
 	case errors.As(err, &tooBig):
-		return problem{http.StatusRequestEntityTooLarge, "body_too_large", "The request is too large: at most 1 MiB."}
+		return problem{http.StatusRequestEntityTooLarge, "body_too_large", "The request is too large: at most " + strconv.Itoa(maxBodyBytes>>20) + " MiB."}
 	case errors.As(err, &verr):
 		return problem{http.StatusUnprocessableEntity, "validation_failed", "Please correct the highlighted fields."}
 	case errors.Is(err, shop.ErrNotFound):
@@ -72,7 +86,7 @@ func problemFor(err error) problem {
 	case errors.Is(err, shop.ErrUnauthorized):
 		return problem{http.StatusUnauthorized, "unauthorized", "Please sign in."}
 	case errors.Is(err, shop.ErrThrottled):
-		return problem{http.StatusTooManyRequests, "too_many_attempts", "Too many sign-in attempts. Please wait 15 minutes and try again."}
+		return problem{http.StatusTooManyRequests, "too_many_attempts", "Too many sign-in attempts. Please wait " + waitText(shop.LockDuration) + " and try again."}
 	case errors.Is(err, shop.ErrTooManyRegistrations):
 		return problem{http.StatusTooManyRequests, "too_many_requests", "Too many accounts were created from your network in the last hour. Please try again later."}
 	case errors.Is(err, shop.ErrCartEmpty):
@@ -93,4 +107,164 @@ func problemFor(err error) problem {
 		return problem{http.StatusServiceUnavailable, "unavailable", "The shop is busy right now. Nothing was changed; please try again in a moment."}
 	}
 	return problem{http.StatusInternalServerError, "internal_error", "Something went wrong on our side. Please try again."}
+}
+
+// renderFailed answers a page that could not be rendered with a fixed 500
+// page that needs no template.
+func (s *server) renderFailed(w http.ResponseWriter, r *http.Request, err error) {
+	id := w.Header().Get("X-Request-Id")
+	s.log.ErrorContext(r.Context(), "page failed", "request_id", id, "path", r.URL.Path, "err", err)
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusInternalServerError)
+	_, _ = fmt.Fprintf(w, `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Something went wrong | Storefront</title><link rel="stylesheet" href="%s"></head>
+<body><main id="main"><h1>Something went wrong</h1><p>Something went wrong on our side. Please try again.</p>
+<p>Reference: <code>%s</code></p><p><a href="/">Back to the shop</a></p></main></body></html>
+`, html.EscapeString(s.styleURL), html.EscapeString(id))
+}
+
+// errorPage answers err with the page of its kind (problemFor decides the
+// status and the message). Server-side failures are logged with the
+// request id, which the page shows; the person never sees internal detail.
+func (s *server) errorPage(w http.ResponseWriter, r *http.Request, err error) {
+	p := problemFor(err)
+	if clientGone(r, p) {
+		s.log.InfoContext(r.Context(), "client went away", "request_id", w.Header().Get("X-Request-Id"), "path", r.URL.Path)
+	} else if p.Status >= http.StatusInternalServerError {
+		s.log.ErrorContext(r.Context(), "request failed", "request_id", w.Header().Get("X-Request-Id"),
+			"method", r.Method, "path", r.URL.Path, "status", p.Status, "err", err)
+	}
+	setRetryAfter(w, p, err)
+	heading := errorHeading(p.Status)
+	s.render(w, r, p.Status, "message", &messageView{
+		layoutView: layoutView{Title: heading}, Heading: heading, Message: p.Message, ShowRequestID: true,
+		Links: []linkView{{URL: "/", Text: "Back to the shop"}},
+	})
+}
+
+// errorHeading is the headline of an error page.
+func errorHeading(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "We could not understand that request"
+	case http.StatusUnauthorized:
+		return "Please sign in"
+	case http.StatusForbidden:
+		return "Request refused"
+	case http.StatusNotFound:
+		return "Page not found"
+	case http.StatusMethodNotAllowed:
+		return "Not available this way"
+	case http.StatusConflict:
+		return "That could not be done"
+	case http.StatusRequestEntityTooLarge:
+		return "Too much data"
+	case http.StatusUnprocessableEntity:
+		return "Please check what you entered"
+	case http.StatusTooManyRequests:
+		return "Too many attempts"
+	case http.StatusServiceUnavailable:
+		return "Please try again"
+	}
+	return "Something went wrong"
+}
+
+// apiErrorJSON is every error answer of the API. Fields holds one message
+// list per invalid field (validation_failed only); Items names the products
+// of insufficient_stock and price_changed.
+type apiErrorJSON struct {
+	Error     string              `json:"error"`
+	Message   string              `json:"message"`
+	Fields    map[string][]string `json:"fields,omitempty"`
+	Items     any                 `json:"items,omitempty"`
+	RequestID string              `json:"request_id,omitempty"`
+}
+
+// shortageJSON is an item of insufficient_stock.
+type shortageJSON struct {
+	ProductID string `json:"product_id"`
+	Name      string `json:"name"`
+	Requested int    `json:"requested"`
+	Available int    `json:"available"`
+}
+
+// priceChangeJSON is an item of price_changed; a withdrawn product has
+// new_price_cents 0.
+type priceChangeJSON struct {
+	ProductID     string `json:"product_id"`
+	Name          string `json:"name"`
+	OldPriceCents int64  `json:"old_price_cents"`
+	NewPriceCents int64  `json:"new_price_cents"`
+	Withdrawn     bool   `json:"withdrawn"`
+}
+
+// apiError answers with the error shape of the API; problemFor decides the
+// status, code and message. Internal errors are logged, never shown.
+func (s *server) apiError(w http.ResponseWriter, r *http.Request, err error) {
+	p := problemFor(err)
+	body := apiErrorJSON{Error: p.Code, Message: p.Message, RequestID: apiRequestID(w, r)}
+	if clientGone(r, p) {
+		s.log.InfoContext(r.Context(), "client went away", "request_id", body.RequestID, "path", r.URL.Path)
+	} else if p.Status >= http.StatusInternalServerError {
+		s.log.ErrorContext(r.Context(), "api request failed", "method", r.Method, "path", r.URL.Path,
+			"status", p.Status, "request_id", body.RequestID, "err", err)
+	}
+	var verr *shop.ValidationError
+	var serr *shop.StockError
+	var perr *shop.PriceError
+	switch {
+	case errors.As(err, &verr):
+		body.Fields = make(map[string][]string, len(verr.Fields))
+		for field, msg := range verr.Fields {
+			body.Fields[field] = []string{msg}
+		}
+	case errors.As(err, &serr):
+		items := make([]shortageJSON, len(serr.Items))
+		for i, it := range serr.Items {
+			items[i] = shortageJSON{ProductID: it.ProductID, Name: it.Name, Requested: it.Requested, Available: it.Available}
+		}
+		body.Items = items
+	case errors.As(err, &perr):
+		items := make([]priceChangeJSON, len(perr.Items))
+		for i, it := range perr.Items {
+			items[i] = priceChangeJSON{ProductID: it.ProductID, Name: it.Name, OldPriceCents: int64(it.OldCents),
+				NewPriceCents: int64(it.NewCents), Withdrawn: it.Withdrawn}
+		}
+		body.Items = items
+	}
+	if p.Status == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="storefront"`)
+	}
+	setRetryAfter(w, p, err)
+	b, merr := json.Marshal(body)
+	if merr != nil { // cannot happen: the shape holds strings and ints only
+		b = []byte(`{"error":"internal_error","message":"Something went wrong on our side."}`)
+	}
+	apiHeaders(w)
+	w.WriteHeader(p.Status)
+	_, _ = w.Write(append(b, '\n')) // a failed write means the client left
+}
+
+// setRetryAfter tells a client refused for now when to try again: after
+// the registration window or the sign-in lock (429), or after
+// retryAfterSeconds (503).
+func setRetryAfter(w http.ResponseWriter, p problem, err error) {
+	switch p.Status {
+	case http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", retryAfter(err))
+	case http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", retryAfterSeconds)
+	}
+}
+
+// retryAfter is the Retry-After of a 429 answer, in seconds: the window
+// of the registration limit, or the sign-in lock.
+func retryAfter(err error) string {
+	if errors.Is(err, shop.ErrTooManyRegistrations) {
+		return strconv.Itoa(int(shop.RegistrationWindow.Seconds()))
+	}
+	return strconv.Itoa(int(shop.LockDuration.Seconds()))
 }

@@ -25,7 +25,7 @@ func (s *server) handleOrders(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	orders, err := s.shop.Orders(r.Context(), vis.user)
+	orders, err := s.shop.Orders(r.Context(), vis.User)
 	if err != nil {
 		s.errorPage(w, r, err)
 		return
@@ -39,7 +39,7 @@ func (s *server) handleOrders(w http.ResponseWriter, r *http.Request) {
 // owner whose session ended.
 func (s *server) handleOrder(w http.ResponseWriter, r *http.Request) {
 	vis := visitorFrom(r.Context())
-	if vis.user == nil {
+	if vis.User == nil {
 		p := problemFor(shop.ErrNotFound)
 		heading := errorHeading(p.Status)
 		s.render(w, r, p.Status, "message", &messageView{layoutView: layoutView{Title: heading}, Heading: heading,
@@ -47,7 +47,7 @@ func (s *server) handleOrder(w http.ResponseWriter, r *http.Request) {
 			Links: []linkView{{URL: withNext("/login", localNext(r.URL.Path)), Text: "Sign in"}, {URL: "/", Text: "Back to the shop"}}})
 		return
 	}
-	o, err := s.shop.Order(r.Context(), vis.user, r.PathValue("id"))
+	o, err := s.shop.Order(r.Context(), vis.User, r.PathValue("id"))
 	if err != nil {
 		s.errorPage(w, r, err)
 		return

@@ -74,9 +74,9 @@ func newSecEnv(tb testing.TB, cfg Config, wrap func(shop.Store) shop.Store) *sec
 	if wrap != nil {
 		s = wrap(store)
 	}
-	svc := shop.NewService(s, shop.Config{PasswordParams: &shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1}})
 	logs := &syncBuffer{}
 	logger := slog.New(WithRequestID(slog.NewJSONHandler(logs, nil)))
+	svc := shop.NewService(s, shop.Config{Logger: logger, PasswordParams: &shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1}})
 	return &secEnv{tb: tb, h: NewServer(svc, logger, cfg), store: store, svc: svc, dbPath: path, logs: logs}
 }
 
@@ -709,10 +709,6 @@ func TestCredentialInputsAutocomplete(t *testing.T) {
 // password hash or an email (ASVS V7.1.1, V7.1.2, V7.2.1).
 func TestAuthenticationEventsLogged(t *testing.T) {
 	e := newSecEnv(t, Config{}, nil)
-	// The service logs through the default logger, as in cmd/storefront.
-	old := slog.Default()
-	slog.SetDefault(slog.New(WithRequestID(slog.NewJSONHandler(e.logs, nil))))
-	t.Cleanup(func() { slog.SetDefault(old) })
 
 	const wrong, newPassword = "wrong guess of mine", "a fresh passphrase here"
 	cookie := e.register("logged@example.com")
@@ -1077,9 +1073,6 @@ func TestForwardedHeadersFromTheTrustedHop(t *testing.T) {
 // an account's; never a password, a token, nor an email.
 func TestAccountEventsLoggedForInvestigation(t *testing.T) {
 	e := newSecEnv(t, Config{TrustProxy: true}, nil)
-	old := slog.Default()
-	slog.SetDefault(slog.New(WithRequestID(slog.NewJSONHandler(e.logs, nil))))
-	t.Cleanup(func() { slog.SetDefault(old) })
 	const client = "198.51.100.23"
 	viaProxy := map[string]string{"X-Forwarded-For": "203.0.113.99, " + client}
 	cookie := e.register("known@example.com")

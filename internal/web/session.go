@@ -24,37 +24,13 @@ const (
 	cookieCheckMaxAge = time.Hour
 )
 
-// visitor is who is asking: their session (nil for a guest before the first
-// cart add) and user (nil for a guest).
-type visitor struct {
-	session *shop.Session
-	user    *shop.User
-}
-
-// visitorFrom returns the visitor withSession loaded; a request it did not
+// visitorFrom returns the visit withSession loaded; a request it did not
 // see is an anonymous visitor.
-func visitorFrom(ctx context.Context) *visitor {
-	if v, ok := ctx.Value(ctxKeyVisitor).(*visitor); ok {
+func visitorFrom(ctx context.Context) *shop.Visit {
+	if v, ok := ctx.Value(ctxKeyVisitor).(*shop.Visit); ok {
 		return v
 	}
-	return &visitor{}
-}
-
-// guestSession returns the session if it is a guest's, the one whose cart
-// merges into the user's at sign-in; nil otherwise.
-func (v *visitor) guestSession() *shop.Session {
-	if v.session != nil && v.user == nil {
-		return v.session
-	}
-	return nil
-}
-
-// cartID returns the id of the visitor's cart, or "" before they have one.
-func (v *visitor) cartID() string {
-	if v.session == nil {
-		return ""
-	}
-	return v.session.CartID
+	return &shop.Visit{}
 }
 
 // sessionCookieName is the session cookie's name for the request's scheme.
@@ -65,24 +41,25 @@ func (s *server) sessionCookieName(r *http.Request) string {
 	return sessionCookiePlain
 }
 
-// withSession loads the session and user of the request's cookie into the
-// context for a page handler. An unknown, expired or revoked cookie is
-// cleared and the visitor is a guest; a store failure is an error page, so
-// a guest cart is never silently replaced by a new one.
+// withSession loads the visit of the request's cookie (session, user and
+// cart summary, once: shop.StartVisit) into the context for a page
+// handler. An unknown, expired or revoked cookie is cleared and the
+// visitor is a guest; a store failure is an error page, so a guest cart is
+// never silently replaced by a new one.
 func (s *server) withSession(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := &visitor{}
-		if c, err := r.Cookie(s.sessionCookieName(r)); err == nil && c.Value != "" {
-			sess, u, err := s.shop.Session(r.Context(), c.Value)
-			switch {
-			case errors.Is(err, shop.ErrUnauthorized):
-				s.clearSessionCookie(w, r)
-			case err != nil:
-				s.errorPage(w, r, err)
-				return
-			default:
-				v.session, v.user = sess, u
-			}
+		token := ""
+		if c, err := r.Cookie(s.sessionCookieName(r)); err == nil {
+			token = c.Value
+		}
+		v, err := s.shop.StartVisit(r.Context(), token)
+		switch {
+		case errors.Is(err, shop.ErrUnauthorized):
+			s.clearSessionCookie(w, r)
+			v = &shop.Visit{}
+		case err != nil:
+			s.errorPage(w, r, err)
+			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), ctxKeyVisitor, v)))
 	})
@@ -122,9 +99,9 @@ func hasCookies(r *http.Request) bool { return len(r.Cookies()) > 0 }
 
 // requireUser returns the signed-in visitor, or sends a guest to the
 // sign-in page (303) with the page to come back to, and reports false.
-func (s *server) requireUser(w http.ResponseWriter, r *http.Request, next string) (*visitor, bool) {
+func (s *server) requireUser(w http.ResponseWriter, r *http.Request, next string) (*shop.Visit, bool) {
 	v := visitorFrom(r.Context())
-	if v.user == nil {
+	if v.User == nil {
 		seeOther(w, r, withNext("/login", localNext(next)))
 		return nil, false
 	}

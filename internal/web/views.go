@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"storefront/internal/shop"
@@ -24,18 +23,9 @@ type layoutView struct {
 	StyleURL  string
 	ScriptURL string // the one script: pageshow.js
 	IconURL   string
-	// cartCounted is set by pages that loaded the cart themselves.
-	cartCounted bool
 }
 
 func (v *layoutView) layout() *layoutView { return v }
-
-// countCart sets the header's cart count from a cart the page loaded.
-func (v *layoutView) countCart(c *shop.CartView) {
-	if c != nil {
-		v.CartCount, v.cartCounted = c.ItemCount, true
-	}
-}
 
 // linkView is a link: address and text.
 type linkView struct{ URL, Text string }
@@ -113,24 +103,3 @@ func productImageURL(id string) string { return "/images/products/" + id + ".svg
 
 // productURL is the address of a product's page.
 func productURL(id string) string { return "/products/" + id }
-
-// shortageMessage tells a shopper that stock cannot cover a line.
-func shortageMessage(sh shop.Shortage) string {
-	if sh.Available == 0 {
-		return fmt.Sprintf("%s is out of stock.", sh.Name)
-	}
-	return fmt.Sprintf("%s: only %d left in stock, not enough for %d.", sh.Name, sh.Available, sh.Requested)
-}
-
-// priceChangeMessage tells a shopper that a price changed since they added
-// the product, or that it is no longer sold.
-func priceChangeMessage(pc shop.PriceChange) string {
-	if pc.Withdrawn {
-		name := pc.Name
-		if name == "" {
-			name = "A product in your cart"
-		}
-		return fmt.Sprintf("%s is no longer sold; confirming removes it from your cart.", name)
-	}
-	return fmt.Sprintf("%s now costs %s (it was %s when you added it).", pc.Name, pc.NewCents, pc.OldCents)
-}

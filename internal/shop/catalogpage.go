@@ -1,0 +1,83 @@
+package shop
+
+import "context"
+
+// MaxPage is the highest catalog page number anyone may ask for: deeper
+// pages are refused, not searched.
+const MaxPage = 10000
+
+// CatalogRequest is a catalog browse as it arrives, every value the text
+// of a query parameter: Page and PerPage "" mean 1 and DefaultPerPage.
+// WithCategories asks for the category list too (the catalog page shows
+// it; the API's product search does not).
+type CatalogRequest struct {
+	Text, Category, Sort string
+	Page, PerPage        string
+	WithCategories       bool
+}
+
+// Catalog is one page of the catalog, ready to show: the query as it was
+// understood (defaults filled), the products, the number of matches and
+// of pages, and (WithCategories) every category with its product count.
+type Catalog struct {
+	Query      ProductQuery
+	Products   []Product
+	Total      int
+	Pages      int
+	Categories []Category
+}
+
+// BrowseCatalog answers one catalog request, the catalog page's and the
+// API's product search alike. A request out of range is a *ValidationError
+// (keys q, category, sort, page, per_page) returned with a Catalog that
+// still holds the query and (WithCategories) the categories, so the page
+// can offer the filters again. Store failures come back with a nil
+// Catalog.
+func (s *Service) BrowseCatalog(ctx context.Context, req CatalogRequest) (*Catalog, error) {
+	q, verr := ValidateProductQuery(ProductQuery{Text: req.Text, Category: req.Category, Sort: req.Sort,
+		Page: countParam(req.Page, MaxPage), PerPage: countParam(req.PerPage, MaxPerPage)})
+	c := &Catalog{Query: q}
+	if verr == nil {
+		found, err := s.store.SearchProducts(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		c.Products, c.Total = found.Items, found.Total
+		c.Pages = (found.Total + q.PerPage - 1) / q.PerPage
+	}
+	if req.WithCategories {
+		categories, err := s.store.Categories(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.Categories = categories
+	}
+	return c, verr
+}
+
+// countParam reads the text of a count parameter for ValidateProductQuery:
+// 0 when absent (its default), -1 when it is not a whole number from 1 to
+// max (ParseCount's plain form), so that ValidateProductQuery refuses it
+// with its own message.
+func countParam(s string, max int) int {
+	if s == "" {
+		return 0
+	}
+	n, ok := ParseCount(s, max)
+	if !ok || n == 0 {
+		return -1
+	}
+	return n
+}
+
+// StockForSale is how many of the product can be bought now: its stock,
+// or 0 when it is withdrawn from sale.
+func (p Product) StockForSale() int {
+	if !p.Active {
+		return 0
+	}
+	return max(p.Stock, 0)
+}
+
+// CanBeBought reports whether the product can be added to a cart now.
+func (p Product) CanBeBought() bool { return p.StockForSale() > 0 }
