@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,7 +32,7 @@ func TestServerRunsTheJanitor(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	startProgram(t, map[string]string{"STOREFRONT_DB": dbPath, "STOREFRONT_DEMO": "false"})
+	p := startProgram(t, map[string]string{"STOREFRONT_DB": dbPath, "STOREFRONT_DEMO": "false"})
 	check, err := sqlite.Open(t.Context(), dbPath)
 	if err != nil {
 		t.Fatal(err)
@@ -48,5 +49,11 @@ func TestServerRunsTheJanitor(t *testing.T) {
 	}
 	if _, err := check.Session(t.Context(), "live"); err != nil {
 		t.Errorf("live session after the janitor ran = %v; want kept", err)
+	}
+	// The janitor logs through the program's logger.
+	for start := time.Now(); !strings.Contains(p.stderr.String(), `"msg":"janitor: deleted expired rows"`); time.Sleep(20 * time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("the program log lacks the janitor's line:\n%s", p.stderr.String())
+		}
 	}
 }

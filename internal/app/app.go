@@ -33,7 +33,9 @@ type App struct {
 
 // Open reads the configuration through getenv, builds the logger writing
 // to logOut, and opens the configured store, made ready (SQLite schema
-// migrations, missing DynamoDB tables), with the service over it.
+// migrations, missing DynamoDB tables), with the service over it. The
+// logger is handed to every part that logs (service, store, web server):
+// none of them logs through the global slog default.
 // A configuration error names every invalid variable.
 func Open(ctx context.Context, getenv func(string) string, logOut io.Writer) (*App, error) {
 	cfg, err := LoadConfig(getenv)
@@ -45,7 +47,7 @@ func Open(ctx context.Context, getenv func(string) string, logOut io.Writer) (*A
 		return nil, err
 	}
 	a.Service = shop.NewService(a.Store, shop.Config{SessionIdleTimeout: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
-		RegistrationLimit: cfg.RegistrationLimit})
+		RegistrationLimit: cfg.RegistrationLimit, Logger: a.Logger})
 	return a, nil
 }
 
@@ -82,7 +84,8 @@ func (a *App) openStore(ctx context.Context) error {
 		a.Store = st
 		return nil
 	}
-	st, err := sqlite.Open(ctx, a.Config.DBPath, sqlite.WithBusyTimeout(SQLiteBusyTimeout(a.Config.RequestTimeout)))
+	st, err := sqlite.Open(ctx, a.Config.DBPath, sqlite.WithBusyTimeout(SQLiteBusyTimeout(a.Config.RequestTimeout)),
+		sqlite.WithLogger(a.Logger))
 	if err != nil {
 		return err
 	}

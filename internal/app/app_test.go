@@ -98,6 +98,10 @@ func TestOpenSQLite(t *testing.T) {
 	if n := productCount(a); n != loaded {
 		t.Errorf("a second LoadDemoCatalog: %d products; want %d, the store left alone", n, loaded)
 	}
+	// The service logs through the logger Open built, not the slog default.
+	if got := strings.Count(logs.String(), `"msg":"demo catalog loaded"`); got != 1 {
+		t.Errorf("the log holds %d lines \"demo catalog loaded\"; want 1 (the service logs through the app's logger):\n%s", got, logs.String())
+	}
 }
 
 func TestOpenRefusesBadConfig(t *testing.T) {
