@@ -23,6 +23,7 @@ type cartView struct {
 	// or its product is withdrawn: checkout waits for a confirmation.
 	PricesChanged bool
 	FreeShipping  shop.Money
+	Totals        totalsView
 }
 
 // cartLineView is a line of the cart page.
@@ -63,6 +64,7 @@ func (s *server) renderCart(w http.ResponseWriter, r *http.Request, status int, 
 		v.Cart = vis.Cart
 	}
 	v.PricesChanged = v.Cart.NeedsPriceConfirmation()
+	v.Totals = newCartTotals("cart", v.Cart)
 	placed := lp.message == ""
 	for _, l := range v.Cart.Lines {
 		lv := cartLineView{CartViewLine: l, URL: productURL(l.ProductID), Quantity: strconv.Itoa(l.Quantity)}

@@ -13,6 +13,7 @@ import (
 type checkoutView struct {
 	layoutView
 	Cart        *shop.CartView // nil when it could not be loaded
+	LineTable   *lineTableView // Cart's lines, nil with it
 	FormError   string
 	Problems    []string // the short or repriced products, after a refusal
 	PriceChange bool     // offers "Confirm new prices"
@@ -63,6 +64,9 @@ func newCheckoutView(c *shop.CartView, a shop.Address, key string, domainFields 
 			Error: fields["postal_code"], Autocomplete: "shipping postal-code", Required: true},
 		Country: selectView{Name: "country", Label: "Country", Value: a.Country, Error: fields["country"],
 			Required: true, Options: countryOptions},
+	}
+	if c != nil {
+		v.LineTable = newCartLineTable(c)
 	}
 	return v
 }

@@ -15,7 +15,8 @@ type ordersView struct {
 // orderView is one order.
 type orderView struct {
 	layoutView
-	Order *shop.Order
+	Order     *shop.Order
+	LineTable lineTableView
 }
 
 // handleOrders serves GET /orders (signed in): the user's orders, newest
@@ -52,5 +53,5 @@ func (s *server) handleOrder(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "order", &orderView{layoutView: layoutView{Title: "Order " + o.ID}, Order: o})
+	s.render(w, r, http.StatusOK, "order", &orderView{layoutView: layoutView{Title: "Order " + o.ID}, Order: o, LineTable: newOrderLineTable(o)})
 }

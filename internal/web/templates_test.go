@@ -46,13 +46,13 @@ func samplePages() map[string]pageView {
 	return map[string]pageView{
 		"catalog":  catalog,
 		"product":  product,
-		"cart":     &cartView{layoutView: layoutView{Title: "Your cart"}, Cart: cart, Lines: []cartLineView{{CartViewLine: line, URL: "/products/mug", Quantity: "x", Error: "Quantity must be a whole number from 1 to 99."}}, CookiesNeeded: true, FormError: "Oops.", PricesChanged: true, FreeShipping: shop.FreeShippingThreshold},
+		"cart":     &cartView{layoutView: layoutView{Title: "Your cart"}, Cart: cart, Lines: []cartLineView{{CartViewLine: line, URL: "/products/mug", Quantity: "x", Error: "Quantity must be a whole number from 1 to 99."}}, CookiesNeeded: true, FormError: "Oops.", PricesChanged: true, FreeShipping: shop.FreeShippingThreshold, Totals: newCartTotals("cart", cart)},
 		"login":    login,
 		"register": register,
 		"account":  account,
 		"checkout": checkout,
 		"orders":   &ordersView{layoutView: layoutView{Title: "Your orders"}, Orders: []shop.Order{*order}},
-		"order":    &orderView{layoutView: layoutView{Title: "Order oabc"}, Order: order},
+		"order":    &orderView{layoutView: layoutView{Title: "Order oabc"}, Order: order, LineTable: newOrderLineTable(order)},
 		"message": &messageView{layoutView: layoutView{Title: "Page not found"}, Heading: "Page not found", Message: "No such page.",
 			Details: []string{"More."}, Links: []linkView{{URL: "/", Text: "Back to the shop"}}, ShowRequestID: true},
 	}
@@ -159,3 +159,34 @@ func TestFieldMessagesOnEveryForm(t *testing.T) {
 // pageshowTag is how every page loads its one script, pageshow.js: from
 // this origin (the policy allows nothing else), never inline.
 var pageshowTag = `<script src="` + staticURL("pageshow.js") + `" defer></script>`
+
+// TestLineTables renders the shared line table and totals of the cart,
+// checkout and order pages: each page's totals under its own ids, and the
+// checkout's notes on a repriced and a withdrawn line.
+func TestLineTables(t *testing.T) {
+	pages, err := parsePages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{log: slog.New(slog.DiscardHandler), pages: pages}
+	samples := samplePages()
+	withdrawn := shop.CartViewLine{OrderLine: shop.OrderLine{ProductID: "lamp", Name: "Reading Lamp", UnitPriceCents: 8000, Quantity: 1, LineTotalCents: 8000},
+		SeenPrice: 8000, Withdrawn: true}
+	checkout := samples["checkout"].(*checkoutView)
+	cart := *checkout.Cart
+	cart.Lines = append(cart.Lines, withdrawn)
+	samples["checkout"] = newCheckoutView(&cart, shop.Address{}, "key-12345678", nil)
+	for page, want := range map[string][]string{
+		"cart": {`<dd id="cart-subtotal">$25.00</dd>`, `<dd id="cart-shipping">$5.00</dd>`, `<dd id="cart-total">$30.00</dd>`},
+		"checkout": {`<dd id="checkout-subtotal">$25.00</dd>`, `<dd id="checkout-total">$30.00</dd>`,
+			`<td data-label="Product">Stoneware Mug <span class="note">(was $11.00)</span></td>`,
+			`<td data-label="Product">Reading Lamp <span class="note">(no longer sold)</span></td>`},
+		"order": {`<dd id="order-subtotal">$25.00</dd>`, `<dd id="order-total">$30.00</dd>`,
+			`<tr data-product-id="mug">`, `<td data-label="Product">Stoneware Mug</td>`, `<td data-label="Total">$25.00</td>`},
+	} {
+		w := httptest.NewRecorder()
+		s.render(w, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusOK, page, samples[page])
+		res := &pageResp{t: t, Status: w.Code, Header: w.Header(), Body: w.Body.String()}
+		res.wantContains(want...)
+	}
+}

@@ -103,3 +103,57 @@ func productImageURL(id string) string { return "/images/products/" + id + ".svg
 
 // productURL is the address of a product's page.
 func productURL(id string) string { return "/products/" + id }
+
+// totalsView is the totals block of a cart, a checkout or an order;
+// IDPrefix names its elements (#cart-subtotal, #order-total).
+type totalsView struct {
+	IDPrefix                  string
+	Subtotal, Shipping, Total shop.Money
+}
+
+// lineTableView is the table of a checkout's or an order's lines, with
+// their totals.
+type lineTableView struct {
+	Caption string
+	Lines   []lineRowView
+	Totals  totalsView
+}
+
+// lineRowView is one row of a line table; Note, if any, follows the
+// product's name (a withdrawn product, a changed price).
+type lineRowView struct {
+	shop.OrderLine
+	Note string
+}
+
+// newCartTotals is the totals block of a cart.
+func newCartTotals(idPrefix string, c *shop.CartView) totalsView {
+	return totalsView{IDPrefix: idPrefix, Subtotal: c.Subtotal, Shipping: c.Shipping, Total: c.Total}
+}
+
+// newCartLineTable is the line table of a cart about to be ordered, each
+// line noting what the shopper must confirm.
+func newCartLineTable(c *shop.CartView) *lineTableView {
+	t := &lineTableView{Caption: "Products in your order", Totals: newCartTotals("checkout", c)}
+	for _, l := range c.Lines {
+		row := lineRowView{OrderLine: l.OrderLine}
+		switch {
+		case l.Withdrawn:
+			row.Note = "(no longer sold)"
+		case l.PriceChanged():
+			row.Note = "(was " + l.SeenPrice.String() + ")"
+		}
+		t.Lines = append(t.Lines, row)
+	}
+	return t
+}
+
+// newOrderLineTable is the line table of a placed order.
+func newOrderLineTable(o *shop.Order) lineTableView {
+	t := lineTableView{Caption: "Products in this order",
+		Totals: totalsView{IDPrefix: "order", Subtotal: o.SubtotalCents, Shipping: o.ShippingCents, Total: o.TotalCents}}
+	for _, l := range o.Items {
+		t.Lines = append(t.Lines, lineRowView{OrderLine: l})
+	}
+	return t
+}
