@@ -156,8 +156,12 @@ func TestOverlongEmailStoresNothing(t *testing.T) {
 	timed := shop.NewService(f.store, shop.Config{PasswordParams: &params, Now: f.clock.Now})
 	cost := uint64(params.MemoryKiB) * 1024
 	for name, email := range map[string]string{"unknown email": "nobody@example.com", "1 MB email": huge} {
-		if got := allocated(func() { timed.Authenticate(ctx, email, "wrong password!", "") }); got < cost || got > cost+cost/4 {
+		var err error
+		if got := allocated(func() { _, err = timed.Authenticate(ctx, email, "wrong password!", "") }); got < cost || got > cost+cost/4 {
 			t.Errorf("%s: sign-in allocated %d bytes; want one argon2id hash of %d bytes (+25%%)", name, got, cost)
+		}
+		if !errors.Is(err, shop.ErrInvalidCredentials) {
+			t.Errorf("%s: Authenticate = %v; want ErrInvalidCredentials", name, err)
 		}
 	}
 }
@@ -175,13 +179,16 @@ func TestThrottleKeysAreFixedLength(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Register: %v", err)
 	}
-	svc.Authenticate(ctx, email, "wrong password!", "2001:db8::1")
-	svc.Authenticate(ctx, "Nobody@Example.com", "wrong password!", "2001:db8::1")
+	mustRefuseSignIn(t, ctx, svc, email, "wrong password!", "2001:db8::1", shop.ErrInvalidCredentials)
+	mustRefuseSignIn(t, ctx, svc, "Nobody@Example.com", "wrong password!", "2001:db8::1", shop.ErrInvalidCredentials)
 	a, err := svc.SignIn(ctx, email, goodPassword, "2001:db8::1", nil)
 	if err != nil {
 		t.Fatalf("SignIn: %v", err)
 	}
-	svc.ChangePassword(ctx, u, a.Session, shop.ChangePasswordInput{CurrentPassword: "not it at all!", NewPassword: "a brand new passphrase", ConfirmPassword: "a brand new passphrase"})
+	_, err = svc.ChangePassword(ctx, u, a.Session, shop.ChangePasswordInput{CurrentPassword: "not it at all!", NewPassword: "a brand new passphrase", ConfirmPassword: "a brand new passphrase"})
+	if fields(err)["current_password"] == "" {
+		t.Fatalf("ChangePassword(wrong current password) = %v; want a current_password message", err)
+	}
 	kinds := map[string]bool{}
 	for _, key := range slices.Concat(rs.throttle, rs.saved) {
 		if !isThrottleKey(key) {
@@ -228,7 +235,11 @@ func TestClientStringsNeverBecomeLongKeys(t *testing.T) {
 	if _, err := svc.SetCartQuantity(ctx, cartID, long, 1); err == nil {
 		t.Error("SetCartQuantity(100 kB product id) = nil error; want a refusal")
 	}
-	svc.RemoveFromCart(ctx, cartID, long) // nothing to remove; the store must not see the id either
+	// Nothing to remove, which is no error; the store must not see the id
+	// either.
+	if _, err := svc.RemoveFromCart(ctx, cartID, long); err != nil {
+		t.Errorf("RemoveFromCart(100 kB product id) = %v; want nil (no such line)", err)
+	}
 	if _, err := svc.Order(ctx, u, long); err == nil {
 		t.Error("Order(100 kB id) = nil error; want a refusal")
 	}
@@ -529,11 +540,11 @@ func TestSignInEventsLogged(t *testing.T) {
 	u := f.register(t, "ada@example.com")
 	logs := captureLogs(t, f)
 	ctx := t.Context()
-	f.svc.Authenticate(ctx, "nobody@example.com", "secret guess one", "192.0.2.44")
+	mustRefuseSignIn(t, ctx, f.svc, "nobody@example.com", "secret guess one", "192.0.2.44", shop.ErrInvalidCredentials)
 	for range shop.AccountFailureLimit {
-		f.svc.Authenticate(ctx, "ada@example.com", "secret guess two", "192.0.2.45")
+		mustRefuseSignIn(t, ctx, f.svc, "ada@example.com", "secret guess two", "192.0.2.45", shop.ErrInvalidCredentials)
 	}
-	f.svc.Authenticate(ctx, "ada@example.com", goodPassword, "192.0.2.46")
+	mustRefuseSignIn(t, ctx, f.svc, "ada@example.com", goodPassword, "192.0.2.46", shop.ErrThrottled)
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
 	has := func(msg string, attrs ...string) bool {
 		for _, line := range lines {

@@ -135,7 +135,7 @@ func TestLineAddedDuringCheckoutIsOrdered(t *testing.T) {
 	if len(o.Items) != 2 || o.Items[0].ProductID != "kettle" || o.Items[1].ProductID != "mug" || o.Items[1].Quantity != 2 {
 		t.Errorf("order items = %+v; want the kettle and the 2 mugs added during checkout", o.Items)
 	}
-	if c, _ := f.svc.Cart(ctx, cartID); len(c.Lines) != 0 {
+	if c := f.mustCart(t, cartID); len(c.Lines) != 0 {
 		t.Errorf("cart after the order = %+v; want empty", c.Lines)
 	}
 	if f.stock(t, "kettle") != 9 || f.stock(t, "mug") != 1 {
@@ -159,7 +159,7 @@ func TestCheckoutOfACartThatKeepsChanging(t *testing.T) {
 	if !errors.Is(err, shop.ErrConflict) || errors.Is(err, shop.ErrCartEmpty) {
 		t.Fatalf("PlaceOrder() of a cart changing every round = %v; want ErrConflict", err)
 	}
-	if list, _ := f.svc.Orders(ctx, u); len(list) != 0 {
+	if list := f.mustOrders(t, u); len(list) != 0 {
 		t.Errorf("orders = %d; want 0", len(list))
 	}
 	if f.stock(t, "kettle") != 10 {

@@ -180,9 +180,13 @@ func TestUnknownEmailCostsTheSameHashing(t *testing.T) {
 		t.Fatal(err)
 	}
 	cost := uint64(params.MemoryKiB) * 1024
-	known := allocated(func() { svc.Authenticate(ctx, "ada@example.com", "wrong password!", "") })
-	unknown := allocated(func() { svc.Authenticate(ctx, "nobody@example.com", "wrong password!", "") })
-	right := allocated(func() { svc.Authenticate(ctx, "ada@example.com", goodPassword, "") })
+	var knownErr, unknownErr, rightErr error
+	known := allocated(func() { _, knownErr = svc.Authenticate(ctx, "ada@example.com", "wrong password!", "") })
+	unknown := allocated(func() { _, unknownErr = svc.Authenticate(ctx, "nobody@example.com", "wrong password!", "") })
+	right := allocated(func() { _, rightErr = svc.Authenticate(ctx, "ada@example.com", goodPassword, "") })
+	if !errors.Is(knownErr, shop.ErrInvalidCredentials) || !errors.Is(unknownErr, shop.ErrInvalidCredentials) || rightErr != nil {
+		t.Fatalf("Authenticate(known, unknown, right) = %v, %v, %v; want ErrInvalidCredentials twice, then nil", knownErr, unknownErr, rightErr)
+	}
 	for name, got := range map[string]uint64{"known email": known, "unknown email": unknown, "right password": right} {
 		if got < cost || got > cost+cost/4 {
 			t.Errorf("%s: sign-in allocated %d bytes; want one argon2id hash of %d bytes (+25%%)", name, got, cost)
@@ -259,7 +263,7 @@ func TestSessionTimeoutsAreConfigurable(t *testing.T) {
 	if _, _, err := svc.Session(ctx, in.Token); !errors.Is(err, shop.ErrUnauthorized) {
 		t.Errorf("Session after 5 idle minutes (idle timeout 5m) = %v; want ErrUnauthorized", err)
 	}
-	in, _ = svc.SignIn(ctx, "ada@example.com", goodPassword, "", nil)
+	in = mustSignIn(t, svc, "ada@example.com", goodPassword)
 	for range 14 { // active every 4 minutes for 56 minutes
 		f.clock.Advance(4 * time.Minute)
 		if _, _, err := svc.Session(ctx, in.Token); err != nil {
@@ -308,8 +312,8 @@ func TestSessionTokensRefused(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	f.register(t, "ada@example.com")
-	web, _ := f.svc.SignIn(ctx, "ada@example.com", goodPassword, "", nil)
-	api, _ := f.svc.CreateToken(ctx, "ada@example.com", goodPassword, "")
+	web := mustSignIn(t, f.svc, "ada@example.com", goodPassword)
+	api := mustCreateToken(t, f.svc, "ada@example.com", goodPassword)
 	for _, token := range []string{"", " ", web.Token + " ", strings.ToUpper(web.Token), strings.Repeat("a", 10000), "\x00", "' OR 1=1 --", web.Session.IDHash} {
 		if _, _, err := f.svc.Session(ctx, token); !errors.Is(err, shop.ErrUnauthorized) {
 			t.Errorf("Session(%.20q) = %v; want ErrUnauthorized", token, err)
@@ -335,14 +339,17 @@ func TestCheckoutStopsOnWithdrawnProduct(t *testing.T) {
 	ctx := t.Context()
 	u := f.register(t, "ada@example.com")
 	cart := shop.UserCartID(u.ID)
-	f.svc.AddToCart(ctx, cart, "kettle", 1)
-	f.svc.AddToCart(ctx, cart, "mug", 2)
-	mug, _ := f.store.Product(ctx, "mug")
+	f.mustAddToCart(t, cart, "kettle", 1)
+	f.mustAddToCart(t, cart, "mug", 2)
+	mug, err := f.store.Product(ctx, "mug")
+	if err != nil {
+		t.Fatalf("Product(mug) = %v", err)
+	}
 	mug.Active = false
 	if err := f.store.SaveProduct(ctx, mug); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := checkout(t, f, u, shop.NewCheckoutKey())
+	_, _, err = checkout(t, f, u, shop.NewCheckoutKey())
 	var perr *shop.PriceError
 	if !errors.As(err, &perr) || len(perr.Items) != 1 || !perr.Items[0].Withdrawn || perr.Items[0].ProductID != "mug" {
 		t.Fatalf("PlaceOrder(withdrawn mug) = %v; want a PriceError naming the withdrawn mug", err)
@@ -355,7 +362,10 @@ func TestCheckoutStopsOnWithdrawnProduct(t *testing.T) {
 	}
 	// The cart remembers a price the shopper never saw in the catalog
 	// (as if tampered with): the checkout refuses it too.
-	c, _ := f.store.Cart(ctx, cart)
+	c, err := f.store.Cart(ctx, cart)
+	if err != nil || len(c.Lines) != 1 {
+		t.Fatalf("Cart(%s) = %+v, %v; want the kettle's line", cart, c, err)
+	}
 	c.Lines[0].PriceCents = 1
 	if err := f.store.SaveCart(ctx, c); err != nil {
 		t.Fatal(err)
@@ -363,7 +373,9 @@ func TestCheckoutStopsOnWithdrawnProduct(t *testing.T) {
 	if _, _, err := checkout(t, f, u, shop.NewCheckoutKey()); !errors.As(err, &perr) || perr.Items[0].NewCents != 3900 {
 		t.Fatalf("PlaceOrder(line remembered at 1 cent) = %v; want a PriceError with the catalog's 3900", err)
 	}
-	f.svc.ConfirmCartPrices(ctx, cart)
+	if _, err := f.svc.ConfirmCartPrices(ctx, cart); err != nil {
+		t.Fatal(err)
+	}
 	o, _, err := checkout(t, f, u, shop.NewCheckoutKey())
 	if err != nil {
 		t.Fatal(err)

@@ -95,6 +95,74 @@ func (f *fixture) register(t *testing.T, email string) *shop.User {
 	return u
 }
 
+// mustAddToCart adds quantity of productID to the cart, or fails the test.
+func (f *fixture) mustAddToCart(t *testing.T, cartID, productID string, quantity int) *shop.CartView {
+	t.Helper()
+	v, err := f.svc.AddToCart(t.Context(), cartID, productID, quantity)
+	if err != nil {
+		t.Fatalf("AddToCart(%s, %s, %d) = %v; want nil", cartID, productID, quantity, err)
+	}
+	return v
+}
+
+// mustRemoveFromCart removes the line of productID, or fails the test.
+func (f *fixture) mustRemoveFromCart(t *testing.T, cartID, productID string) {
+	t.Helper()
+	if _, err := f.svc.RemoveFromCart(t.Context(), cartID, productID); err != nil {
+		t.Fatalf("RemoveFromCart(%s, %s) = %v; want nil", cartID, productID, err)
+	}
+}
+
+// mustCart returns the cart view of cartID, or fails the test.
+func (f *fixture) mustCart(t *testing.T, cartID string) *shop.CartView {
+	t.Helper()
+	v, err := f.svc.Cart(t.Context(), cartID)
+	if err != nil {
+		t.Fatalf("Cart(%s) = %v; want nil", cartID, err)
+	}
+	return v
+}
+
+// mustOrders returns the orders of u, or fails the test.
+func (f *fixture) mustOrders(t *testing.T, u *shop.User) []shop.Order {
+	t.Helper()
+	orders, err := f.svc.Orders(t.Context(), u)
+	if err != nil {
+		t.Fatalf("Orders(%s) = %v; want nil", u.Email, err)
+	}
+	return orders
+}
+
+// mustSignIn signs in to svc with a web session, or fails the test.
+func mustSignIn(t *testing.T, svc *shop.Service, email, password string) *shop.SignedIn {
+	t.Helper()
+	in, err := svc.SignIn(t.Context(), email, password, "", nil)
+	if err != nil {
+		t.Fatalf("SignIn(%s) = %v; want nil", email, err)
+	}
+	return in
+}
+
+// mustCreateToken issues an API token from svc, or fails the test.
+func mustCreateToken(t *testing.T, svc *shop.Service, email, password string) *shop.SignedIn {
+	t.Helper()
+	tok, err := svc.CreateToken(t.Context(), email, password, "")
+	if err != nil {
+		t.Fatalf("CreateToken(%s) = %v; want nil", email, err)
+	}
+	return tok
+}
+
+// mustRefuseSignIn authenticates email with password from clientAddr on
+// svc, which must refuse it with want: a failure the throttle counts
+// (ErrInvalidCredentials) or one it refuses (ErrThrottled).
+func mustRefuseSignIn(t *testing.T, ctx context.Context, svc *shop.Service, email, password, clientAddr string, want error) {
+	t.Helper()
+	if _, err := svc.Authenticate(ctx, email, password, clientAddr); !errors.Is(err, want) {
+		t.Fatalf("Authenticate(%.40s, %q, %s) = %v; want %v", email, password, clientAddr, err, want)
+	}
+}
+
 var homeAddress = shop.Address{FullName: "Ada Lovelace", Line1: "12 St James's Square", City: "London", PostalCode: "SW1Y 4JH", Country: "GB"}
 
 func fields(err error) map[string]string {
@@ -205,7 +273,9 @@ func TestSignInThrottling(t *testing.T) {
 	}
 	// Success cleared the count: nine more failures do not lock.
 	for range shop.AccountFailureLimit - 1 {
-		f.svc.SignIn(ctx, "ada@example.com", "wrong password!", "10.0.0.3", nil)
+		if _, err := f.svc.SignIn(ctx, "ada@example.com", "wrong password!", "10.0.0.3", nil); !errors.Is(err, shop.ErrInvalidCredentials) {
+			t.Fatalf("SignIn(wrong password) after the lock = %v; want ErrInvalidCredentials", err)
+		}
 	}
 	if _, err := f.svc.SignIn(ctx, "ada@example.com", goodPassword, "10.0.0.3", nil); err != nil {
 		t.Fatalf("SignIn after 9 new failures = %v; want success", err)
@@ -219,7 +289,7 @@ func TestSignInThrottlingPerAddress(t *testing.T) {
 	for i := range shop.AddressFailureLimit {
 		// Different unknown accounts from one address.
 		email := "guess" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + "@example.com"
-		f.svc.Authenticate(ctx, email, "wrong password!", "10.9.9.9")
+		mustRefuseSignIn(t, ctx, f.svc, email, "wrong password!", "10.9.9.9", shop.ErrInvalidCredentials)
 	}
 	if _, err := f.svc.Authenticate(ctx, "ada@example.com", goodPassword, "10.9.9.9"); !errors.Is(err, shop.ErrThrottled) {
 		t.Fatalf("Authenticate from a locked address = %v; want ErrThrottled", err)
@@ -369,7 +439,7 @@ func TestSessionTimeoutsAndSignOut(t *testing.T) {
 	}
 
 	// The absolute timeout holds however active the session is.
-	in, _ = f.svc.SignIn(ctx, "ada@example.com", goodPassword, "", nil)
+	in = mustSignIn(t, f.svc, "ada@example.com", goodPassword)
 	for elapsed := time.Duration(0); elapsed < 12*time.Hour-10*time.Minute; elapsed += 10 * time.Minute {
 		f.clock.Advance(10 * time.Minute)
 		if _, _, err := f.svc.Session(ctx, in.Token); err != nil {
@@ -381,7 +451,7 @@ func TestSessionTimeoutsAndSignOut(t *testing.T) {
 		t.Fatalf("Session after 12 hours = %v; want ErrUnauthorized", err)
 	}
 
-	in, _ = f.svc.SignIn(ctx, "ada@example.com", goodPassword, "", nil)
+	in = mustSignIn(t, f.svc, "ada@example.com", goodPassword)
 	sess, _, err := f.svc.Session(ctx, in.Token)
 	if err != nil {
 		t.Fatal(err)
@@ -436,8 +506,7 @@ func TestSignInRenewsSessionAndMergesGuestCart(t *testing.T) {
 	if got["mug"] != 3 || got["kettle"] != 4 || len(got) != 2 {
 		t.Errorf("merged cart = %v; want mug 3 (2+2 capped by stock 3), kettle 4", got)
 	}
-	guestCart, _ := f.svc.Cart(ctx, guest.Session.CartID)
-	if len(guestCart.Lines) != 0 {
+	if guestCart := f.mustCart(t, guest.Session.CartID); len(guestCart.Lines) != 0 {
 		t.Errorf("guest cart after merge has %d lines; want it emptied", len(guestCart.Lines))
 	}
 }
@@ -446,8 +515,8 @@ func TestChangePasswordEndsOtherSessionsAndTokens(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	u := f.register(t, "ada@example.com")
-	a, _ := f.svc.SignIn(ctx, "ada@example.com", goodPassword, "", nil)
-	b, _ := f.svc.SignIn(ctx, "ada@example.com", goodPassword, "", nil)
+	a := mustSignIn(t, f.svc, "ada@example.com", goodPassword)
+	b := mustSignIn(t, f.svc, "ada@example.com", goodPassword)
 	tok, err := f.svc.CreateToken(ctx, "ada@example.com", goodPassword, "")
 	if err != nil {
 		t.Fatal(err)
@@ -556,8 +625,8 @@ func TestPlaceOrderIsIdempotent(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	u := f.register(t, "ada@example.com")
-	f.svc.AddToCart(ctx, shop.UserCartID(u.ID), "kettle", 2)
-	f.svc.AddToCart(ctx, shop.UserCartID(u.ID), "mug", 1)
+	f.mustAddToCart(t, shop.UserCartID(u.ID), "kettle", 2)
+	f.mustAddToCart(t, shop.UserCartID(u.ID), "mug", 1)
 	key := shop.NewCheckoutKey()
 	o, replayed, err := checkout(t, f, u, key)
 	if err != nil || replayed {
@@ -573,13 +642,12 @@ func TestPlaceOrderIsIdempotent(t *testing.T) {
 	if f.stock(t, "kettle") != 8 || f.stock(t, "mug") != 2 {
 		t.Errorf("stock = kettle %d mug %d; want 8 2", f.stock(t, "kettle"), f.stock(t, "mug"))
 	}
-	cart, _ := f.svc.Cart(ctx, shop.UserCartID(u.ID))
-	if len(cart.Lines) != 0 {
+	if cart := f.mustCart(t, shop.UserCartID(u.ID)); len(cart.Lines) != 0 {
 		t.Errorf("cart after order has %d lines; want empty", len(cart.Lines))
 	}
 
 	// The same checkout again, even with a refilled cart: the same order.
-	f.svc.AddToCart(ctx, shop.UserCartID(u.ID), "kettle", 1)
+	f.mustAddToCart(t, shop.UserCartID(u.ID), "kettle", 1)
 	again, replayed, err := checkout(t, f, u, key)
 	if err != nil || !replayed || again.ID != o.ID {
 		t.Fatalf("replay = %v, %v, %v; want the same order, replayed", again, replayed, err)
@@ -587,8 +655,7 @@ func TestPlaceOrderIsIdempotent(t *testing.T) {
 	if f.stock(t, "kettle") != 8 {
 		t.Errorf("kettle stock after replay = %d; want 8 (unchanged)", f.stock(t, "kettle"))
 	}
-	orders, _ := f.svc.Orders(ctx, u)
-	if len(orders) != 1 {
+	if orders := f.mustOrders(t, u); len(orders) != 1 {
 		t.Errorf("orders = %d; want 1", len(orders))
 	}
 	// The same key with another address is refused.
@@ -617,23 +684,25 @@ func ordersEqual(a, b shop.Order) bool {
 
 func TestPlaceOrderConcurrentSameKeyGivesOneOrder(t *testing.T) {
 	f := newFixture(t)
-	ctx := t.Context()
 	u := f.register(t, "ada@example.com")
-	f.svc.AddToCart(ctx, shop.UserCartID(u.ID), "kettle", 1)
+	f.mustAddToCart(t, shop.UserCartID(u.ID), "kettle", 1)
 	key := shop.NewCheckoutKey()
 	var wg sync.WaitGroup
 	ids := make([]string, 8)
+	errs := make([]error, len(ids))
 	for i := range ids {
 		wg.Go(func() {
 			if o, _, err := checkout(t, f, u, key); err == nil {
 				ids[i] = o.ID
+			} else {
+				errs[i] = err
 			}
 		})
 	}
 	wg.Wait()
 	for i, id := range ids {
 		if id != shop.OrderID(u.ID, key) {
-			t.Errorf("submission %d got order %q; want %q", i, id, shop.OrderID(u.ID, key))
+			t.Errorf("submission %d got order %q, %v; want %q", i, id, errs[i], shop.OrderID(u.ID, key))
 		}
 	}
 	if got := f.stock(t, "kettle"); got != 9 {
@@ -649,9 +718,9 @@ func TestPlaceOrderStockAndPriceRules(t *testing.T) {
 	if _, _, err := checkout(t, f, u, shop.NewCheckoutKey()); !errors.Is(err, shop.ErrCartEmpty) {
 		t.Errorf("PlaceOrder(empty cart) = %v; want ErrCartEmpty", err)
 	}
-	f.svc.AddToCart(ctx, cart, "mug", 3)
-	f.svc.AddToCart(ctx, cart, "spade", 1)
-	f.svc.AddToCart(ctx, cart, "kettle", 1)
+	f.mustAddToCart(t, cart, "mug", 3)
+	f.mustAddToCart(t, cart, "spade", 1)
+	f.mustAddToCart(t, cart, "kettle", 1)
 	// Someone else buys 2 mugs and the spade meanwhile.
 	f.product(t, "mug", 1250, 1)
 	f.product(t, "spade", 2400, 0)
@@ -667,11 +736,11 @@ func TestPlaceOrderStockAndPriceRules(t *testing.T) {
 	if f.stock(t, "kettle") != 10 {
 		t.Errorf("kettle stock = %d; want 10 (nothing changed)", f.stock(t, "kettle"))
 	}
-	if c, _ := f.svc.Cart(ctx, cart); len(c.Lines) != 3 {
+	if c := f.mustCart(t, cart); len(c.Lines) != 3 {
 		t.Errorf("cart lines = %d; want 3 (kept)", len(c.Lines))
 	}
-	f.svc.RemoveFromCart(ctx, cart, "mug")
-	f.svc.RemoveFromCart(ctx, cart, "spade")
+	f.mustRemoveFromCart(t, cart, "mug")
+	f.mustRemoveFromCart(t, cart, "spade")
 
 	// A repriced product stops the checkout until the shopper confirms.
 	f.product(t, "kettle", 4500, 10)
@@ -680,7 +749,7 @@ func TestPlaceOrderStockAndPriceRules(t *testing.T) {
 	if !errors.As(err, &perr) || perr.Items[0] != (shop.PriceChange{ProductID: "kettle", Name: "The kettle", OldCents: 3900, NewCents: 4500}) {
 		t.Fatalf("PlaceOrder(repriced) = %v; want a PriceError 3900 -> 4500", err)
 	}
-	v, _ := f.svc.Cart(ctx, cart)
+	v := f.mustCart(t, cart)
 	if !v.Lines[0].PriceChanged() || v.Lines[0].UnitPriceCents != 4500 {
 		t.Errorf("cart line = %+v; want the new price, flagged as changed", v.Lines[0])
 	}
@@ -698,7 +767,7 @@ func TestOrdersOnlyForTheirOwner(t *testing.T) {
 	ctx := t.Context()
 	ada := f.register(t, "ada@example.com")
 	bob := f.register(t, "bob@example.com")
-	f.svc.AddToCart(ctx, shop.UserCartID(ada.ID), "kettle", 1)
+	f.mustAddToCart(t, shop.UserCartID(ada.ID), "kettle", 1)
 	o, _, err := checkout(t, f, ada, shop.NewCheckoutKey())
 	if err != nil {
 		t.Fatal(err)
@@ -709,7 +778,7 @@ func TestOrdersOnlyForTheirOwner(t *testing.T) {
 	if got, err := f.svc.Order(ctx, ada, o.ID); err != nil || got.ID != o.ID {
 		t.Errorf("Order(ada, her order) = %v, %v", got, err)
 	}
-	if list, _ := f.svc.Orders(ctx, bob); len(list) != 0 {
+	if list := f.mustOrders(t, bob); len(list) != 0 {
 		t.Errorf("bob's orders = %d; want 0", len(list))
 	}
 	// The same key used by two users gives two different orders.
@@ -724,7 +793,7 @@ func TestOrdersNewestFirst(t *testing.T) {
 	u := f.register(t, "ada@example.com")
 	var ids []string
 	for range 3 {
-		f.svc.AddToCart(ctx, shop.UserCartID(u.ID), "kettle", 1)
+		f.mustAddToCart(t, shop.UserCartID(u.ID), "kettle", 1)
 		o, _, err := checkout(t, f, u, shop.NewCheckoutKey())
 		if err != nil {
 			t.Fatal(err)
@@ -782,7 +851,7 @@ func TestPlaceOrderLosingTheRaceToTheSameCheckoutAnswersWithTheOrder(t *testing.
 	f := newFixture(t)
 	ctx := t.Context()
 	u := f.register(t, "ada@example.com")
-	f.svc.AddToCart(ctx, shop.UserCartID(u.ID), "kettle", 1)
+	f.mustAddToCart(t, shop.UserCartID(u.ID), "kettle", 1)
 	key := shop.NewCheckoutKey()
 	first, _, err := checkout(t, f, u, key)
 	if err != nil {
