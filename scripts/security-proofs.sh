@@ -13,7 +13,7 @@ while IFS= read -r cite; do
 		grep -q "^func $name(" "$file" || { echo "SECURITY.md cites $file: $name, which does not exist" >&2; exit 1; }
 		names[$dir]+="${names[$dir]:+|}$name"
 	done
-done < <(grep -o '`\(cmd\|internal\)/[a-z/_]*_test\.go: [A-Za-z0-9_, ]*`' SECURITY.md | tr -d '`')
+done < <(grep -o '`\(\(cmd\|internal\)/[a-z/_]*/\)\?[a-z_]*_test\.go: [A-Za-z0-9_, ]*`' SECURITY.md | tr -d '`')
 status=0
 for dir in $(printf '%s\n' "${!names[@]}" | sort); do
 	n=$(tr '|' '\n' <<<"${names[$dir]}" | sort -u | wc -l)
