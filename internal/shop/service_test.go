@@ -546,26 +546,44 @@ func TestChangePasswordEndsOtherSessionsAndTokens(t *testing.T) {
 	}
 }
 
+// TestAddToCartRefusals: each refused addition names its reason and leaves
+// the cart as it was.
+func TestAddToCartRefusals(t *testing.T) {
+	tests := []struct {
+		name      string
+		productID string
+		quantity  int
+		check     func(err error) bool
+		want      string
+	}{
+		{"quantity 0", "mug", 0, func(err error) bool { return fields(err)["quantity"] != "" }, "a quantity message"},
+		{"quantity 100", "mug", 100, func(err error) bool { return fields(err)["quantity"] != "" }, "a quantity message"},
+		{"unknown product", "nope", 1, func(err error) bool { return errors.Is(err, shop.ErrNotFound) }, "ErrNotFound"},
+		{"more than the stock", "mug", 2, func(err error) bool {
+			var serr *shop.StockError
+			return errors.As(err, &serr) && len(serr.Items) == 1 && serr.Items[0].Available == 3 && serr.Items[0].Requested == 4
+		}, "a StockError with 4 requested, 3 available"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			const cart = "guest-test"
+			f.mustAddToCart(t, cart, "mug", 2) // of 3 in stock
+			if _, err := f.svc.AddToCart(t.Context(), cart, tt.productID, tt.quantity); !tt.check(err) {
+				t.Errorf("AddToCart(%s, %d) = %v; want %s", tt.productID, tt.quantity, err, tt.want)
+			}
+			if v := f.mustCart(t, cart); len(v.Lines) != 1 || v.Lines[0].Quantity != 2 {
+				t.Errorf("cart after a refused addition = %+v; want the 2 mugs alone", v.Lines)
+			}
+		})
+	}
+}
+
 func TestCartRules(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	cart := "guest-test"
-	if _, err := f.svc.AddToCart(ctx, cart, "mug", 0); fields(err)["quantity"] == "" {
-		t.Errorf("AddToCart(0) = %v; want a quantity message", err)
-	}
-	if _, err := f.svc.AddToCart(ctx, cart, "mug", 100); fields(err)["quantity"] == "" {
-		t.Errorf("AddToCart(100) = %v; want a quantity message", err)
-	}
-	if _, err := f.svc.AddToCart(ctx, cart, "nope", 1); !errors.Is(err, shop.ErrNotFound) {
-		t.Errorf("AddToCart(unknown product) = %v; want ErrNotFound", err)
-	}
-	if _, err := f.svc.AddToCart(ctx, cart, "mug", 2); err != nil {
-		t.Fatal(err)
-	}
-	var serr *shop.StockError
-	if _, err := f.svc.AddToCart(ctx, cart, "mug", 2); !errors.As(err, &serr) || serr.Items[0].Available != 3 || serr.Items[0].Requested != 4 {
-		t.Errorf("AddToCart(2 more of 3) = %v; want a StockError with 4 requested, 3 available", err)
-	}
+	f.mustAddToCart(t, cart, "mug", 2)
 	v, err := f.svc.SetCartQuantity(ctx, cart, "mug", 3)
 	if err != nil {
 		t.Fatal(err)
