@@ -1,22 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,26 +33,44 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// The products of the two orders, from the demo catalog, in cart order.
-// The HTML order is over the free-shipping threshold, the API order under
-// it; the test checks that the catalog still makes it so. Each cart is
-// filled in an order other than the ids' alphabetical one, so the test
-// sees that the order keeps the cart's order.
+// testLine is one product of a test order, from the demo catalog, with
+// the quantity first added on the product page (firstQty) and the one
+// ordered (qty), set on the cart page when they differ. The API sets qty
+// directly.
+type testLine struct {
+	id            string
+	firstQty, qty int
+}
+
+// The products of the two orders, in cart order. The HTML order is over
+// the free-shipping threshold, the API order under it; the test checks
+// that the catalog still makes it so. Each cart is filled in an order
+// other than the ids' alphabetical one, so the test sees that the order
+// keeps the cart's order.
 var (
-	htmlOrderLines = []struct {
-		id       string
-		firstQty int // added with this quantity, then set to qty on the cart page
-		qty      int
-	}{
-		{"enamel-kettle", 3, 2},
-		{"cast-iron-skillet", 1, 1},
+	htmlOrderLines = []testLine{{"enamel-kettle", 3, 2}, {"cast-iron-skillet", 1, 1}}
+	apiOrderLines  = []testLine{{"pour-over-dripper", 1, 1}, {"linen-tea-towels", 1, 1}}
+)
+
+// What the shoppers enter (the service trims every field and upper-cases
+// the postal code and the country), and the shipping_address it must
+// become.
+var (
+	htmlAddressEntered = url.Values{
+		"full_name": {"  Ada Lovelace "}, "address_line1": {" 12 St James's Square"}, "address_line2": {"Flat 3 "},
+		"city": {" London "}, "postal_code": {" sw1y 4jh "}, "country": {"gb"},
 	}
-	apiOrderLines = []struct {
-		id  string
-		qty int
-	}{
-		{"pour-over-dripper", 1},
-		{"linen-tea-towels", 1},
+	htmlAddressSaved = map[string]string{
+		"full_name": "Ada Lovelace", "line1": "12 St James's Square", "line2": "Flat 3",
+		"city": "London", "postal_code": "SW1Y 4JH", "country": "GB",
+	}
+	apiAddressEntered = map[string]string{
+		"full_name": " Grace Hopper", "line1": "1 Navy Yard Road ", "line2": " Building 4 & Annex <B>",
+		"city": "Arlington ", "postal_code": "22202-4305 ", "country": " us",
+	}
+	apiAddressSaved = map[string]string{
+		"full_name": "Grace Hopper", "line1": "1 Navy Yard Road", "line2": "Building 4 & Annex <B>",
+		"city": "Arlington", "postal_code": "22202-4305", "country": "US",
 	}
 )
 
@@ -69,11 +82,49 @@ var (
 // type and value. It also checks that stock went down by exactly the
 // quantities ordered.
 func TestDynamoDBOrdersOutput(t *testing.T) {
+	env, db := dynamoDBEnvironment(t)
+	start := time.Now()
+	p := startProgram(t, env)
+	app := &shopClient{t: t, base: p.base, hc: &http.Client{Timeout: 60 * time.Second}}
+
+	before := app.catalogBefore(slices.Concat(htmlOrderLines, apiOrderLines))
+	htmlWant := &wantOrder{email: "ada.output@example.com", lines: wantLines(htmlOrderLines, before), address: htmlAddressSaved}
+	apiWant := &wantOrder{email: "grace.output@example.com", lines: wantLines(apiOrderLines, before), address: apiAddressSaved}
+	if s := htmlWant.subtotal(); s < 5000 {
+		t.Fatalf("the HTML order's subtotal is %d; the demo catalog changed, pick products over the free-shipping threshold", s)
+	}
+	if s := apiWant.subtotal(); s >= 5000 {
+		t.Fatalf("the API order's subtotal is %d; the demo catalog changed, pick products under the free-shipping threshold", s)
+	}
+
+	placeOrderThroughPages(t, app, htmlWant)
+	apiAnswer := placeOrderThroughAPI(t, app, apiWant, "output-check-"+env["STOREFRONT_TABLE_PREFIX"])
+	end := time.Now()
+	if htmlWant.userID == apiWant.userID {
+		t.Errorf("both buyers have user id %q", htmlWant.userID)
+	}
+	if htmlWant.id == apiWant.id {
+		t.Fatalf("both orders have id %q", htmlWant.id)
+	}
+
+	table := env["STOREFRONT_TABLE_PREFIX"] + "orders"
+	checkOrderItemsByKey(t, db, table, start, end, htmlWant, apiWant)
+	checkOrdersTableScan(t, db, table, start, end, apiAnswer, htmlWant, apiWant)
+	checkStockDecrements(t, app, before, htmlWant, apiWant)
+
+	if err := p.stop(); err != nil {
+		t.Fatalf("run = %v; want nil after a graceful shutdown", err)
+	}
+}
+
+// dynamoDBEnvironment returns the program's environment on the test
+// DynamoDB server, with tables of their own (deleted when the test ends,
+// after the program stops), and a client of that server.
+func dynamoDBEnvironment(t *testing.T) (map[string]string, *dynamodb.Client) {
+	t.Helper()
 	endpoint := dynamotest.Endpoint(t)
-	prefix := uniqueTablePrefix()
-	port := freePort(t)
+	prefix := "out" + strings.ToLower(rand.Text()[:10]) + "-"
 	env := map[string]string{
-		"PORT":                      port,
 		"STOREFRONT_STORE":          "dynamodb",
 		"STOREFRONT_TABLE_PREFIX":   prefix,
 		"STOREFRONT_DEMO":           "true",
@@ -101,86 +152,45 @@ func TestDynamoDBOrdersOutput(t *testing.T) {
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
 	})
+	// Registered before the program starts, so it runs after the program
+	// stops (cleanups run last-registered first).
 	t.Cleanup(func() { deleteTables(t, db, prefix) })
+	return env, db
+}
 
-	start := time.Now()
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var stdout, stderr lockedBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"storefront"}, func(n string) string { return env[n] }, &stdout, &stderr)
-	}()
-	stopped := false
-	defer func() {
-		if !stopped { // a failed check: stop the program before the tables go
-			cancel()
-			select {
-			case <-done:
-			case <-time.After(30 * time.Second):
-			}
-		}
-		if t.Failed() {
-			t.Logf("program log:\n%s", stderr.String())
-		}
-	}()
-
-	app := &shopClient{t: t, base: "http://127.0.0.1:" + port, hc: &http.Client{Timeout: 60 * time.Second}}
-	app.waitHealthy(done, 90*time.Second)
-
-	// The catalog as the API shows it before the orders.
+// catalogBefore reads each line's product through the API before the
+// orders, and stops the test when its stock is too low for the test.
+func (c *shopClient) catalogBefore(lines []testLine) map[string]productJSON {
+	c.t.Helper()
 	before := map[string]productJSON{}
-	for _, l := range htmlOrderLines {
-		before[l.id] = app.product(l.id)
-		if before[l.id].Stock < max(l.firstQty, l.qty) {
-			t.Fatalf("demo product %s has stock %d; the test needs %d", l.id, before[l.id].Stock, max(l.firstQty, l.qty))
+	for _, l := range lines {
+		before[l.id] = c.product(l.id)
+		if need := max(l.firstQty, l.qty); before[l.id].Stock < need {
+			c.t.Fatalf("demo product %s has stock %d; the test needs %d", l.id, before[l.id].Stock, need)
 		}
 	}
-	for _, l := range apiOrderLines {
-		before[l.id] = app.product(l.id)
-		if before[l.id].Stock < l.qty {
-			t.Fatalf("demo product %s has stock %d; the test needs %d", l.id, before[l.id].Stock, l.qty)
-		}
-	}
+	return before
+}
 
-	// What the shoppers enter: the service trims every field and
-	// upper-cases the postal code and the country.
-	htmlAddress := url.Values{
-		"full_name": {"  Ada Lovelace "}, "address_line1": {" 12 St James's Square"}, "address_line2": {"Flat 3 "},
-		"city": {" London "}, "postal_code": {" sw1y 4jh "}, "country": {"gb"},
+// wantLines are the order lines the test lines must become, at the
+// prices and names the catalog showed.
+func wantLines(lines []testLine, catalog map[string]productJSON) []wantLine {
+	var out []wantLine
+	for _, l := range lines {
+		p := catalog[l.id]
+		out = append(out, wantLine{l.id, p.Name, p.PriceCents, l.qty})
 	}
-	htmlWant := &wantOrder{email: "ada.output@example.com", address: map[string]string{
-		"full_name": "Ada Lovelace", "line1": "12 St James's Square", "line2": "Flat 3",
-		"city": "London", "postal_code": "SW1Y 4JH", "country": "GB",
-	}}
-	apiAddress := map[string]string{
-		"full_name": " Grace Hopper", "line1": "1 Navy Yard Road ", "line2": " Building 4 & Annex <B>",
-		"city": "Arlington ", "postal_code": "22202-4305 ", "country": " us",
-	}
-	apiWant := &wantOrder{email: "grace.output@example.com", address: map[string]string{
-		"full_name": "Grace Hopper", "line1": "1 Navy Yard Road", "line2": "Building 4 & Annex <B>",
-		"city": "Arlington", "postal_code": "22202-4305", "country": "US",
-	}}
-	for _, l := range htmlOrderLines {
-		p := before[l.id]
-		htmlWant.lines = append(htmlWant.lines, wantLine{l.id, p.Name, p.PriceCents, l.qty})
-	}
-	for _, l := range apiOrderLines {
-		p := before[l.id]
-		apiWant.lines = append(apiWant.lines, wantLine{l.id, p.Name, p.PriceCents, l.qty})
-	}
-	if s := htmlWant.subtotal(); s < 5000 {
-		t.Fatalf("the HTML order's subtotal is %d; the demo catalog changed, pick products over the free-shipping threshold", s)
-	}
-	if s := apiWant.subtotal(); s >= 5000 {
-		t.Fatalf("the API order's subtotal is %d; the demo catalog changed, pick products under the free-shipping threshold", s)
-	}
+	return out
+}
 
-	// (a) The HTML path: a browser registers, fills its cart, changes a
-	// quantity and checks out; then it submits the same form again.
+// placeOrderThroughPages is the HTML path: a browser registers, fills its
+// cart, changes a quantity and checks out; then it submits the same form
+// again and must land on the same order. It sets w.id and w.userID.
+func placeOrderThroughPages(t *testing.T, app *shopClient, w *wantOrder) {
+	t.Helper()
 	b := app.browser()
 	b.get("/register").want(http.StatusOK)
-	b.post("/register", url.Values{"email": {htmlWant.email}, "name": {"Ada Lovelace"},
+	b.post("/register", url.Values{"email": {w.email}, "name": {"Ada Lovelace"},
 		"password": {testPassword}, "confirm_password": {testPassword}}).want(http.StatusSeeOther)
 	for _, l := range htmlOrderLines {
 		res := b.post("/cart/items", url.Values{"product_id": {l.id}, "quantity": {strconv.Itoa(l.firstQty)}})
@@ -200,7 +210,7 @@ func TestDynamoDBOrdersOutput(t *testing.T) {
 		t.Fatalf("GET /checkout has no checkout_key field:\n%s", checkout.body)
 	}
 	form := url.Values{"checkout_key": {html.UnescapeString(m[1])}}
-	for k, v := range htmlAddress {
+	for k, v := range htmlAddressEntered {
 		form[k] = v
 	}
 	placed := b.post("/checkout", form).want(http.StatusSeeOther)
@@ -209,47 +219,51 @@ func TestDynamoDBOrdersOutput(t *testing.T) {
 	if m == nil {
 		t.Fatalf("POST /checkout: Location %q; want /orders/{id}", loc)
 	}
-	htmlWant.id = m[1]
+	w.id = m[1]
 	page := b.get(loc).want(http.StatusOK)
-	if !strings.Contains(page.body, `id="order-id"`) || !strings.Contains(page.body, ">"+htmlWant.id+"<") {
-		t.Errorf("GET %s does not show the order id %s in #order-id", loc, htmlWant.id)
+	if !strings.Contains(page.body, `id="order-id"`) || !strings.Contains(page.body, ">"+w.id+"<") {
+		t.Errorf("GET %s does not show the order id %s in #order-id", loc, w.id)
 	}
-	if want := fmt.Sprintf(`id="order-total">%s<`, dollars(htmlWant.total())); !strings.Contains(page.body, want) {
+	if want := fmt.Sprintf(`id="order-total">%s<`, dollars(w.total())); !strings.Contains(page.body, want) {
 		t.Errorf("GET %s does not show the total: want %s", loc, want)
 	}
 	if again := b.post("/checkout", form).want(http.StatusSeeOther); again.header.Get("Location") != loc {
 		t.Errorf("POST /checkout again: Location %q; want %q (the same order)", again.header.Get("Location"), loc)
 	}
 	// The buyer's id, as the API tells the same account.
-	htmlToken := app.token(htmlWant.email)
-	htmlWant.userID = app.me(htmlToken, htmlWant.email).ID
+	w.userID = app.me(app.token(w.email), w.email).ID
+}
 
-	// (b) The API path: a client registers, takes a token, fills its cart
-	// and places the order; then it sends the same request again.
+// placeOrderThroughAPI is the API path: a client registers, takes a token,
+// fills its cart and places the order with idempotencyKey; then it sends
+// the same request again and must get the same order. It sets w.id and
+// w.userID, and returns the order the API answered.
+func placeOrderThroughAPI(t *testing.T, app *shopClient, w *wantOrder, idempotencyKey string) orderJSON {
+	t.Helper()
 	var created userJSON
 	app.call(http.MethodPost, "/api/v1/users", "", nil,
-		map[string]string{"email": apiWant.email, "name": "Grace Hopper", "password": testPassword}, http.StatusCreated, &created)
-	if created.ID == "" || created.Email != apiWant.email {
-		t.Fatalf("POST /api/v1/users = %+v; want an id and email %s", created, apiWant.email)
+		map[string]string{"email": w.email, "name": "Grace Hopper", "password": testPassword}, http.StatusCreated, &created)
+	if created.ID == "" || created.Email != w.email {
+		t.Fatalf("POST /api/v1/users = %+v; want an id and email %s", created, w.email)
 	}
-	apiToken := app.token(apiWant.email)
-	if me := app.me(apiToken, apiWant.email); me.ID != created.ID {
+	token := app.token(w.email)
+	if me := app.me(token, w.email); me.ID != created.ID {
 		t.Fatalf("GET /api/v1/me id = %q; want %q, the id POST /api/v1/users answered", me.ID, created.ID)
 	}
-	apiWant.userID = created.ID
+	w.userID = created.ID
 	for _, l := range apiOrderLines {
-		app.call(http.MethodPut, "/api/v1/cart/items/"+l.id, apiToken, nil, map[string]int{"quantity": l.qty}, http.StatusOK, nil)
+		app.call(http.MethodPut, "/api/v1/cart/items/"+l.id, token, nil, map[string]int{"quantity": l.qty}, http.StatusOK, nil)
 	}
-	body := map[string]any{"shipping_address": apiAddress}
-	key := map[string]string{"Idempotency-Key": "output-check-" + prefix}
+	body := map[string]any{"shipping_address": apiAddressEntered}
+	key := map[string]string{"Idempotency-Key": idempotencyKey}
 	var order, replay orderJSON
-	app.call(http.MethodPost, "/api/v1/orders", apiToken, key, body, http.StatusCreated, &order)
-	apiWant.id = order.ID
+	app.call(http.MethodPost, "/api/v1/orders", token, key, body, http.StatusCreated, &order)
 	if order.ID == "" {
 		t.Fatal("POST /api/v1/orders answered no id")
 	}
-	app.checkOrderJSON("POST /api/v1/orders", order, apiWant)
-	if status := app.call(http.MethodPost, "/api/v1/orders", apiToken, key, body, 0, &replay); status != http.StatusOK && status != http.StatusCreated {
+	w.id = order.ID
+	app.checkOrderJSON("POST /api/v1/orders", order, w)
+	if status := app.call(http.MethodPost, "/api/v1/orders", token, key, body, 0, &replay); status != http.StatusOK && status != http.StatusCreated {
 		t.Errorf("POST /api/v1/orders again = %d; want 200 or 201", status)
 	}
 	if replay.ID != order.ID {
@@ -258,22 +272,18 @@ func TestDynamoDBOrdersOutput(t *testing.T) {
 	var cart struct {
 		Items []json.RawMessage `json:"items"`
 	}
-	if app.call(http.MethodGet, "/api/v1/cart", apiToken, nil, nil, http.StatusOK, &cart); len(cart.Items) != 0 {
+	if app.call(http.MethodGet, "/api/v1/cart", token, nil, nil, http.StatusOK, &cart); len(cart.Items) != 0 {
 		t.Errorf("the API cart holds %d lines after the order; want 0", len(cart.Items))
 	}
-	end := time.Now()
+	return order
+}
 
-	if htmlWant.userID == apiWant.userID {
-		t.Errorf("both buyers have user id %q", htmlWant.userID)
-	}
-	if htmlWant.id == apiWant.id {
-		t.Fatalf("both orders have id %q", htmlWant.id)
-	}
-
-	// The output: the orders table, read directly.
-	table := prefix + "orders"
-	wants := map[string]*wantOrder{htmlWant.id: htmlWant, apiWant.id: apiWant}
-	for _, w := range []*wantOrder{htmlWant, apiWant} {
+// checkOrderItemsByKey reads each order's item by its key, as downstream
+// processing does: every order the shopper was told was placed is there,
+// whole.
+func checkOrderItemsByKey(t *testing.T, db *dynamodb.Client, table string, start, end time.Time, wants ...*wantOrder) {
+	t.Helper()
+	for _, w := range wants {
 		out, err := db.GetItem(t.Context(), &dynamodb.GetItemInput{
 			TableName: aws.String(table), ConsistentRead: aws.Bool(true),
 			Key: map[string]types.AttributeValue{"order_id": &types.AttributeValueMemberS{Value: w.id}},
@@ -287,9 +297,20 @@ func TestDynamoDBOrdersOutput(t *testing.T) {
 		}
 		checkOrderItem(t, "GetItem "+w.id, out.Item, w, start, end)
 	}
+}
+
+// checkOrdersTableScan reads the whole table: exactly one item per order
+// (none for the replays), each whole, and the API order's created_at the
+// one the API answered.
+func checkOrdersTableScan(t *testing.T, db *dynamodb.Client, table string, start, end time.Time, apiAnswer orderJSON, wants ...*wantOrder) {
+	t.Helper()
+	byID := map[string]*wantOrder{}
+	for _, w := range wants {
+		byID[w.id] = w
+	}
 	items := scanAll(t, db, table)
-	if len(items) != 2 {
-		t.Errorf("Scan(%s) = %d items; want exactly 2 (one per order, none for the replays)", table, len(items))
+	if len(items) != len(wants) {
+		t.Errorf("Scan(%s) = %d items; want exactly %d (one per order, none for the replays)", table, len(items), len(wants))
 	}
 	seen := map[string]bool{}
 	for _, it := range items {
@@ -298,7 +319,7 @@ func TestDynamoDBOrdersOutput(t *testing.T) {
 			t.Errorf("Scan(%s): an item without an S order_id: %v", table, attributeNames(it))
 			continue
 		}
-		w := wants[id.Value]
+		w := byID[id.Value]
 		if w == nil {
 			t.Errorf("Scan(%s): unexpected order %s", table, id.Value)
 			continue
@@ -308,18 +329,34 @@ func TestDynamoDBOrdersOutput(t *testing.T) {
 		}
 		seen[id.Value] = true
 		checkOrderItem(t, "Scan "+id.Value, it, w, start, end)
-		if w == apiWant {
-			// What the API told the client is what downstream reads.
-			at, _ := time.Parse(time.RFC3339, order.CreatedAt)
-			if got := avString(it["created_at"]); !parseTime(got).Truncate(time.Second).Equal(at) {
-				t.Errorf("order %s: created_at %q in the table; the API answered %q", id.Value, got, order.CreatedAt)
-			}
+		if id.Value == apiAnswer.ID {
+			checkCreatedAtAnswered(t, it, apiAnswer)
 		}
 	}
+}
 
-	// Stock went down by exactly the quantities ordered, once.
+// checkCreatedAtAnswered: what the API told the client is what downstream
+// reads.
+func checkCreatedAtAnswered(t *testing.T, item map[string]types.AttributeValue, answer orderJSON) {
+	t.Helper()
+	answered, err := time.Parse(time.RFC3339, answer.CreatedAt)
+	if err != nil {
+		t.Errorf("order %s: the API answered created_at %q, not RFC 3339: %v", answer.ID, answer.CreatedAt, err)
+		return
+	}
+	got := avString(item["created_at"])
+	stored, err := time.Parse(time.RFC3339Nano, got)
+	if err != nil || !stored.Truncate(time.Second).Equal(answered) {
+		t.Errorf("order %s: created_at %q in the table; the API answered %q", answer.ID, got, answer.CreatedAt)
+	}
+}
+
+// checkStockDecrements: stock went down by exactly the quantities ordered,
+// once.
+func checkStockDecrements(t *testing.T, app *shopClient, before map[string]productJSON, wants ...*wantOrder) {
+	t.Helper()
 	ordered := map[string]int{}
-	for _, w := range []*wantOrder{htmlWant, apiWant} {
+	for _, w := range wants {
 		for _, l := range w.lines {
 			ordered[l.productID] += l.qty
 		}
@@ -329,263 +366,6 @@ func TestDynamoDBOrdersOutput(t *testing.T) {
 			t.Errorf("stock of %s = %d after the orders; want %d (%d - %d)", id, got, want, before[id].Stock, qty)
 		}
 	}
-
-	cancel()
-	stopped = true
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run = %v; want nil after a graceful shutdown", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("run did not return after the context ended")
-	}
-}
-
-// testPassword is the password of both test accounts.
-const testPassword = "correct horse battery staple"
-
-// wantOrder is what an order item must hold.
-type wantOrder struct {
-	id, userID, email string
-	lines             []wantLine
-	address           map[string]string // the shipping_address attributes
-}
-
-type wantLine struct {
-	productID, name string
-	unitPriceCents  int64
-	qty             int
-}
-
-func (w *wantOrder) itemCount() (n int64) {
-	for _, l := range w.lines {
-		n += int64(l.qty)
-	}
-	return n
-}
-
-func (w *wantOrder) subtotal() (cents int64) {
-	for _, l := range w.lines {
-		cents += l.unitPriceCents * int64(l.qty)
-	}
-	return cents
-}
-
-// shipping is the contract's rule: free from 5000 cents, else 500.
-func (w *wantOrder) shipping() int64 {
-	if w.subtotal() >= 5000 {
-		return 0
-	}
-	return 500
-}
-
-func (w *wantOrder) total() int64 { return w.subtotal() + w.shipping() }
-
-// item is the whole item the contract prescribes, created_at aside (its
-// value is only known to be in a time window).
-func (w *wantOrder) item() map[string]types.AttributeValue {
-	lines := make([]types.AttributeValue, len(w.lines))
-	for i, l := range w.lines {
-		lines[i] = avM(map[string]types.AttributeValue{
-			"product_id": avS(l.productID), "name": avS(l.name), "unit_price_cents": avN(l.unitPriceCents),
-			"quantity": avN(int64(l.qty)), "line_total_cents": avN(l.unitPriceCents * int64(l.qty)),
-		})
-	}
-	addr := map[string]types.AttributeValue{}
-	for k, v := range w.address {
-		addr[k] = avS(v)
-	}
-	return map[string]types.AttributeValue{
-		"order_id": avS(w.id), "user_id": avS(w.userID), "user_email": avS(w.email),
-		"status": avS("placed"), "currency": avS("USD"),
-		"items":      &types.AttributeValueMemberL{Value: lines},
-		"item_count": avN(w.itemCount()), "subtotal_cents": avN(w.subtotal()),
-		"shipping_cents": avN(w.shipping()), "total_cents": avN(w.total()),
-		"shipping_address": avM(addr),
-	}
-}
-
-func avS(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-func avN(v int64) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
-}
-func avM(v map[string]types.AttributeValue) types.AttributeValue {
-	return &types.AttributeValueMemberM{Value: v}
-}
-
-// checkOrderItem checks an item of the orders table against the contract
-// and w: exactly the contract's attributes, each of its type and value;
-// created_at RFC 3339 in UTC within [start, end].
-func checkOrderItem(t *testing.T, label string, got map[string]types.AttributeValue, w *wantOrder, start, end time.Time) {
-	t.Helper()
-	want := w.item()
-	created, ok := got["created_at"].(*types.AttributeValueMemberS)
-	switch {
-	case got["created_at"] == nil:
-		t.Errorf("%s: no created_at", label)
-	case !ok:
-		t.Errorf("%s: created_at is %s; want S", label, avType(got["created_at"]))
-	default:
-		ts, err := time.Parse(time.RFC3339Nano, created.Value)
-		if _, offset := ts.Zone(); err != nil {
-			t.Errorf("%s: created_at %q is not RFC 3339: %v", label, created.Value, err)
-		} else if offset != 0 {
-			t.Errorf("%s: created_at %q is not in UTC", label, created.Value)
-		} else if ts.Before(start.Truncate(time.Second)) || ts.After(end) {
-			t.Errorf("%s: created_at %s is outside the test's time window [%s, %s]", label, created.Value,
-				start.UTC().Format(time.RFC3339Nano), end.UTC().Format(time.RFC3339Nano))
-		}
-		want["created_at"] = created // its value checked above; the attribute is expected
-	}
-	for _, problem := range diffAV("", avM(got), avM(want)) {
-		t.Errorf("%s: %s", label, problem)
-	}
-}
-
-// diffAV lists how got differs from want: types, values, and for maps the
-// missing and unexpected keys. Numbers compare as integers.
-func diffAV(path string, got, want types.AttributeValue) []string {
-	at := path
-	if at == "" {
-		at = "item"
-	}
-	if gt, wt := avType(got), avType(want); gt != wt {
-		return []string{fmt.Sprintf("%s is %s %s; want %s %s", at, gt, avShow(got), wt, avShow(want))}
-	}
-	switch w := want.(type) {
-	case *types.AttributeValueMemberS:
-		if g := got.(*types.AttributeValueMemberS); g.Value != w.Value {
-			return []string{fmt.Sprintf("%s = %q; want %q", at, g.Value, w.Value)}
-		}
-	case *types.AttributeValueMemberN:
-		g := got.(*types.AttributeValueMemberN)
-		gn, err := strconv.ParseInt(g.Value, 10, 64)
-		wn, _ := strconv.ParseInt(w.Value, 10, 64)
-		if err != nil || gn != wn {
-			return []string{fmt.Sprintf("%s = N %s; want N %s", at, g.Value, w.Value)}
-		}
-	case *types.AttributeValueMemberL:
-		g := got.(*types.AttributeValueMemberL)
-		if len(g.Value) != len(w.Value) {
-			return []string{fmt.Sprintf("%s has %d elements; want %d: %s", at, len(g.Value), len(w.Value), avShow(got))}
-		}
-		var out []string
-		for i := range w.Value {
-			out = append(out, diffAV(fmt.Sprintf("%s[%d]", path, i), g.Value[i], w.Value[i])...)
-		}
-		return out
-	case *types.AttributeValueMemberM:
-		g := got.(*types.AttributeValueMemberM)
-		var out []string
-		for _, k := range sortedKeys(w.Value) {
-			sub := k
-			if path != "" {
-				sub = path + "." + k
-			}
-			if _, ok := g.Value[k]; !ok {
-				out = append(out, fmt.Sprintf("%s is missing; want %s %s", sub, avType(w.Value[k]), avShow(w.Value[k])))
-				continue
-			}
-			out = append(out, diffAV(sub, g.Value[k], w.Value[k])...)
-		}
-		for _, k := range sortedKeys(g.Value) {
-			if _, ok := w.Value[k]; !ok {
-				out = append(out, fmt.Sprintf("%s: unexpected attribute %q = %s %s", at, k, avType(g.Value[k]), avShow(g.Value[k])))
-			}
-		}
-		return out
-	default:
-		return []string{fmt.Sprintf("%s: the test expects no %s", at, avType(want))}
-	}
-	return nil
-}
-
-func sortedKeys(m map[string]types.AttributeValue) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// avType names an attribute value's DynamoDB type.
-func avType(v types.AttributeValue) string {
-	switch v.(type) {
-	case *types.AttributeValueMemberS:
-		return "S"
-	case *types.AttributeValueMemberN:
-		return "N"
-	case *types.AttributeValueMemberL:
-		return "L"
-	case *types.AttributeValueMemberM:
-		return "M"
-	case *types.AttributeValueMemberBOOL:
-		return "BOOL"
-	case *types.AttributeValueMemberNULL:
-		return "NULL"
-	case *types.AttributeValueMemberB:
-		return "B"
-	case *types.AttributeValueMemberSS:
-		return "SS"
-	case *types.AttributeValueMemberNS:
-		return "NS"
-	case *types.AttributeValueMemberBS:
-		return "BS"
-	case nil:
-		return "nothing"
-	default:
-		return fmt.Sprintf("%T", v)
-	}
-}
-
-// avShow renders an attribute value compactly for messages.
-func avShow(v types.AttributeValue) string {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return strconv.Quote(v.Value)
-	case *types.AttributeValueMemberN:
-		return v.Value
-	case *types.AttributeValueMemberL:
-		parts := make([]string, len(v.Value))
-		for i, e := range v.Value {
-			parts[i] = avShow(e)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case *types.AttributeValueMemberM:
-		keys := sortedKeys(v.Value)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = k + ": " + avShow(v.Value[k])
-		}
-		return "{" + strings.Join(parts, ", ") + "}"
-	case *types.AttributeValueMemberBOOL:
-		return strconv.FormatBool(v.Value)
-	default:
-		return fmt.Sprintf("%v", v)
-	}
-}
-
-func avString(v types.AttributeValue) string {
-	if s, ok := v.(*types.AttributeValueMemberS); ok {
-		return s.Value
-	}
-	return ""
-}
-
-func parseTime(s string) time.Time {
-	ts, _ := time.Parse(time.RFC3339Nano, s)
-	return ts
-}
-
-func attributeNames(it map[string]types.AttributeValue) []string {
-	names := make([]string, 0, len(it))
-	for k := range it {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return names
 }
 
 // scanAll reads the whole table with consistent reads.
@@ -608,6 +388,7 @@ func scanAll(t *testing.T, db *dynamodb.Client, table string) []map[string]types
 
 // deleteTables deletes every table whose name starts with prefix, so a
 // shared server (STOREFRONT_TEST_DYNAMODB_ENDPOINT) does not fill up.
+// Failures are logged: the test's verdict is already made.
 func deleteTables(t *testing.T, db *dynamodb.Client, prefix string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -630,246 +411,4 @@ func deleteTables(t *testing.T, db *dynamodb.Client, prefix string) {
 		}
 		in.ExclusiveStartTableName = out.LastEvaluatedTableName
 	}
-}
-
-func uniqueTablePrefix() string {
-	b := make([]byte, 5)
-	rand.Read(b)
-	return "out" + hex.EncodeToString(b) + "-"
-}
-
-// dollars formats cents as the pages show money.
-func dollars(cents int64) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%100) }
-
-// shopClient drives the running program over HTTP.
-type shopClient struct {
-	t    *testing.T
-	base string
-	hc   *http.Client
-}
-
-// The JSON the test reads.
-type (
-	productJSON struct {
-		ID         string `json:"id"`
-		Name       string `json:"name"`
-		PriceCents int64  `json:"price_cents"`
-		Currency   string `json:"currency"`
-		Stock      int    `json:"stock"`
-	}
-	userJSON struct {
-		ID    string `json:"id"`
-		Email string `json:"email"`
-		Name  string `json:"name"`
-	}
-	lineJSON struct {
-		ProductID      string `json:"product_id"`
-		Name           string `json:"name"`
-		UnitPriceCents int64  `json:"unit_price_cents"`
-		Quantity       int    `json:"quantity"`
-		LineTotalCents int64  `json:"line_total_cents"`
-	}
-	orderJSON struct {
-		ID              string            `json:"id"`
-		Status          string            `json:"status"`
-		CreatedAt       string            `json:"created_at"`
-		Currency        string            `json:"currency"`
-		Items           []lineJSON        `json:"items"`
-		ItemCount       int64             `json:"item_count"`
-		SubtotalCents   int64             `json:"subtotal_cents"`
-		ShippingCents   int64             `json:"shipping_cents"`
-		TotalCents      int64             `json:"total_cents"`
-		ShippingAddress map[string]string `json:"shipping_address"`
-	}
-)
-
-// waitHealthy polls /healthz until it answers 200.
-// done is run's result channel; a result read from it is put back.
-func (c *shopClient) waitHealthy(done chan error, timeout time.Duration) {
-	c.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		res, err := c.hc.Get(c.base + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case err := <-done:
-			done <- err
-			c.t.Fatalf("run returned before serving: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			c.t.Fatalf("/healthz not ready within %v: %v", timeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// call sends a JSON API request (body nil: none) and decodes the answer
-// into out (when not nil). It fails the test unless the status is
-// wantStatus; 0 accepts any. It returns the status.
-func (c *shopClient) call(method, path, token string, headers map[string]string, body any, wantStatus int, out any) int {
-	c.t.Helper()
-	var r io.Reader
-	if body != nil {
-		data, err := json.Marshal(body)
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		r = bytes.NewReader(data)
-	}
-	req, err := http.NewRequest(method, c.base+path, r)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	res, err := c.hc.Do(req)
-	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		c.t.Fatalf("%s %s: read body: %v", method, path, err)
-	}
-	if wantStatus != 0 && res.StatusCode != wantStatus {
-		c.t.Fatalf("%s %s = %d; want %d\n%s", method, path, res.StatusCode, wantStatus, data)
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			c.t.Fatalf("%s %s: %v\n%s", method, path, err, data)
-		}
-	}
-	return res.StatusCode
-}
-
-// product reads a product through the API.
-func (c *shopClient) product(id string) productJSON {
-	c.t.Helper()
-	var p productJSON
-	c.call(http.MethodGet, "/api/v1/products/"+id, "", nil, nil, http.StatusOK, &p)
-	if p.ID != id || p.Name == "" || p.PriceCents <= 0 || p.Currency != "USD" {
-		c.t.Fatalf("GET /api/v1/products/%s = %+v; want the product with a name and a USD price", id, p)
-	}
-	return p
-}
-
-// token signs in through the API.
-func (c *shopClient) token(email string) string {
-	c.t.Helper()
-	var tok struct {
-		Token string `json:"token"`
-	}
-	c.call(http.MethodPost, "/api/v1/tokens", "", nil, map[string]string{"email": email, "password": testPassword}, http.StatusCreated, &tok)
-	if tok.Token == "" {
-		c.t.Fatalf("POST /api/v1/tokens for %s answered no token", email)
-	}
-	return tok.Token
-}
-
-// me reads the signed-in user and checks the email.
-func (c *shopClient) me(token, email string) userJSON {
-	c.t.Helper()
-	var u userJSON
-	c.call(http.MethodGet, "/api/v1/me", token, nil, nil, http.StatusOK, &u)
-	if u.ID == "" || u.Email != email {
-		c.t.Fatalf("GET /api/v1/me = %+v; want an id and email %s", u, email)
-	}
-	return u
-}
-
-// checkOrderJSON checks the order the API answered against w, created_at
-// aside (checked against the table).
-func (c *shopClient) checkOrderJSON(label string, got orderJSON, w *wantOrder) {
-	c.t.Helper()
-	want := orderJSON{ID: w.id, Status: "placed", CreatedAt: got.CreatedAt, Currency: "USD", ItemCount: w.itemCount(),
-		SubtotalCents: w.subtotal(), ShippingCents: w.shipping(), TotalCents: w.total(), ShippingAddress: w.address}
-	for _, l := range w.lines {
-		want.Items = append(want.Items, lineJSON{l.productID, l.name, l.unitPriceCents, l.qty, l.unitPriceCents * int64(l.qty)})
-	}
-	gotJSON, _ := json.Marshal(got)
-	wantJSON, _ := json.Marshal(want)
-	if !bytes.Equal(gotJSON, wantJSON) {
-		c.t.Errorf("%s answered\n%s\nwant\n%s", label, gotJSON, wantJSON)
-	}
-}
-
-// browser is one browser on the shop: a cookie jar, redirects not
-// followed (the test checks them), and the shop's Origin on every POST, as
-// the cross-origin protection expects of a same-origin form.
-type browser struct {
-	c  *shopClient
-	hc *http.Client
-}
-
-type pageAnswer struct {
-	t      *testing.T
-	what   string
-	status int
-	header http.Header
-	body   string
-}
-
-func (c *shopClient) browser() *browser {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return &browser{c: c, hc: &http.Client{Jar: jar, Timeout: c.hc.Timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-}
-
-func (b *browser) get(path string) *pageAnswer {
-	b.c.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, b.c.base+path, nil)
-	if err != nil {
-		b.c.t.Fatal(err)
-	}
-	return b.do(req)
-}
-
-func (b *browser) post(path string, form url.Values) *pageAnswer {
-	b.c.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, b.c.base+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		b.c.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", b.c.base)
-	return b.do(req)
-}
-
-func (b *browser) do(req *http.Request) *pageAnswer {
-	b.c.t.Helper()
-	res, err := b.hc.Do(req)
-	if err != nil {
-		b.c.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		b.c.t.Fatalf("%s %s: read body: %v", req.Method, req.URL.Path, err)
-	}
-	return &pageAnswer{t: b.c.t, what: req.Method + " " + req.URL.Path, status: res.StatusCode, header: res.Header, body: string(body)}
-}
-
-// want fails the test unless the answer has the status.
-func (a *pageAnswer) want(status int) *pageAnswer {
-	a.t.Helper()
-	if a.status != status {
-		a.t.Fatalf("%s = %d (Location %q); want %d\n%s", a.what, a.status, a.header.Get("Location"), status, a.body)
-	}
-	return a
 }
