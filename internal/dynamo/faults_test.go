@@ -329,19 +329,26 @@ func TestPlaceOrderGivesUpOnEndlessConflicts(t *testing.T) {
 	f.checkNothingChanged(t)
 }
 
-// TestStockErrorFromCancellation checks that the shortage comes from the
-// product DynamoDB returned with the cancellation (ALL_OLD), without a
-// second read.
-func TestStockErrorFromCancellation(t *testing.T) {
+// TestRefusalFromCancellation checks that the refused line's product is
+// reported as DynamoDB returned it with the cancellation (ALL_OLD), without
+// a second read, and that it means a shortage.
+func TestRefusalFromCancellation(t *testing.T) {
 	f := newCheckoutFixture(t)
 	o := &shop.Order{ID: "o1", UserID: "u1", UserEmail: "u1@example.com", Status: shop.OrderStatusPlaced, CreatedAt: testTime,
 		Currency: shop.Currency, ShippingAddress: testAddress,
 		Items: []shop.OrderLine{{ProductID: "p1", Name: "Product p1", UnitPriceCents: 1500, Quantity: 6, LineTotalCents: 9000}}}
 	f.ft.heal() // counts from here
 	err := f.s.PlaceOrder(t.Context(), o, &shop.Cart{ID: f.in.CartID, Version: cartVersion(t, f.s, f.in.CartID)})
+	var refused *shop.PlacementRefused
+	if !errors.As(err, &refused) {
+		t.Fatalf("PlaceOrder(6 of 5) = %v; want a *PlacementRefused", err)
+	}
+	if p := refused.Products["p1"]; p == nil || p.Stock != 5 || p.PriceCents != 1500 || !p.Active {
+		t.Errorf("PlaceOrder(6 of 5) reported p1 = %+v; want active, 1500 cents, stock 5", p)
+	}
 	var serr *shop.StockError
-	if !errors.As(err, &serr) {
-		t.Fatalf("PlaceOrder(6 of 5) = %v; want a *StockError", err)
+	if err := refused.Refusal(o.Items); !errors.As(err, &serr) {
+		t.Fatalf("Refusal of PlaceOrder(6 of 5) = %v; want a *StockError", err)
 	}
 	want := shop.Shortage{ProductID: "p1", Name: "Product p1", Requested: 6, Available: 5}
 	if len(serr.Items) != 1 || serr.Items[0] != want {

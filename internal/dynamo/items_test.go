@@ -1,7 +1,6 @@
 package dynamo
 
 import (
-	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -334,48 +333,29 @@ func TestClassifyCancellation(t *testing.T) {
 	}
 }
 
-func TestLineProblems(t *testing.T) {
-	lines := []shop.OrderLine{
-		{ProductID: "ok", Name: "OK", UnitPriceCents: 100, Quantity: 2},
-		{ProductID: "short", Name: "Short", UnitPriceCents: 200, Quantity: 3},
-		{ProductID: "negative", Name: "Negative", UnitPriceCents: 300, Quantity: 1},
-	}
+// TestPlaceableNow: a cancelled placement is retried only when every
+// line's condition holds for the products' state read after it.
+func TestPlaceableNow(t *testing.T) {
+	ok := shop.OrderLine{ProductID: "ok", Name: "OK", UnitPriceCents: 100, Quantity: 2}
 	products := map[string]*shop.Product{
 		"ok":       {ID: "ok", Name: "OK", PriceCents: 100, Stock: 2, Active: true},
 		"short":    {ID: "short", Name: "Short", PriceCents: 200, Stock: 2, Active: true},
-		"negative": {ID: "negative", Name: "Negative", PriceCents: 300, Stock: -1, Active: true},
+		"off":      {ID: "off", Name: "Off", PriceCents: 60, Stock: 5, Active: false},
+		"repriced": {ID: "repriced", Name: "Repriced", PriceCents: 75, Stock: 5, Active: true},
+		"gone":     nil,
 	}
-	err := lineProblems(lines, products)
-	var serr *shop.StockError
-	if !errors.As(err, &serr) {
-		t.Fatalf("lineProblems() = %v; want a *StockError", err)
+	if !placeableNow([]shop.OrderLine{ok}, products) {
+		t.Errorf("placeableNow(%+v) = false; want true (stock 2 covers 2 at the same price)", ok)
 	}
-	want := []shop.Shortage{{ProductID: "short", Name: "Short", Requested: 3, Available: 2}, {ProductID: "negative", Name: "Negative", Requested: 1, Available: 0}}
-	if !reflect.DeepEqual(serr.Items, want) {
-		t.Errorf("lineProblems() shortages = %+v; want %+v", serr.Items, want)
-	}
-
-	lines = append(lines, shop.OrderLine{ProductID: "gone", Name: "Gone", UnitPriceCents: 50, Quantity: 1},
-		shop.OrderLine{ProductID: "off", Name: "Off", UnitPriceCents: 60, Quantity: 1},
-		shop.OrderLine{ProductID: "repriced", Name: "Repriced", UnitPriceCents: 70, Quantity: 1})
-	products["off"] = &shop.Product{ID: "off", Name: "Off", PriceCents: 60, Stock: 5, Active: false}
-	products["repriced"] = &shop.Product{ID: "repriced", Name: "Repriced", PriceCents: 75, Stock: 5, Active: true}
-	err = lineProblems(lines, products)
-	var perr *shop.PriceError
-	if !errors.As(err, &perr) {
-		t.Fatalf("lineProblems() = %v; want a *PriceError (prices are confirmed before stock)", err)
-	}
-	wantChanges := []shop.PriceChange{
-		{ProductID: "gone", Name: "Gone", OldCents: 50, Withdrawn: true},
-		{ProductID: "off", Name: "Off", OldCents: 60, Withdrawn: true},
-		{ProductID: "repriced", Name: "Repriced", OldCents: 70, NewCents: 75},
-	}
-	if !reflect.DeepEqual(perr.Items, wantChanges) {
-		t.Errorf("lineProblems() changes = %+v; want %+v", perr.Items, wantChanges)
-	}
-
-	if err := lineProblems(lines[:1], products); err != nil {
-		t.Errorf("lineProblems(satisfiable line) = %v; want nil", err)
+	for _, bad := range []shop.OrderLine{
+		{ProductID: "short", Name: "Short", UnitPriceCents: 200, Quantity: 3},
+		{ProductID: "off", Name: "Off", UnitPriceCents: 60, Quantity: 1},
+		{ProductID: "repriced", Name: "Repriced", UnitPriceCents: 70, Quantity: 1},
+		{ProductID: "gone", Name: "Gone", UnitPriceCents: 50, Quantity: 1},
+	} {
+		if placeableNow([]shop.OrderLine{ok, bad}, products) {
+			t.Errorf("placeableNow(ok, %+v) = true; want false", bad)
+		}
 	}
 }
 

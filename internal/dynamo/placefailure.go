@@ -43,8 +43,8 @@ func (s *Store) placeOrderFailure(ctx context.Context, o *shop.Order, err error)
 			if err != nil {
 				return refused(err, false)
 			}
-			if err := lineProblems(o.Items, products); err != nil {
-				return refused(err, false)
+			if !placeableNow(o.Items, products) {
+				return refused(&shop.PlacementRefused{Products: products}, false)
 			}
 			// Every line is fine now: a concurrent change came and went.
 			return refused(fmt.Errorf("dynamo: place order %s: %w: conditions failed but hold now", o.ID, shop.ErrConflict), true)
@@ -133,7 +133,7 @@ func classifyCancellation(reasons []types.CancellationReason, lines int) cancell
 // linesState returns the products of the order's lines as the failed
 // conditions saw them: the items DynamoDB returned with the cancellation
 // (ALL_OLD) where there is one, a strongly consistent read of the others.
-// A product missing from the map does not exist.
+// Every line's product id is a key; nil means the product does not exist.
 func (s *Store) linesState(ctx context.Context, o *shop.Order, reasons []types.CancellationReason, failed []int) (map[string]*shop.Product, error) {
 	products := map[string]*shop.Product{}
 	for _, i := range failed {
@@ -156,6 +156,9 @@ func (s *Store) linesState(ctx context.Context, o *shop.Order, reasons []types.C
 		if err != nil {
 			return nil, err
 		}
+		for _, id := range reread {
+			products[id] = nil
+		}
 		for i := range current {
 			products[current[i].ID] = &current[i]
 		}
@@ -163,31 +166,15 @@ func (s *Store) linesState(ctx context.Context, o *shop.Order, reasons []types.C
 	return products, nil
 }
 
-// lineProblems checks the order's lines against the products' state: a
-// *shop.PriceError naming every missing, withdrawn or repriced product,
-// else a *shop.StockError naming every short line, else nil. It mirrors
-// the conditions of the transaction.
-func lineProblems(lines []shop.OrderLine, products map[string]*shop.Product) error {
-	var changes []shop.PriceChange
-	var shortages []shop.Shortage
+// placeableNow reports whether every line's condition (shop.CanPlace)
+// holds for the products' state: a transaction cancelled on lines whose
+// condition holds again lost to a change that came and went, and is
+// retried.
+func placeableNow(lines []shop.OrderLine, products map[string]*shop.Product) bool {
 	for _, l := range lines {
-		p := products[l.ProductID]
-		switch {
-		case p == nil:
-			changes = append(changes, shop.PriceChange{ProductID: l.ProductID, Name: l.Name, OldCents: l.UnitPriceCents, Withdrawn: true})
-		case !p.Active:
-			changes = append(changes, shop.PriceChange{ProductID: p.ID, Name: p.Name, OldCents: l.UnitPriceCents, Withdrawn: true})
-		case p.PriceCents != l.UnitPriceCents:
-			changes = append(changes, shop.PriceChange{ProductID: p.ID, Name: p.Name, OldCents: l.UnitPriceCents, NewCents: p.PriceCents})
-		case p.Stock < l.Quantity:
-			shortages = append(shortages, shop.Shortage{ProductID: p.ID, Name: p.Name, Requested: l.Quantity, Available: max(p.Stock, 0)})
+		if !shop.CanPlace(l, products[l.ProductID]) {
+			return false
 		}
 	}
-	if len(changes) > 0 {
-		return &shop.PriceError{Items: changes}
-	}
-	if len(shortages) > 0 {
-		return &shop.StockError{Items: shortages}
-	}
-	return nil
+	return true
 }

@@ -27,8 +27,8 @@ const maxTransactItems = 100
 // how a repeated checkout, same key and so same order id, is recognised,
 // even when an earlier attempt's answer was lost); shop.ErrCartChanged
 // when the cart is no longer the one the order was built from; a
-// *shop.PriceError naming every repriced, withdrawn or missing product,
-// else a *shop.StockError naming every short line; when DynamoDB cancels
+// *shop.PlacementRefused with the state of every line's product when a
+// line's condition (shop.CanPlace) failed and still fails; when DynamoDB cancels
 // for a conflicting concurrent transaction or throttling, the transaction
 // is sent again with exponential backoff and jitter a few times, then
 // shop.ErrConflict or shop.ErrUnavailable, nothing placed.

@@ -74,9 +74,8 @@ func (s *Store) DeleteCart(ctx context.Context, id string) error {
 // stock of every line and deletes the cart (nil: no cart). It returns
 // shop.ErrOrderExists if an order with o.ID exists; else
 // shop.ErrCartChanged when the cart is not at cart.Version; else a
-// *shop.PriceError naming every repriced, withdrawn or missing product, or
-// a *shop.StockError naming every short line; in each case changing
-// nothing.
+// *shop.PlacementRefused with the refused lines' products; in each case
+// changing nothing.
 func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) error {
 	if err := s.lock(ctx, "place order"); err != nil {
 		return err
@@ -106,35 +105,22 @@ func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) 
 	return nil
 }
 
-// refusal returns why the lines cannot all be bought as they stand, or nil:
-// a *shop.PriceError when any product is repriced, withdrawn or missing (the
-// shopper confirms the cart first), else a *shop.StockError naming every
-// short line. The caller holds the lock.
+// refusal reports the products of the lines whose condition
+// (shop.CanPlace) fails, nil for a missing one, as a *shop.PlacementRefused;
+// nil when every line can be placed. The caller holds the lock.
 func (s *Store) refusal(lines []shop.OrderLine) error {
-	var changes []shop.PriceChange
-	var shortages []shop.Shortage
+	products := map[string]*shop.Product{}
 	for _, l := range lines {
-		p, ok := s.products[l.ProductID]
-		change := shop.PriceChange{ProductID: l.ProductID, Name: p.Name, OldCents: l.UnitPriceCents}
-		switch {
-		case !ok:
-			change.Name, change.Withdrawn = l.Name, true
-			changes = append(changes, change)
-		case !p.Active:
-			change.Withdrawn = true
-			changes = append(changes, change)
-		case p.PriceCents != l.UnitPriceCents:
-			change.NewCents = p.PriceCents
-			changes = append(changes, change)
-		case p.Stock < l.Quantity:
-			shortages = append(shortages, shop.Shortage{ProductID: p.ID, Name: p.Name, Requested: l.Quantity, Available: max(p.Stock, 0)})
+		var state *shop.Product
+		if p, ok := s.products[l.ProductID]; ok {
+			state = &p
+		}
+		if !shop.CanPlace(l, state) {
+			products[l.ProductID] = state
 		}
 	}
-	switch {
-	case len(changes) > 0:
-		return &shop.PriceError{Items: changes}
-	case len(shortages) > 0:
-		return &shop.StockError{Items: shortages}
+	if len(products) > 0 {
+		return &shop.PlacementRefused{Products: products}
 	}
 	return nil
 }

@@ -115,44 +115,35 @@ func (s *Service) placeCart(ctx context.Context, id string, in PlaceOrderInput, 
 	}
 	o := &Order{ID: id, UserID: in.User.ID, UserEmail: in.User.Email, Status: OrderStatusPlaced,
 		CreatedAt: s.now(), Currency: Currency, ShippingAddress: addr}
-	var changes []PriceChange
-	var shortages []Shortage
+	// Each line at the price the shopper saw: RefusalOf names any product
+	// whose price differs, and otherwise that is the product's price.
+	current := make(map[string]*Product, len(products))
 	for _, l := range c.Lines {
 		p, ok := products[l.ProductID]
-		switch {
-		case !ok || !p.Active:
-			changes = append(changes, PriceChange{ProductID: l.ProductID, Name: p.Name, OldCents: l.PriceCents, Withdrawn: true})
-			continue
-		case p.PriceCents != l.PriceCents:
-			changes = append(changes, PriceChange{ProductID: p.ID, Name: p.Name, OldCents: l.PriceCents, NewCents: p.PriceCents})
-		case p.Stock < l.Quantity:
-			shortages = append(shortages, Shortage{ProductID: p.ID, Name: p.Name, Requested: l.Quantity, Available: max(p.Stock, 0)})
+		if ok {
+			current[l.ProductID] = &p
 		}
-		total := p.PriceCents * Money(l.Quantity)
-		o.Items = append(o.Items, OrderLine{ProductID: p.ID, Name: p.Name, UnitPriceCents: p.PriceCents, Quantity: l.Quantity, LineTotalCents: total})
+		o.Items = append(o.Items, OrderLine{ProductID: l.ProductID, Name: p.Name, UnitPriceCents: l.PriceCents, Quantity: l.Quantity,
+			LineTotalCents: l.PriceCents * Money(l.Quantity)})
 		o.ItemCount += l.Quantity
-		o.SubtotalCents += total
+		o.SubtotalCents += l.PriceCents * Money(l.Quantity)
 	}
-	if len(changes) > 0 {
-		return s.lostRace(ctx, id, in.User, addr, &PriceError{Items: changes})
-	}
-	if len(shortages) > 0 {
-		return s.lostRace(ctx, id, in.User, addr, &StockError{Items: shortages})
+	if err := RefusalOf(o.Items, current); err != nil {
+		return s.lostRace(ctx, id, in.User, addr, err)
 	}
 	o.ShippingCents = ShippingFor(o.SubtotalCents)
 	o.TotalCents = o.SubtotalCents + o.ShippingCents
 
-	// The store re-checks stock, prices and the cart's version inside its
-	// transaction: the checks above only give good messages, the
-	// transaction decides.
+	// The store re-checks every line (CanPlace) and the cart's version
+	// inside its transaction: the checks above only give good messages, the
+	// transaction decides, and its refusal means what RefusalOf says.
 	err = s.store.PlaceOrder(ctx, o, c)
 	// What follows a write tells the shopper its outcome, so it runs even
 	// when the request's deadline was spent by the write: under a fresh,
 	// short one.
 	after, cancel := context.WithTimeout(context.WithoutCancel(ctx), resolveTimeout)
 	defer cancel()
-	var serr *StockError
-	var perr *PriceError
+	var refused *PlacementRefused
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrOrderExists):
@@ -167,8 +158,8 @@ func (s *Service) placeCart(ctx context.Context, id string, in PlaceOrderInput, 
 			return o, o != nil, rerr
 		}
 		return nil, false, err
-	case errors.As(err, &serr), errors.As(err, &perr):
-		return nil, false, err // refused by the transaction: nothing changed
+	case errors.As(err, &refused):
+		return nil, false, refused.Refusal(o.Items) // nothing changed
 	default:
 		return s.resolveOutcome(after, o, in.User, addr, err)
 	}

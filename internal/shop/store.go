@@ -77,14 +77,15 @@ type Store interface {
 	DeleteCart(ctx context.Context, id string) error
 
 	// PlaceOrder, all or nothing: for every line it decrements the
-	// product's stock if the product is active, still priced at
-	// UnitPriceCents and has at least Quantity in stock; it saves o; it
-	// deletes the cart the order was built from, on condition that it is
-	// still at cart.Version. It returns ErrOrderExists, changing nothing,
-	// if an order with o.ID exists; else ErrCartChanged, changing nothing,
-	// when the cart's version differs; else a *StockError naming every
-	// short line or a *PriceError naming every repriced or withdrawn line,
-	// changing nothing.
+	// product's stock on condition that CanPlace holds (the product is
+	// active, still priced at UnitPriceCents and has at least Quantity in
+	// stock); it saves o; it deletes the cart the order was built from, on
+	// condition that it is still at cart.Version. It returns
+	// ErrOrderExists, changing nothing, if an order with o.ID exists; else
+	// ErrCartChanged, changing nothing, when the cart's version differs;
+	// else a *PlacementRefused, changing nothing, reporting the state of
+	// the refused lines' products as the transaction saw them (what that
+	// means for the shopper is the service's to say: RefusalOf).
 	//
 	// Any other error may leave the order placed or not: the caller reads
 	// the order by its id to learn which. ErrOutcomeUnknown says the store

@@ -101,13 +101,12 @@ func (s *Store) DeleteCart(ctx context.Context, id string) error {
 }
 
 // PlaceOrder, in one transaction: saves o, checks that the cart is still at
-// cart.Version, decrements the stock of every line whose product is active,
-// still priced at UnitPriceCents and has Quantity in stock, and deletes the
-// cart. It returns shop.ErrOrderExists if an order with o.ID exists; else
+// cart.Version, decrements the stock of every line on condition that
+// shop.CanPlace holds, and deletes the cart. It returns
+// shop.ErrOrderExists if an order with o.ID exists; else
 // shop.ErrCartChanged when the cart's version differs; else a
-// *shop.PriceError naming every repriced, withdrawn or missing product, or
-// a *shop.StockError naming every short line; in each case changing
-// nothing. shop.ErrConflict means another writer held the database too
+// *shop.PlacementRefused with the refused lines' products; in each case
+// changing nothing. shop.ErrConflict means another writer held the database too
 // long. The transaction is over when PlaceOrder returns, committed or not,
 // so a read of the order then tells its outcome.
 func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) error {
@@ -141,8 +140,9 @@ func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) 
 		}
 		var refused []shop.OrderLine
 		for _, l := range o.Items {
-			// The conditions are the whole check; the transaction holds
-			// the write lock, so nothing changes between check and update.
+			// The conditions are the whole check (shop.CanPlace); the
+			// transaction holds the write lock, so nothing changes between
+			// check and update.
 			n, err := affected(tx.ExecContext(ctx, `
 				UPDATE products SET stock = stock - ?1
 				WHERE id = ?2 AND active = 1 AND price_cents = ?3 AND stock >= ?1`,
@@ -170,38 +170,22 @@ func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) 
 	})
 }
 
-// refusal explains why lines were refused: a *shop.PriceError when any
-// product is repriced, withdrawn or missing (the shopper must confirm the
-// cart first, as the service decides), else a *shop.StockError.
+// refusal reports the refused lines' products as the transaction sees
+// them (nil: no such product), for the service to judge.
 func refusal(ctx context.Context, tx *sql.Tx, lines []shop.OrderLine) error {
-	var changes []shop.PriceChange
-	var shortages []shop.Shortage
+	products := make(map[string]*shop.Product, len(lines))
 	for _, l := range lines {
-		var (
-			name   string
-			price  shop.Money
-			stock  int
-			active bool
-		)
-		err := tx.QueryRowContext(ctx, `SELECT name, price_cents, stock, active FROM products WHERE id = ?`, l.ProductID).
-			Scan(&name, &price, &stock, &active)
+		p, err := scanProduct(tx.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE id = ?`, l.ProductID))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			changes = append(changes, shop.PriceChange{ProductID: l.ProductID, Name: l.Name, OldCents: l.UnitPriceCents, Withdrawn: true})
+			products[l.ProductID] = nil
 		case err != nil:
 			return err
-		case !active:
-			changes = append(changes, shop.PriceChange{ProductID: l.ProductID, Name: name, OldCents: l.UnitPriceCents, Withdrawn: true})
-		case price != l.UnitPriceCents:
-			changes = append(changes, shop.PriceChange{ProductID: l.ProductID, Name: name, OldCents: l.UnitPriceCents, NewCents: price})
 		default:
-			shortages = append(shortages, shop.Shortage{ProductID: l.ProductID, Name: name, Requested: l.Quantity, Available: max(stock, 0)})
+			products[l.ProductID] = &p
 		}
 	}
-	if len(changes) > 0 {
-		return &shop.PriceError{Items: changes}
-	}
-	return &shop.StockError{Items: shortages}
+	return &shop.PlacementRefused{Products: products}
 }
 
 const orderQuery = `

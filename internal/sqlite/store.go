@@ -255,6 +255,9 @@ func wrap(op string, err error) error {
 }
 
 func isShopError(err error) bool {
+	if refused := (*shop.PlacementRefused)(nil); errors.As(err, &refused) {
+		return true
+	}
 	for _, kind := range []error{shop.ErrNotFound, shop.ErrEmailTaken, shop.ErrOrderExists,
 		shop.ErrOutOfStock, shop.ErrPriceChanged, shop.ErrConflict, shop.ErrUnavailable} {
 		if errors.Is(err, kind) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -121,4 +122,52 @@ func testOrders(t *testing.T, newStore func(t *testing.T) shop.Store) {
 			t.Errorf("OrdersByUser(nobody) = %d orders, %v; want 0, nil", len(got), err)
 		}
 	})
+}
+
+// mustRefuse places o and returns the store's *shop.PlacementRefused,
+// failing the test on any other outcome.
+func mustRefuse(t *testing.T, s shop.Store, o *shop.Order, cart *shop.Cart) *shop.PlacementRefused {
+	t.Helper()
+	err := s.PlaceOrder(t.Context(), o, cart)
+	var refused *shop.PlacementRefused
+	if !errors.As(err, &refused) {
+		t.Fatalf("PlaceOrder(%s) = %v (%T); want a *shop.PlacementRefused", o.ID, err, err)
+	}
+	return refused
+}
+
+// checkReported checks that the refusal reports at least the products
+// mustReport and only products of saved (the order's lines), each in its
+// saved state (nil: reported missing). A store may report lines whose
+// condition held too.
+func checkReported(t *testing.T, refused *shop.PlacementRefused, saved map[string]*shop.Product, mustReport ...string) {
+	t.Helper()
+	for _, id := range mustReport {
+		if _, ok := refused.Products[id]; !ok {
+			t.Errorf("PlaceOrder refusal reports %v; want product %s among them", reportedIDs(refused), id)
+		}
+	}
+	if len(refused.Products) == 0 {
+		t.Errorf("PlaceOrder refusal reports no product; want the refused lines'")
+	}
+	for id, got := range refused.Products {
+		w, ok := saved[id]
+		switch {
+		case !ok:
+			t.Errorf("PlaceOrder refusal reports %s, which is no line of the order", id)
+		case w == nil && got != nil:
+			t.Errorf("PlaceOrder refusal reports %s = %+v; want nil (missing)", id, *got)
+		case w != nil:
+			checkProduct(t, "PlaceOrder refusal's "+id, got, w)
+		}
+	}
+}
+
+func reportedIDs(refused *shop.PlacementRefused) []string {
+	ids := make([]string, 0, len(refused.Products))
+	for id := range refused.Products {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
 }

@@ -72,13 +72,15 @@ func testPlaceOrder(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		MustSaveProduct(t, s, ok, short, gone)
 		o := NewOrder("o1", "u1", at(time.Hour), LineOf(ok, 5), LineOf(short, 3), LineOf(gone, 1))
 		cart := cartOf(t, s, "user-u1", o)
-		err := s.PlaceOrder(t.Context(), o, cart)
+		refused := mustRefuse(t, s, o, cart)
+		checkReported(t, refused, map[string]*shop.Product{"ok": ok, "short": short, "gone": gone}, "short", "gone")
+		err := refused.Refusal(o.Items)
 		if !errors.Is(err, shop.ErrOutOfStock) {
-			t.Fatalf("PlaceOrder(order) = %v; want ErrOutOfStock", err)
+			t.Fatalf("Refusal of PlaceOrder(order) = %v; want ErrOutOfStock", err)
 		}
 		var serr *shop.StockError
 		if !errors.As(err, &serr) {
-			t.Fatalf("PlaceOrder(order) = %v (%T); want a *shop.StockError", err, err)
+			t.Fatalf("Refusal of PlaceOrder(order) = %v (%T); want a *shop.StockError", err, err)
 		}
 		got := slices.Clone(serr.Items)
 		slices.SortFunc(got, func(a, b shop.Shortage) int { return strings.Compare(a.ProductID, b.ProductID) })
@@ -103,13 +105,16 @@ func testPlaceOrder(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		o := NewOrder("o1", "u1", at(time.Hour), LineOf(ok, 2), seen, LineOf(withdrawn, 1),
 			shop.OrderLine{ProductID: "never-sold", Name: "Never Sold", UnitPriceCents: 500, Quantity: 1})
 		cart := cartOf(t, s, "user-u1", o)
-		err := s.PlaceOrder(t.Context(), o, cart)
+		refused := mustRefuse(t, s, o, cart)
+		checkReported(t, refused, map[string]*shop.Product{"ok": ok, "repriced": repriced, "withdrawn": withdrawn, "never-sold": nil},
+			"repriced", "withdrawn", "never-sold")
+		err := refused.Refusal(o.Items)
 		if !errors.Is(err, shop.ErrPriceChanged) {
-			t.Fatalf("PlaceOrder(order) = %v; want ErrPriceChanged", err)
+			t.Fatalf("Refusal of PlaceOrder(order) = %v; want ErrPriceChanged", err)
 		}
 		var perr *shop.PriceError
 		if !errors.As(err, &perr) {
-			t.Fatalf("PlaceOrder(order) = %v (%T); want a *shop.PriceError", err, err)
+			t.Fatalf("Refusal of PlaceOrder(order) = %v (%T); want a *shop.PriceError", err, err)
 		}
 		got := slices.Clone(perr.Items)
 		slices.SortFunc(got, func(a, b shop.PriceChange) int { return strings.Compare(a.ProductID, b.ProductID) })
@@ -142,9 +147,12 @@ func testPlaceOrder(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		seen.UnitPriceCents = 2100
 		o := NewOrder("o1", "u1", at(time.Hour), LineOf(ok, 1), seen, LineOf(short, 2))
 		cart := cartOf(t, s, "user-u1", o)
-		err := s.PlaceOrder(t.Context(), o, cart)
-		if !errors.Is(err, shop.ErrPriceChanged) && !errors.Is(err, shop.ErrOutOfStock) {
-			t.Fatalf("PlaceOrder(order) = %v; want ErrPriceChanged or ErrOutOfStock", err)
+		refused := mustRefuse(t, s, o, cart)
+		// The store may stop at the first refused line; what it reports
+		// is as the transaction saw it, and the refusal never a success.
+		checkReported(t, refused, map[string]*shop.Product{"ok": ok, "repriced": repriced, "short": short})
+		if err := refused.Refusal(o.Items); !errors.Is(err, shop.ErrPriceChanged) && !errors.Is(err, shop.ErrOutOfStock) {
+			t.Fatalf("Refusal of PlaceOrder(order) = %v; want ErrPriceChanged or ErrOutOfStock", err)
 		}
 		checkStocks(t, s, "after a failed PlaceOrder", map[string]int{"ok": 5, "repriced": 5, "short": 1})
 		checkNoOrder(t, s, "after a failed PlaceOrder", "o1")
@@ -298,7 +306,8 @@ func testLineAddedDuringCheckout(t *testing.T, s shop.Store, rounds int) {
 
 // ConcurrentPlaceOrders has buyers goroutines each place an order of one
 // unit of productID, each from its own cart, and checks that exactly
-// available succeed, the others fail with a *StockError or ErrConflict, and
+// available succeed, the others are refused for stock or fail with
+// ErrConflict, and
 // the stock ends at 0. The product must exist with stock available.
 func ConcurrentPlaceOrders(t *testing.T, s shop.Store, productID string, buyers, available int) {
 	t.Helper()
@@ -326,7 +335,7 @@ func ConcurrentPlaceOrders(t *testing.T, s shop.Store, productID string, buyers,
 	wg.Wait()
 	placed := 0
 	for i, err := range errs {
-		var serr *shop.StockError
+		var refused *shop.PlacementRefused
 		switch {
 		case err == nil:
 			placed++
@@ -336,10 +345,15 @@ func ConcurrentPlaceOrders(t *testing.T, s shop.Store, productID string, buyers,
 				continue
 			}
 			checkOrder(t, fmt.Sprintf("Order(%s)", orders[i].ID), got, orders[i])
-		case errors.As(err, &serr), errors.Is(err, shop.ErrConflict):
+		case errors.As(err, &refused):
+			if rerr := refused.Refusal(orders[i].Items); !errors.Is(rerr, shop.ErrOutOfStock) {
+				t.Errorf("Refusal of PlaceOrder(%s) = %v; want ErrOutOfStock", orders[i].ID, rerr)
+			}
+			checkNoOrder(t, s, "after a failed PlaceOrder", orders[i].ID)
+		case errors.Is(err, shop.ErrConflict):
 			checkNoOrder(t, s, "after a failed PlaceOrder", orders[i].ID)
 		default:
-			t.Errorf("PlaceOrder(%s) = %v; want nil, a *StockError or ErrConflict", orders[i].ID, err)
+			t.Errorf("PlaceOrder(%s) = %v; want nil, a *PlacementRefused or ErrConflict", orders[i].ID, err)
 		}
 	}
 	if placed != available {
