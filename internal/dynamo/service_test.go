@@ -1,10 +1,8 @@
 package dynamo
 
 import (
-	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -89,142 +87,6 @@ func cartLines(t *testing.T, s *Store, cartID string) int {
 		t.Fatalf("Cart(%s) = %v; want nil", cartID, err)
 	}
 	return len(c.Lines)
-}
-
-func TestConcurrentBuyersOfTheLastUnits(t *testing.T) {
-	s := newTestStore(t)
-	svc := newService(s)
-	mustSaveProducts(t, s, product("last", 900, 5))
-	const buyers = 40
-	users := make([]*shop.User, buyers)
-	for i := range buyers {
-		users[i] = mustRegister(t, svc, fmt.Sprintf("buyer%d@example.com", i))
-		mustAddToCart(t, svc, shop.UserCartID(users[i].ID), "last", 1)
-	}
-
-	errs := make([]error, buyers)
-	orders := make([]*shop.Order, buyers)
-	var wg sync.WaitGroup
-	for i := range buyers {
-		wg.Go(func() {
-			orders[i], _, errs[i] = svc.PlaceOrder(t.Context(), shop.PlaceOrderInput{
-				User: users[i], CartID: shop.UserCartID(users[i].ID), Key: shop.NewCheckoutKey(), Address: testAddress})
-		})
-	}
-	wg.Wait()
-
-	placed := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			placed++
-			if n := cartLines(t, s, shop.UserCartID(users[i].ID)); n != 0 {
-				t.Errorf("buyer %d placed an order but the cart has %d lines; want 0", i, n)
-			}
-		case errors.Is(err, shop.ErrOutOfStock), errors.Is(err, shop.ErrConflict):
-			if n := cartLines(t, s, shop.UserCartID(users[i].ID)); n != 1 {
-				t.Errorf("buyer %d failed (%v) but the cart has %d lines; want it kept (1)", i, err, n)
-			}
-		default:
-			t.Errorf("PlaceOrder(buyer %d) = %v; want nil, ErrOutOfStock or ErrConflict", i, err)
-		}
-	}
-	if placed != 5 {
-		t.Errorf("%d of %d buyers of 5 units placed an order; want 5", placed, buyers)
-	}
-	if n := orderCount(t, s); n != 5 {
-		t.Errorf("orders table holds %d items; want 5", n)
-	}
-	checkStock(t, s, "last", 0)
-}
-
-func TestSameCheckoutSubmittedConcurrently(t *testing.T) {
-	s := newTestStore(t)
-	svc := newService(s)
-	mustSaveProducts(t, s, product("p1", 1200, 10))
-	u := mustRegister(t, svc, "ada@example.com")
-	cartID := shop.UserCartID(u.ID)
-	mustAddToCart(t, svc, cartID, "p1", 2)
-	in := shop.PlaceOrderInput{User: u, CartID: cartID, Key: shop.NewCheckoutKey(), Address: testAddress}
-	wantID := shop.OrderID(u.ID, in.Key)
-
-	const submissions = 10
-	type result struct {
-		order    *shop.Order
-		replayed bool
-		err      error
-	}
-	results := make([]result, submissions)
-	var wg sync.WaitGroup
-	for i := range submissions {
-		wg.Go(func() {
-			o, replayed, err := svc.PlaceOrder(t.Context(), in)
-			results[i] = result{o, replayed, err}
-		})
-	}
-	wg.Wait()
-
-	fresh := 0
-	for i, r := range results {
-		switch {
-		case r.err == nil:
-			if r.order.ID != wantID {
-				t.Errorf("submission %d: order %s; want %s (the key's order)", i, r.order.ID, wantID)
-			}
-			if !r.replayed {
-				fresh++
-			}
-		case errors.Is(r.err, shop.ErrCartEmpty):
-			// The service read the cart after the winning submission
-			// emptied it; the shopper sees the order on the next load.
-			t.Logf("submission %d: %v (a duplicate that read the cart after the order emptied it)", i, r.err)
-		default:
-			t.Errorf("submission %d: PlaceOrder = %v; want the order", i, r.err)
-		}
-	}
-	if fresh != 1 {
-		t.Errorf("%d submissions placed the order afresh; want exactly 1 (the others replay it)", fresh)
-	}
-	if n := orderCount(t, s); n != 1 {
-		t.Errorf("orders table holds %d items after %d submissions of one checkout; want 1", n, submissions)
-	}
-	checkStock(t, s, "p1", 8)
-}
-
-// TestSignInBurstOverTwoServers: parallel wrong guesses split over two
-// services (two servers, no lock between them) on one table get exactly
-// the limit of real answers: throttle records are saved by conditional
-// puts on their version, so no failure is lost.
-func TestSignInBurstOverTwoServers(t *testing.T) {
-	s := newTestStore(t)
-	servers := []*shop.Service{newService(s), newService(s)}
-	mustRegister(t, servers[0], "ada@example.com")
-	const burst = 30
-	errs := make([]error, burst)
-	var wg sync.WaitGroup
-	for i := range burst {
-		wg.Go(func() {
-			_, errs[i] = servers[i%2].Authenticate(t.Context(), "ada@example.com", "wrong password!", "203.0.113.7")
-		})
-	}
-	wg.Wait()
-	answered := 0
-	for i, err := range errs {
-		switch {
-		case errors.Is(err, shop.ErrInvalidCredentials):
-			answered++
-		case !errors.Is(err, shop.ErrThrottled):
-			t.Errorf("guess %d = %v; want ErrInvalidCredentials or ErrThrottled", i, err)
-		}
-	}
-	if answered != shop.AccountFailureLimit {
-		t.Errorf("%d of %d parallel guesses over two servers got a real answer; want exactly %d", answered, burst, shop.AccountFailureLimit)
-	}
-	for n, svc := range servers {
-		if _, err := svc.Authenticate(t.Context(), "ada@example.com", "correct horse battery 42", "203.0.113.8"); !errors.Is(err, shop.ErrThrottled) {
-			t.Errorf("Authenticate(right password) on server %d after the burst = %v; want ErrThrottled", n, err)
-		}
-	}
 }
 
 // TestOrderItemInTable checks the system's output: the raw item the orders

@@ -9,44 +9,13 @@ import (
 	"time"
 
 	"storefront/internal/shop"
+	"storefront/internal/shop/shoptest"
 )
 
 // Checkouts racing over one cart, and checkouts whose store call fails
 // after (or before) the order was written: the service answers each with
 // what happened, never a second order and never "nothing was ordered" when
 // an order may exist.
-
-// barrierStore holds the first `parties` PlaceOrder calls until all of them
-// have arrived, so checkouts that each read the cart are sure to place it
-// concurrently (each built its order from the same cart version).
-type barrierStore struct {
-	shop.Store
-	mu      sync.Mutex
-	parties int
-	arrived chan struct{}
-	waiting int
-}
-
-func newBarrierStore(s shop.Store, parties int) *barrierStore {
-	return &barrierStore{Store: s, parties: parties, arrived: make(chan struct{})}
-}
-
-func (s *barrierStore) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) error {
-	s.mu.Lock()
-	if s.waiting < s.parties {
-		s.waiting++
-		if s.waiting == s.parties {
-			close(s.arrived)
-		}
-	}
-	s.mu.Unlock()
-	select {
-	case <-s.arrived:
-	case <-time.After(5 * time.Second):
-		return fmt.Errorf("barrier: only %d of %d checkouts arrived", s.waiting, s.parties)
-	}
-	return s.Store.PlaceOrder(ctx, o, cart)
-}
 
 func TestTwoCheckoutsOfOneCartWithDifferentKeysPlaceOneOrder(t *testing.T) {
 	f := newFixture(t)
@@ -56,7 +25,8 @@ func TestTwoCheckoutsOfOneCartWithDifferentKeysPlaceOneOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	params := cheapHashing
-	svc := shop.NewService(newBarrierStore(f.store, 2), shop.Config{PasswordParams: &params, Now: f.clock.Now})
+	// Both checkouts read the cart before either places it.
+	svc := shop.NewService(shoptest.NewPlaceBarrier(2).Wrap(f.store), shop.Config{PasswordParams: &params, Now: f.clock.Now})
 	keys := []string{shop.NewCheckoutKey(), shop.NewCheckoutKey()} // two tabs, or a client's new key per retry
 	orders := make([]*shop.Order, 2)
 	errs := make([]error, 2)

@@ -11,7 +11,9 @@ import (
 )
 
 // TestService runs the service behaviour that holds only if the store
-// keeps it: sign-in throttling shared by servers that share a store.
+// keeps it, over servers that share a store: sign-in throttling, and
+// concurrent checkouts (no oversell, one order per checkout key, one order
+// per cart).
 // Domain rules are tested once, in package shop over a store in memory;
 // this suite is what each store must add to them. newStores returns n
 // handles to one fresh, empty store, as n servers would hold them (their
@@ -20,6 +22,9 @@ import (
 func TestService(t *testing.T, newStores func(t *testing.T, n int) []shop.Store) {
 	t.Run("ThrottlingHoldsAcrossServers", func(t *testing.T) { testThrottlingAcrossServers(t, newStores) })
 	t.Run("ThrottlingConcurrentBurst", func(t *testing.T) { testThrottlingBurst(t, newStores) })
+	t.Run("LastUnitsOverServers", func(t *testing.T) { testLastUnitsOverServers(t, newStores) })
+	t.Run("SameCheckoutSubmittedConcurrently", func(t *testing.T) { testSameCheckoutSubmittedConcurrently(t, newStores) })
+	t.Run("OneCartManyKeys", func(t *testing.T) { testOneCartManyKeys(t, newStores) })
 }
 
 // servicePassword is the password of the suite's accounts.
@@ -49,19 +54,24 @@ func (c *serviceClock) Advance(d time.Duration) {
 }
 
 // newServers returns a service over each of n handles to one fresh store,
-// on one clock, hashing cheaply, with an account "ada@example.com".
-func newServers(t *testing.T, newStores func(t *testing.T, n int) []shop.Store, n int, clock *serviceClock) []*shop.Service {
+// on one clock, hashing cheaply, with an account "ada@example.com"; and
+// the handles. With a barrier, the services place orders through it.
+func newServers(t *testing.T, newStores func(t *testing.T, n int) []shop.Store, n int, clock *serviceClock, barrier ...*PlaceBarrier) ([]*shop.Service, []shop.Store) {
 	t.Helper()
 	params := shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1}
+	stores := newStores(t, n)
+	if len(stores) != n {
+		t.Fatalf("newStores(%d) returned %d stores", n, len(stores))
+	}
 	var servers []*shop.Service
-	for _, s := range newStores(t, n) {
+	for _, s := range stores {
+		if len(barrier) > 0 {
+			s = barrier[0].Wrap(s)
+		}
 		servers = append(servers, shop.NewService(s, shop.Config{PasswordParams: &params, Now: clock.Now}))
 	}
-	if _, err := servers[0].Register(t.Context(), shop.RegisterInput{Email: "ada@example.com", Name: "Ada",
-		Password: servicePassword, ConfirmPassword: servicePassword}); err != nil {
-		t.Fatalf("Register(ada@example.com) = %v; want nil", err)
-	}
-	return servers
+	mustRegister(t, servers[0], "ada@example.com")
+	return servers, stores
 }
 
 // testThrottlingAcrossServers: the failure count lives in the store, so two
@@ -69,7 +79,7 @@ func newServers(t *testing.T, newStores func(t *testing.T, n int) []shop.Store, 
 // refusal does not tell which accounts exist (ASVS V2.2.1).
 func testThrottlingAcrossServers(t *testing.T, newStores func(t *testing.T, n int) []shop.Store) {
 	clock := newServiceClock()
-	servers := newServers(t, newStores, 2, clock)
+	servers, _ := newServers(t, newStores, 2, clock)
 	ctx := t.Context()
 	for _, email := range []string{"ada@example.com", "ghost@example.com"} {
 		for i := range shop.AccountFailureLimit {
@@ -96,7 +106,7 @@ func testThrottlingAcrossServers(t *testing.T, newStores func(t *testing.T, n in
 // check before the lock was set are answered ErrThrottled once it is, so
 // the answer never tells whether such a guess was right.
 func testThrottlingBurst(t *testing.T, newStores func(t *testing.T, n int) []shop.Store) {
-	servers := newServers(t, newStores, 3, newServiceClock())
+	servers, _ := newServers(t, newStores, 3, newServiceClock())
 	const burst = 40
 	var wg sync.WaitGroup
 	errs := make([]error, burst)
