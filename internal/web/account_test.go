@@ -12,7 +12,7 @@ import (
 )
 
 func TestRegister(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	form := c.get("/register").wantStatus(http.StatusOK)
 	form.wantContains(`<label for="email">`, `<label for="password">`, `action="/register"`)
@@ -20,7 +20,7 @@ func TestRegister(t *testing.T) {
 		t.Errorf("GET /register set no %s cookie", cookieCheckName)
 	}
 
-	res := c.post("/register", url.Values{"email": {"ada@example.com"}, "name": {"Ada"}, "password": {pagePassword}, "confirm_password": {pagePassword}})
+	res := c.post("/register", url.Values{"email": {"ada@example.com"}, "name": {"Ada"}, "password": {testPassword}, "confirm_password": {testPassword}})
 	res.wantRedirect("/")
 	if c.cookie(sessionCookiePlain) == "" {
 		t.Fatal("registration set no session cookie")
@@ -32,7 +32,7 @@ func TestRegister(t *testing.T) {
 }
 
 func TestRegisterInvalid(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	c.get("/register")
 	res := c.post("/register", url.Values{"email": {"not-an-email"}, "name": {"Ada <b>"}, "password": {"short pass"}, "confirm_password": {"other"}})
@@ -52,17 +52,17 @@ func TestRegisterInvalid(t *testing.T) {
 	}
 
 	// A taken email, in any letter case, is a message at the field.
-	c.post("/register", url.Values{"email": {"ada@example.com"}, "name": {"Ada"}, "password": {pagePassword}, "confirm_password": {pagePassword}}).wantRedirect("/")
+	c.post("/register", url.Values{"email": {"ada@example.com"}, "name": {"Ada"}, "password": {testPassword}, "confirm_password": {testPassword}}).wantRedirect("/")
 	other := e.client()
 	other.get("/register")
-	res = other.post("/register", url.Values{"email": {"ADA@example.com"}, "name": {"Ada"}, "password": {pagePassword}, "confirm_password": {pagePassword}})
+	res = other.post("/register", url.Values{"email": {"ADA@example.com"}, "name": {"Ada"}, "password": {testPassword}, "confirm_password": {testPassword}})
 	res.wantStatus(http.StatusUnprocessableEntity)
 	res.wantFieldError("email", "already exists")
-	res.wantNotContains(pagePassword)
+	res.wantNotContains(testPassword)
 }
 
 func TestLoginFailureIsGeneric(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	e.client().register("ada@example.com", "Ada")
 
 	c := e.client()
@@ -87,20 +87,20 @@ func TestLoginFailureIsGeneric(t *testing.T) {
 }
 
 func TestLoginThrottled(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	e.client().register("ada@example.com", "Ada")
 	c := e.client()
 	c.get("/login")
 	for range 10 {
 		c.post("/login", url.Values{"email": {"ada@example.com"}, "password": {"wrong password 123"}}).wantStatus(http.StatusUnauthorized)
 	}
-	res := c.post("/login", url.Values{"email": {"ada@example.com"}, "password": {pagePassword}})
+	res := c.post("/login", url.Values{"email": {"ada@example.com"}, "password": {testPassword}})
 	res.wantStatus(http.StatusTooManyRequests)
 	res.wantContains("Too many sign-in attempts")
 }
 
 func TestLoginNext(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	e.client().register("ada@example.com", "Ada")
 	for _, tc := range []struct{ next, want string }{
 		{"", "/"},
@@ -113,7 +113,7 @@ func TestLoginNext(t *testing.T) {
 		{"evil.example", "/"},
 	} {
 		t.Run(tc.next, func(t *testing.T) {
-			e.client().login("ada@example.com", pagePassword, tc.next, tc.want)
+			e.client().login("ada@example.com", testPassword, tc.next, tc.want)
 		})
 	}
 	// The form carries a local next on, and drops a foreign one.
@@ -123,7 +123,7 @@ func TestLoginNext(t *testing.T) {
 }
 
 func TestLoginRenewsSessionAndMergesGuestCart(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	owner := e.client()
 	owner.register("ada@example.com", "Ada")
 	owner.addToCart("kettle", 1)
@@ -135,7 +135,7 @@ func TestLoginRenewsSessionAndMergesGuestCart(t *testing.T) {
 	if guestCookie == "" {
 		t.Fatal("adding to the cart set no guest session cookie")
 	}
-	guest.login("ada@example.com", pagePassword, "", "/")
+	guest.login("ada@example.com", testPassword, "", "/")
 	if got := guest.cookie(sessionCookiePlain); got == "" || got == guestCookie {
 		t.Errorf("session cookie after sign-in %q; want a new one (was %q)", got, guestCookie)
 	}
@@ -151,7 +151,7 @@ func TestLoginRenewsSessionAndMergesGuestCart(t *testing.T) {
 }
 
 func TestLogoutRevokesSession(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	c.register("ada@example.com", "Ada")
 	token := c.cookie(sessionCookiePlain)
@@ -173,28 +173,28 @@ func TestLogoutRevokesSession(t *testing.T) {
 }
 
 func TestCookiesBlocked(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	e.client().register("ada@example.com", "Ada")
 
 	// Signing in: the session cookie never comes back, and the sign-in
 	// page says why, once.
 	c := e.cookielessClient()
 	c.get("/login").wantStatus(http.StatusOK)
-	res := c.post("/login", url.Values{"email": {"ada@example.com"}, "password": {pagePassword}, "next": {"/checkout"}})
+	res := c.post("/login", url.Values{"email": {"ada@example.com"}, "password": {testPassword}, "next": {"/checkout"}})
 	res.wantRedirect("/login?cookies=1&next=%2Fcheckout")
 	page := c.follow(res).wantStatus(http.StatusBadRequest)
 	page.wantText("form-error", "Signing in needs cookies. Please allow cookies for this site and try again.")
 	page.wantContains(`name="next" value="/checkout"`)
 
 	// Registering says the same and that the account exists.
-	res = c.post("/register", url.Values{"email": {"bo@example.com"}, "name": {"Bo"}, "password": {pagePassword}, "confirm_password": {pagePassword}})
+	res = c.post("/register", url.Values{"email": {"bo@example.com"}, "name": {"Bo"}, "password": {testPassword}, "confirm_password": {testPassword}})
 	page = c.follow(res).wantStatus(http.StatusBadRequest)
 	page.wantContains("Signing in needs cookies", "Your account was created")
 
 	// A browser that keeps cookies but posted without any (a script, say)
 	// is signed in and passes the check.
 	jarred := e.client()
-	res = jarred.post("/login", url.Values{"email": {"ada@example.com"}, "password": {pagePassword}})
+	res = jarred.post("/login", url.Values{"email": {"ada@example.com"}, "password": {testPassword}})
 	jarred.follow(res).wantRedirect("/")
 
 	// Adding to the cart: the cart page explains the empty cart.
@@ -206,7 +206,7 @@ func TestCookiesBlocked(t *testing.T) {
 }
 
 func TestAccountPage(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	c.get("/account").wantRedirect("/login?next=/account")
 	c.post("/account/name", url.Values{"name": {"X"}}).wantRedirect("/login?next=/account")
@@ -226,10 +226,10 @@ func TestAccountPage(t *testing.T) {
 	res.wantNotContains("not my password")
 
 	other := e.client() // a second device, signed out by the change
-	other.login("ada@example.com", pagePassword, "", "/")
+	other.login("ada@example.com", testPassword, "", "/")
 	before := c.cookie(sessionCookiePlain)
 	const newPassword = "a different long passphrase"
-	c.post("/account/password", url.Values{"current_password": {pagePassword}, "new_password": {newPassword}, "confirm_password": {newPassword}}).
+	c.post("/account/password", url.Values{"current_password": {testPassword}, "new_password": {newPassword}, "confirm_password": {newPassword}}).
 		wantRedirect("/account?updated=password")
 	if after := c.cookie(sessionCookiePlain); after == "" || after == before {
 		t.Errorf("session cookie after password change %q; want a new one", after)
@@ -244,13 +244,13 @@ func TestAccountPage(t *testing.T) {
 // and Retry-After, and no account is made; another address (as the
 // trusted proxy tells it) still registers.
 func TestRegisterLimitedPerAddress(t *testing.T) {
-	e := newPageEnvOn(t, newPageStore(t), Config{TrustProxy: true})
+	e := newEnv(t, withConfig(Config{TrustProxy: true}))
 	c := e.client()
 	for i := range 30 {
 		c.register(fmt.Sprintf("shopper%d@example.com", i), "Ada")
 	}
 	c.get("/register")
-	late := url.Values{"email": {"late@example.com"}, "name": {"Late Comer"}, "password": {pagePassword}, "confirm_password": {pagePassword}}
+	late := url.Values{"email": {"late@example.com"}, "name": {"Late Comer"}, "password": {testPassword}, "confirm_password": {testPassword}}
 	res := c.post("/register", late)
 	res.wantStatus(http.StatusTooManyRequests)
 	res.wantContains("Too many accounts were created from your network")
@@ -260,7 +260,7 @@ func TestRegisterLimitedPerAddress(t *testing.T) {
 	if got := res.inputValue("email"); got != "late@example.com" {
 		t.Errorf("email value = %q; want it kept", got)
 	}
-	res.wantNotContains(pagePassword)
+	res.wantNotContains(testPassword)
 	if _, err := e.store.UserByEmail(t.Context(), "late@example.com"); !errors.Is(err, shop.ErrNotFound) {
 		t.Errorf("UserByEmail(refused registration) = %v; want ErrNotFound", err)
 	}
@@ -277,7 +277,7 @@ func TestRegisterLimitedPerAddress(t *testing.T) {
 // is guessed no more often than at sign-in: after 10 wrong ones the right
 // one is refused with 429 (and sign-in too), and the password stays.
 func TestPasswordChangeThrottled(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	c.register("ada@example.com", "Ada")
 	const newPassword = "a different long passphrase"
@@ -287,16 +287,16 @@ func TestPasswordChangeThrottled(t *testing.T) {
 		res.wantStatus(http.StatusUnprocessableEntity)
 		res.wantFieldError("current_password", "not correct")
 	}
-	res := c.post("/account/password", url.Values{"current_password": {pagePassword}, "new_password": {newPassword}, "confirm_password": {newPassword}})
+	res := c.post("/account/password", url.Values{"current_password": {testPassword}, "new_password": {newPassword}, "confirm_password": {newPassword}})
 	res.wantStatus(http.StatusTooManyRequests)
 	res.wantContains("Too many")
 	if got := res.Header.Get("Retry-After"); got != "900" {
 		t.Errorf("Retry-After = %q; want 900 (the 15-minute lock)", got)
 	}
-	res.wantNotContains(pagePassword, newPassword)
+	res.wantNotContains(testPassword, newPassword)
 	c.get("/account").wantStatus(http.StatusOK) // still signed in, nothing changed
 	other := e.client()
 	other.get("/login")
-	other.post("/login", url.Values{"email": {"ada@example.com"}, "password": {pagePassword}}).wantStatus(http.StatusTooManyRequests)
+	other.post("/login", url.Values{"email": {"ada@example.com"}, "password": {testPassword}}).wantStatus(http.StatusTooManyRequests)
 	other.post("/login", url.Values{"email": {"ada@example.com"}, "password": {newPassword}}).wantStatus(http.StatusTooManyRequests)
 }

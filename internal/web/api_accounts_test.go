@@ -12,9 +12,9 @@ import (
 )
 
 func TestAPIRegister(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	res := e.do(apiReq{Method: "POST", Path: "/api/v1/users",
-		Body: `{"email": "  Ada@Example.COM ", "name": " Ada ", "password": "` + apiPassword + `"}`})
+		Body: `{"email": "  Ada@Example.COM ", "name": " Ada ", "password": "` + testPassword + `"}`})
 	res.want(t, 201, "")
 	var u userJSON
 	res.decode(t, &u)
@@ -27,7 +27,7 @@ func TestAPIRegister(t *testing.T) {
 
 	t.Run("email taken in any case", func(t *testing.T) {
 		res := e.do(apiReq{Method: "POST", Path: "/api/v1/users",
-			Body: apiJSON(map[string]string{"email": "ADA@example.com", "name": "Other", "password": apiPassword})})
+			Body: apiJSON(map[string]string{"email": "ADA@example.com", "name": "Other", "password": testPassword})})
 		res.want(t, 409, "email_taken")
 	})
 
@@ -59,10 +59,10 @@ func TestAPIRegister(t *testing.T) {
 }
 
 func TestAPITokens(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	token := e.signUp("grace@example.com")
 
-	res := e.do(apiReq{Method: "POST", Path: "/api/v1/tokens", Body: apiJSON(map[string]string{"email": "GRACE@example.com", "password": apiPassword})})
+	res := e.do(apiReq{Method: "POST", Path: "/api/v1/tokens", Body: apiJSON(map[string]string{"email": "GRACE@example.com", "password": testPassword})})
 	res.want(t, 201, "")
 	var tok tokenJSON
 	res.decode(t, &tok)
@@ -88,7 +88,7 @@ func TestAPITokens(t *testing.T) {
 	t.Run("wrong password and unknown email answer alike", func(t *testing.T) {
 		a := e.do(apiReq{Method: "POST", Path: "/api/v1/tokens", Body: apiJSON(map[string]string{"email": "grace@example.com", "password": "wrong password here"})})
 		a.want(t, 401, "invalid_credentials")
-		b := e.do(apiReq{Method: "POST", Path: "/api/v1/tokens", Body: apiJSON(map[string]string{"email": "nobody@example.com", "password": apiPassword})})
+		b := e.do(apiReq{Method: "POST", Path: "/api/v1/tokens", Body: apiJSON(map[string]string{"email": "nobody@example.com", "password": testPassword})})
 		b.want(t, 401, "invalid_credentials")
 		var ea, eb apiErrorJSON
 		a.decode(t, &ea)
@@ -109,7 +109,7 @@ func TestAPITokens(t *testing.T) {
 	})
 
 	t.Run("revoke", func(t *testing.T) {
-		other := e.token("grace@example.com", apiPassword)
+		other := e.token("grace@example.com", testPassword)
 		e.do(apiReq{Method: "DELETE", Path: "/api/v1/tokens/current", Token: other}).want(t, 204, "")
 		e.do(apiReq{Method: "GET", Path: "/api/v1/me", Token: other}).want(t, 401, "unauthorized")
 		e.do(apiReq{Method: "DELETE", Path: "/api/v1/tokens/current", Token: other}).want(t, 401, "unauthorized")
@@ -128,14 +128,14 @@ func TestAPITokens(t *testing.T) {
 			t.Errorf("429 without Retry-After")
 		}
 		// Locked, the right password is refused too.
-		e.do(apiReq{Method: "POST", Path: "/api/v1/tokens", Body: apiJSON(map[string]string{"email": "locked@example.com", "password": apiPassword})}).want(t, 429, "too_many_attempts")
+		e.do(apiReq{Method: "POST", Path: "/api/v1/tokens", Body: apiJSON(map[string]string{"email": "locked@example.com", "password": testPassword})}).want(t, 429, "too_many_attempts")
 	})
 }
 
 // TestAPIAuthRequired checks every call that needs a token refuses a
 // request without one, and with a revoked one.
 func TestAPIAuthRequired(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	revoked := e.signUp("revoked@example.com")
 	e.do(apiReq{Method: "DELETE", Path: "/api/v1/tokens/current", Token: revoked}).want(t, 204, "")
 	calls := []apiReq{
@@ -171,10 +171,10 @@ func TestAPIAuthRequired(t *testing.T) {
 // Retry-After, for a taken email too (no way round the limit to learn which
 // emails have accounts), and creates nothing.
 func TestAPIRegisterLimited(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	register := func(email string) *apiResp {
 		return e.do(apiReq{Method: "POST", Path: "/api/v1/users",
-			Body: apiJSON(map[string]string{"email": email, "name": "Ada", "password": apiPassword})})
+			Body: apiJSON(map[string]string{"email": email, "name": "Ada", "password": testPassword})})
 	}
 	for i := range 29 {
 		register(fmt.Sprintf("api%d@example.com", i)).want(t, http.StatusCreated, "")

@@ -6,7 +6,7 @@ import (
 )
 
 func TestAPICart(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	token := e.signUp("cart@example.com")
 
 	res := e.do(apiReq{Method: "GET", Path: "/api/v1/cart", Token: token})
@@ -81,7 +81,7 @@ func TestAPICart(t *testing.T) {
 		for _, c := range []struct {
 			id                  string
 			quantity, available int
-		}{{"pan", 3, 2}, {"mug", 1, 0}} {
+		}{{"pan", 3, 2}, {"lamp", 1, 0}} {
 			res := e.do(apiReq{Method: "PUT", Path: "/api/v1/cart/items/" + c.id, Token: token, Body: apiJSON(map[string]int{"quantity": c.quantity})})
 			res.want(t, 409, "insufficient_stock")
 			var body struct{ Items []shortageJSON }
@@ -112,7 +112,7 @@ func TestAPICart(t *testing.T) {
 			t.Errorf("another user's cart = %+v; want empty", c)
 		}
 		// Every token of a user shares the user's cart.
-		second := e.token("cart@example.com", apiPassword)
+		second := e.token("cart@example.com", testPassword)
 		e.do(apiReq{Method: "GET", Path: "/api/v1/cart", Token: second}).decode(t, &c)
 		if len(c.Items) != 1 {
 			t.Errorf("cart through a second token = %+v; want the user's cart", c)

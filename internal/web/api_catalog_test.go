@@ -1,25 +1,26 @@
 package web
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 )
 
 func TestAPICategories(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	res := e.do(apiReq{Method: "GET", Path: "/api/v1/categories"})
 	res.want(t, 200, "")
 	var got struct{ Items []categoryJSON }
 	res.decode(t, &got)
-	want := []categoryJSON{{"empty", "Empty", 0}, {"garden", "Garden", 1}, {"kitchen", "Kitchen", 3}}
+	want := []categoryJSON{{"empty", "Empty", 0}, {"garden", "Garden", 1}, {"home", "Home", 2}, {"kitchen", "Kitchen", 3}, {"paper", "Paper", 16}}
 	if !slices.Equal(got.Items, want) {
 		t.Errorf("GET /categories = %+v; want %+v (by name, counting products on sale)", got.Items, want)
 	}
 }
 
 func TestAPIProducts(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	ids := func(path string) ([]string, productPageJSON) {
 		t.Helper()
 		res := e.do(apiReq{Method: "GET", Path: path})
@@ -37,13 +38,14 @@ func TestAPIProducts(t *testing.T) {
 		want                   []string
 		page, perPage, wantTot int
 	}{
-		{"/api/v1/products", []string{"pan", "kettle", "trowel", "mug"}, 1, 12, 4},
-		{"/api/v1/products?sort=price_desc", []string{"kettle", "pan", "trowel", "mug"}, 1, 12, 4},
+		{"/api/v1/products", append([]string{"pan", "kettle", "trowel", "chair"}, notebooks(1, 8)...), 1, 12, 22},
+		{"/api/v1/products?sort=price_desc", append([]string{"chair", "lamp", "kettle", "pan", "trowel", "mug"}, notebooks(16, 11)...), 1, 12, 22},
 		{"/api/v1/products?sort=price_asc&category=kitchen", []string{"mug", "pan", "kettle"}, 1, 12, 3},
-		{"/api/v1/products?sort=newest", []string{"trowel", "mug", "pan", "kettle"}, 1, 12, 4},
+		{"/api/v1/products?sort=newest", notebooks(16, 5), 1, 12, 22},
+		{"/api/v1/products?sort=newest&category=kitchen", []string{"pan", "mug", "kettle"}, 1, 12, 3},
 		{"/api/v1/products?q=TEA", []string{"mug"}, 1, 12, 1},
-		{"/api/v1/products?per_page=2&page=2", []string{"trowel", "mug"}, 2, 2, 4},
-		{"/api/v1/products?per_page=100&page=3", nil, 3, 100, 4},
+		{"/api/v1/products?per_page=2&page=2", []string{"trowel", "chair"}, 2, 2, 22},
+		{"/api/v1/products?per_page=100&page=3", nil, 3, 100, 22},
 		{"/api/v1/products?category=empty", nil, 1, 12, 0},
 	}
 	for _, c := range cases {
@@ -68,7 +70,7 @@ func TestAPIProducts(t *testing.T) {
 }
 
 func TestAPIProduct(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	res := e.do(apiReq{Method: "GET", Path: "/api/v1/products/pan"})
 	res.want(t, 200, "")
 	var got productJSON
@@ -87,5 +89,22 @@ func TestAPIProduct(t *testing.T) {
 
 	for _, id := range []string{"nope", "bad%20id", "x%2Fy", strings.Repeat("a", 65)} {
 		e.do(apiReq{Method: "GET", Path: "/api/v1/products/" + id}).want(t, 404, "not_found")
+	}
+}
+
+// notebooks returns the ids notebook-FROM to notebook-TO of the test
+// catalog, counting down when from > to.
+func notebooks(from, to int) []string {
+	var ids []string
+	for i := from; ; {
+		ids = append(ids, fmt.Sprintf("notebook-%02d", i))
+		if i == to {
+			return ids
+		}
+		if from < to {
+			i++
+		} else {
+			i--
+		}
 	}
 }

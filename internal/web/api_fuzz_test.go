@@ -78,10 +78,10 @@ var apiBodySeeds = []string{
 }
 
 func FuzzAPIRequestBody(f *testing.F) {
-	e := newSecEnv(f, Config{}, nil)
+	e := newEnv(f)
 	e.register("fuzz@example.com")
-	token := e.apiToken("fuzz@example.com", pagePassword)
-	orderID := e.placeOrder(token, "trowel", "fuzz-order-0")
+	token := e.token("fuzz@example.com", testPassword)
+	orderID := e.orderOne(token, "trowel", "fuzz-order-0")
 	// Every call but DELETE /tokens/current, which would end the token.
 	ops := []struct{ method, path string }{
 		{"POST", "/api/v1/users"}, {"POST", "/api/v1/tokens"}, {"PUT", "/api/v1/cart/items/kettle"}, {"POST", "/api/v1/orders"},
@@ -218,9 +218,9 @@ func FuzzAPIContentType(f *testing.F) {
 // FuzzAPIBearerToken: only "Bearer TOKEN" (the scheme in any case) yields a
 // token, and only the real token opens GET /api/v1/me; anything else is 401.
 func FuzzAPIBearerToken(f *testing.F) {
-	e := newSecEnv(f, Config{}, nil)
+	e := newEnv(f)
 	e.register("bearer@example.com")
-	token := e.apiToken("bearer@example.com", pagePassword)
+	token := e.token("bearer@example.com", testPassword)
 	for _, s := range []string{"", "Bearer", "Bearer ", "Bearer x", "bearer x", "BEARER  x ", "Basic eDp5", "Bearer x y", "Bearer\tx",
 		"Bearer " + strings.Repeat("a", 300), "Token x", "Bearer \x00", "Bearer " + token[:10]} {
 		f.Add(s)
@@ -246,7 +246,7 @@ func FuzzAPIBearerToken(f *testing.F) {
 // FuzzCatalogQuery sends any query string to the catalog page and the
 // products call: 200 or 422, never a 5xx.
 func FuzzCatalogQuery(f *testing.F) {
-	e := newSecEnv(f, Config{}, nil)
+	e := newEnv(f)
 	for _, s := range []string{"", "q=kettle", "page=2&per_page=100", "page=0", "page=-1", "page=1.5", "page=1e3", "page=%EF%BC%91",
 		"per_page=101", "sort=random", "category=a%20b", "q=%00", "q=%ff", "q=" + strings.Repeat("x", 101), "page=1&page=2",
 		"%", "q=%zz", "sort=name;drop", "q=%27%20OR%201%3D1--", "page=99999999999999999999"} {

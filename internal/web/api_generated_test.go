@@ -390,11 +390,11 @@ func utf16(b []byte) []byte {
 // a valid bearer token where one is needed (ASVS V5.1.x, V13.2.2, V13.2.5,
 // V14.5.1).
 func TestAPIGeneratedInputs(t *testing.T) {
-	e := newSecEnv(t, Config{}, nil)
+	e := newEnv(t)
 	e.register("gen@example.com")
 	e.register("gen-tokens@example.com")
-	token := e.apiToken("gen@example.com", pagePassword)
-	orderID := e.placeOrder(token, "trowel", "gen-order-0")
+	token := e.token("gen@example.com", testPassword)
+	orderID := e.orderOne(token, "trowel", "gen-order-0")
 	spec, err := apiSpec()
 	if err != nil {
 		t.Fatal(err)
@@ -415,7 +415,7 @@ func TestAPIGeneratedInputs(t *testing.T) {
 						users++
 						return fmt.Sprintf("gen-user-%d@example.com", users)
 					case name == "password":
-						return pagePassword
+						return testPassword
 					case name == "country":
 						return "GB"
 					case name == "postal_code":
@@ -431,14 +431,14 @@ func TestAPIGeneratedInputs(t *testing.T) {
 				t.Run(method+" "+tmpl+" "+c.name, func(t *testing.T) {
 					if method == "POST" && tmpl == "/orders" {
 						// A cart to order, and a key of its own for each case.
-						e.do(secReq{method: "PUT", target: "/api/v1/cart/items/trowel", token: token, json: `{"quantity": 1}`})
+						e.send(rawReq{method: "PUT", target: "/api/v1/cart/items/trowel", token: token, json: `{"quantity": 1}`})
 						if c.header["Idempotency-Key"] == "generated-key-0001" {
 							c.header["Idempotency-Key"] = fmt.Sprintf("generated-key-%04d", i)
 						}
 					}
 					auth := "Bearer " + token
 					if method == "DELETE" && tmpl == "/tokens/current" {
-						auth = "Bearer " + e.apiToken("gen@example.com", pagePassword) // the case revokes it
+						auth = "Bearer " + e.token("gen@example.com", testPassword) // the case revokes it
 					}
 					if c.auth != nil {
 						auth = *c.auth

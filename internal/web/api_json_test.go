@@ -9,7 +9,7 @@ import (
 // TestAPIRequestBodies checks the rules every JSON body meets, on the calls
 // that take one.
 func TestAPIRequestBodies(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	token := e.signUp("bodies@example.com")
 	calls := []apiReq{
 		{Method: "POST", Path: "/api/v1/users"},
@@ -57,11 +57,11 @@ func TestAPIRequestBodies(t *testing.T) {
 
 	t.Run("charset utf-8 accepted", func(t *testing.T) {
 		e.do(apiReq{Method: "POST", Path: "/api/v1/users", ContentType: "application/json; charset=UTF-8",
-			Body: apiJSON(map[string]string{"email": "utf8@example.com", "name": "Zoë", "password": apiPassword})}).want(t, 201, "")
+			Body: apiJSON(map[string]string{"email": "utf8@example.com", "name": "Zoë", "password": testPassword})}).want(t, 201, "")
 	})
 
 	t.Run("wrong JSON type names the field", func(t *testing.T) {
-		res := e.do(apiReq{Method: "POST", Path: "/api/v1/users", Body: `{"email": 5, "name": "N", "password": "` + apiPassword + `"}`})
+		res := e.do(apiReq{Method: "POST", Path: "/api/v1/users", Body: `{"email": 5, "name": "N", "password": "` + testPassword + `"}`})
 		res.want(t, 422, "validation_failed")
 		if fields := res.fields(t); len(fields["email"]) != 1 {
 			t.Errorf("fields = %v; want email named", fields)
@@ -71,7 +71,7 @@ func TestAPIRequestBodies(t *testing.T) {
 
 // TestAPIRouting checks the API's own 404 and 405 answers are JSON.
 func TestAPIRouting(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	res := e.do(apiReq{Method: "GET", Path: "/api/v1/nothing/here"})
 	res.want(t, 404, "not_found")
 	e.do(apiReq{Method: "DELETE", Path: "/api/v1/"}).want(t, 404, "not_found")
@@ -102,9 +102,9 @@ func TestAPIRouting(t *testing.T) {
 // TestAPICrossOrigin checks a browser's cross-site request to the API is
 // refused in JSON, while programs (no browser headers) pass.
 func TestAPICrossOrigin(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	res := e.do(apiReq{Method: "POST", Path: "/api/v1/users", Header: map[string]string{"Sec-Fetch-Site": "cross-site"},
-		Body: apiJSON(map[string]string{"email": "x@example.com", "name": "X", "password": apiPassword})})
+		Body: apiJSON(map[string]string{"email": "x@example.com", "name": "X", "password": testPassword})})
 	if res.Status != http.StatusForbidden {
 		t.Errorf("cross-site POST /users = %d; want 403", res.Status)
 	}
@@ -116,7 +116,7 @@ func TestAPICrossOrigin(t *testing.T) {
 // are 422 validation_failed naming the field, and change nothing; the same
 // bodies written properly are accepted.
 func TestAPIStrictJSON(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	token := e.signUp("strict@example.com")
 	addr := `"full_name": "Ada Lovelace", "line1": "12 St James's Square", "line2": "", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB"`
 	orderReq := func(body string) apiReq {
@@ -133,10 +133,10 @@ func TestAPIStrictJSON(t *testing.T) {
 		{"duplicate field", with(cart, `{"quantity": 1, "quantity": 5}`), "quantity"},
 		{"upper-case field", with(cart, `{"QUANTITY": 2}`), "QUANTITY"},
 		{"capitalised field", with(cart, `{"Quantity": 2}`), "Quantity"},
-		{"case variant next to the field", with(users, `{"email": "a@example.com", "Email": "b@example.com", "name": "A", "password": "`+apiPassword+`"}`), "Email"},
-		{"duplicate email", with(users, `{"email": "a@example.com", "email": "b@example.com", "name": "A", "password": "`+apiPassword+`"}`), "email"},
-		{"invalid UTF-8 in a value", with(users, "{\"email\": \"c@example.com\", \"name\": \"Zo\xeb\", \"password\": \""+apiPassword+"\"}"), "name"},
-		{"lone surrogate escape", with(users, `{"email": "d@example.com", "name": "Zo\ud800", "password": "`+apiPassword+`"}`), "name"},
+		{"case variant next to the field", with(users, `{"email": "a@example.com", "Email": "b@example.com", "name": "A", "password": "`+testPassword+`"}`), "Email"},
+		{"duplicate email", with(users, `{"email": "a@example.com", "email": "b@example.com", "name": "A", "password": "`+testPassword+`"}`), "email"},
+		{"invalid UTF-8 in a value", with(users, "{\"email\": \"c@example.com\", \"name\": \"Zo\xeb\", \"password\": \""+testPassword+"\"}"), "name"},
+		{"lone surrogate escape", with(users, `{"email": "d@example.com", "name": "Zo\ud800", "password": "`+testPassword+`"}`), "name"},
 		{"duplicate in a nested object", orderReq(`{"shipping_address": {` + addr + `, "city": "Paris"}}`), "shipping_address.city"},
 		{"case variant in a nested object", orderReq(`{"shipping_address": {` + strings.Replace(addr, `"city"`, `"CITY"`, 1) + `}}`), "shipping_address.CITY"},
 		{"invalid UTF-8 in a nested object", orderReq("{\"shipping_address\": {" + strings.Replace(addr, "London", "Lond\xffn", 1) + "}}"), "shipping_address.city"},
@@ -161,6 +161,6 @@ func TestAPIStrictJSON(t *testing.T) {
 		t.Errorf("cart after refused bodies holds %d items; want 0", cartNow.ItemCount)
 	}
 	e.do(with(cart, `{"quantity": 2}`)).want(t, http.StatusOK, "")
-	e.do(with(users, `{"email": "zoe@example.com", "name": "Zoë \u00e9", "password": "`+apiPassword+`"}`)).want(t, http.StatusCreated, "")
+	e.do(with(users, `{"email": "zoe@example.com", "name": "Zoë \u00e9", "password": "`+testPassword+`"}`)).want(t, http.StatusCreated, "")
 	e.do(orderReq(`{"shipping_address": {`+addr+`}}`)).want(t, http.StatusCreated, "")
 }

@@ -305,7 +305,7 @@ func TestAPIOpenAPIRoutes(t *testing.T) {
 
 	// Every documented call reaches a handler of its own through the real
 	// server, not the API's catch-all.
-	e := apiSetup(t)
+	e := newEnv(t)
 	for _, p := range documented {
 		method, path, _ := strings.Cut(p, " ")
 		path = strings.NewReplacer("{id}", "x", "{product_id}", "x").Replace(path)
@@ -376,7 +376,7 @@ func TestAPIOpenAPIDocument(t *testing.T) {
 // TestAPIOpenAPIServed checks GET /api/v1/openapi.json answers the
 // embedded document.
 func TestAPIOpenAPIServed(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	res := e.do(apiReq{Method: "GET", Path: "/api/v1/openapi.json"})
 	res.want(t, 200, "")
 	if !bytes.Equal(res.Body, openAPIDocument) {

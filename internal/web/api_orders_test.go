@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -14,7 +13,7 @@ import (
 )
 
 func TestAPIPlaceOrder(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	token := e.signUp("buyer@example.com")
 
 	t.Run("idempotency key required", func(t *testing.T) {
@@ -128,7 +127,7 @@ func TestAPIPlaceOrder(t *testing.T) {
 }
 
 func TestAPIPlaceOrderRefused(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	token := e.signUp("refused@example.com")
 	e.putItem(token, "pan", 2)
 	e.putItem(token, "kettle", 1)
@@ -158,11 +157,7 @@ func TestAPIPlaceOrderRefused(t *testing.T) {
 
 	t.Run("price changed", func(t *testing.T) {
 		e.putItem(token, "pan", 1)
-		p := apiProducts[0] // kettle
-		p.PriceCents = 4200
-		if err := e.store.SaveProduct(t.Context(), &p); err != nil {
-			t.Fatal(err)
-		}
+		e.setProduct("kettle", func(p *shop.Product) { p.PriceCents = 4200 })
 		res := e.placeOrder(token, "refused-order-2", apiAddress)
 		res.want(t, 409, "price_changed")
 		var body struct{ Items []priceChangeJSON }
@@ -183,7 +178,7 @@ func TestAPIPlaceOrderRefused(t *testing.T) {
 }
 
 func TestAPIOrders(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	token := e.signUp("orders@example.com")
 	var placed []orderJSON
 	for i, key := range []string{"orders-key-1", "orders-key-2", "orders-key-3"} {
@@ -248,11 +243,10 @@ func TestAPIStoreFailures(t *testing.T) {
 		{fmt.Errorf("place order: %w", shop.ErrConflict), 503, "unavailable"},
 		{errors.New("disk I/O error at /var/secret/path"), 500, "internal_error"},
 	} {
-		e := apiSetup(t)
+		e := newEnv(t)
 		token := e.signUp("busy@example.com")
 		e.putItem(token, "kettle", 1)
-		svc := shop.NewService(apiFailingStore{Store: e.store, err: c.err}, e.svc.Config())
-		e.h = NewServer(svc, apiLogger(), Config{})
+		e.fail.failPlaceOrder(c.err, false, false)
 		res := e.placeOrder(token, "busy-order-1", apiAddress)
 		res.want(t, c.status, c.code)
 		if c.status == 503 && res.Header.Get("Retry-After") == "" {
@@ -262,16 +256,6 @@ func TestAPIStoreFailures(t *testing.T) {
 			t.Errorf("%d body %s shows the internal error", c.status, res.Body)
 		}
 	}
-}
-
-// apiFailingStore is a real store whose PlaceOrder fails with err.
-type apiFailingStore struct {
-	shop.Store
-	err error
-}
-
-func (s apiFailingStore) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) error {
-	return s.err
 }
 
 func apiOrderEqual(a, b orderJSON) bool {

@@ -20,7 +20,7 @@ func cartLine(r *pageResp, productID string) string {
 }
 
 func TestCart(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	c.get("/cart").wantStatus(http.StatusOK).wantContains("Your cart is empty")
 
@@ -57,7 +57,7 @@ func TestCart(t *testing.T) {
 }
 
 func TestCartRefusals(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	c.addToCart("mug", 1)
 
@@ -89,7 +89,7 @@ func TestCartRefusals(t *testing.T) {
 }
 
 func TestCartPriceChange(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	c.addToCart("kettle", 1)
 	e.setProduct("kettle", func(p *shop.Product) { p.PriceCents = 4500 })

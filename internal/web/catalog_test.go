@@ -17,16 +17,16 @@ func productLinks(r *pageResp) []string {
 }
 
 func TestCatalog(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	for _, path := range []string{"/", "/products"} {
 		res := c.get(path).wantStatus(http.StatusOK)
-		res.wantText("results-count", "20 products, page 1 of 2")
+		res.wantText("results-count", "22 products, page 1 of 2")
 		if got := len(productLinks(res)); got != 12 {
 			t.Errorf("%s shows %d products; want 12", path, got)
 		}
 		res.wantContains(`<label for="q">`, `<label for="category">`, `<label for="sort">`,
-			`href="/products?page=2" rel="next"`, `Kitchen (2)`, `<img src="/images/products/chair.svg" alt="Oak Chair"`,
+			`href="/products?page=2" rel="next"`, `Kitchen (3)`, `<img src="/images/products/chair.svg" alt="Oak Chair"`,
 			"$120.00")
 	}
 	c.get("/products?category=kitchen").wantStatus(http.StatusOK).wantContains("Only 2 left", "In stock", "<h1>Kitchen</h1>")
@@ -62,7 +62,7 @@ func TestCatalog(t *testing.T) {
 }
 
 func TestCatalogInvalidQuery(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	for _, path := range []string{"/products?page=0", "/products?page=abc", "/products?page=-1", "/products?sort=cheap",
 		"/products?category=%3Cscript%3E", "/?q=" + strings.Repeat("x", 101)} {
@@ -77,7 +77,7 @@ func TestCatalogInvalidQuery(t *testing.T) {
 }
 
 func TestProductPage(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	res := c.get("/products/chair").wantStatus(http.StatusOK)
 	res.wantText("availability", "In stock")
@@ -91,7 +91,7 @@ func TestProductPage(t *testing.T) {
 }
 
 func TestProductImage(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	res := c.get("/images/products/kettle.svg").wantStatus(http.StatusOK)
 	if got := res.Header.Get("Content-Type"); got != "image/svg+xml" {

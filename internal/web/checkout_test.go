@@ -23,7 +23,7 @@ func (c *pageClient) checkoutForm() url.Values {
 var orderPath = regexp.MustCompile(`^/orders/[a-z0-9]+$`)
 
 func TestCheckoutRequiresSignIn(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	c.addToCart("kettle", 1)
 	c.get("/checkout").wantRedirect("/login?next=/checkout")
@@ -33,7 +33,7 @@ func TestCheckoutRequiresSignIn(t *testing.T) {
 }
 
 func TestCheckout(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	c.register("ada@example.com", "Ada")
 	c.addToCart("kettle", 1)
@@ -114,7 +114,7 @@ func TestCheckout(t *testing.T) {
 	c.get("/orders/onothere").wantStatus(http.StatusNotFound)
 }
 
-func mustUserID(t *testing.T, e *pageEnv, email string) string {
+func mustUserID(t *testing.T, e *testEnv, email string) string {
 	t.Helper()
 	u, err := e.store.UserByEmail(t.Context(), email)
 	if err != nil {
@@ -124,7 +124,7 @@ func mustUserID(t *testing.T, e *pageEnv, email string) string {
 }
 
 func TestCheckoutStockShort(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	c.register("ada@example.com", "Ada")
 	c.addToCart("mug", 2)
@@ -147,7 +147,7 @@ func TestCheckoutStockShort(t *testing.T) {
 }
 
 func TestCheckoutPriceChanged(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	c.register("ada@example.com", "Ada")
 	c.addToCart("kettle", 1)
@@ -165,15 +165,14 @@ func TestCheckoutPriceChanged(t *testing.T) {
 }
 
 func TestCheckoutUnavailable(t *testing.T) {
-	store := &failingStore{Store: newPageStore(t)}
-	e := newPageEnvOn(t, store, Config{})
+	e := newEnv(t)
 	c := e.client()
 	c.register("ada@example.com", "Ada")
 	c.addToCart("kettle", 1)
 	form := c.checkoutForm()
 	form.Set("address_line2", "Flat 3")
 
-	store.placeOrder = shop.ErrUnavailable
+	e.fail.failPlaceOrder(shop.ErrUnavailable, false, false)
 	res := c.post("/checkout", form).wantStatus(http.StatusServiceUnavailable)
 	res.wantContains("We could not place your order right now", "Nothing was ordered", "your cart is kept")
 	if got := res.hiddenValue("checkout_key"); got != form.Get("checkout_key") {
@@ -183,7 +182,7 @@ func TestCheckoutUnavailable(t *testing.T) {
 		t.Errorf("address_line2 = %q; want it kept", got)
 	}
 
-	store.placeOrder = nil
+	e.fail.failPlaceOrder(nil, false, false)
 	res = c.post("/checkout", form)
 	if res.Status != http.StatusSeeOther || !orderPath.MatchString(res.Header.Get("Location")) {
 		t.Fatalf("retry: %d\n%s", res.Status, res.Body)
@@ -191,7 +190,7 @@ func TestCheckoutUnavailable(t *testing.T) {
 }
 
 func TestCheckoutEmptyCartPage(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	c.register("ada@example.com", "Ada")
 	c.get("/checkout").wantStatus(http.StatusOK).wantContains("Your cart is empty", `href="/orders"`).wantNotContains(`action="/checkout"`)

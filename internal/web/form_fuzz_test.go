@@ -20,9 +20,9 @@ import (
 // cart: never a 5xx, a redirect only to a path of this site, and the
 // security headers on every answer.
 func FuzzPageForms(f *testing.F) {
-	e := newSecEnv(f, Config{}, nil)
+	e := newEnv(f)
 	cookie := e.register("forms@example.com")
-	e.do(secReq{method: "POST", target: "/cart/items", cookie: cookie, form: url.Values{"product_id": {"kettle"}, "quantity": {"1"}}})
+	e.send(rawReq{method: "POST", target: "/cart/items", cookie: cookie, form: url.Values{"product_id": {"kettle"}, "quantity": {"1"}}})
 	routes := []string{"/cart/items", "/cart/items/kettle", "/cart/confirm-prices", "/login", "/register", "/checkout",
 		"/account/name", "/account/password"}
 	seeds := []string{"", "quantity=1", "quantity=0", "quantity=-1", "quantity=1.5", "quantity=1e3", "quantity=%EF%BC%91",
@@ -62,7 +62,7 @@ func FuzzPageForms(f *testing.F) {
 // FuzzLoginNext: whatever next a sign-in link or form carries, the shop
 // only ever leads to a path on its own origin, as a browser resolves it.
 func FuzzLoginNext(f *testing.F) {
-	e := newSecEnv(f, Config{}, nil)
+	e := newEnv(f)
 	for _, s := range []string{"", "/", "/checkout", "/orders?x=1", "//evil.example", "/\\evil.example", "https://evil.example",
 		"javascript:alert(1)", "/\t/evil.example", "/%2F%2Fevil.example", "/a\nb", " /x", "\\\\evil", "/.//evil", "/@evil.example",
 		"/\u3002evil", "/%X0", "/%", "/" + strings.Repeat("a", 2000)} {
@@ -126,7 +126,7 @@ func browserEscapes(s string) string {
 // FuzzSessionCookie: any Cookie header is a guest (sent to sign in for the
 // account page) unless it carries the real session; never a 5xx.
 func FuzzSessionCookie(f *testing.F) {
-	e := newSecEnv(f, Config{}, nil)
+	e := newEnv(f)
 	cookie := e.register("cookie@example.com")
 	for _, s := range []string{"", "session=", "session=x", "session=" + cookie + "x", "session=" + strings.Repeat("a", 4000),
 		"session=\"" + cookie + "\"", "session=%00", "session=a; session=b", "__Host-session=" + cookie, "session", ";;;", "=x"} {

@@ -15,7 +15,7 @@ import (
 )
 
 func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	css := c.get(staticURL("style.css")).wantStatus(http.StatusOK)
 	for name, res := range map[string]*pageResp{
@@ -40,7 +40,7 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 }
 
 func TestStaticFiles(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	res := c.get(staticURL("style.css")).wantStatus(http.StatusOK)
 	if got := res.Header.Get("Content-Type"); !strings.HasPrefix(got, "text/css") {
@@ -59,7 +59,7 @@ func TestStaticFiles(t *testing.T) {
 }
 
 func TestNoStoreOnPersonalPages(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	c.register("ada@example.com", "Ada")
 	c.addToCart("kettle", 1)
@@ -75,7 +75,7 @@ func TestNoStoreOnPersonalPages(t *testing.T) {
 }
 
 func TestHTTPSBehindTrustedProxy(t *testing.T) {
-	e := newPageEnvOn(t, newPageStore(t), Config{TrustProxy: true})
+	e := newEnv(t, withConfig(Config{TrustProxy: true}))
 	c := e.client()
 	r, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/cart/items", strings.NewReader("product_id=kettle&quantity=1"))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -96,7 +96,7 @@ func TestHTTPSBehindTrustedProxy(t *testing.T) {
 	}
 
 	// Without a trusted proxy the header is the client's word: ignored.
-	plain := newPageEnv(t)
+	plain := newEnv(t)
 	r, _ = http.NewRequest(http.MethodPost, plain.srv.URL+"/cart/items", strings.NewReader("product_id=kettle&quantity=1"))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	r.Header.Set("X-Forwarded-Proto", "https")
@@ -110,7 +110,7 @@ func TestHTTPSBehindTrustedProxy(t *testing.T) {
 }
 
 func TestCrossOriginRefused(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	c.register("ada@example.com", "Ada")
 	evil := &pageClient{t: t, env: e, hc: c.hc, origin: "https://evil.example"}
@@ -137,7 +137,7 @@ func TestCrossOriginRefused(t *testing.T) {
 }
 
 func TestBodyTooLarge(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	big := "email=" + strings.Repeat("a", 2<<20)
 	r, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/login", strings.NewReader(big))
@@ -154,7 +154,7 @@ func TestBodyTooLarge(t *testing.T) {
 }
 
 func TestNotFoundAndMethodNotAllowed(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	c.register("ada@example.com", "Ada")
 	res := c.get("/no/such/page").wantStatus(http.StatusNotFound)
@@ -172,24 +172,23 @@ func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 }
 
 func TestHealthAndReady(t *testing.T) {
-	store := &failingStore{Store: newPageStore(t)}
-	e := newPageEnvOn(t, store, Config{})
+	e := newEnv(t)
 	c := e.client()
 	c.get("/healthz").wantStatus(http.StatusOK)
 	c.get("/readyz").wantStatus(http.StatusOK)
-	store.ping = shop.ErrUnavailable
+	e.fail.failPing(shop.ErrUnavailable)
 	c.get("/readyz").wantStatus(http.StatusServiceUnavailable)
 	c.get("/healthz").wantStatus(http.StatusOK)
 }
 
 func TestRequestLog(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	c := e.client()
 	c.get("/register")
-	c.post("/register", url.Values{"email": {"ada@example.com"}, "name": {"Ada"}, "password": {pagePassword}, "confirm_password": {pagePassword}})
+	c.post("/register", url.Values{"email": {"ada@example.com"}, "name": {"Ada"}, "password": {testPassword}, "confirm_password": {testPassword}})
 	c.get("/products?q=secret-search")
 	logs := e.logs.String()
-	for _, secret := range []string{pagePassword, "secret-search", c.cookie(sessionCookiePlain)} {
+	for _, secret := range []string{testPassword, "secret-search", c.cookie(sessionCookiePlain)} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("the log holds %q:\n%s", secret, logs)
 		}
@@ -202,7 +201,7 @@ func TestRequestLog(t *testing.T) {
 }
 
 func TestRecoverPanics(t *testing.T) {
-	e := newPageEnv(t)
+	e := newEnv(t)
 	var logs bytes.Buffer
 	s := &server{shop: e.svc, log: slog.New(slog.NewJSONHandler(&logs, nil))}
 	pages, err := parsePages()

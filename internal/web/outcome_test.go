@@ -1,63 +1,13 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"storefront/internal/shop"
 )
-
-// lostAnswerStore is a real store whose PlaceOrder can lose its answer:
-// with commit it places the order and then fails anyway (a timeout or a
-// cut connection after the write), without it fails having placed
-// nothing. With readsFail, reading orders fails from then on too (the
-// store went away), so the service cannot settle the outcome.
-type lostAnswerStore struct {
-	shop.Store
-	mu        sync.Mutex
-	placeErr  error
-	commit    bool
-	readsFail bool
-	failing   bool // reads failing now
-}
-
-func (s *lostAnswerStore) set(placeErr error, commit, readsFail bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.placeErr, s.commit, s.readsFail, s.failing = placeErr, commit, readsFail, false
-}
-
-func (s *lostAnswerStore) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) error {
-	s.mu.Lock()
-	placeErr, commit, readsFail := s.placeErr, s.commit, s.readsFail
-	s.mu.Unlock()
-	if placeErr == nil {
-		return s.Store.PlaceOrder(ctx, o, cart)
-	}
-	if commit {
-		if err := s.Store.PlaceOrder(ctx, o, cart); err != nil {
-			return err
-		}
-	}
-	s.mu.Lock()
-	s.failing = readsFail
-	s.mu.Unlock()
-	return placeErr
-}
-
-func (s *lostAnswerStore) Order(ctx context.Context, id string) (*shop.Order, error) {
-	s.mu.Lock()
-	failing := s.failing
-	s.mu.Unlock()
-	if failing {
-		return nil, fmt.Errorf("read order %s: %w", id, shop.ErrUnavailable)
-	}
-	return s.Store.Order(ctx, id)
-}
 
 var errAnswerLost = fmt.Errorf("place order: connection reset after sending: %w", shop.ErrUnavailable)
 
@@ -65,15 +15,14 @@ var errAnswerLost = fmt.Errorf("place order: connection reset after sending: %w"
 // says the order may have been placed, keeps the checkout key (so the same
 // form again finds out) and links to the orders; 503 with Retry-After.
 func TestCheckoutOutcomeUnknownPage(t *testing.T) {
-	store := &lostAnswerStore{Store: newPageStore(t)}
-	e := newPageEnvOn(t, store, Config{})
+	e := newEnv(t)
 	c := e.client()
 	c.register("ada@example.com", "Ada")
 	c.addToCart("kettle", 1)
 	form := c.checkoutForm()
 	form.Set("address_line2", "Flat 3")
 
-	store.set(errAnswerLost, true, true)
+	e.fail.failPlaceOrder(errAnswerLost, true, true)
 	res := c.post("/checkout", form).wantStatus(http.StatusServiceUnavailable)
 	res.wantContains("may have been", "Place order", `href="/orders"`, `action="/checkout"`).
 		wantNotContains("Nothing was ordered", "nothing was charged", "Nothing was changed", "connection reset")
@@ -88,7 +37,7 @@ func TestCheckoutOutcomeUnknownPage(t *testing.T) {
 	}
 
 	// The store is back: the same form again answers with the one order.
-	store.set(nil, false, false)
+	e.fail.failPlaceOrder(nil, false, false)
 	res = c.post("/checkout", form)
 	if res.Status != http.StatusSeeOther || !orderPath.MatchString(res.Header.Get("Location")) {
 		t.Fatalf("the same form again: %d\n%s", res.Status, res.Body)
@@ -102,12 +51,11 @@ func TestCheckoutOutcomeUnknownPage(t *testing.T) {
 // When the answer is lost but the order can be read back, the shopper is
 // simply shown the order.
 func TestCheckoutAnswerLostButOrderReadBack(t *testing.T) {
-	store := &lostAnswerStore{Store: newPageStore(t)}
-	e := newPageEnvOn(t, store, Config{})
+	e := newEnv(t)
 	c := e.client()
 	c.register("ada@example.com", "Ada")
 	c.addToCart("kettle", 1)
-	store.set(errAnswerLost, true, false)
+	e.fail.failPlaceOrder(errAnswerLost, true, false)
 	res := c.post("/checkout", c.checkoutForm())
 	if res.Status != http.StatusSeeOther || !orderPath.MatchString(res.Header.Get("Location")) {
 		t.Fatalf("checkout whose answer was lost: %d; want 303 to the order\n%s", res.Status, res.Body)
@@ -115,7 +63,7 @@ func TestCheckoutAnswerLostButOrderReadBack(t *testing.T) {
 }
 
 // orderOwner returns the user id of the order at path /orders/{id}.
-func orderOwner(t *testing.T, e *pageEnv, path string) string {
+func orderOwner(t *testing.T, e *testEnv, path string) string {
 	t.Helper()
 	o, err := e.store.Order(t.Context(), strings.TrimPrefix(path, "/orders/"))
 	if err != nil {
@@ -127,13 +75,11 @@ func orderOwner(t *testing.T, e *pageEnv, path string) string {
 // The API answers 503 outcome_unknown with Retry-After, and the same
 // Idempotency-Key then answers with the one order.
 func TestAPIPlaceOrderOutcomeUnknown(t *testing.T) {
-	e := apiSetup(t)
+	e := newEnv(t)
 	token := e.signUp("ada@example.com")
 	e.putItem(token, "kettle", 1)
-	store := &lostAnswerStore{Store: e.store}
-	e.h = NewServer(shop.NewService(store, e.svc.Config()), apiLogger(), Config{})
 
-	store.set(errAnswerLost, true, true)
+	e.fail.failPlaceOrder(errAnswerLost, true, true)
 	res := e.placeOrder(token, "lost-answer-1", apiAddress)
 	res.want(t, http.StatusServiceUnavailable, "outcome_unknown")
 	if res.Header.Get("Retry-After") == "" {
@@ -143,7 +89,7 @@ func TestAPIPlaceOrderOutcomeUnknown(t *testing.T) {
 		t.Errorf("outcome_unknown body %s; want no claim that nothing was ordered, and no internal text", body)
 	}
 
-	store.set(nil, false, false)
+	e.fail.failPlaceOrder(nil, false, false)
 	again := e.placeOrder(token, "lost-answer-1", apiAddress)
 	again.want(t, http.StatusOK, "") // placed by the first request: a replay
 	var o orderJSON
@@ -164,30 +110,27 @@ func TestEvery503HasRetryAfter(t *testing.T) {
 			t.Errorf("problemFor(%v).Status = %d; want 503", err, p.Status)
 		}
 		// The checkout page.
-		store := &lostAnswerStore{Store: newPageStore(t)}
-		e := newPageEnvOn(t, store, Config{})
+		e := newEnv(t)
 		c := e.client()
 		c.register("ada@example.com", "Ada")
 		c.addToCart("kettle", 1)
-		store.set(err, false, false)
+		e.fail.failPlaceOrder(err, false, false)
 		res := c.post("/checkout", c.checkoutForm()).wantStatus(http.StatusServiceUnavailable)
 		if res.Header.Get("Retry-After") == "" {
 			t.Errorf("checkout page 503 for %v without Retry-After", err)
 		}
 		// The API.
-		a := apiSetup(t)
+		a := newEnv(t)
 		token := a.signUp("ada@example.com")
 		a.putItem(token, "kettle", 1)
-		astore := &lostAnswerStore{Store: a.store}
-		astore.set(err, false, false)
-		a.h = NewServer(shop.NewService(astore, a.svc.Config()), apiLogger(), Config{})
+		a.fail.failPlaceOrder(err, false, false)
 		if res := a.placeOrder(token, "retry-after-1", apiAddress); res.Status != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
 			t.Errorf("API POST /orders for %v = %d, Retry-After %q; want 503 with Retry-After", err, res.Status, res.Header.Get("Retry-After"))
 		}
 	}
 	// An error page (not the checkout form), and the readiness check.
-	store := &failingStore{Store: newPageStore(t), ping: shop.ErrUnavailable}
-	e := newPageEnvOn(t, store, Config{})
+	e := newEnv(t)
+	e.fail.failPing(shop.ErrUnavailable)
 	res := e.client().get("/readyz").wantStatus(http.StatusServiceUnavailable)
 	if res.Header.Get("Retry-After") == "" {
 		t.Error("GET /readyz 503 without Retry-After")

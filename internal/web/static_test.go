@@ -13,7 +13,7 @@ import (
 )
 
 func TestFaviconAndScriptServed(t *testing.T) {
-	c := newPageEnv(t).client()
+	c := newEnv(t).client()
 	for path, wantType := range map[string]string{
 		"/favicon.ico":           "image/svg+xml",
 		staticURL("favicon.svg"): "image/svg+xml",

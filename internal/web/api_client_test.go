@@ -4,67 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-
-	"storefront/internal/shop"
 )
-
-// apiEnv is the whole server over the real service and a temporary SQLite
-// store, driven through the JSON API.
-type apiEnv struct {
-	t     *testing.T
-	h     http.Handler
-	store shop.Store
-	svc   *shop.Service
-}
-
-// apiClock starts at a fixed time and moves one second each reading, so
-// orders have distinct, ordered creation times.
-type apiClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *apiClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(time.Second)
-	return c.now
-}
-
-// The catalog of every API test.
-var (
-	apiCategories = []shop.Category{{ID: "kitchen", Name: "Kitchen"}, {ID: "garden", Name: "Garden"}, {ID: "empty", Name: "Empty"}}
-	apiProducts   = []shop.Product{
-		{ID: "kettle", Name: "Enamel Kettle", Description: "Boils water on any stove.", Category: "kitchen", PriceCents: 3900, Stock: 10, Active: true},
-		{ID: "pan", Name: "Cast Iron Pan", Description: "Heavy and lasting.", Category: "kitchen", PriceCents: 2500, Stock: 2, Active: true},
-		{ID: "mug", Name: "Stoneware Mug", Description: "Holds tea or coffee.", Category: "kitchen", PriceCents: 1200, Stock: 0, Active: true},
-		{ID: "trowel", Name: "Garden Trowel", Description: "Digs small holes.", Category: "garden", PriceCents: 1500, Stock: 50, Active: true},
-		{ID: "old-hose", Name: "Old Hose", Description: "No longer sold.", Category: "garden", PriceCents: 900, Stock: 5, Active: false},
-	}
-)
-
-// apiSetup returns a server over a fresh store holding the test catalog.
-func apiSetup(t *testing.T) *apiEnv {
-	t.Helper()
-	store := newPageStore(t)
-	saveTestCatalog(t, store, apiCategories, apiProducts)
-	clock := &apiClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	svc := shop.NewService(store, shop.Config{
-		PasswordParams: &shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1},
-		Now:            clock.Now,
-	})
-	return &apiEnv{t: t, h: NewServer(svc, apiLogger(), Config{}), store: store, svc: svc}
-}
-
-// apiLogger discards what the server logs.
-func apiLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // apiReq is one API request. Body is sent as is, with Content-Type
 // application/json unless ContentType says otherwise ("-": none).
@@ -89,8 +33,8 @@ type apiResp struct {
 // do sends rq and checks what every API answer must be: never cached,
 // JSON (but 204), and conforming to the response schema of openapi.json
 // for its call and status.
-func (e *apiEnv) do(rq apiReq) *apiResp {
-	e.t.Helper()
+func (e *testEnv) do(rq apiReq) *apiResp {
+	e.tb.Helper()
 	var body io.Reader
 	if rq.Body != "" {
 		body = strings.NewReader(rq.Body)
@@ -118,22 +62,22 @@ func (e *apiEnv) do(rq apiReq) *apiResp {
 	res := &apiResp{Status: w.Code, Header: w.Result().Header, Body: w.Body.Bytes()}
 	where := rq.Method + " " + rq.Path
 	if got := res.Header.Get("Cache-Control"); got != "no-store" {
-		e.t.Errorf("%s: Cache-Control = %q; want no-store", where, got)
+		e.tb.Errorf("%s: Cache-Control = %q; want no-store", where, got)
 	}
 	if res.Status != http.StatusNoContent {
 		if got := res.Header.Get("Content-Type"); got != "application/json" {
-			e.t.Errorf("%s: Content-Type = %q; want application/json", where, got)
+			e.tb.Errorf("%s: Content-Type = %q; want application/json", where, got)
 		}
 	}
 	for _, problem := range apiCheckResponse(rq.Method, rq.Path, res) {
-		e.t.Errorf("%s: %d answer does not conform to openapi.json: %s\nbody: %s", where, res.Status, problem, res.Body)
+		e.tb.Errorf("%s: %d answer does not conform to openapi.json: %s\nbody: %s", where, res.Status, problem, res.Body)
 	}
 	return res
 }
 
 // want fails the test unless the answer has status and, for an error, the
 // error code (code "" for a success).
-func (res *apiResp) want(t *testing.T, status int, code string) {
+func (res *apiResp) want(t testing.TB, status int, code string) {
 	t.Helper()
 	var e apiErrorJSON
 	json.Unmarshal(res.Body, &e)
@@ -143,7 +87,7 @@ func (res *apiResp) want(t *testing.T, status int, code string) {
 }
 
 // decode decodes the answer's body into v.
-func (res *apiResp) decode(t *testing.T, v any) {
+func (res *apiResp) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(res.Body, v); err != nil {
 		t.Fatalf("decode %s: %v", res.Body, err)
@@ -151,7 +95,7 @@ func (res *apiResp) decode(t *testing.T, v any) {
 }
 
 // fields returns the fields of a validation error answer.
-func (res *apiResp) fields(t *testing.T) map[string][]string {
+func (res *apiResp) fields(t testing.TB) map[string][]string {
 	t.Helper()
 	var e apiErrorJSON
 	res.decode(t, &e)
@@ -167,34 +111,31 @@ func apiJSON(v any) string {
 	return string(b)
 }
 
-// apiPassword is a password that passes the policy.
-const apiPassword = "correct horse battery staple"
-
 // signUp registers a user and returns a bearer token for them.
-func (e *apiEnv) signUp(email string) string {
-	e.t.Helper()
+func (e *testEnv) signUp(email string) string {
+	e.tb.Helper()
 	e.do(apiReq{Method: "POST", Path: "/api/v1/users",
-		Body: apiJSON(map[string]string{"email": email, "name": "Test User", "password": apiPassword})}).want(e.t, 201, "")
-	return e.token(email, apiPassword)
+		Body: apiJSON(map[string]string{"email": email, "name": "Test User", "password": testPassword})}).want(e.tb, 201, "")
+	return e.token(email, testPassword)
 }
 
 // token signs in and returns a bearer token.
-func (e *apiEnv) token(email, password string) string {
-	e.t.Helper()
+func (e *testEnv) token(email, password string) string {
+	e.tb.Helper()
 	res := e.do(apiReq{Method: "POST", Path: "/api/v1/tokens", Body: apiJSON(map[string]string{"email": email, "password": password})})
-	res.want(e.t, 201, "")
+	res.want(e.tb, 201, "")
 	var tok tokenJSON
-	res.decode(e.t, &tok)
+	res.decode(e.tb, &tok)
 	return tok.Token
 }
 
 // putItem sets a cart line and fails the test unless it is accepted.
-func (e *apiEnv) putItem(token, productID string, quantity int) cartJSON {
-	e.t.Helper()
+func (e *testEnv) putItem(token, productID string, quantity int) cartJSON {
+	e.tb.Helper()
 	res := e.do(apiReq{Method: "PUT", Path: "/api/v1/cart/items/" + productID, Token: token, Body: fmt.Sprintf(`{"quantity": %d}`, quantity)})
-	res.want(e.t, 200, "")
+	res.want(e.tb, 200, "")
 	var c cartJSON
-	res.decode(e.t, &c)
+	res.decode(e.tb, &c)
 	return c
 }
 
@@ -203,8 +144,24 @@ var apiAddress = map[string]string{"full_name": "Ada Lovelace", "line1": "12 St 
 	"city": "London", "postal_code": "SW1Y 4JH", "country": "GB"}
 
 // placeOrder posts the cart as an order with key and address.
-func (e *apiEnv) placeOrder(token, key string, addr map[string]string) *apiResp {
-	e.t.Helper()
+func (e *testEnv) placeOrder(token, key string, addr map[string]string) *apiResp {
+	e.tb.Helper()
 	return e.do(apiReq{Method: "POST", Path: "/api/v1/orders", Token: token,
 		Header: map[string]string{"Idempotency-Key": key}, Body: apiJSON(map[string]any{"shipping_address": addr})})
+}
+
+// orderOne fills the user's cart through the API and places it; it
+// returns the order id.
+func (e *testEnv) orderOne(token, productID, key string) string {
+	e.tb.Helper()
+	if w := e.send(rawReq{method: "PUT", target: "/api/v1/cart/items/" + productID, token: token, json: `{"quantity": 1}`}); w.Code != 200 {
+		e.tb.Fatalf("PUT cart: %d %s", w.Code, w.Body)
+	}
+	w := e.send(rawReq{method: "POST", target: "/api/v1/orders", token: token, json: apiJSON(map[string]any{"shipping_address": apiAddress}),
+		header: map[string]string{"Idempotency-Key": key}})
+	var o orderJSON
+	if w.Code != http.StatusCreated || json.Unmarshal(w.Body.Bytes(), &o) != nil {
+		e.tb.Fatalf("POST /api/v1/orders: %d %s", w.Code, w.Body)
+	}
+	return o.ID
 }

@@ -1,167 +1,46 @@
 package web
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
+
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-
-	"storefront/internal/shop"
-	"storefront/internal/sqlite"
 )
-
-// pageEnv is the whole server over the real service and a temporary SQLite
-// store, served by httptest and driven like a browser: with a cookie jar
-// and same-origin headers, cross-origin protection on.
-type pageEnv struct {
-	t     *testing.T
-	srv   *httptest.Server
-	store shop.Store
-	svc   *shop.Service
-	logs  *syncBuffer
-}
-
-// syncBuffer collects log output written by concurrent handlers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// The catalog of every page test: 16 "Plain Notebook" products in a
-// category of their own make two catalog pages.
-var (
-	pageCategories = []shop.Category{{ID: "kitchen", Name: "Kitchen"}, {ID: "home", Name: "Home"}, {ID: "paper", Name: "Paper"}}
-	pageProducts   = func() []shop.Product {
-		ps := []shop.Product{
-			{ID: "kettle", Name: "Enamel Kettle", Description: "Boils water on any stove.", Category: "kitchen", PriceCents: 3900, Stock: 10, Active: true},
-			{ID: "mug", Name: "Stoneware Mug", Description: "Holds tea or coffee.", Category: "kitchen", PriceCents: 1250, Stock: 2, Active: true},
-			{ID: "lamp", Name: "Reading Lamp", Description: "Warm light for late pages.", Category: "home", PriceCents: 8000, Stock: 0, Active: true},
-			{ID: "chair", Name: "Oak Chair", Description: "Sturdy <and> plain & simple.", Category: "home", PriceCents: 12000, Stock: 5, Active: true},
-		}
-		for i := 1; i <= 16; i++ {
-			ps = append(ps, shop.Product{ID: fmt.Sprintf("notebook-%02d", i), Name: fmt.Sprintf("Plain Notebook %02d", i),
-				Description: "Dotted pages.", Category: "paper", PriceCents: shop.Money(300 + i), Stock: 20, Active: true})
-		}
-		return ps
-	}()
-)
-
-// pagePassword is the password of every test account.
-const pagePassword = "correct horse battery staple"
-
-// newPageEnv starts a server over a fresh store with the test catalog.
-func newPageEnv(t *testing.T) *pageEnv {
-	t.Helper()
-	return newPageEnvOn(t, newPageStore(t), Config{})
-}
-
-// newPageStore opens a fresh SQLite store in a temporary directory.
-func newPageStore(t *testing.T) *sqlite.Store {
-	t.Helper()
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "shop.db"))
-	if err != nil {
-		t.Fatalf("sqlite.Open = %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	return store
-}
-
-// saveTestCatalog saves categories and products, the products created an
-// hour apart in list order, so "newest" has a defined order.
-func saveTestCatalog(t *testing.T, store shop.Store, categories []shop.Category, products []shop.Product) {
-	t.Helper()
-	for i := range categories {
-		if err := store.SaveCategory(t.Context(), &categories[i]); err != nil {
-			t.Fatalf("SaveCategory(%s) = %v", categories[i].ID, err)
-		}
-	}
-	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i, p := range products {
-		p.CreatedAt = created.Add(time.Duration(i) * time.Hour)
-		if err := store.SaveProduct(t.Context(), &p); err != nil {
-			t.Fatalf("SaveProduct(%s) = %v", p.ID, err)
-		}
-	}
-}
-
-// newPageEnvOn starts a server over store (which may wrap a real one to
-// fail on purpose), loading the test catalog.
-func newPageEnvOn(t *testing.T, store shop.Store, cfg Config) *pageEnv {
-	t.Helper()
-	saveTestCatalog(t, store, pageCategories, pageProducts)
-	svc := shop.NewService(store, shop.Config{PasswordParams: &shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1}})
-	logs := &syncBuffer{}
-	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	srv := httptest.NewServer(NewServer(svc, logger, cfg))
-	t.Cleanup(srv.Close)
-	return &pageEnv{t: t, srv: srv, store: store, svc: svc, logs: logs}
-}
-
-// setProduct changes a product of the test catalog in the store.
-func (e *pageEnv) setProduct(id string, change func(p *shop.Product)) {
-	e.t.Helper()
-	p, err := e.store.Product(context.Background(), id)
-	if err != nil {
-		e.t.Fatalf("Product(%s) = %v", id, err)
-	}
-	change(p)
-	if err := e.store.SaveProduct(context.Background(), p); err != nil {
-		e.t.Fatalf("SaveProduct(%s) = %v", id, err)
-	}
-}
 
 // pageClient is one browser: a cookie jar, redirects not followed (tests
 // check them), and the Origin header of the shop on every POST.
 type pageClient struct {
-	t   *testing.T
-	env *pageEnv
+	t   testing.TB
+	env *testEnv
 	hc  *http.Client
 	// origin is sent as Origin on POSTs; "" sends none.
 	origin string
 }
 
-func (e *pageEnv) client() *pageClient {
+func (e *testEnv) client() *pageClient {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
-		e.t.Fatal(err)
+		e.tb.Fatal(err)
 	}
 	return e.clientWithJar(jar)
 }
 
 // cookielessClient is a browser that refuses every cookie.
-func (e *pageEnv) cookielessClient() *pageClient { return e.clientWithJar(nil) }
+func (e *testEnv) cookielessClient() *pageClient { return e.clientWithJar(nil) }
 
-func (e *pageEnv) clientWithJar(jar http.CookieJar) *pageClient {
+func (e *testEnv) clientWithJar(jar http.CookieJar) *pageClient {
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &pageClient{t: e.t, env: e, hc: hc, origin: e.srv.URL}
+	return &pageClient{t: e.tb, env: e, hc: hc, origin: e.srv.URL}
 }
 
 // pageResp is an answer, its body read.
 type pageResp struct {
-	t      *testing.T
+	t      testing.TB
 	Status int
 	Header http.Header
 	Body   string
@@ -233,7 +112,7 @@ func (c *pageClient) cookie(name string) string {
 func (c *pageClient) register(email, name string) {
 	c.t.Helper()
 	c.get("/register")
-	res := c.post("/register", url.Values{"email": {email}, "name": {name}, "password": {pagePassword}, "confirm_password": {pagePassword}})
+	res := c.post("/register", url.Values{"email": {email}, "name": {name}, "password": {testPassword}, "confirm_password": {testPassword}})
 	res.wantRedirect("/")
 }
 
@@ -389,25 +268,4 @@ func (r *pageResp) wantSecurityHeaders() {
 	if got := r.Header.Get("Server"); got != "" {
 		r.t.Errorf("Server = %q; want none", got)
 	}
-}
-
-// failingStore is a real store with some methods made to fail.
-type failingStore struct {
-	shop.Store
-	ping       error
-	placeOrder error
-}
-
-func (s *failingStore) Ping(ctx context.Context) error {
-	if s.ping != nil {
-		return s.ping
-	}
-	return s.Store.Ping(ctx)
-}
-
-func (s *failingStore) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) error {
-	if s.placeOrder != nil {
-		return s.placeOrder
-	}
-	return s.Store.PlaceOrder(ctx, o, cart)
 }
