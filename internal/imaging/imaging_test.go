@@ -550,3 +550,42 @@ func fmtRows(rows []string) string {
 	}
 	return b.String()
 }
+
+// FuzzProcess checks that no upload panics the decoders or Process, and
+// that whatever is accepted comes out as photos within their boxes.
+func FuzzProcess(f *testing.F) {
+	f.Add(encodePNG(f, halfTransparent(9, 7)), "image/png")
+	f.Add(encodeJPEG(f, gradient(9, 7)), "image/jpeg")
+	f.Add(withSegment(encodeJPEG(f, gradient(9, 7)), 0xe1, exifBody(binary.BigEndian, 6, "x")), "")
+	f.Add(readTestdata(f, "opaque-lossy.webp"), "image/webp")
+	f.Add(readTestdata(f, "alpha-lossless.webp"), "a.webp")
+	f.Add(pngHeaderOnly(10000, 10000), "")
+	f.Fuzz(func(t *testing.T, data []byte, declared string) {
+		photos, err := Process(data, declared)
+		var ierr *Error
+		if err != nil {
+			if !errors.As(err, &ierr) || ierr.Message == "" {
+				t.Fatalf("Process = %v; want an *Error with a message", err)
+			}
+			return
+		}
+		for i, size := range []Size{Card, Page} {
+			im := photos.All()[i]
+			if im.Width < 1 || im.Height < 1 || im.Width > size.Width || im.Height > size.Height || len(im.Data) == 0 {
+				t.Fatalf("%s photo is %d×%d with %d bytes; want within %d×%d", size.Name, im.Width, im.Height,
+					len(im.Data), size.Width, size.Height)
+			}
+		}
+	})
+}
+
+// BenchmarkProcess processes a 12-megapixel JPEG, a phone camera's photo.
+func BenchmarkProcess(b *testing.B) {
+	data := encodeJPEG(b, gradient(4000, 3000))
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := Process(data, "image/jpeg"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
