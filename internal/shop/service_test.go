@@ -417,41 +417,54 @@ func TestPasswordHashIsArgon2idWithOWASPParameters(t *testing.T) {
 	}
 }
 
+// checkSessionLifetime: a web session of svc lasts maxAge (ExpiresAt),
+// stays alive while a request comes every step (shorter than idle), also
+// past the idle timeout, ends after idle without one, and ends at maxAge
+// however active. maxAge must be a multiple of step.
+func checkSessionLifetime(t *testing.T, f *fixture, svc *shop.Service, idle, maxAge, step time.Duration) {
+	t.Helper()
+	ctx := t.Context()
+	in := mustSignIn(t, svc, "ada@example.com", goodPassword)
+	if got := in.Session.ExpiresAt.Sub(in.Session.CreatedAt); got != maxAge {
+		t.Errorf("session lifetime = %v; want %v", got, maxAge)
+	}
+	// Activity keeps the session alive past the idle timeout...
+	for elapsed := step; elapsed <= idle+step; elapsed += step {
+		f.clock.Advance(step)
+		if _, _, err := svc.Session(ctx, in.Token); err != nil {
+			t.Fatalf("Session after %v of activity every %v (idle timeout %v) = %v; want alive", elapsed, step, idle, err)
+		}
+	}
+	// ...but idle time ends it.
+	f.clock.Advance(idle)
+	if _, _, err := svc.Session(ctx, in.Token); !errors.Is(err, shop.ErrUnauthorized) {
+		t.Fatalf("Session after %v idle (idle timeout %v) = %v; want ErrUnauthorized", idle, idle, err)
+	}
+
+	// The absolute timeout holds however active the session is.
+	in = mustSignIn(t, svc, "ada@example.com", goodPassword)
+	for elapsed := step; elapsed < maxAge; elapsed += step {
+		f.clock.Advance(step)
+		if _, _, err := svc.Session(ctx, in.Token); err != nil {
+			t.Fatalf("Session at %v of %v, active every %v = %v; want alive", elapsed, maxAge, step, err)
+		}
+	}
+	f.clock.Advance(step)
+	if _, _, err := svc.Session(ctx, in.Token); !errors.Is(err, shop.ErrUnauthorized) {
+		t.Fatalf("Session after %v, active every %v (max age %v) = %v; want ErrUnauthorized", maxAge, step, maxAge, err)
+	}
+}
+
+// TestSessionTimeoutsAndSignOut: by default sessions end after 30 idle
+// minutes and 12 hours at most, and at sign-out; configured timeouts are
+// TestSessionTimeoutsAreConfigurable.
 func TestSessionTimeoutsAndSignOut(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	f.register(t, "ada@example.com")
-	in, err := f.svc.SignIn(ctx, "ada@example.com", goodPassword, "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Activity keeps the session alive past the idle timeout...
-	for range 4 {
-		f.clock.Advance(20 * time.Minute)
-		if _, _, err := f.svc.Session(ctx, in.Token); err != nil {
-			t.Fatalf("Session after 20 idle minutes = %v; want alive", err)
-		}
-	}
-	// ...but 30 idle minutes end it.
-	f.clock.Advance(30 * time.Minute)
-	if _, _, err := f.svc.Session(ctx, in.Token); !errors.Is(err, shop.ErrUnauthorized) {
-		t.Fatalf("Session after 30 idle minutes = %v; want ErrUnauthorized", err)
-	}
+	checkSessionLifetime(t, f, f.svc, 30*time.Minute, 12*time.Hour, 20*time.Minute)
 
-	// The absolute timeout holds however active the session is.
-	in = mustSignIn(t, f.svc, "ada@example.com", goodPassword)
-	for elapsed := time.Duration(0); elapsed < 12*time.Hour-10*time.Minute; elapsed += 10 * time.Minute {
-		f.clock.Advance(10 * time.Minute)
-		if _, _, err := f.svc.Session(ctx, in.Token); err != nil {
-			t.Fatalf("Session at %v = %v; want alive", elapsed, err)
-		}
-	}
-	f.clock.Advance(10 * time.Minute)
-	if _, _, err := f.svc.Session(ctx, in.Token); !errors.Is(err, shop.ErrUnauthorized) {
-		t.Fatalf("Session after 12 hours = %v; want ErrUnauthorized", err)
-	}
-
-	in = mustSignIn(t, f.svc, "ada@example.com", goodPassword)
+	in := mustSignIn(t, f.svc, "ada@example.com", goodPassword)
 	sess, _, err := f.svc.Session(ctx, in.Token)
 	if err != nil {
 		t.Fatal(err)
