@@ -6,7 +6,7 @@ GO ?= go
 GOSEC_VERSION := v2.30.0
 export CGO_ENABLED ?= 0
 
-.PHONY: run run-dynamodb build test test-go test-e2e lint deps-go deps-e2e deps-moto bench fuzz clean
+.PHONY: run run-dynamodb build test test-go test-e2e test-e2e-selftest lint deps-go deps-e2e deps-moto bench fuzz clean
 
 ## run: serve the shop on http://127.0.0.1:8000 with the embedded SQLite store and the demo catalog.
 run:
@@ -40,9 +40,15 @@ lint: deps-go
 test-go: deps-go deps-moto
 	$(GO) test -count=1 ./...
 
-## test-e2e: browsers (installed with apt when missing and running as root), then the scenarios.
-test-e2e: deps-e2e deps-moto build
+## test-e2e: browsers (installed with apt when missing and running as root), the selftest, then the scenarios.
+test-e2e: test-e2e-selftest deps-moto build
 	cd e2e && STOREFRONT_BIN=../bin/storefront node run.mjs
+
+## test-e2e-selftest: the checks of the browser suite must catch what they look for (an axe-core
+## violation, a failed request, a script error, horizontal scrolling, a wrong DynamoDB orders item)
+## in every engine, before the scenarios rely on them (about 45 s, no shop needed).
+test-e2e-selftest: deps-e2e
+	cd e2e && node selftest.mjs
 
 deps-e2e:
 	scripts/install-browsers.sh

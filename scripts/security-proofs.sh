@@ -14,6 +14,10 @@ while IFS= read -r cite; do
 		names[$dir]+="${names[$dir]:+|}$name"
 	done
 done < <(grep -o '`\(\(cmd\|internal\)/[a-z/_]*/\)\?[a-z_]*_test\.go: [A-Za-z0-9_, ]*`' SECURITY.md | tr -d '`')
+if [ ${#names[@]} -eq 0 ]; then
+	echo "SECURITY.md cites no test (\`path/file_test.go: TestA\`): nothing would be proven" >&2
+	exit 1
+fi
 status=0
 for dir in $(printf '%s\n' "${!names[@]}" | sort); do
 	n=$(tr '|' '\n' <<<"${names[$dir]}" | sort -u | wc -l)

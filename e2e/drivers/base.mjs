@@ -155,7 +155,11 @@ export class BasePage {
    */
   async navigation(action, { settle = 0, timeoutMs = 30000 } = {}) {
     const token = `d${Date.now()}-${++markSeq}`;
-    await this.js(B.markDoc, token).catch(() => {});
+    // The mark is how the wait below tells the next document from this
+    // one: without it, the page still shown would pass for the next.
+    await this.js(B.markDoc, token).catch((e) => {
+      throw new Error(`${this.label}: could not mark the page shown before a navigation: ${e.message}`);
+    });
     await action();
     const stable = async () => {
       const s = await this.js(B.docState);
