@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,5 +110,36 @@ func TestOpenRefusesBadConfig(t *testing.T) {
 	_, err := Open(t.Context(), env(map[string]string{"STOREFRONT_STORE": "postgres"}), &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "STOREFRONT_STORE") {
 		t.Errorf("Open(STOREFRONT_STORE=postgres) = %v; want an error naming it", err)
+	}
+}
+
+// TestHandlerLogsThroughTheAppLogger: the web server logs each request
+// through the logger Open built, with its request id, whatever the global
+// slog default is.
+func TestHandlerLogsThroughTheAppLogger(t *testing.T) {
+	var logs bytes.Buffer
+	a, err := Open(t.Context(), env(map[string]string{"STOREFRONT_DB": filepath.Join(t.TempDir(), "shop.db"), "STOREFRONT_DEMO": "false"}), &logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := a.Close(); err != nil {
+			t.Errorf("Close = %v", err)
+		}
+	}()
+	rec := httptest.NewRecorder()
+	a.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /healthz = %d; want 200", rec.Code)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(bytes.TrimSpace(logs.Bytes()), &line); err != nil {
+		t.Fatalf("the app's log after one request is not one JSON line (%v):\n%s", err, logs.String())
+	}
+	if line["msg"] != "request" || line["path"] != "/healthz" {
+		t.Errorf("the log line = %s; want the request line of /healthz", logs.String())
+	}
+	if id, _ := line["request_id"].(string); id == "" {
+		t.Errorf("the request's log line has no request_id: %s", logs.String())
 	}
 }
