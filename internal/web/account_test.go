@@ -1,10 +1,14 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -299,4 +303,186 @@ func TestPasswordChangeThrottled(t *testing.T) {
 	other.get("/login")
 	other.post("/login", url.Values{"email": {"ada@example.com"}, "password": {testPassword}}).wantStatus(http.StatusTooManyRequests)
 	other.post("/login", url.Values{"email": {"ada@example.com"}, "password": {newPassword}}).wantStatus(http.StatusTooManyRequests)
+}
+
+// TestCredentialInputsAutocomplete checks every password and email input of
+// the shop's pages: the autocomplete token password managers need
+// (current-password, new-password, email), and forms that post passwords
+// with method post (ASVS V2.1.11, V8.3.1).
+func TestCredentialInputsAutocomplete(t *testing.T) {
+	e := newEnv(t)
+	cookie := e.register("auto@example.com")
+	want := map[string]map[string]string{
+		"/login":    {"email": "email", "password": "current-password"},
+		"/register": {"email": "email", "password": "new-password", "confirm_password": "new-password"},
+		"/account":  {"current_password": "current-password", "new_password": "new-password", "confirm_password": "new-password"},
+	}
+	inputs := regexp.MustCompile(`<input\b[^>]*>`)
+	attr := func(tag, name string) string {
+		m := regexp.MustCompile(`\s` + name + `="([^"]*)"`).FindStringSubmatch(tag)
+		if m == nil {
+			return ""
+		}
+		return m[1]
+	}
+	for _, path := range []string{"/login", "/register", "/account", "/checkout", "/cart", "/products", "/products/kettle"} {
+		w := e.send(rawReq{method: "GET", target: path, cookie: cookie})
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s = %d", path, w.Code)
+		}
+		body := w.Body.String()
+		seen := map[string]bool{}
+		for _, tag := range inputs.FindAllString(body, -1) {
+			typ, name := attr(tag, "type"), attr(tag, "name")
+			if typ != "password" && typ != "email" {
+				continue
+			}
+			seen[name] = true
+			if got, ok := want[path][name]; !ok || attr(tag, "autocomplete") != got {
+				t.Errorf("%s: %s; want autocomplete=%q", path, tag, want[path][name])
+			}
+			if typ == "password" && strings.Contains(tag, "value=") {
+				t.Errorf("%s: %s writes a password back", path, tag)
+			}
+		}
+		for name := range want[path] {
+			if !seen[name] {
+				t.Errorf("%s: no %s input", path, name)
+			}
+		}
+		for _, form := range regexp.MustCompile(`(?s)<form\b[^>]*>.*?</form>`).FindAllString(body, -1) {
+			if strings.Contains(form, `type="password"`) && !strings.HasPrefix(form, `<form method="post"`) {
+				t.Errorf("%s: a password form does not post: %.80s", path, form)
+			}
+		}
+	}
+}
+
+// TestAuthenticationEventsLogged drives sign-up, sign-in success and
+// failure, lock-out, throttling, password change and API tokens through the
+// server with the log captured: each event is logged with its request id,
+// and no log line holds a password, a session cookie, a bearer token, a
+// password hash or an email (ASVS V7.1.1, V7.1.2, V7.2.1).
+func TestAuthenticationEventsLogged(t *testing.T) {
+	e := newEnv(t)
+
+	const wrong, newPassword = "wrong guess of mine", "a fresh passphrase here"
+	cookie := e.register("logged@example.com")
+	secrets := []string{testPassword, wrong, newPassword, cookie, "$argon2id", "logged@example.com", "locked@example.com"}
+	login := func(email, pw string) *httptest.ResponseRecorder {
+		w := e.send(rawReq{method: "POST", target: "/login", form: url.Values{"email": {email}, "password": {pw}}})
+		if c := cookieValue(w, sessionCookiePlain); c != "" {
+			secrets = append(secrets, c)
+		}
+		return w
+	}
+	login("logged@example.com", testPassword)
+	login("logged@example.com", wrong)
+	e.register("locked@example.com")
+	for range shop.AccountFailureLimit {
+		login("locked@example.com", wrong)
+	}
+	if w := login("locked@example.com", testPassword); w.Code != http.StatusTooManyRequests {
+		t.Fatalf("sign-in after the limit = %d; want 429", w.Code)
+	}
+	w := e.send(rawReq{method: "POST", target: "/account/password", cookie: cookie,
+		form: url.Values{"current_password": {testPassword}, "new_password": {newPassword}, "confirm_password": {newPassword}}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("password change = %d %s", w.Code, w.Body)
+	}
+	secrets = append(secrets, cookieValue(w, sessionCookiePlain))
+	token := e.token("logged@example.com", newPassword)
+	secrets = append(secrets, token)
+	e.send(rawReq{method: "POST", target: "/api/v1/tokens", json: apiJSON(map[string]string{"email": "logged@example.com", "password": wrong})})
+	e.send(rawReq{method: "GET", target: "/api/v1/me", token: token})
+	e.send(rawReq{method: "DELETE", target: "/api/v1/tokens/current", token: token})
+
+	logs := e.logs.String()
+	for _, s := range secrets {
+		if s != "" && strings.Contains(logs, s) {
+			t.Errorf("the log holds %q", s)
+		}
+	}
+	events := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		var rec struct {
+			Msg       string `json:"msg"`
+			RequestID string `json:"request_id"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if rec.RequestID == "" {
+			t.Errorf("log line without request id: %s", line)
+		}
+		events[rec.Msg]++
+	}
+	for msg, min := range map[string]int{"account registered": 2, "signed in": 2, "sign-in failed": 1 + shop.AccountFailureLimit + 1,
+		"sign-in locked": 1, "sign-in throttled": 1, "password changed": 1} {
+		if events[msg] < min {
+			t.Errorf("%d log lines %q; want at least %d\n%s", events[msg], msg, min, logs)
+		}
+	}
+}
+
+// TestAccountEventsLoggedForInvestigation: sign-in failures, locks and
+// failed current-password checks are logged with the client address (the
+// one the trusted proxy reported) and the account's id when the email is
+// an account's; never a password, a token, nor an email.
+func TestAccountEventsLoggedForInvestigation(t *testing.T) {
+	e := newEnv(t, withConfig(Config{TrustProxy: true}))
+	const client = "198.51.100.23"
+	viaProxy := map[string]string{"X-Forwarded-For": "203.0.113.99, " + client}
+	cookie := e.register("known@example.com")
+	u, err := e.store.UserByEmail(t.Context(), "known@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := func(email, pw string) {
+		e.send(rawReq{method: "POST", target: "/login", form: url.Values{"email": {email}, "password": {pw}}, header: viaProxy})
+	}
+	login("stranger@example.com", "wrong guess of mine")
+	e.send(rawReq{method: "POST", target: "/api/v1/tokens", header: viaProxy,
+		json: apiJSON(map[string]string{"email": "known@example.com", "password": "wrong guess of mine"})})
+	e.send(rawReq{method: "POST", target: "/account/password", cookie: cookie, header: viaProxy,
+		form: url.Values{"current_password": {"wrong guess of mine"}, "new_password": {"a fresh passphrase here"}, "confirm_password": {"a fresh passphrase here"}}})
+	for range shop.AccountFailureLimit {
+		login("known@example.com", "wrong guess of mine")
+	}
+	login("known@example.com", testPassword)
+
+	type record struct {
+		Msg        string `json:"msg"`
+		ClientAddr string `json:"client_addr"`
+		UserID     string `json:"user_id"`
+	}
+	var records []record
+	for _, line := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
+		var rec record
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		records = append(records, rec)
+	}
+	find := func(msg, userID string) bool {
+		return slices.ContainsFunc(records, func(r record) bool {
+			return r.Msg == msg && r.ClientAddr == client && r.UserID == userID
+		})
+	}
+	for _, want := range []struct{ msg, userID string }{
+		{"sign-in failed", ""},   // the unknown email: no account, no email
+		{"sign-in failed", u.ID}, // the API's and the form's
+		{"password change: current password wrong", u.ID},
+		{"sign-in locked", u.ID},
+		{"sign-in throttled", u.ID},
+	} {
+		if !find(want.msg, want.userID) {
+			t.Errorf("no %q line with client_addr %s and user_id %q:\n%s", want.msg, client, want.userID, e.logs)
+		}
+	}
+	for _, secret := range []string{"wrong guess of mine", testPassword, "a fresh passphrase here", cookie, "stranger@example.com", "known@example.com", "203.0.113.99"} {
+		if strings.Contains(e.logs.String(), secret) {
+			t.Errorf("the log holds %q; want no password, token, email nor forged address", secret)
+		}
+	}
 }

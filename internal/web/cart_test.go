@@ -1,8 +1,11 @@
 package web
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -101,4 +104,115 @@ func TestCartPriceChange(t *testing.T) {
 	c.post("/cart/confirm-prices", url.Values{"next": {"/cart"}}).wantRedirect("/cart")
 	c.get("/cart").wantNotContains("The price changed", `action="/cart/confirm-prices"`)
 	c.post("/cart/confirm-prices", url.Values{"next": {"//evil.example"}}).wantRedirect("/checkout")
+}
+
+// TestClientCannotSetPricesOrReachOthersCarts: prices, totals and whose
+// cart it is are never taken from the client. Extra form fields are
+// ignored, unknown JSON fields refused; the order is priced from the
+// catalog; another user's cart and orders stay out of reach on every route
+// (404 or their own, empty, resources) (ASVS V4.1.2, V4.2.1, V11.1.5).
+func TestClientCannotSetPricesOrReachOthersCarts(t *testing.T) {
+	e := newEnv(t)
+	e.register("owner@example.com")
+	ownerToken := e.token("owner@example.com", testPassword)
+	ownerOrder := e.orderOne(ownerToken, "trowel", "owner-order-1")
+	e.send(rawReq{method: "PUT", target: "/api/v1/cart/items/pan", token: ownerToken, json: `{"quantity": 2}`})
+	owner, err := e.store.UserByEmail(t.Context(), "owner@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ownerCart := shop.UserCartID(owner.ID)
+	ownerState := func() string {
+		c, _ := e.svc.Cart(t.Context(), ownerCart)
+		orders, _ := e.svc.Orders(t.Context(), owner)
+		return fmt.Sprintf("%+v %d", c.Lines, len(orders))
+	}
+	before := ownerState()
+
+	cookie := e.register("mallory@example.com")
+	token := e.token("mallory@example.com", testPassword)
+	forged := url.Values{"product_id": {"kettle"}, "quantity": {"1"}, "price_cents": {"1"}, "unit_price_cents": {"1"},
+		"total_cents": {"1"}, "cart_id": {ownerCart}, "user_id": {owner.ID}}
+	if w := e.send(rawReq{method: "POST", target: "/cart/items", cookie: cookie, form: forged}); w.Code != http.StatusSeeOther {
+		t.Fatalf("POST /cart/items = %d", w.Code)
+	}
+	for _, body := range []string{`{"quantity": 1, "price_cents": 1}`, `{"quantity": 1, "cart_id": "` + ownerCart + `"}`,
+		`{"quantity": 1, "user_id": "` + owner.ID + `"}`} {
+		w := e.send(rawReq{method: "PUT", target: "/api/v1/cart/items/kettle", token: token, json: body})
+		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "not accepted") {
+			t.Errorf("PUT %s = %d %s; want 422 naming the unknown field", body, w.Code, w.Body)
+		}
+	}
+	w := e.send(rawReq{method: "POST", target: "/api/v1/orders", token: token, header: map[string]string{"Idempotency-Key": "mallory-1"},
+		json: `{"shipping_address": ` + apiJSON(apiAddress) + `, "total_cents": 1}`})
+	if w.Code != http.StatusUnprocessableEntity {
+		t.Errorf("POST /orders with total_cents = %d; want 422", w.Code)
+	}
+	page := e.send(rawReq{method: "GET", target: "/checkout", cookie: cookie})
+	key := regexp.MustCompile(`name="checkout_key" value="([^"]+)"`).FindStringSubmatch(page.Body.String())
+	if key == nil {
+		t.Fatalf("no checkout key\n%s", page.Body)
+	}
+	checkout := testAddress()
+	checkout.Set("checkout_key", key[1])
+	checkout.Set("total_cents", "1")
+	checkout.Set("shipping_cents", "0")
+	w = e.send(rawReq{method: "POST", target: "/checkout", cookie: cookie, form: checkout})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("POST /checkout = %d %s", w.Code, w.Body)
+	}
+	mallory, _ := e.store.UserByEmail(t.Context(), "mallory@example.com")
+	orders, _ := e.svc.Orders(t.Context(), mallory)
+	if len(orders) != 1 || orders[0].TotalCents != 3900+500 || orders[0].Items[0].UnitPriceCents != 3900 {
+		t.Errorf("mallory's orders = %+v; want one kettle at the catalog's 3900 plus 500 shipping", orders)
+	}
+
+	for _, rq := range []rawReq{
+		{method: "GET", target: "/orders/" + ownerOrder, cookie: cookie},
+		{method: "GET", target: "/orders/" + ownerOrder},
+		{method: "GET", target: "/api/v1/orders/" + ownerOrder, token: token},
+	} {
+		if w := e.send(rq); w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "Lovelace") {
+			t.Errorf("%s %s as another user = %d; want 404 without its content", rq.method, rq.target, w.Code)
+		}
+	}
+	for _, rq := range []rawReq{
+		{method: "GET", target: "/orders", cookie: cookie},
+		{method: "GET", target: "/api/v1/orders", token: token},
+		{method: "GET", target: "/cart", cookie: cookie},
+		{method: "GET", target: "/api/v1/cart", token: token},
+	} {
+		if w := e.send(rq); w.Code != http.StatusOK || strings.Contains(w.Body.String(), ownerOrder) || strings.Contains(w.Body.String(), "Cast Iron Pan") {
+			t.Errorf("%s %s shows the owner's order or cart (%d)", rq.method, rq.target, w.Code)
+		}
+	}
+	e.send(rawReq{method: "DELETE", target: "/api/v1/cart/items/pan", token: token})
+	e.send(rawReq{method: "POST", target: "/cart/items/pan", cookie: cookie, form: url.Values{"quantity": {"0"}, "cart_id": {ownerCart}}})
+	e.send(rawReq{method: "POST", target: "/cart/confirm-prices", cookie: cookie, form: url.Values{"cart_id": {ownerCart}}})
+	if after := ownerState(); after != before {
+		t.Errorf("another user's requests changed the owner's cart or orders: %s -> %s", before, after)
+	}
+}
+
+// TestRepeatedParametersTakeTheFirst: a parameter sent twice (HTTP
+// parameter pollution) is read once, the first value, by every parser
+// (ASVS V5.1.1).
+func TestRepeatedParametersTakeTheFirst(t *testing.T) {
+	e := newEnv(t)
+	cookie := e.register("hpp@example.com")
+	w := e.send(rawReq{method: "POST", target: "/cart/items?quantity=50", cookie: cookie,
+		form: url.Values{"product_id": {"kettle", "pan"}, "quantity": {"1", "99"}}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("POST /cart/items = %d %s", w.Code, w.Body)
+	}
+	owner, _ := e.store.UserByEmail(t.Context(), "hpp@example.com")
+	c, _ := e.svc.Cart(t.Context(), shop.UserCartID(owner.ID))
+	if len(c.Lines) != 1 || c.Lines[0].ProductID != "kettle" || c.Lines[0].Quantity != 1 {
+		t.Errorf("cart = %+v; want 1 kettle, the first values", c.Lines)
+	}
+	w = e.send(rawReq{method: "GET", target: "/api/v1/products?per_page=1&per_page=100&page=2&page=1"})
+	var page productPageJSON
+	if json.Unmarshal(w.Body.Bytes(), &page) != nil || page.PerPage != 1 || page.Page != 2 {
+		t.Errorf("GET /api/v1/products with repeated parameters: %s; want per_page 1, page 2", w.Body)
+	}
 }

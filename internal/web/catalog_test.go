@@ -1,7 +1,9 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -107,4 +109,20 @@ func TestProductImage(t *testing.T) {
 	c.get("/images/products/kettle").wantStatus(http.StatusNotFound)
 	c.get("/images/products/kettle.png").wantStatus(http.StatusNotFound)
 	c.get("/images/products/nope.svg").wantStatus(http.StatusNotFound)
+}
+
+// TestSearchTextIsData: SQL and LIKE metacharacters in a search are text
+// to find, never query syntax (ASVS V5.3.4).
+func TestSearchTextIsData(t *testing.T) {
+	e := newEnv(t)
+	for _, q := range []string{"' OR 1=1 --", `" OR ""="`, "%", "_", "kettle'; DROP TABLE products; --"} {
+		w := e.send(rawReq{method: "GET", target: "/api/v1/products?q=" + url.QueryEscape(q)})
+		var page productPageJSON
+		if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &page) != nil || page.Total != 0 {
+			t.Errorf("search %q = %d, %d results; want 200 with none", q, w.Code, page.Total)
+		}
+	}
+	if w := e.send(rawReq{method: "GET", target: "/api/v1/products"}); !strings.Contains(w.Body.String(), `"total":22`) {
+		t.Errorf("the catalog after the searches: %s; want its 22 products", w.Body)
+	}
 }

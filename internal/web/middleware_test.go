@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -246,5 +247,169 @@ func TestRecoverPanics(t *testing.T) {
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/fine", nil))
 	if w.Code != http.StatusOK || w.Body.String() != "fine" {
 		t.Errorf("after a panic: %d %q; want the server working", w.Code, w.Body.String())
+	}
+}
+
+// TestSecurityHeadersOnAPIAndErrors checks the headers of the answers
+// TestSecurityHeadersOnEveryAnswer does not: API successes and errors (201,
+// 204, 401, 405, 413, 415, 422), a page 413, internal errors of a page and
+// of the API, HEAD; and that no answer allows other origins (CORS) (ASVS
+// V14.4.1-7, V14.3.3, V14.5.3).
+func TestSecurityHeadersOnAPIAndErrors(t *testing.T) {
+	e := newEnv(t)
+	e.register("headers@example.com")
+	token := e.token("headers@example.com", testPassword)
+	broken := newEnv(t)
+	broken.fail.failCategories(errSecret)
+	big := strings.Repeat("a", maxBodyBytes+1)
+	origin := map[string]string{"Origin": "https://other.example"}
+	for name, w := range map[string]*httptest.ResponseRecorder{
+		"API 200":         e.send(rawReq{method: "GET", target: "/api/v1/products", header: origin}),
+		"API 201":         e.send(rawReq{method: "POST", target: "/api/v1/tokens", json: apiJSON(map[string]string{"email": "headers@example.com", "password": testPassword})}),
+		"API 204":         e.send(rawReq{method: "DELETE", target: "/api/v1/tokens/current", token: token}),
+		"API 401":         e.send(rawReq{method: "GET", target: "/api/v1/me", header: origin}),
+		"API 405":         e.send(rawReq{method: "TRACE", target: "/api/v1/products"}),
+		"API 413":         e.send(rawReq{method: "POST", target: "/api/v1/users", json: big}),
+		"API 415":         e.send(rawReq{method: "POST", target: "/api/v1/users", form: url.Values{"email": {"x"}}}),
+		"API 422":         e.send(rawReq{method: "POST", target: "/api/v1/users", json: `{"nickname": 1}`}),
+		"API 500":         broken.send(rawReq{method: "GET", target: "/api/v1/categories"}),
+		"API HEAD":        e.send(rawReq{method: "HEAD", target: "/api/v1/categories"}),
+		"API preflight":   e.send(rawReq{method: "OPTIONS", target: "/api/v1/cart", header: map[string]string{"Origin": "https://other.example", "Access-Control-Request-Method": "PUT"}}),
+		"page 413":        e.send(rawReq{method: "POST", target: "/login", form: url.Values{"email": {big}}}),
+		"page 500":        broken.send(rawReq{method: "GET", target: "/products"}),
+		"page HEAD":       e.send(rawReq{method: "HEAD", target: "/products"}),
+		"page 400 cookie": e.send(rawReq{method: "GET", target: "/login?cookies=1"}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := &pageResp{t: t, Status: w.Code, Header: w.Result().Header, Body: w.Body.String()}
+			res.wantSecurityHeaders()
+			for h := range res.Header {
+				if strings.HasPrefix(strings.ToLower(h), "access-control-") {
+					t.Errorf("header %s: %q; want no CORS header", h, res.Header.Get(h))
+				}
+			}
+			if ct := res.Header.Get("Content-Type"); w.Code != http.StatusNoContent &&
+				ct != "application/json" && !strings.Contains(ct, "charset=utf-8") {
+				t.Errorf("Content-Type = %q; want JSON or a charset", ct)
+			}
+		})
+	}
+}
+
+// TestContentSecurityPolicyAllowsNoInlineScript parses the policy and every
+// rendered page: scripts only from this origin and none inline (no
+// 'unsafe-inline', no event handler attributes, no javascript: URLs),
+// object-src 'none', base-uri 'none', form-action 'self', frame-ancestors
+// 'none' (ASVS V14.4.3, V14.4.7, V5.3.3).
+func TestContentSecurityPolicyAllowsNoInlineScript(t *testing.T) {
+	directives := map[string]string{}
+	for _, d := range strings.Split(contentSecurityPolicy, ";") {
+		name, value, _ := strings.Cut(strings.TrimSpace(d), " ")
+		directives[name] = value
+	}
+	for name, want := range map[string]string{"default-src": "'self'", "script-src": "'self'", "object-src": "'none'",
+		"base-uri": "'none'", "form-action": "'self'", "frame-ancestors": "'none'", "style-src": "'self'"} {
+		if directives[name] != want {
+			t.Errorf("Content-Security-Policy %s = %q; want %q", name, directives[name], want)
+		}
+	}
+	if strings.Contains(contentSecurityPolicy, "unsafe-") || strings.Contains(contentSecurityPolicy, "*") ||
+		strings.Contains(contentSecurityPolicy, "data:") || strings.Contains(contentSecurityPolicy, "http:") {
+		t.Errorf("Content-Security-Policy %q allows more than this origin", contentSecurityPolicy)
+	}
+	pages, err := parsePages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{log: slog.New(slog.DiscardHandler), pages: pages, styleURL: staticURL("style.css"), scriptURL: staticURL("pageshow.js")}
+	inline := regexp.MustCompile(`(?i)<script|\son[a-z]+\s*=|javascript:|\sstyle\s*=|<(iframe|object|embed|base)\b`)
+	for name, v := range samplePages() {
+		w := httptest.NewRecorder()
+		s.render(w, httptest.NewRequest("GET", "/", nil), http.StatusOK, name, v)
+		if m := inline.FindString(strings.Replace(w.Body.String(), pageshowTag, "", 1)); m != "" {
+			t.Errorf("page %s holds %q, which the policy would block or which could run script", name, m)
+		}
+	}
+}
+
+// TestClientAddressFromTrustedProxyOnly: sign-in throttling counts the
+// address the trusted proxy appended to X-Forwarded-For; without a trusted
+// proxy the header is the client's word and ignored (ASVS V2.2.1,
+// V14.5.4-style proxy trust).
+func TestClientAddressFromTrustedProxyOnly(t *testing.T) {
+	for _, c := range []struct {
+		trust bool
+		want  string
+	}{{true, "203.0.113.7"}, {false, "192.0.2.44"}} {
+		e := newEnv(t, withConfig(Config{TrustProxy: c.trust}))
+		e.send(rawReq{method: "POST", target: "/login", form: url.Values{"email": {"x@example.com"}, "password": {"wrong guess of mine"}},
+			header: map[string]string{"X-Forwarded-For": "198.51.100.1, 203.0.113.7"}})
+		for _, addr := range []string{"203.0.113.7", "198.51.100.1", "192.0.2.44"} {
+			th, err := e.store.LoginThrottle(t.Context(), shop.ThrottleKey("address", addr))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := th.Failures, map[bool]int{true: 1}[addr == c.want]; got != want {
+				t.Errorf("trust proxy %v: failures counted for %s = %d; want %d", c.trust, addr, got, want)
+			}
+		}
+	}
+}
+
+// TestForwardedHeadersFromTheTrustedHop: behind a trusted proxy, the
+// client address and the scheme are read from the entry that proxy wrote,
+// the rightmost of X-Forwarded-For and of X-Forwarded-Proto (over several
+// header lines too): whatever a client sent before it, spoofed values in
+// the same headers included, changes nothing. Without a trusted proxy both
+// headers are ignored.
+func TestForwardedHeadersFromTheTrustedHop(t *testing.T) {
+	const spoofed, real = "203.0.113.99", "198.51.100.7"
+	cases := []struct {
+		name      string
+		trust     bool
+		xff, xfp  []string // header lines as received by the shop
+		wantAddr  string   // the address whose failure is counted
+		wantHTTPS bool
+	}{
+		{"client forged both, proxy appended", true, []string{spoofed + ", " + real}, []string{"https, http"}, real, false},
+		{"client forged both, proxy added lines", true, []string{spoofed, real}, []string{"https", "http"}, real, false},
+		{"proxy says https after a client's http", true, []string{real}, []string{"http, https"}, real, true},
+		{"address with a port", true, []string{spoofed + ", " + real + ":4711"}, []string{"https"}, real, true},
+		{"IPv6 with a port", true, []string{"[2001:db8::7]:4711"}, nil, "2001:db8::7", false},
+		{"garbage from the proxy keeps the peer", true, []string{spoofed + ", unknown"}, nil, "192.0.2.44", false},
+		{"no trusted proxy", false, []string{spoofed + ", " + real}, []string{"https"}, "192.0.2.44", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, withConfig(Config{TrustProxy: c.trust}))
+			r := httptest.NewRequest("POST", "/login", strings.NewReader(url.Values{"email": {"x@example.com"}, "password": {"wrong guess of mine"}}.Encode()))
+			r.RemoteAddr = "192.0.2.44:5000"
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for _, v := range c.xff {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+			for _, v := range c.xfp {
+				r.Header.Add("X-Forwarded-Proto", v)
+			}
+			w := httptest.NewRecorder()
+			e.h.ServeHTTP(w, r)
+			if w.Code != http.StatusUnauthorized {
+				t.Fatalf("POST /login = %d; want 401", w.Code)
+			}
+			for _, addr := range []string{c.wantAddr, spoofed, real, "192.0.2.44"} {
+				th, err := e.store.LoginThrottle(t.Context(), shop.ThrottleKey("address", addr))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := map[bool]int{true: 1}[addr == c.wantAddr]; th.Failures != want {
+					t.Errorf("failures counted for %s = %d; want %d", addr, th.Failures, want)
+				}
+			}
+			hsts := w.Header().Get("Strict-Transport-Security") != ""
+			secure := strings.Contains(strings.Join(w.Header().Values("Set-Cookie"), "\n"), "; Secure")
+			if hsts != c.wantHTTPS || secure != c.wantHTTPS {
+				t.Errorf("HSTS %v, Secure cookies %v; want HTTPS %v", hsts, secure, c.wantHTTPS)
+			}
+		})
 	}
 }
