@@ -58,6 +58,10 @@ func encodeJPEG(t testing.TB, img image.Image) []byte {
 	return buf.Bytes()
 }
 
+// readTestdata reads a file of testdata/. Go has no WebP encoder, so the
+// WebP files were made once with libwebp's cwebp (1.2.4): opaque-lossy.webp
+// is a 64×48 opaque gradient (cwebp -q 80), alpha-lossless.webp a 32×32
+// image whose left half is transparent (cwebp -lossless).
 func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile("testdata/" + name)
