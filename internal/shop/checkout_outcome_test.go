@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"storefront/internal/shop"
 	"storefront/internal/shop/shoptest"
@@ -26,7 +25,7 @@ func TestTwoCheckoutsOfOneCartWithDifferentKeysPlaceOneOrder(t *testing.T) {
 	}
 	params := cheapHashing
 	// Both checkouts read the cart before either places it.
-	svc := shop.NewService(shoptest.NewPlaceBarrier(2).Wrap(f.store), shop.Config{PasswordParams: &params, Now: f.clock.Now})
+	svc := shop.NewService(shoptest.NewBarrier(2).HoldPlacements(f.store), shop.Config{PasswordParams: &params, Now: f.clock.Now})
 	keys := []string{shop.NewCheckoutKey(), shop.NewCheckoutKey()} // two tabs, or a client's new key per retry
 	orders := make([]*shop.Order, 2)
 	errs := make([]error, 2)
@@ -304,37 +303,6 @@ func TestCheckoutOutcomeUnknownFromTheStoreStays(t *testing.T) {
 	f.checkOrders(t, "after resolving", 1, 8)
 }
 
-// saveBarrierStore holds the first `parties` SaveCart calls until all have
-// arrived, so that every writer has read the cart before any saves: the
-// interleaving that loses updates unless saves are conditional.
-type saveBarrierStore struct {
-	shop.Store
-	mu      sync.Mutex
-	parties int
-	waiting int
-	arrived chan struct{}
-}
-
-func (s *saveBarrierStore) SaveCart(ctx context.Context, c *shop.Cart) error {
-	s.mu.Lock()
-	first := s.waiting < s.parties
-	if first {
-		s.waiting++
-		if s.waiting == s.parties {
-			close(s.arrived)
-		}
-	}
-	s.mu.Unlock()
-	if first {
-		select {
-		case <-s.arrived:
-		case <-time.After(5 * time.Second):
-			return errors.New("barrier: not every writer arrived")
-		}
-	}
-	return s.Store.SaveCart(ctx, c)
-}
-
 // Concurrent changes of one cart (tabs adding products at once) never undo
 // each other: each save is conditional on the version it read, and the
 // service re-reads and re-applies its change when another save won.
@@ -346,7 +314,8 @@ func TestConcurrentAddsToOneCartKeepEveryLine(t *testing.T) {
 		f.product(t, fmt.Sprintf("item-%02d", i), 100, 50)
 	}
 	params := cheapHashing
-	svc := shop.NewService(&saveBarrierStore{Store: f.store, parties: writers, arrived: make(chan struct{})},
+	// Every writer reads the cart before any saves.
+	svc := shop.NewService(shoptest.NewBarrier(writers).HoldCartSaves(f.store),
 		shop.Config{PasswordParams: &params, Now: f.clock.Now})
 	errs := make([]error, writers)
 	var wg sync.WaitGroup

@@ -11,11 +11,11 @@ import (
 	"errors"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"storefront/internal/shop"
+	"storefront/internal/shop/shoptest"
 )
 
 // passwordMessage returns the password message Register gives for pw, or "".
@@ -128,32 +128,7 @@ func TestSignInThrottlingConcurrentBurst(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			f.register(t, "ada@example.com")
-			servers := tt.servers(t, f)
-			const burst = 40
-			var wg sync.WaitGroup
-			errs := make([]error, burst)
-			for i := range burst {
-				svc := servers[i%len(servers)]
-				wg.Go(func() { _, errs[i] = svc.Authenticate(t.Context(), "ada@example.com", "wrong password!", "") })
-			}
-			wg.Wait()
-			answered := 0
-			for i, err := range errs {
-				switch {
-				case errors.Is(err, shop.ErrInvalidCredentials):
-					answered++
-				case !errors.Is(err, shop.ErrThrottled):
-					t.Errorf("attempt %d = %v; want ErrInvalidCredentials or ErrThrottled", i, err)
-				}
-			}
-			if answered != shop.AccountFailureLimit {
-				t.Errorf("%d of %d parallel guesses (%s) got a real answer; want exactly %d", answered, burst, tt.name, shop.AccountFailureLimit)
-			}
-			for n, svc := range servers {
-				if _, err := svc.Authenticate(t.Context(), "ada@example.com", goodPassword, ""); !errors.Is(err, shop.ErrThrottled) {
-					t.Errorf("Authenticate(right password) on server %d after the burst = %v; want ErrThrottled", n, err)
-				}
-			}
+			shoptest.SignInBurst(t, tt.servers(t, f), "ada@example.com", goodPassword)
 		})
 	}
 }

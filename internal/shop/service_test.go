@@ -10,25 +10,8 @@ import (
 
 	"storefront/internal/memstore"
 	"storefront/internal/shop"
+	"storefront/internal/shop/shoptest"
 )
-
-// testClock is an adjustable clock for timeouts and ordering.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // cheapHashing keeps argon2id fast in tests; production uses OWASPParams.
 var cheapHashing = shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1}
@@ -36,7 +19,7 @@ var cheapHashing = shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1}
 type fixture struct {
 	svc   *shop.Service
 	store shop.Store
-	clock *testClock
+	clock *shoptest.Clock
 }
 
 // newFixture returns a service over a store in memory holding two
@@ -45,7 +28,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	store := memstore.New()
-	clock := &testClock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	clock := shoptest.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	params := cheapHashing
 	svc := shop.NewService(store, shop.Config{PasswordParams: &params, Now: clock.Now})
 	f := &fixture{svc: svc, store: store, clock: clock}

@@ -30,33 +30,16 @@ func TestService(t *testing.T, newStores func(t *testing.T, n int) []shop.Store)
 // servicePassword is the password of the suite's accounts.
 const servicePassword = "correct horse battery staple"
 
-// serviceClock is an adjustable clock, starting an hour from now so that a
-// store expiring finished throttle records keeps the suite's.
-type serviceClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newServiceClock() *serviceClock {
-	return &serviceClock{now: time.Now().UTC().Truncate(time.Millisecond).Add(time.Hour)}
-}
-
-func (c *serviceClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *serviceClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newServiceClock returns a clock an hour from now, so that a store
+// expiring finished throttle records keeps the suite's.
+func newServiceClock() *Clock {
+	return NewClock(time.Now().UTC().Truncate(time.Millisecond).Add(time.Hour))
 }
 
 // newServers returns a service over each of n handles to one fresh store,
 // on one clock, hashing cheaply, with an account "ada@example.com"; and
 // the handles. With a barrier, the services place orders through it.
-func newServers(t *testing.T, newStores func(t *testing.T, n int) []shop.Store, n int, clock *serviceClock, barrier ...*PlaceBarrier) ([]*shop.Service, []shop.Store) {
+func newServers(t *testing.T, newStores func(t *testing.T, n int) []shop.Store, n int, clock *Clock, barrier ...*Barrier) ([]*shop.Service, []shop.Store) {
 	t.Helper()
 	params := shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1}
 	stores := newStores(t, n)
@@ -66,7 +49,7 @@ func newServers(t *testing.T, newStores func(t *testing.T, n int) []shop.Store, 
 	var servers []*shop.Service
 	for _, s := range stores {
 		if len(barrier) > 0 {
-			s = barrier[0].Wrap(s)
+			s = barrier[0].HoldPlacements(s)
 		}
 		servers = append(servers, shop.NewService(s, shop.Config{PasswordParams: &params, Now: clock.Now}))
 	}
@@ -100,19 +83,28 @@ func testThrottlingAcrossServers(t *testing.T, newStores func(t *testing.T, n in
 	}
 }
 
-// testThrottlingBurst: a burst of parallel guesses spread over servers
-// (services with no lock between them, each on its own handle to the store)
-// gets exactly the limit of real answers. Guesses that passed the lock
-// check before the lock was set are answered ErrThrottled once it is, so
-// the answer never tells whether such a guess was right.
+// testThrottlingBurst: a burst over three servers, each on its own handle
+// to the store.
 func testThrottlingBurst(t *testing.T, newStores func(t *testing.T, n int) []shop.Store) {
 	servers, _ := newServers(t, newStores, 3, newServiceClock())
+	SignInBurst(t, servers, "ada@example.com", servicePassword)
+}
+
+// SignInBurst sends 40 parallel wrong guesses for the account email,
+// spread over servers (services with no lock between them, sharing one
+// store), and checks that exactly shop.AccountFailureLimit get a real
+// answer and the right password is then refused on every server. Guesses
+// that passed the lock check before the lock was set are answered
+// ErrThrottled once it is, so the answer never tells whether such a guess
+// was right.
+func SignInBurst(t *testing.T, servers []*shop.Service, email, rightPassword string) {
+	t.Helper()
 	const burst = 40
 	var wg sync.WaitGroup
 	errs := make([]error, burst)
 	for i := range burst {
 		svc := servers[i%len(servers)]
-		wg.Go(func() { _, errs[i] = svc.Authenticate(t.Context(), "ada@example.com", "wrong password!", "") })
+		wg.Go(func() { _, errs[i] = svc.Authenticate(t.Context(), email, "wrong password!", "") })
 	}
 	wg.Wait()
 	answered := 0
@@ -128,7 +120,7 @@ func testThrottlingBurst(t *testing.T, newStores func(t *testing.T, n int) []sho
 		t.Errorf("%d of %d parallel guesses over %d servers got a real answer; want exactly %d", answered, burst, len(servers), shop.AccountFailureLimit)
 	}
 	for n, svc := range servers {
-		if _, err := svc.Authenticate(t.Context(), "ada@example.com", servicePassword, ""); !errors.Is(err, shop.ErrThrottled) {
+		if _, err := svc.Authenticate(t.Context(), email, rightPassword, ""); !errors.Is(err, shop.ErrThrottled) {
 			t.Errorf("Authenticate(right password) on server %d after the burst = %v; want ErrThrottled", n, err)
 		}
 	}

@@ -1,12 +1,10 @@
 package shoptest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"storefront/internal/shop"
 )
@@ -63,7 +61,7 @@ func orderPlaced(t *testing.T, s shop.Store, id string) bool {
 // kept, and the stock ends at 0.
 func testLastUnitsOverServers(t *testing.T, newStores func(t *testing.T, n int) []shop.Store) {
 	const buyers, units = 40, 5
-	servers, stores := newServers(t, newStores, 2, newServiceClock(), NewPlaceBarrier(buyers))
+	servers, stores := newServers(t, newStores, 2, newServiceClock(), NewBarrier(buyers))
 	MustSaveProduct(t, stores[0], NewProduct("last", 900, units))
 	inputs := make([]shop.PlaceOrderInput, buyers)
 	for i := range buyers {
@@ -115,7 +113,7 @@ func testLastUnitsOverServers(t *testing.T, newStores func(t *testing.T, n int) 
 // after the first emptied it.
 func testSameCheckoutSubmittedConcurrently(t *testing.T, newStores func(t *testing.T, n int) []shop.Store) {
 	const submissions = 10
-	servers, stores := newServers(t, newStores, 2, newServiceClock(), NewPlaceBarrier(submissions))
+	servers, stores := newServers(t, newStores, 2, newServiceClock(), NewBarrier(submissions))
 	MustSaveProduct(t, stores[0], NewProduct("p1", 1200, 10))
 	u := mustRegister(t, servers[0], "shopper@example.com")
 	in := shop.PlaceOrderInput{User: u, CartID: shop.UserCartID(u.ID), Key: shop.NewCheckoutKey(), Address: serviceAddress}
@@ -161,7 +159,7 @@ func testSameCheckoutSubmittedConcurrently(t *testing.T, newStores func(t *testi
 // other checkout answered like an empty cart, with no order of its key.
 func testOneCartManyKeys(t *testing.T, newStores func(t *testing.T, n int) []shop.Store) {
 	const tabs = 8
-	servers, stores := newServers(t, newStores, 2, newServiceClock(), NewPlaceBarrier(tabs))
+	servers, stores := newServers(t, newStores, 2, newServiceClock(), NewBarrier(tabs))
 	MustSaveProduct(t, stores[0], NewProduct("p1", 1500, 20))
 	u := mustRegister(t, servers[0], "tabs@example.com")
 	cartID := shop.UserCartID(u.ID)
@@ -200,52 +198,4 @@ func testOneCartManyKeys(t *testing.T, newStores func(t *testing.T, n int) []sho
 	if got := stockOf(t, stores[0], "p1"); got != 18 {
 		t.Errorf("stock after one order of 2 = %d; want 18 (taken once)", got)
 	}
-}
-
-// PlaceBarrier holds the first parties PlaceOrder calls, over every store
-// it wraps, until all of them have arrived, so that checkouts which each
-// read the stock and the cart are sure to place concurrently: each built
-// its order from the same state, and only the store's conditions decide.
-// A call that waits over 5 seconds fails, naming how many arrived.
-type PlaceBarrier struct {
-	mu      sync.Mutex
-	parties int
-	waiting int
-	arrived chan struct{}
-}
-
-// NewPlaceBarrier returns a barrier for parties PlaceOrder calls.
-func NewPlaceBarrier(parties int) *PlaceBarrier {
-	return &PlaceBarrier{parties: parties, arrived: make(chan struct{})}
-}
-
-// Wrap returns s with its PlaceOrder calls held by b.
-func (b *PlaceBarrier) Wrap(s shop.Store) shop.Store { return barrierStore{Store: s, b: b} }
-
-type barrierStore struct {
-	shop.Store
-	b *PlaceBarrier
-}
-
-func (s barrierStore) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) error {
-	b := s.b
-	b.mu.Lock()
-	held := b.waiting < b.parties
-	if held {
-		b.waiting++
-		if b.waiting == b.parties {
-			close(b.arrived)
-		}
-	}
-	b.mu.Unlock()
-	if held {
-		select {
-		case <-b.arrived:
-		case <-time.After(5 * time.Second):
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			return fmt.Errorf("barrier: only %d of %d checkouts arrived", b.waiting, b.parties)
-		}
-	}
-	return s.Store.PlaceOrder(ctx, o, cart)
 }
