@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"storefront/internal/shop"
+	"storefront/internal/shop/shoptest"
 )
 
 var janitorNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -141,30 +142,12 @@ func TestJanitorDeletesInBatches(t *testing.T) {
 	}
 }
 
-// fakeClock is the janitor's clock in tests.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // TestRunJanitor: the janitor runs at its interval by its clock: a session
 // live at the first run is gone once the clock has passed its expiry; it
 // stops when its context ends.
 func TestRunJanitor(t *testing.T) {
 	s := openTemp(t, filepath.Join(t.TempDir(), "shop.db"))
-	clock := &fakeClock{now: janitorNow}
+	clock := shoptest.NewClock(janitorNow)
 	if err := s.CreateSession(t.Context(), &shop.Session{IDHash: "h1", Kind: shop.SessionWeb, CartID: "guest-1",
 		CreatedAt: janitorNow, LastSeenAt: janitorNow, ExpiresAt: janitorNow.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
