@@ -1,7 +1,7 @@
 // Package app wires the program together: the configuration read from the
 // environment, the logger, the store the configuration selects and the shop
-// service over it. Every command of cmd/storefront (the server, and the
-// staff, catalog and process-orders commands) starts from Open, so that no
+// service over it. Every command of cmd/storefront (serve, and each one
+// added beside it, such as staff or catalog) starts from Open, so that no
 // command copies another's set-up and all of them run on the same store
 // with the same settings.
 package app
