@@ -1,15 +1,9 @@
 package web
 
 import (
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
-
-	"storefront/internal/shop"
-	"storefront/internal/sqlite"
 )
 
 // Benchmarks of the hot pages, through the whole handler stack (middleware,
@@ -17,22 +11,8 @@ import (
 // without the network: `make bench`. Speed targets live here, never in
 // timed tests.
 
-func benchServer(b *testing.B) http.Handler {
-	b.Helper()
-	store, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { store.Close() })
-	svc := shop.NewService(store, shop.Config{})
-	if _, err := svc.LoadDemoCatalog(b.Context()); err != nil {
-		b.Fatal(err)
-	}
-	return NewServer(svc, slog.New(slog.NewTextHandler(io.Discard, nil)), Config{})
-}
-
 func benchGet(b *testing.B, path string) {
-	h := benchServer(b)
+	h := newEnv(b, withDemoCatalog()).h
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

@@ -45,18 +45,29 @@ type testEnv struct {
 	logs   *syncBuffer
 }
 
+// envSettings are what newEnv's options change.
+type envSettings struct {
+	cfg  Config
+	demo bool // the demo catalog instead of the test catalog
+}
+
 // envOption changes what newEnv builds.
-type envOption func(*Config)
+type envOption func(*envSettings)
 
 // withConfig serves the environment with cfg.
-func withConfig(cfg Config) envOption { return func(c *Config) { *c = cfg } }
+func withConfig(cfg Config) envOption { return func(s *envSettings) { s.cfg = cfg } }
+
+// withDemoCatalog fills the store with the demo catalog, the one the shop
+// starts with, instead of the test catalog (benchmarks measure pages of
+// its size).
+func withDemoCatalog() envOption { return func(s *envSettings) { s.demo = true } }
 
 // newEnv opens a fresh store with the test catalog and serves it.
 func newEnv(tb testing.TB, opts ...envOption) *testEnv {
 	tb.Helper()
-	var cfg Config
+	var set envSettings
 	for _, o := range opts {
-		o(&cfg)
+		o(&set)
 	}
 	path := filepath.Join(tb.TempDir(), "shop.db")
 	store, err := sqlite.Open(tb.Context(), path)
@@ -64,14 +75,18 @@ func newEnv(tb testing.TB, opts ...envOption) *testEnv {
 		tb.Fatalf("sqlite.Open = %v", err)
 	}
 	tb.Cleanup(func() { store.Close() })
-	saveTestCatalog(tb, store)
+	categories, products := testCategories, testProducts
+	if set.demo {
+		categories, products = shop.DemoCatalog()
+	}
+	saveCatalog(tb, store, categories, products)
 	fail := &failingStore{Store: store}
 	logs := &syncBuffer{}
 	logger := slog.New(WithRequestID(slog.NewJSONHandler(logs, nil)))
 	clock := &testClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	svc := shop.NewService(fail, shop.Config{Logger: logger, Now: clock.Now,
 		PasswordParams: &shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1}})
-	e := &testEnv{tb: tb, h: NewServer(svc, logger, cfg), store: store, fail: fail, svc: svc, dbPath: path, logs: logs}
+	e := &testEnv{tb: tb, h: NewServer(svc, logger, set.cfg), store: store, fail: fail, svc: svc, dbPath: path, logs: logs}
 	e.srv = httptest.NewServer(e.h)
 	tb.Cleanup(e.srv.Close)
 	return e
@@ -104,17 +119,17 @@ var (
 	}()
 )
 
-// saveTestCatalog saves the test catalog, the products created an hour
-// apart in list order, so "newest" has a defined order.
-func saveTestCatalog(tb testing.TB, store shop.Store) {
+// saveCatalog saves a catalog, the products created an hour apart in list
+// order, so "newest" has a defined order.
+func saveCatalog(tb testing.TB, store shop.Store, categories []shop.Category, products []shop.Product) {
 	tb.Helper()
-	for i := range testCategories {
-		if err := store.SaveCategory(tb.Context(), &testCategories[i]); err != nil {
-			tb.Fatalf("SaveCategory(%s) = %v", testCategories[i].ID, err)
+	for i := range categories {
+		if err := store.SaveCategory(tb.Context(), &categories[i]); err != nil {
+			tb.Fatalf("SaveCategory(%s) = %v", categories[i].ID, err)
 		}
 	}
 	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i, p := range testProducts {
+	for i, p := range products {
 		p.CreatedAt = created.Add(time.Duration(i) * time.Hour)
 		if err := store.SaveProduct(tb.Context(), &p); err != nil {
 			tb.Fatalf("SaveProduct(%s) = %v", p.ID, err)
