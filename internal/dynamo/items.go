@@ -1,9 +1,6 @@
 package dynamo
 
 import (
-	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -122,7 +119,35 @@ func orderFromItem(it item) (*shop.Order, error) {
 	o.ShippingAddress = shop.Address{FullName: ar.str("full_name"), Line1: ar.str("line1"), Line2: ar.str("line2"),
 		City: ar.str("city"), PostalCode: ar.str("postal_code"), Country: ar.str("country")}
 	r.keep(ar.err)
+	// The lifecycle attributes exist once a status change wrote them.
+	o.UpdatedAt, o.TrackingNumber = r.time("updated_at"), r.optStr("tracking_number")
+	if _, ok := it["status_history"]; ok {
+		for _, m := range r.listOfMaps("status_history") {
+			hr := reader{item: m, what: "status change"}
+			o.StatusHistory = append(o.StatusHistory, shop.StatusChange{Status: hr.str("status"), At: hr.time("at"), Actor: hr.str("actor")})
+			r.keep(hr.err)
+		}
+	}
 	return o, r.err
+}
+
+// statusChangeUpdate is the update of an order item that a status change
+// makes (CONTRACT.md): status, updated_at, an entry appended to
+// status_history and, when set, tracking_number; on condition that the
+// status is u.From. Nothing else of the item changes.
+func statusChangeUpdate(u shop.StatusUpdate) (update, condition string, names map[string]string, values item) {
+	at := str(u.Change.At.UTC().Format(orderTimeLayout))
+	entry := &types.AttributeValueMemberM{Value: item{"status": str(u.Change.Status), "at": at, "actor": str(u.Change.Actor)}}
+	update = "SET #status = :to, #updated_at = :at, #history = list_append(if_not_exists(#history, :none), :entry)"
+	names = map[string]string{"#order_id": "order_id", "#status": "status", "#updated_at": "updated_at", "#history": "status_history"}
+	values = item{":to": str(u.Change.Status), ":from": str(u.From), ":at": at,
+		":none":  &types.AttributeValueMemberL{Value: []types.AttributeValue{}},
+		":entry": &types.AttributeValueMemberL{Value: []types.AttributeValue{entry}}}
+	if u.TrackingNumber != "" {
+		update += ", #tracking = :tracking"
+		names["#tracking"], values[":tracking"] = "tracking_number", str(u.TrackingNumber)
+	}
+	return update, "attribute_exists(#order_id) AND #status = :from", names, values
 }
 
 // Users.
@@ -278,102 +303,3 @@ func throttleFromItem(it item) (*shop.LoginThrottle, error) {
 	}
 	return t, r.err
 }
-
-// reader decodes attributes of an item, keeping the first problem.
-type reader struct {
-	item item
-	what string
-	err  error
-}
-
-func (r *reader) keep(err error) {
-	if r.err == nil {
-		r.err = err
-	}
-}
-
-func (r *reader) fail(name, problem string) {
-	r.keep(fmt.Errorf("dynamo: malformed %s item: attribute %s %s (attributes: %s)",
-		r.what, name, problem, strings.Join(slices.Sorted(maps.Keys(r.item)), ", ")))
-}
-
-func (r *reader) str(name string) string {
-	v, ok := r.item[name].(*types.AttributeValueMemberS)
-	if !ok {
-		r.fail(name, "is not a string")
-		return ""
-	}
-	return v.Value
-}
-
-// optStr reads a string attribute that may be missing ("").
-func (r *reader) optStr(name string) string {
-	if _, ok := r.item[name]; !ok {
-		return ""
-	}
-	return r.str(name)
-}
-
-func (r *reader) int(name string) int64 {
-	v, ok := r.item[name].(*types.AttributeValueMemberN)
-	if !ok {
-		r.fail(name, "is not a number")
-		return 0
-	}
-	n, err := strconv.ParseInt(v.Value, 10, 64)
-	if err != nil {
-		r.fail(name, "is not a whole number")
-	}
-	return n
-}
-
-func (r *reader) bool(name string) bool {
-	v, ok := r.item[name].(*types.AttributeValueMemberBOOL)
-	if !ok {
-		r.fail(name, "is not a boolean")
-		return false
-	}
-	return v.Value
-}
-
-// time reads a time attribute; a missing one is the zero time.
-func (r *reader) time(name string) time.Time {
-	if _, ok := r.item[name]; !ok {
-		return time.Time{}
-	}
-	s := r.str(name)
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		r.fail(name, "is not an RFC 3339 time")
-	}
-	return t.UTC()
-}
-
-func (r *reader) listOfMaps(name string) []item {
-	v, ok := r.item[name].(*types.AttributeValueMemberL)
-	if !ok {
-		r.fail(name, "is not a list")
-		return nil
-	}
-	out := make([]item, 0, len(v.Value))
-	for _, e := range v.Value {
-		m, ok := e.(*types.AttributeValueMemberM)
-		if !ok {
-			r.fail(name, "holds an element that is not a map")
-			return nil
-		}
-		out = append(out, m.Value)
-	}
-	return out
-}
-
-func (r *reader) mapOf(name string) item {
-	v, ok := r.item[name].(*types.AttributeValueMemberM)
-	if !ok {
-		r.fail(name, "is not a map")
-		return nil
-	}
-	return v.Value
-}
-
-func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -135,7 +135,7 @@ func (s *Store) Order(ctx context.Context, id string) (*shop.Order, error) {
 	if !ok {
 		return nil, shop.ErrNotFound
 	}
-	o.Items = slices.Clone(o.Items)
+	o.Items, o.StatusHistory = slices.Clone(o.Items), slices.Clone(o.StatusHistory)
 	return &o, nil
 }
 
@@ -148,7 +148,7 @@ func (s *Store) OrdersByUser(ctx context.Context, userID string) ([]shop.Order, 
 	orders := []shop.Order{}
 	for _, o := range s.orders {
 		if o.UserID == userID {
-			o.Items = slices.Clone(o.Items)
+			o.Items, o.StatusHistory = slices.Clone(o.Items), slices.Clone(o.StatusHistory)
 			orders = append(orders, o)
 		}
 	}

@@ -23,6 +23,10 @@ var (
 	// ErrOrderExists is returned by Store.PlaceOrder when an order with the
 	// same id was already placed: the service answers a replay with it.
 	ErrOrderExists = errors.New("order already exists")
+	// ErrInvalidTransition is returned by Store.ChangeOrderStatus, changing
+	// nothing, when the order's status is not the one the change starts
+	// from (another change won, or the change is not allowed from there).
+	ErrInvalidTransition = errors.New("invalid order status transition")
 	// ErrConflict means a concurrent write won; the caller may retry.
 	ErrConflict = errors.New("conflicting concurrent update")
 	// ErrCartChanged is returned by Store.PlaceOrder, changing nothing,

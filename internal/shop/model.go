@@ -26,7 +26,16 @@ const (
 	MaxCartLines          = 50
 	FreeShippingThreshold = Money(5000)
 	ShippingFee           = Money(500)
-	OrderStatusPlaced     = "placed"
+)
+
+// Order statuses (CONTRACT.md, "Order lifecycle"): placed -> accepted ->
+// shipped -> delivered; cancelled from placed or accepted.
+const (
+	OrderStatusPlaced    = "placed"
+	OrderStatusAccepted  = "accepted"
+	OrderStatusShipped   = "shipped"
+	OrderStatusDelivered = "delivered"
+	OrderStatusCancelled = "cancelled"
 )
 
 // User is a registered shopper. Email is stored lower-cased, which makes it
@@ -178,6 +187,72 @@ type Order struct {
 	ShippingCents   Money
 	TotalCents      Money
 	ShippingAddress Address
+	// The lifecycle after placement: UpdatedAt is the time of the last
+	// status change (zero until one), StatusHistory the changes, oldest
+	// first (the placement itself is not in it: it is Status placed at
+	// CreatedAt), TrackingNumber set when the order shipped.
+	UpdatedAt      time.Time
+	StatusHistory  []StatusChange
+	TrackingNumber string
+}
+
+// StatusChange is one change of an order's status after its placement.
+type StatusChange struct {
+	Status string
+	At     time.Time
+	Actor  string // who changed it: a user or staff id, or the order processor
+}
+
+// LastChangeIs reports whether c is the order's last status change: a
+// resent change that was applied already.
+func (o *Order) LastChangeIs(c StatusChange) bool {
+	n := len(o.StatusHistory)
+	if n == 0 || o.Status != c.Status {
+		return false
+	}
+	last := o.StatusHistory[n-1]
+	return last.Status == c.Status && last.At.Equal(c.At) && last.Actor == c.Actor
+}
+
+// StatusUpdate is a change of an order's status on condition that it is
+// still From (Store.ChangeOrderStatus).
+type StatusUpdate struct {
+	From   string
+	Change StatusChange
+	// TrackingNumber is set with the change to shipped; "" leaves the
+	// order's as it is.
+	TrackingNumber string
+}
+
+// ProductUpdate names the fields of a product to change
+// (Store.UpdateProduct); a nil field is left as it is. Stock is changed
+// only by Store.AdjustStock and by orders.
+type ProductUpdate struct {
+	Name        *string
+	Description *string
+	Category    *string
+	PriceCents  *Money
+	Active      *bool
+}
+
+// Apply returns p with the update's fields set.
+func (u ProductUpdate) Apply(p Product) Product {
+	if u.Name != nil {
+		p.Name = *u.Name
+	}
+	if u.Description != nil {
+		p.Description = *u.Description
+	}
+	if u.Category != nil {
+		p.Category = *u.Category
+	}
+	if u.PriceCents != nil {
+		p.PriceCents = *u.PriceCents
+	}
+	if u.Active != nil {
+		p.Active = *u.Active
+	}
+	return p
 }
 
 // LoginThrottle counts failed sign-ins for one key (an account or a client

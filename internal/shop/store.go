@@ -44,8 +44,21 @@ type Store interface {
 	// the one hashing to keepIDHash (which may be empty).
 	DeleteUserSessions(ctx context.Context, userID, keepIDHash string) error
 
-	// SaveProduct inserts or replaces a product (demo catalog, repricing).
+	// SaveProduct inserts or replaces a whole product (demo catalog,
+	// import); a change of some fields of an existing one is UpdateProduct.
 	SaveProduct(ctx context.Context, p *Product) error
+	// UpdateProduct sets the fields that u names on product id and nothing
+	// else, in one atomic write on condition that the product exists
+	// (ErrNotFound otherwise), so a concurrent order's stock decrement is
+	// never undone. It returns the product as written.
+	UpdateProduct(ctx context.Context, id string, u ProductUpdate) (*Product, error)
+	// AdjustStock adds delta (negative: removes) to the stock of product
+	// id in one atomic write, never losing a concurrent order's decrement,
+	// and returns the product as written. It returns ErrNotFound for a
+	// missing product and, changing nothing, a *StockError (ErrOutOfStock)
+	// when the stock would fall below 0. Each call applies at most once:
+	// after ErrUnavailable, read the product to learn whether it did.
+	AdjustStock(ctx context.Context, id string, delta int) (*Product, error)
 	// Product returns the product with id, or ErrNotFound.
 	Product(ctx context.Context, id string) (*Product, error)
 	// Products returns the products with the given ids that exist, in any
@@ -93,6 +106,19 @@ type Store interface {
 	// still appear; after any other error, an order missing now will not
 	// appear from this call.
 	PlaceOrder(ctx context.Context, o *Order, cart *Cart) error
+	// ChangeOrderStatus changes the status of order id to u.Change.Status
+	// on condition that it is u.From, all or nothing: it sets the status
+	// and UpdatedAt (u.Change.At), appends u.Change to StatusHistory, sets
+	// TrackingNumber when u sets one, and, for a change to cancelled, puts
+	// every line's quantity back into its product's stock (products are
+	// never deleted). The condition makes each change happen once: of two
+	// concurrent changes from one status, one wins. It returns the order
+	// as written; ErrNotFound for a missing order; ErrInvalidTransition,
+	// changing nothing, when the status is not u.From, unless u.Change is
+	// the order's last change (Order.LastChangeIs): a resent request gets
+	// the order again, changing nothing. Whether u.From may become
+	// u.Change.Status is the service's rule, not the store's.
+	ChangeOrderStatus(ctx context.Context, id string, u StatusUpdate) (*Order, error)
 	// Order returns the order with id, read consistently after PlaceOrder
 	// returned, or ErrNotFound.
 	Order(ctx context.Context, id string) (*Order, error)

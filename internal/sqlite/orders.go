@@ -191,7 +191,7 @@ func refusal(ctx context.Context, tx *sql.Tx, lines []shop.OrderLine) error {
 const orderQuery = `
 	SELECT o.id, o.user_id, o.user_email, o.status, o.created_at, o.currency, o.item_count,
 		o.subtotal_cents, o.shipping_cents, o.total_cents, o.ship_full_name, o.ship_line1, o.ship_line2,
-		o.ship_city, o.ship_postal_code, o.ship_country,
+		o.ship_city, o.ship_postal_code, o.ship_country, o.updated_at, o.tracking_number,
 		i.product_id, i.name, i.unit_price_cents, i.quantity, i.line_total_cents
 	FROM orders o LEFT JOIN order_items i ON i.order_id = o.id`
 
@@ -209,12 +209,16 @@ func scanOrders(rows *sql.Rows, err error) ([]shop.Order, error) {
 			a                       = &o.ShippingAddress
 			productID, name         sql.NullString
 			unit, quantity, lineSum sql.NullInt64
+			updatedAt               sql.NullInt64
 		)
 		if err := rows.Scan(&o.ID, &o.UserID, &o.UserEmail, &o.Status, msTime{&o.CreatedAt}, &o.Currency, &o.ItemCount,
 			&o.SubtotalCents, &o.ShippingCents, &o.TotalCents, &a.FullName, &a.Line1, &a.Line2,
-			&a.City, &a.PostalCode, &a.Country,
+			&a.City, &a.PostalCode, &a.Country, &updatedAt, &o.TrackingNumber,
 			&productID, &name, &unit, &quantity, &lineSum); err != nil {
 			return nil, err
+		}
+		if updatedAt.Valid {
+			o.UpdatedAt = fromMillis(updatedAt.Int64)
 		}
 		if len(orders) == 0 || orders[len(orders)-1].ID != o.ID {
 			orders = append(orders, o)
@@ -230,9 +234,9 @@ func scanOrders(rows *sql.Rows, err error) ([]shop.Order, error) {
 
 // Order returns the order with id, or shop.ErrNotFound.
 func (s *Store) Order(ctx context.Context, id string) (*shop.Order, error) {
-	orders, err := scanOrders(s.db.QueryContext(ctx, orderQuery+` WHERE o.id = ? ORDER BY i.position`, id))
+	orders, err := s.readOrders(ctx, "read order", `o.id = ? ORDER BY i.position`, `order_id = ?`, id)
 	if err != nil {
-		return nil, wrap("read order", err)
+		return nil, err
 	}
 	if len(orders) == 0 {
 		return nil, shop.ErrNotFound
@@ -242,7 +246,28 @@ func (s *Store) Order(ctx context.Context, id string) (*shop.Order, error) {
 
 // OrdersByUser returns the orders of userID, newest first (ties by id).
 func (s *Store) OrdersByUser(ctx context.Context, userID string) ([]shop.Order, error) {
-	orders, err := scanOrders(s.db.QueryContext(ctx,
-		orderQuery+` WHERE o.user_id = ? ORDER BY o.created_at DESC, o.id, i.position`, userID))
-	return orders, wrap("read orders", err)
+	return s.readOrders(ctx, "read orders", `o.user_id = ? ORDER BY o.created_at DESC, o.id, i.position`,
+		`order_id IN (SELECT id FROM orders WHERE user_id = ?)`, userID)
+}
+
+// readOrders reads the orders that orderWhere selects with their status
+// histories (historyWhere selects the same orders' changes), in one
+// snapshot. Both are constants of this package over the one argument arg.
+func (s *Store) readOrders(ctx context.Context, op, orderWhere, historyWhere string, arg any) ([]shop.Order, error) {
+	var orders []shop.Order
+	err := s.inReadTx(ctx, op, func(tx *sql.Tx) error {
+		var err error
+		if orders, err = scanOrders(tx.QueryContext(ctx, orderQuery+` WHERE `+orderWhere, arg)); err != nil { // #nosec G202
+			return err
+		}
+		histories, err := statusHistories(ctx, tx, historyWhere, arg)
+		for i := range orders {
+			orders[i].StatusHistory = histories[orders[i].ID]
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return orders, nil
 }

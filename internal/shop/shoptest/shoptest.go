@@ -27,6 +27,9 @@ func TestStore(t *testing.T, newStore func(t *testing.T) shop.Store) {
 	t.Run("Carts", func(t *testing.T) { testCarts(t, newStore) })
 	t.Run("PlaceOrder", func(t *testing.T) { testPlaceOrder(t, newStore) })
 	t.Run("Orders", func(t *testing.T) { testOrders(t, newStore) })
+	t.Run("UpdateProduct", func(t *testing.T) { testUpdateProduct(t, newStore) })
+	t.Run("AdjustStock", func(t *testing.T) { testAdjustStock(t, newStore) })
+	t.Run("ChangeOrderStatus", func(t *testing.T) { testChangeOrderStatus(t, newStore) })
 	t.Run("LoginThrottle", func(t *testing.T) { testLoginThrottle(t, newStore) })
 }
 
