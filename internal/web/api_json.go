@@ -23,20 +23,6 @@ import (
 // body; repeated here so the API's 413 does not depend on the middleware.
 const apiMaxBody = 1 << 20
 
-// Refusals of malformed API requests, before the service sees them.
-var (
-	errAPIMediaType = &requestError{problem{http.StatusUnsupportedMediaType, "unsupported_media_type",
-		"Send the request body as application/json."}}
-	errAPIEmptyBody = &requestError{problem{http.StatusBadRequest, "invalid_json",
-		"The request body is empty; send a JSON object."}}
-	errAPINotObject = &requestError{problem{http.StatusBadRequest, "invalid_json",
-		"The request body must be a JSON object."}}
-	errAPISyntax = &requestError{problem{http.StatusBadRequest, "invalid_json",
-		"The request body is not valid JSON."}}
-	errAPITrailing = &requestError{problem{http.StatusBadRequest, "invalid_json",
-		"The request body must hold exactly one JSON value."}}
-)
-
 // apiHeaders sets the headers of every API answer: JSON, and never cached
 // (answers carry a user's cart, orders and tokens).
 func apiHeaders(w http.ResponseWriter) {

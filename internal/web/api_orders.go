@@ -45,14 +45,6 @@ func newOrderJSON(o *shop.Order) orderJSON {
 	return out
 }
 
-// Refusals of the Idempotency-Key header of POST /api/v1/orders.
-var (
-	errAPIKeyRequired = &requestError{problem{http.StatusBadRequest, "idempotency_key_required",
-		"Send an Idempotency-Key header, a unique value per order, to place an order safely."}}
-	errAPIKeyInvalid = &requestError{problem{http.StatusBadRequest, "invalid_idempotency_key",
-		"The Idempotency-Key header must be 8 to 128 visible ASCII characters."}}
-)
-
 // handleAPIPlaceOrder serves POST /api/v1/orders {shipping_address} with
 // header Idempotency-Key: 201 the new order; 200 the same order when the
 // same key and address come again (a retry), never a second order. When

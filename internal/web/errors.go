@@ -29,7 +29,9 @@ type requestError struct{ problem }
 
 func (e *requestError) Error() string { return e.Code }
 
-// Refusals of page requests, decided by the HTML adapter itself.
+// Refusals the adapter decides itself, before the service sees the
+// request: of pages, of API requests that are not well-formed JSON, and of
+// the Idempotency-Key header of POST /api/v1/orders.
 var (
 	errNoRoute = &requestError{problem{http.StatusNotFound, "not_found",
 		"We could not find that page. Check the address, or start again from the shop's home page."}}
@@ -41,6 +43,20 @@ var (
 		"The form could not be read. Please go back and try again."}}
 	errCookiesRequired = &requestError{problem{http.StatusBadRequest, "cookies_required",
 		"Signing in needs cookies. Please allow cookies for this site and try again."}}
+	errAPIMediaType = &requestError{problem{http.StatusUnsupportedMediaType, "unsupported_media_type",
+		"Send the request body as application/json."}}
+	errAPIEmptyBody = &requestError{problem{http.StatusBadRequest, "invalid_json",
+		"The request body is empty; send a JSON object."}}
+	errAPINotObject = &requestError{problem{http.StatusBadRequest, "invalid_json",
+		"The request body must be a JSON object."}}
+	errAPISyntax = &requestError{problem{http.StatusBadRequest, "invalid_json",
+		"The request body is not valid JSON."}}
+	errAPITrailing = &requestError{problem{http.StatusBadRequest, "invalid_json",
+		"The request body must hold exactly one JSON value."}}
+	errAPIKeyRequired = &requestError{problem{http.StatusBadRequest, "idempotency_key_required",
+		"Send an Idempotency-Key header, a unique value per order, to place an order safely."}}
+	errAPIKeyInvalid = &requestError{problem{http.StatusBadRequest, "invalid_idempotency_key",
+		"The Idempotency-Key header must be 8 to 128 visible ASCII characters."}}
 )
 
 // retryAfterSeconds is the Retry-After of every 503 answer, pages and API

@@ -39,10 +39,18 @@ func (s *server) handleFavicon(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
+	writeSVG(w, icon)
+}
+
+// writeSVG answers 200 with an SVG picture that browsers may keep for a
+// day: the icon, and product pictures, which the same product always draws
+// alike.
+func writeSVG(w http.ResponseWriter, svg []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "image/svg+xml")
 	h.Set("Cache-Control", "public, max-age=86400")
-	_, _ = w.Write(icon)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(svg) // a failed write means the client left
 }
 
 // handleProductImage serves GET /images/products/{id}.svg: the product's
@@ -59,11 +67,7 @@ func (s *server) handleProductImage(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "image/svg+xml")
-	h.Set("Cache-Control", "public, max-age=86400")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(productSVG(*p))
+	writeSVG(w, productSVG(*p))
 }
 
 // handleHealth serves GET /healthz: 200 while the process serves.
