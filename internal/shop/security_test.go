@@ -128,7 +128,7 @@ func TestSignInThrottlingConcurrentBurst(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			f.register(t, "ada@example.com")
-			shoptest.SignInBurst(t, tt.servers(t, f), "ada@example.com", goodPassword)
+			shoptest.SignInBurst(t, tt.servers(t, f), "ada@example.com", goodPassword, "")
 		})
 	}
 }

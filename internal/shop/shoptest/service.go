@@ -87,24 +87,25 @@ func testThrottlingAcrossServers(t *testing.T, newStores func(t *testing.T, n in
 // to the store.
 func testThrottlingBurst(t *testing.T, newStores func(t *testing.T, n int) []shop.Store) {
 	servers, _ := newServers(t, newStores, 3, newServiceClock())
-	SignInBurst(t, servers, "ada@example.com", servicePassword)
+	SignInBurst(t, servers, "ada@example.com", servicePassword, "203.0.113.7")
 }
 
-// SignInBurst sends 40 parallel wrong guesses for the account email,
-// spread over servers (services with no lock between them, sharing one
-// store), and checks that exactly shop.AccountFailureLimit get a real
+// SignInBurst sends 40 parallel wrong guesses for the account email from
+// clientAddr ("" for none; an address's records then contend too), spread
+// over servers (services with no lock between them, sharing one store),
+// and checks that exactly shop.AccountFailureLimit get a real
 // answer and the right password is then refused on every server. Guesses
 // that passed the lock check before the lock was set are answered
 // ErrThrottled once it is, so the answer never tells whether such a guess
 // was right.
-func SignInBurst(t *testing.T, servers []*shop.Service, email, rightPassword string) {
+func SignInBurst(t *testing.T, servers []*shop.Service, email, rightPassword, clientAddr string) {
 	t.Helper()
 	const burst = 40
 	var wg sync.WaitGroup
 	errs := make([]error, burst)
 	for i := range burst {
 		svc := servers[i%len(servers)]
-		wg.Go(func() { _, errs[i] = svc.Authenticate(t.Context(), email, "wrong password!", "") })
+		wg.Go(func() { _, errs[i] = svc.Authenticate(t.Context(), email, "wrong password!", clientAddr) })
 	}
 	wg.Wait()
 	answered := 0
