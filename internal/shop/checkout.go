@@ -20,10 +20,17 @@ func OrderID(userID, checkoutKey string) string {
 	return "o" + lowerBase32(sum[:15])
 }
 
+// The length of a checkout key or an API Idempotency-Key, in characters.
+const (
+	MinCheckoutKeyLen = 8
+	MaxCheckoutKeyLen = 128
+)
+
 // IsCheckoutKey reports whether key is acceptable as a checkout key or an
-// API Idempotency-Key: 8 to 128 visible ASCII characters.
+// API Idempotency-Key: MinCheckoutKeyLen to MaxCheckoutKeyLen visible
+// ASCII characters.
 func IsCheckoutKey(key string) bool {
-	if len(key) < 8 || len(key) > 128 {
+	if len(key) < MinCheckoutKeyLen || len(key) > MaxCheckoutKeyLen {
 		return false
 	}
 	for i := 0; i < len(key); i++ {

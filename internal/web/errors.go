@@ -56,7 +56,7 @@ var (
 	errAPIKeyRequired = &requestError{problem{http.StatusBadRequest, "idempotency_key_required",
 		"Send an Idempotency-Key header, a unique value per order, to place an order safely."}}
 	errAPIKeyInvalid = &requestError{problem{http.StatusBadRequest, "invalid_idempotency_key",
-		"The Idempotency-Key header must be 8 to 128 visible ASCII characters."}}
+		fmt.Sprintf("The Idempotency-Key header must be %d to %d visible ASCII characters.", shop.MinCheckoutKeyLen, shop.MaxCheckoutKeyLen)}}
 )
 
 // retryAfterSeconds is the Retry-After of every 503 answer, pages and API
