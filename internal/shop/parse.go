@@ -34,16 +34,17 @@ func ParseQuantity(s string, allowZero bool) (int, error) {
 }
 
 // ParsePage parses a page number (1 to MaxPage); "" means 1. A bad value is a
-// *ValidationError with key page.
+// *ValidationError with key page. It reads the text as BrowseCatalog reads
+// its page parameter (countParam).
 func ParsePage(s string) (int, error) {
-	if s == "" {
+	switch n := countParam(s, MaxPage); n {
+	case 0:
 		return 1, nil
-	}
-	n, ok := ParseCount(s, MaxPage)
-	if !ok || n == 0 {
+	case -1:
 		return 0, &ValidationError{Fields: map[string]string{"page": pageMessage}}
+	default:
+		return n, nil
 	}
-	return n, nil
 }
 
 // IsLocalPath reports whether next is safe to redirect to after sign-in: a
