@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -61,8 +62,8 @@ type program struct {
 	stderr *lockedBuffer
 	cancel context.CancelFunc
 	done   chan error
-	result error // run's result, once stopped
-	ended  bool
+	ended  sync.Once // run has returned, its result in result
+	result error
 }
 
 // startProgram runs the program with env (PORT is set here) and returns
@@ -96,7 +97,7 @@ func startProgram(t *testing.T, env map[string]string) *program {
 		}
 		select {
 		case err := <-p.done:
-			p.ended, p.result = true, err
+			p.ended.Do(func() { p.cancel(); p.result = err })
 			t.Fatalf("run returned before serving: %v", err)
 		default:
 		}
@@ -106,20 +107,18 @@ func startProgram(t *testing.T, env map[string]string) *program {
 	}
 }
 
-// stop ends the program as SIGINT does and returns run's result. It fails
-// the test when run does not return in 30 seconds.
+// stop ends the program as SIGINT does and returns run's result, or an
+// error when run does not return within 30 seconds. It may be called from
+// any goroutine, and again.
 func (p *program) stop() error {
-	p.t.Helper()
-	if p.ended {
-		return p.result
-	}
-	p.cancel()
-	select {
-	case p.result = <-p.done:
-	case <-time.After(30 * time.Second):
-		p.t.Fatal("run did not return 30 s after the context ended")
-	}
-	p.ended = true
+	p.ended.Do(func() {
+		p.cancel()
+		select {
+		case p.result = <-p.done:
+		case <-time.After(30 * time.Second):
+			p.result = errors.New("run did not return 30 s after the context ended")
+		}
+	})
 	return p.result
 }
 
