@@ -255,7 +255,7 @@ func ValidateAddress(a Address) (Address, error) {
 	case a.PostalCode == "":
 		fe.add("postal_code", "Enter the postal code.")
 	case len(a.PostalCode) > MaxPostalLen || !isPostalCode(a.PostalCode):
-		fe.add("postal_code", "Enter a valid postal code: letters, digits, spaces and hyphens, at most 16.")
+		fe.add("postal_code", postalCodeMessage)
 	}
 	switch {
 	case a.Country == "":
