@@ -114,7 +114,22 @@ func (s *server) handleCheckout(w http.ResponseWriter, r *http.Request) {
 	seeOther(w, r, "/orders/"+o.ID)
 }
 
-// checkoutFailed answers a refused checkout.
+// What the checkout form says above a refusal. Each tells whether anything
+// was ordered only as far as the service knows it: after
+// shop.ErrOutcomeUnknown never "nothing was ordered".
+const (
+	checkoutShortMessage = "Some products do not have enough stock left. Nothing was ordered and your cart is kept: " +
+		"change the quantities in your cart, then check out again."
+	checkoutUnknownMessage = "We could not confirm whether your order was placed: it may have been. " +
+		"Press “Place order” again in a moment to find out: this form can place your order only once, so it is never ordered twice. " +
+		"You can also look in your orders."
+	checkoutUnavailableMessage = "We could not place your order right now. Nothing was ordered and nothing was charged; " +
+		"your cart is kept. Please try again."
+)
+
+// checkoutFailed answers a refused checkout: a page of its own when there
+// is nothing to order or the form was used, else the form again with the
+// address kept, the cart as it was (nothing changed) and what to do.
 func (s *server) checkoutFailed(w http.ResponseWriter, r *http.Request, vis *shop.Visit, addr shop.Address, key string, err error) {
 	orders := linkView{URL: "/orders", Text: "Your orders"}
 	switch {
@@ -157,7 +172,7 @@ func (s *server) checkoutFailed(w http.ResponseWriter, r *http.Request, vis *sho
 	case fields["checkout_key"] != "":
 		v.FormError = fields["checkout_key"]
 	case isStock:
-		v.FormError = "Some products do not have enough stock left. Nothing was ordered and your cart is kept: change the quantities in your cart, then check out again."
+		v.FormError = checkoutShortMessage
 		for _, sh := range serr.Items {
 			v.Problems = append(v.Problems, sh.Message())
 		}
@@ -170,13 +185,11 @@ func (s *server) checkoutFailed(w http.ResponseWriter, r *http.Request, vis *sho
 		s.log.ErrorContext(r.Context(), "checkout outcome unknown", "request_id", requestIDFrom(r.Context()), "err", err)
 		w.Header().Set("Retry-After", retryAfterSeconds)
 		v.OutcomeUnknown = true
-		v.FormError = "We could not confirm whether your order was placed: it may have been. " +
-			"Press “Place order” again in a moment to find out: this form can place your order only once, so it is never ordered twice. " +
-			"You can also look in your orders."
+		v.FormError = checkoutUnknownMessage
 	case p.Status == http.StatusServiceUnavailable:
 		s.log.ErrorContext(r.Context(), "checkout unavailable", "request_id", requestIDFrom(r.Context()), "err", err)
 		w.Header().Set("Retry-After", retryAfterSeconds)
-		v.FormError = "We could not place your order right now. Nothing was ordered and nothing was charged; your cart is kept. Please try again."
+		v.FormError = checkoutUnavailableMessage
 	}
 	s.render(w, r, p.Status, "checkout", v)
 }
