@@ -99,7 +99,7 @@ func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) 
 		s.products[l.ProductID] = p
 	}
 	placed := *o
-	placed.Items = slices.Clone(o.Items)
+	placed.Items, placed.StatusHistory = slices.Clone(o.Items), slices.Clone(o.StatusHistory)
 	s.orders[o.ID] = placed
 	delete(s.carts, cart.ID)
 	return nil
