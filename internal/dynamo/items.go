@@ -103,8 +103,8 @@ func orderFromItem(it item) (*shop.Order, error) {
 	o := &shop.Order{
 		ID: r.str("order_id"), UserID: r.str("user_id"), UserEmail: r.str("user_email"),
 		Status: r.str("status"), CreatedAt: r.time("created_at"), Currency: r.str("currency"),
-		ItemCount: int(r.int("item_count")), SubtotalCents: shop.Money(r.int("subtotal_cents")),
-		ShippingCents: shop.Money(r.int("shipping_cents")), TotalCents: shop.Money(r.int("total_cents")),
+		Totals: shop.Totals{ItemCount: int(r.int("item_count")), SubtotalCents: shop.Money(r.int("subtotal_cents")),
+			ShippingCents: shop.Money(r.int("shipping_cents")), TotalCents: shop.Money(r.int("total_cents"))},
 	}
 	for _, m := range r.listOfMaps("items") {
 		lr := reader{item: m, what: "order line"}
@@ -231,7 +231,7 @@ func cartItem(c *shop.Cart) item {
 	lines := make([]types.AttributeValue, len(c.Lines))
 	for i, l := range c.Lines {
 		lines[i] = &types.AttributeValueMemberM{Value: item{
-			"product_id": str(l.ProductID), "quantity": num(l.Quantity), "price_cents": num(l.PriceCents),
+			"product_id": str(l.ProductID), "quantity": num(l.Quantity), "price_cents": num(l.SeenPriceCents),
 		}}
 	}
 	it := cartKey(c.ID)
@@ -251,7 +251,7 @@ func cartFromItem(it item) (*shop.Cart, error) {
 	for _, m := range r.listOfMaps("lines") {
 		lr := reader{item: m, what: "cart line"}
 		c.Lines = append(c.Lines, shop.CartLine{ProductID: lr.str("product_id"), Quantity: int(lr.int("quantity")),
-			PriceCents: shop.Money(lr.int("price_cents"))})
+			SeenPriceCents: shop.Money(lr.int("price_cents"))})
 		r.keep(lr.err)
 	}
 	return c, r.err

@@ -24,7 +24,7 @@ func sampleOrder() *shop.Order {
 			{ProductID: "p2", Name: "Mug", UnitPriceCents: 1500, Quantity: 2, LineTotalCents: 3000},
 			{ProductID: "p1", Name: "Kettle", UnitPriceCents: 3999, Quantity: 1, LineTotalCents: 3999},
 		},
-		ItemCount: 3, SubtotalCents: 6999, ShippingCents: 0, TotalCents: 6999,
+		Totals:          shop.Totals{ItemCount: 3, SubtotalCents: 6999, ShippingCents: 0, TotalCents: 6999},
 		ShippingAddress: shop.Address{FullName: "Ada Lovelace", Line1: "12 St James's Square", City: "London", PostalCode: "SW1Y 4JH", Country: "GB"},
 	}
 }
@@ -139,7 +139,7 @@ func TestRoundTrips(t *testing.T) {
 	}
 
 	cart := &shop.Cart{ID: "user-u1", UpdatedAt: testTime, Lines: []shop.CartLine{
-		{ProductID: "zebra", Quantity: 2, PriceCents: 1500}, {ProductID: "apple", Quantity: 99, PriceCents: 1}}}
+		{ProductID: "zebra", Quantity: 2, SeenPriceCents: 1500}, {ProductID: "apple", Quantity: 99, SeenPriceCents: 1}}}
 	gotCart, err := cartFromItem(cartItem(cart))
 	if err != nil || !reflect.DeepEqual(gotCart, cart) {
 		t.Errorf("cartFromItem(cartItem(c)) = %+v, %v; want %+v (line order kept)", gotCart, err, cart)

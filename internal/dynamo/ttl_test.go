@@ -37,7 +37,7 @@ func ttlOf(t *testing.T, it item) time.Time {
 
 func TestExpiringItemsCarryTheirTTL(t *testing.T) {
 	updated := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
-	line := []shop.CartLine{{ProductID: "p1", Quantity: 1, PriceCents: 100}}
+	line := []shop.CartLine{{ProductID: "p1", Quantity: 1, SeenPriceCents: 100}}
 	tests := []struct {
 		name string
 		it   item
@@ -84,7 +84,7 @@ func TestTablesHaveTTLEnabled(t *testing.T) {
 	}
 
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	cart := &shop.Cart{ID: "guest-abc", UpdatedAt: now, Lines: []shop.CartLine{{ProductID: "p1", Quantity: 1, PriceCents: 100}}}
+	cart := &shop.Cart{ID: "guest-abc", UpdatedAt: now, Lines: []shop.CartLine{{ProductID: "p1", Quantity: 1, SeenPriceCents: 100}}}
 	if err := s.SaveCart(t.Context(), cart); err != nil {
 		t.Fatal(err)
 	}

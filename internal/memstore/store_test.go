@@ -34,7 +34,7 @@ func TestNoSharedMemory(t *testing.T) {
 	ctx := t.Context()
 	p := shoptest.NewProduct("p1", 1000, 5)
 	shoptest.MustSaveProduct(t, s, p)
-	cart := shoptest.MustSaveCart(t, s, "user-u1", shop.CartLine{ProductID: "p1", Quantity: 2, PriceCents: 1000})
+	cart := shoptest.MustSaveCart(t, s, "user-u1", shop.CartLine{ProductID: "p1", Quantity: 2, SeenPriceCents: 1000})
 	cart.Lines[0].Quantity = 99
 	read, err := s.Cart(ctx, "user-u1")
 	if err != nil {

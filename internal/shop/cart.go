@@ -9,35 +9,24 @@ import (
 
 // CartView is a cart priced with the catalog's current prices.
 type CartView struct {
-	ID        string
-	Lines     []CartViewLine
-	ItemCount int
-	Subtotal  Money
-	Shipping  Money
-	Total     Money
+	ID    string
+	Lines []CartViewLine
+	Totals
 }
 
 // CartViewLine is a priced cart line with what the shopper needs to know:
-// whether the price changed since they added it (SeenPrice), whether the
+// whether the price changed since they added it (SeenPriceCents), whether the
 // product is withdrawn, and how many are left.
 type CartViewLine struct {
 	OrderLine
-	SeenPrice Money
-	Available int
-	Withdrawn bool
+	SeenPriceCents Money
+	Available      int
+	Withdrawn      bool
 }
 
 // PriceChanged reports whether the line's price differs from the one the
 // shopper saw when adding it.
-func (l CartViewLine) PriceChanged() bool { return l.SeenPrice != l.UnitPriceCents }
-
-// ShippingFor returns the shipping fee for a subtotal.
-func ShippingFor(subtotal Money) Money {
-	if subtotal >= FreeShippingThreshold {
-		return 0
-	}
-	return ShippingFee
-}
+func (l CartViewLine) PriceChanged() bool { return l.SeenPriceCents != l.UnitPriceCents }
 
 // Cart returns the cart cartID priced at current prices. Lines of products
 // that no longer exist are dropped from the view.
@@ -55,23 +44,18 @@ func (s *Service) price(ctx context.Context, c *Cart) (*CartView, error) {
 		return nil, err
 	}
 	v := &CartView{ID: c.ID, Lines: []CartViewLine{}}
+	lines := make([]OrderLine, 0, len(c.Lines))
 	for _, l := range c.Lines {
 		p, ok := products[l.ProductID]
 		if !ok {
 			continue
 		}
-		total := p.PriceCents * Money(l.Quantity)
-		v.Lines = append(v.Lines, CartViewLine{
-			OrderLine: OrderLine{ProductID: p.ID, Name: p.Name, UnitPriceCents: p.PriceCents, Quantity: l.Quantity, LineTotalCents: total},
-			SeenPrice: l.PriceCents, Available: max(p.Stock, 0), Withdrawn: !p.Active,
-		})
-		v.ItemCount += l.Quantity
-		v.Subtotal += total
+		line := NewOrderLine(p.ID, p.Name, p.PriceCents, l.Quantity)
+		lines = append(lines, line)
+		v.Lines = append(v.Lines, CartViewLine{OrderLine: line,
+			SeenPriceCents: l.SeenPriceCents, Available: max(p.Stock, 0), Withdrawn: !p.Active})
 	}
-	if len(v.Lines) > 0 {
-		v.Shipping = ShippingFor(v.Subtotal)
-	}
-	v.Total = v.Subtotal + v.Shipping
+	v.Totals = TotalsOf(lines)
 	return v, nil
 }
 
@@ -146,7 +130,7 @@ func (s *Service) ConfirmCartPrices(ctx context.Context, cartID string) (*CartVi
 			if !ok || !p.Active {
 				continue // withdrawn: confirming removes it
 			}
-			l.PriceCents = p.PriceCents
+			l.SeenPriceCents = p.PriceCents
 			lines = append(lines, l)
 		}
 		c.Lines = lines
@@ -186,7 +170,7 @@ func (s *Service) changeLine(ctx context.Context, cartID, productID string, next
 			return false, &ValidationError{Fields: map[string]string{"product_id": cartLinesMessage}}
 		}
 		// Writing a line records the price the shopper sees now.
-		line = CartLine{ProductID: p.ID, Quantity: qty, PriceCents: p.PriceCents}
+		line = CartLine{ProductID: p.ID, Quantity: qty, SeenPriceCents: p.PriceCents}
 		if exists {
 			for i := range c.Lines {
 				if c.Lines[i].ProductID == productID {
@@ -268,7 +252,7 @@ func (s *Service) mergeCart(ctx context.Context, from, into string) error {
 			}
 			if !merged && len(c.Lines) < MaxCartLines {
 				if q := min(g.Quantity, MaxLineQuantity, p.Stock); q > 0 {
-					c.Lines = append(c.Lines, CartLine{ProductID: g.ProductID, Quantity: q, PriceCents: g.PriceCents})
+					c.Lines = append(c.Lines, CartLine{ProductID: g.ProductID, Quantity: q, SeenPriceCents: g.SeenPriceCents})
 				}
 			}
 		}

@@ -93,5 +93,5 @@ func (pc PriceChange) Message() string {
 		}
 		return fmt.Sprintf("%s is no longer sold; confirming removes it from your cart.", name)
 	}
-	return fmt.Sprintf("%s now costs %s (it was %s when you added it).", pc.Name, pc.NewCents, pc.OldCents)
+	return fmt.Sprintf("%s now costs %s (it was %s when you added it).", pc.Name, pc.NewPriceCents, pc.OldPriceCents)
 }

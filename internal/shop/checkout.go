@@ -130,16 +130,12 @@ func (s *Service) placeCart(ctx context.Context, id string, in PlaceOrderInput, 
 		if ok {
 			current[l.ProductID] = &p
 		}
-		o.Items = append(o.Items, OrderLine{ProductID: l.ProductID, Name: p.Name, UnitPriceCents: l.PriceCents, Quantity: l.Quantity,
-			LineTotalCents: l.PriceCents * Money(l.Quantity)})
-		o.ItemCount += l.Quantity
-		o.SubtotalCents += l.PriceCents * Money(l.Quantity)
+		o.Items = append(o.Items, NewOrderLine(l.ProductID, p.Name, l.SeenPriceCents, l.Quantity))
 	}
 	if err := RefusalOf(o.Items, current); err != nil {
 		return s.lostRace(ctx, id, in.User, addr, err)
 	}
-	o.ShippingCents = ShippingFor(o.SubtotalCents)
-	o.TotalCents = o.SubtotalCents + o.ShippingCents
+	o.Totals = TotalsOf(o.Items)
 
 	// The store re-checks every line (CanPlace) and the cart's version
 	// inside its transaction: the checks above only give good messages, the

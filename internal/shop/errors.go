@@ -91,14 +91,14 @@ func (e *StockError) Error() string { return ErrOutOfStock.Error() }
 func (e *StockError) Unwrap() error { return ErrOutOfStock }
 
 // PriceChange names a product whose price differs from the one the shopper
-// saw when adding it to the cart, or that is no longer sold (NewCents 0,
+// saw when adding it to the cart, or that is no longer sold (NewPriceCents 0,
 // Withdrawn true).
 type PriceChange struct {
-	ProductID string
-	Name      string
-	OldCents  Money
-	NewCents  Money
-	Withdrawn bool
+	ProductID     string
+	Name          string
+	OldPriceCents Money
+	NewPriceCents Money
+	Withdrawn     bool
 }
 
 // PriceError lists every changed line; errors.Is(err, ErrPriceChanged) holds.

@@ -125,9 +125,9 @@ type ProductPage struct {
 // CartLine is one product in a cart with the unit price the shopper saw when
 // adding it, so checkout can tell them when it has changed since.
 type CartLine struct {
-	ProductID  string
-	Quantity   int
-	PriceCents Money
+	ProductID      string
+	Quantity       int
+	SeenPriceCents Money
 }
 
 // Cart is the set of lines of one shopper, keyed by ID ("user-<id>" for a
@@ -164,6 +164,43 @@ type Address struct {
 	Country    string
 }
 
+// Totals is what the lines of an order or a cart add up to (CONTRACT.md,
+// "Business rules"); TotalsOf computes it.
+type Totals struct {
+	ItemCount     int
+	SubtotalCents Money
+	ShippingCents Money
+	TotalCents    Money
+}
+
+// TotalsOf adds up lines: their quantities, their line totals, the
+// shipping of that subtotal (none without lines) and the total.
+func TotalsOf(lines []OrderLine) Totals {
+	var t Totals
+	for _, l := range lines {
+		t.ItemCount += l.Quantity
+		t.SubtotalCents += l.LineTotalCents
+	}
+	if len(lines) > 0 {
+		t.ShippingCents = ShippingFor(t.SubtotalCents)
+	}
+	t.TotalCents = t.SubtotalCents + t.ShippingCents
+	return t
+}
+
+// ShippingFor returns the shipping fee for a subtotal.
+func ShippingFor(subtotal Money) Money {
+	if subtotal >= FreeShippingThreshold {
+		return 0
+	}
+	return ShippingFee
+}
+
+// NewOrderLine returns a line of quantity units at unit price, totalled.
+func NewOrderLine(productID, name string, unit Money, quantity int) OrderLine {
+	return OrderLine{ProductID: productID, Name: name, UnitPriceCents: unit, Quantity: quantity, LineTotalCents: unit * Money(quantity)}
+}
+
 // OrderLine is one priced line of an order or of a cart view.
 type OrderLine struct {
 	ProductID      string
@@ -175,17 +212,14 @@ type OrderLine struct {
 
 // Order is a placed order, exactly as the orders table of the contract holds it.
 type Order struct {
-	ID              string
-	UserID          string
-	UserEmail       string
-	Status          string
-	CreatedAt       time.Time
-	Currency        string
-	Items           []OrderLine
-	ItemCount       int
-	SubtotalCents   Money
-	ShippingCents   Money
-	TotalCents      Money
+	ID        string
+	UserID    string
+	UserEmail string
+	Status    string
+	CreatedAt time.Time
+	Currency  string
+	Items     []OrderLine
+	Totals
 	ShippingAddress Address
 	// The lifecycle after placement: UpdatedAt is the time of the last
 	// status change (zero until one), StatusHistory the changes, oldest

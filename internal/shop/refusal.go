@@ -39,11 +39,11 @@ func RefusalOf(lines []OrderLine, products map[string]*Product) error {
 		p := products[l.ProductID]
 		switch {
 		case p == nil:
-			changes = append(changes, PriceChange{ProductID: l.ProductID, Name: l.Name, OldCents: l.UnitPriceCents, Withdrawn: true})
+			changes = append(changes, PriceChange{ProductID: l.ProductID, Name: l.Name, OldPriceCents: l.UnitPriceCents, Withdrawn: true})
 		case !p.Active:
-			changes = append(changes, PriceChange{ProductID: p.ID, Name: p.Name, OldCents: l.UnitPriceCents, Withdrawn: true})
+			changes = append(changes, PriceChange{ProductID: p.ID, Name: p.Name, OldPriceCents: l.UnitPriceCents, Withdrawn: true})
 		case p.PriceCents != l.UnitPriceCents:
-			changes = append(changes, PriceChange{ProductID: p.ID, Name: p.Name, OldCents: l.UnitPriceCents, NewCents: p.PriceCents})
+			changes = append(changes, PriceChange{ProductID: p.ID, Name: p.Name, OldPriceCents: l.UnitPriceCents, NewPriceCents: p.PriceCents})
 		case p.Stock < l.Quantity:
 			shortages = append(shortages, Shortage{ProductID: p.ID, Name: p.Name, Requested: l.Quantity, Available: max(p.Stock, 0)})
 		}

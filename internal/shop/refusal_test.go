@@ -43,9 +43,9 @@ func TestRefusalOf(t *testing.T) {
 		t.Fatalf("RefusalOf() = %v; want a *PriceError (prices are confirmed before stock)", err)
 	}
 	wantChanges := []shop.PriceChange{
-		{ProductID: "gone", Name: "Gone", OldCents: 50, Withdrawn: true},
-		{ProductID: "off", Name: "Off", OldCents: 60, Withdrawn: true},
-		{ProductID: "repriced", Name: "Repriced", OldCents: 70, NewCents: 75},
+		{ProductID: "gone", Name: "Gone", OldPriceCents: 50, Withdrawn: true},
+		{ProductID: "off", Name: "Off", OldPriceCents: 60, Withdrawn: true},
+		{ProductID: "repriced", Name: "Repriced", OldPriceCents: 70, NewPriceCents: 75},
 	}
 	if !reflect.DeepEqual(perr.Items, wantChanges) {
 		t.Errorf("RefusalOf() changes = %+v; want %+v", perr.Items, wantChanges)

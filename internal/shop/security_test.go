@@ -330,11 +330,11 @@ func TestCheckoutStopsOnWithdrawnProduct(t *testing.T) {
 	if err != nil || len(c.Lines) != 1 {
 		t.Fatalf("Cart(%s) = %+v, %v; want the kettle's line", cart, c, err)
 	}
-	c.Lines[0].PriceCents = 1
+	c.Lines[0].SeenPriceCents = 1
 	if err := f.store.SaveCart(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := checkout(t, f, u, shop.NewCheckoutKey()); !errors.As(err, &perr) || perr.Items[0].NewCents != 3900 {
+	if _, _, err := checkout(t, f, u, shop.NewCheckoutKey()); !errors.As(err, &perr) || perr.Items[0].NewPriceCents != 3900 {
 		t.Fatalf("PlaceOrder(line remembered at 1 cent) = %v; want a PriceError with the catalog's 3900", err)
 	}
 	if _, err := f.svc.ConfirmCartPrices(ctx, cart); err != nil {

@@ -585,15 +585,15 @@ func TestCartRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 3 x 12.50 = 37.50 < 50.00: shipping 5.00.
-	if v.Subtotal != 3750 || v.Shipping != 500 || v.Total != 4250 || v.ItemCount != 3 {
-		t.Errorf("cart = subtotal %v shipping %v total %v count %d; want 3750 500 4250 3", v.Subtotal, v.Shipping, v.Total, v.ItemCount)
+	if v.SubtotalCents != 3750 || v.ShippingCents != 500 || v.TotalCents != 4250 || v.ItemCount != 3 {
+		t.Errorf("cart = subtotal %v shipping %v total %v count %d; want 3750 500 4250 3", v.SubtotalCents, v.ShippingCents, v.TotalCents, v.ItemCount)
 	}
 	if v, err = f.svc.AddToCart(ctx, cart, "spade", 1); err != nil {
 		t.Fatal(err)
 	}
 	// 37.50 + 24.00 = 61.50 >= 50.00: free shipping.
-	if v.Subtotal != 6150 || v.Shipping != 0 || v.Total != 6150 {
-		t.Errorf("cart = subtotal %v shipping %v total %v; want 6150 0 6150", v.Subtotal, v.Shipping, v.Total)
+	if v.SubtotalCents != 6150 || v.ShippingCents != 0 || v.TotalCents != 6150 {
+		t.Errorf("cart = subtotal %v shipping %v total %v; want 6150 0 6150", v.SubtotalCents, v.ShippingCents, v.TotalCents)
 	}
 	if v.Lines[0].ProductID != "mug" || v.Lines[0].LineTotalCents != 3750 || v.Lines[0].UnitPriceCents != 1250 {
 		t.Errorf("first line = %+v; want mug 3 x 1250 = 3750", v.Lines[0])
@@ -601,7 +601,7 @@ func TestCartRules(t *testing.T) {
 	if v, err = f.svc.SetCartQuantity(ctx, cart, "mug", 0); err != nil || len(v.Lines) != 1 {
 		t.Errorf("SetCartQuantity(0) = %d lines, %v; want the line removed", len(v.Lines), err)
 	}
-	if v, err = f.svc.RemoveFromCart(ctx, cart, "spade"); err != nil || len(v.Lines) != 0 || v.Total != 0 {
+	if v, err = f.svc.RemoveFromCart(ctx, cart, "spade"); err != nil || len(v.Lines) != 0 || v.TotalCents != 0 {
 		t.Errorf("RemoveFromCart = %+v, %v; want an empty cart with total 0", v, err)
 	}
 }
@@ -647,7 +647,7 @@ func TestPlaceOrderIsIdempotent(t *testing.T) {
 		t.Fatalf("PlaceOrder = %v, replayed %v; want a new order", err, replayed)
 	}
 	want := shop.Order{ID: shop.OrderID(u.ID, key), UserID: u.ID, UserEmail: "ada@example.com", Status: "placed",
-		CreatedAt: f.clock.Now(), Currency: "USD", ItemCount: 3, SubtotalCents: 9050, ShippingCents: 0, TotalCents: 9050,
+		CreatedAt: f.clock.Now(), Currency: "USD", Totals: shop.Totals{ItemCount: 3, SubtotalCents: 9050, ShippingCents: 0, TotalCents: 9050},
 		ShippingAddress: homeAddress,
 		Items:           []shop.OrderLine{{"kettle", "The kettle", 3900, 2, 7800}, {"mug", "The mug", 1250, 1, 1250}}}
 	if !ordersEqual(*o, want) {
@@ -760,7 +760,7 @@ func TestPlaceOrderStockAndPriceRules(t *testing.T) {
 	f.product(t, "kettle", 4500, 10)
 	_, _, err = checkout(t, f, u, shop.NewCheckoutKey())
 	var perr *shop.PriceError
-	if !errors.As(err, &perr) || perr.Items[0] != (shop.PriceChange{ProductID: "kettle", Name: "The kettle", OldCents: 3900, NewCents: 4500}) {
+	if !errors.As(err, &perr) || perr.Items[0] != (shop.PriceChange{ProductID: "kettle", Name: "The kettle", OldPriceCents: 3900, NewPriceCents: 4500}) {
 		t.Fatalf("PlaceOrder(repriced) = %v; want a PriceError 3900 -> 4500", err)
 	}
 	v := f.mustCart(t, cart)

@@ -204,7 +204,7 @@ func TestStockForSale(t *testing.T) {
 
 func TestNeedsPriceConfirmation(t *testing.T) {
 	line := func(seen, now shop.Money, withdrawn bool) shop.CartViewLine {
-		return shop.CartViewLine{OrderLine: shop.OrderLine{UnitPriceCents: now}, SeenPrice: seen, Withdrawn: withdrawn}
+		return shop.CartViewLine{OrderLine: shop.OrderLine{UnitPriceCents: now}, SeenPriceCents: seen, Withdrawn: withdrawn}
 	}
 	for _, c := range []struct {
 		line shop.CartViewLine
@@ -233,7 +233,7 @@ func TestRefusalMessages(t *testing.T) {
 		{shop.Shortage{Name: "Mug", Requested: 3, Available: 2}.Message(), "Mug: only 2 left in stock, not enough for 3."},
 		{(&shop.StockError{Items: []shop.Shortage{{Name: "Mug", Requested: 3}, {Name: "Pan", Requested: 2, Available: 1}}}).Message(),
 			"Mug is out of stock. Pan: only 1 left in stock, not enough for 2."},
-		{shop.PriceChange{Name: "Mug", OldCents: 1000, NewCents: 1250}.Message(), "Mug now costs $12.50 (it was $10.00 when you added it)."},
+		{shop.PriceChange{Name: "Mug", OldPriceCents: 1000, NewPriceCents: 1250}.Message(), "Mug now costs $12.50 (it was $10.00 when you added it)."},
 		{shop.PriceChange{Name: "Mug", Withdrawn: true}.Message(), "Mug is no longer sold; confirming removes it from your cart."},
 		{shop.PriceChange{Withdrawn: true}.Message(), "A product in your cart is no longer sold; confirming removes it from your cart."},
 	} {

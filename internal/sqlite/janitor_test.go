@@ -55,7 +55,7 @@ func TestJanitorDeletesWhatExpired(t *testing.T) {
 
 	cart := func(id string, updated time.Time) {
 		t.Helper()
-		c := &shop.Cart{ID: id, UpdatedAt: updated, Lines: []shop.CartLine{{ProductID: "p1", Quantity: 1, PriceCents: 100}}}
+		c := &shop.Cart{ID: id, UpdatedAt: updated, Lines: []shop.CartLine{{ProductID: "p1", Quantity: 1, SeenPriceCents: 100}}}
 		if err := s.SaveCart(ctx, c); err != nil {
 			t.Fatal(err)
 		}

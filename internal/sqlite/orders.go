@@ -31,7 +31,7 @@ func (s *Store) Cart(ctx context.Context, id string) (*shop.Cart, error) {
 			return nil, wrap("read cart", err)
 		}
 		if productID.Valid {
-			c.Lines = append(c.Lines, shop.CartLine{ProductID: productID.String, Quantity: int(quantity.Int64), PriceCents: shop.Money(priceCent.Int64)})
+			c.Lines = append(c.Lines, shop.CartLine{ProductID: productID.String, Quantity: int(quantity.Int64), SeenPriceCents: shop.Money(priceCent.Int64)})
 		}
 	}
 	return c, wrap("read cart", rows.Err())
@@ -66,7 +66,7 @@ func (s *Store) SaveCart(ctx context.Context, c *shop.Cart) error {
 		for i, l := range c.Lines {
 			if _, err := tx.ExecContext(ctx, `
 				INSERT INTO cart_lines (cart_id, position, product_id, quantity, price_cents) VALUES (?, ?, ?, ?, ?)`,
-				c.ID, i, l.ProductID, l.Quantity, l.PriceCents); err != nil {
+				c.ID, i, l.ProductID, l.Quantity, l.SeenPriceCents); err != nil {
 				return err
 			}
 		}

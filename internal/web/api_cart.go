@@ -33,8 +33,8 @@ type cartJSON struct {
 }
 
 func newCartJSON(c *shop.CartView) cartJSON {
-	out := cartJSON{Items: make([]lineJSON, len(c.Lines)), ItemCount: c.ItemCount, SubtotalCents: int64(c.Subtotal),
-		ShippingCents: int64(c.Shipping), TotalCents: int64(c.Total), Currency: shop.Currency}
+	out := cartJSON{Items: make([]lineJSON, len(c.Lines)), ItemCount: c.ItemCount, SubtotalCents: int64(c.SubtotalCents),
+		ShippingCents: int64(c.ShippingCents), TotalCents: int64(c.TotalCents), Currency: shop.Currency}
 	for i, l := range c.Lines {
 		out.Items[i] = newLineJSON(l.OrderLine)
 	}

@@ -246,8 +246,8 @@ func (s *server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &perr):
 		items := make([]priceChangeJSON, len(perr.Items))
 		for i, it := range perr.Items {
-			items[i] = priceChangeJSON{ProductID: it.ProductID, Name: it.Name, OldPriceCents: int64(it.OldCents),
-				NewPriceCents: int64(it.NewCents), Withdrawn: it.Withdrawn}
+			items[i] = priceChangeJSON{ProductID: it.ProductID, Name: it.Name, OldPriceCents: int64(it.OldPriceCents),
+				NewPriceCents: int64(it.NewPriceCents), Withdrawn: it.Withdrawn}
 		}
 		body.Items = items
 	}

@@ -21,10 +21,10 @@ func samplePages() map[string]pageView {
 	mug := shop.Product{ID: "mug", Name: "Stoneware Mug", Description: "Holds tea.", Category: "kitchen", PriceCents: 1250, Stock: 2, Active: true}
 	lamp := shop.Product{ID: "lamp", Name: "Reading Lamp", Description: "Warm light.", Category: "home", PriceCents: 8000, Active: true}
 	line := shop.CartViewLine{OrderLine: shop.OrderLine{ProductID: "mug", Name: "Stoneware Mug", UnitPriceCents: 1250, Quantity: 2, LineTotalCents: 2500},
-		SeenPrice: 1100, Available: 2}
-	cart := &shop.CartView{ID: "user-u1", Lines: []shop.CartViewLine{line}, ItemCount: 2, Subtotal: 2500, Shipping: 500, Total: 3000}
+		SeenPriceCents: 1100, Available: 2}
+	cart := &shop.CartView{ID: "user-u1", Lines: []shop.CartViewLine{line}, Totals: shop.Totals{ItemCount: 2, SubtotalCents: 2500, ShippingCents: 500, TotalCents: 3000}}
 	order := &shop.Order{ID: "oabc", UserID: "u1", Status: shop.OrderStatusPlaced, CreatedAt: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
-		Currency: shop.Currency, Items: []shop.OrderLine{line.OrderLine}, ItemCount: 2, SubtotalCents: 2500, ShippingCents: 500, TotalCents: 3000,
+		Currency: shop.Currency, Items: []shop.OrderLine{line.OrderLine}, Totals: shop.Totals{ItemCount: 2, SubtotalCents: 2500, ShippingCents: 500, TotalCents: 3000},
 		ShippingAddress: shop.Address{FullName: "Ada", Line1: "1 Road", Line2: "Flat 2", City: "London", PostalCode: "N1", Country: "GB"}}
 	fields := map[string]string{"email": "Bad email.", "name": "Bad name.", "password": "Bad password.", "confirm_password": "No match.",
 		"current_password": "Wrong.", "new_password": "Too short.", "line1": "Enter the street.", "country": "Choose one."}
@@ -171,7 +171,7 @@ func TestLineTables(t *testing.T) {
 	s := &server{log: slog.New(slog.DiscardHandler), pages: pages}
 	samples := samplePages()
 	withdrawn := shop.CartViewLine{OrderLine: shop.OrderLine{ProductID: "lamp", Name: "Reading Lamp", UnitPriceCents: 8000, Quantity: 1, LineTotalCents: 8000},
-		SeenPrice: 8000, Withdrawn: true}
+		SeenPriceCents: 8000, Withdrawn: true}
 	checkout := samples["checkout"].(*checkoutView)
 	cart := *checkout.Cart
 	cart.Lines = append(cart.Lines, withdrawn)

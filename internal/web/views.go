@@ -128,7 +128,7 @@ type lineRowView struct {
 
 // newCartTotals is the totals block of a cart.
 func newCartTotals(idPrefix string, c *shop.CartView) totalsView {
-	return totalsView{IDPrefix: idPrefix, Subtotal: c.Subtotal, Shipping: c.Shipping, Total: c.Total}
+	return totalsView{IDPrefix: idPrefix, Subtotal: c.SubtotalCents, Shipping: c.ShippingCents, Total: c.TotalCents}
 }
 
 // newCartLineTable is the line table of a cart about to be ordered, each
@@ -141,7 +141,7 @@ func newCartLineTable(c *shop.CartView) *lineTableView {
 		case l.Withdrawn:
 			row.Note = "(no longer sold)"
 		case l.PriceChanged():
-			row.Note = "(was " + l.SeenPrice.String() + ")"
+			row.Note = "(was " + l.SeenPriceCents.String() + ")"
 		}
 		t.Lines = append(t.Lines, row)
 	}

@@ -61,15 +61,15 @@ func testCarts(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		s := newStore(t)
 		// Line order is the shopper's order of adding, not by id.
 		want := MustSaveCart(t, s, "user-u1",
-			shop.CartLine{ProductID: "zebra-mug", Quantity: 2, PriceCents: 1500},
-			shop.CartLine{ProductID: "apple-tray", Quantity: 99, PriceCents: 1},
-			shop.CartLine{ProductID: "mango-bowl", Quantity: 1, PriceCents: 123456})
-		other := MustSaveCart(t, s, "guest-x", shop.CartLine{ProductID: "apple-tray", Quantity: 1, PriceCents: 2})
+			shop.CartLine{ProductID: "zebra-mug", Quantity: 2, SeenPriceCents: 1500},
+			shop.CartLine{ProductID: "apple-tray", Quantity: 99, SeenPriceCents: 1},
+			shop.CartLine{ProductID: "mango-bowl", Quantity: 1, SeenPriceCents: 123456})
+		other := MustSaveCart(t, s, "guest-x", shop.CartLine{ProductID: "apple-tray", Quantity: 1, SeenPriceCents: 2})
 		checkCart(t, "Cart(user-u1)", readCart(t, s, "user-u1"), want)
 
 		want = &shop.Cart{ID: "user-u1", UpdatedAt: at(time.Hour), Version: want.Version, Lines: []shop.CartLine{
-			{ProductID: "mango-bowl", Quantity: 3, PriceCents: 120000},
-			{ProductID: "kiwi-cup", Quantity: 1, PriceCents: 700}}}
+			{ProductID: "mango-bowl", Quantity: 3, SeenPriceCents: 120000},
+			{ProductID: "kiwi-cup", Quantity: 1, SeenPriceCents: 700}}}
 		if err := s.SaveCart(t.Context(), want); err != nil {
 			t.Fatalf("SaveCart(user-u1, replaced lines) = %v; want nil", err)
 		}
@@ -108,8 +108,8 @@ func saveCartAt(t *testing.T, s shop.Store, id, version string, lines ...shop.Ca
 }
 
 func testCartCompareAndSet(t *testing.T, s shop.Store) {
-	mug := shop.CartLine{ProductID: "mug", Quantity: 1, PriceCents: 900}
-	cup := shop.CartLine{ProductID: "cup", Quantity: 2, PriceCents: 400}
+	mug := shop.CartLine{ProductID: "mug", Quantity: 1, SeenPriceCents: 900}
+	cup := shop.CartLine{ProductID: "cup", Quantity: 2, SeenPriceCents: 400}
 	if v := readCart(t, s, "user-u1").Version; v != "" {
 		t.Fatalf("Cart(never saved).Version = %q; want \"\"", v)
 	}
@@ -178,7 +178,7 @@ func testCartConcurrentAdds(t *testing.T, s shop.Store) {
 					errs[i] = err
 					return
 				}
-				c.Lines = append(c.Lines, shop.CartLine{ProductID: fmt.Sprintf("p%d", i), Quantity: i + 1, PriceCents: 100})
+				c.Lines = append(c.Lines, shop.CartLine{ProductID: fmt.Sprintf("p%d", i), Quantity: i + 1, SeenPriceCents: 100})
 				errs[i] = s.SaveCart(t.Context(), c)
 				if !errors.Is(errs[i], shop.ErrConflict) {
 					return

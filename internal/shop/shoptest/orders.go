@@ -38,7 +38,7 @@ func cartOf(t *testing.T, s shop.Store, id string, o *shop.Order) *shop.Cart {
 	t.Helper()
 	lines := make([]shop.CartLine, len(o.Items))
 	for i, l := range o.Items {
-		lines[i] = shop.CartLine{ProductID: l.ProductID, Quantity: l.Quantity, PriceCents: l.UnitPriceCents}
+		lines[i] = shop.CartLine{ProductID: l.ProductID, Quantity: l.Quantity, SeenPriceCents: l.UnitPriceCents}
 	}
 	return MustSaveCart(t, s, id, lines...)
 }

@@ -20,7 +20,7 @@ func testPlaceOrder(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		o := NewOrder("o1", "u1", at(2*time.Hour), LineOf(p2, 2), LineOf(p1, 3))
 		o.ShippingAddress.Line2 = "Flat 3"
 		cart := cartOf(t, s, "user-u1", o)
-		otherCart := MustSaveCart(t, s, "user-u2", shop.CartLine{ProductID: "p1", Quantity: 1, PriceCents: 1250})
+		otherCart := MustSaveCart(t, s, "user-u2", shop.CartLine{ProductID: "p1", Quantity: 1, SeenPriceCents: 1250})
 		mustPlaceOrder(t, s, o, cart)
 
 		checkStocks(t, s, "after PlaceOrder", map[string]int{"p1": 2, "p2": 0, "p3": 9})
@@ -119,9 +119,9 @@ func testPlaceOrder(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		got := slices.Clone(perr.Items)
 		slices.SortFunc(got, func(a, b shop.PriceChange) int { return strings.Compare(a.ProductID, b.ProductID) })
 		want := []shop.PriceChange{
-			{ProductID: "never-sold", OldCents: 500, Withdrawn: true},
-			{ProductID: "repriced", OldCents: 1800, NewCents: 2000},
-			{ProductID: "withdrawn", OldCents: 300, Withdrawn: true},
+			{ProductID: "never-sold", OldPriceCents: 500, Withdrawn: true},
+			{ProductID: "repriced", OldPriceCents: 1800, NewPriceCents: 2000},
+			{ProductID: "withdrawn", OldPriceCents: 300, Withdrawn: true},
 		}
 		if len(got) != len(want) {
 			t.Fatalf("PlaceOrder(order) PriceError.Items = %+v; want %+v (every changed line, in any order)", got, want)
@@ -171,7 +171,7 @@ func testPlaceOrder(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		read := cartOf(t, s, "user-u1", o)
 		// A line added after the order was built from the cart.
 		added, err := saveCartAt(t, s, "user-u1", read.Version,
-			shop.CartLine{ProductID: "p1", Quantity: 1, PriceCents: 1000}, shop.CartLine{ProductID: "p2", Quantity: 1, PriceCents: 2000})
+			shop.CartLine{ProductID: "p1", Quantity: 1, SeenPriceCents: 1000}, shop.CartLine{ProductID: "p2", Quantity: 1, SeenPriceCents: 2000})
 		if err != nil {
 			t.Fatalf("SaveCart(a line added) = %v; want nil", err)
 		}
@@ -207,7 +207,7 @@ func ConcurrentCheckoutsOfOneCart(t *testing.T, s shop.Store, rounds, checkouts 
 	MustSaveProduct(t, s, p)
 	var winners []string
 	for r := range rounds {
-		cart := MustSaveCart(t, s, "user-u1", shop.CartLine{ProductID: p.ID, Quantity: 1, PriceCents: p.PriceCents})
+		cart := MustSaveCart(t, s, "user-u1", shop.CartLine{ProductID: p.ID, Quantity: 1, SeenPriceCents: p.PriceCents})
 		orders := make([]*shop.Order, checkouts)
 		for i := range orders {
 			orders[i] = NewOrder(fmt.Sprintf("r%do%d", r, i), "u1", at(time.Duration(r)*time.Second), LineOf(p, 1))
@@ -259,8 +259,8 @@ func ConcurrentCheckoutsOfOneCart(t *testing.T, s shop.Store, rounds, checkouts 
 func testLineAddedDuringCheckout(t *testing.T, s shop.Store, rounds int) {
 	p := NewProduct("p1", 1000, rounds)
 	MustSaveProduct(t, s, p)
-	first := shop.CartLine{ProductID: "p1", Quantity: 1, PriceCents: 1000}
-	added := shop.CartLine{ProductID: "extra", Quantity: 2, PriceCents: 300}
+	first := shop.CartLine{ProductID: "p1", Quantity: 1, SeenPriceCents: 1000}
+	added := shop.CartLine{ProductID: "extra", Quantity: 2, SeenPriceCents: 300}
 	for r := range rounds {
 		if err := s.DeleteCart(t.Context(), "user-u1"); err != nil {
 			t.Fatalf("DeleteCart() = %v", err)
