@@ -159,9 +159,17 @@ func TestOrderItemInTable(t *testing.T) {
 	if n := cartLines(t, s, cartID); n != 0 {
 		t.Errorf("cart has %d lines after the order; want 0", n)
 	}
-	// Downstream reads the created_at text as RFC 3339.
-	if _, err := time.Parse(time.RFC3339, "2026-05-06T07:08:09.123Z"); err != nil {
-		t.Errorf("created_at is not RFC 3339: %v", err)
+	// Downstream reads the stored created_at text as RFC 3339, in UTC: it
+	// must give back the service's clock, to the millisecond.
+	created, ok := got["created_at"].(*types.AttributeValueMemberS)
+	if !ok {
+		t.Fatalf("orders item created_at = %s; want a string", describeValue(got["created_at"]))
+	}
+	at, err := time.Parse(time.RFC3339, created.Value)
+	if err != nil {
+		t.Errorf("orders item created_at %q is not RFC 3339: %v", created.Value, err)
+	} else if _, offset := at.Zone(); offset != 0 || !at.Equal(now.Truncate(time.Millisecond)) {
+		t.Errorf("orders item created_at %q reads as %v; want %v in UTC", created.Value, at, now.Truncate(time.Millisecond))
 	}
 }
 
