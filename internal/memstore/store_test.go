@@ -62,6 +62,34 @@ func TestNoSharedMemory(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].Items[0].Quantity != 1 {
 		t.Fatalf("OrdersByUser(u1) after changing a returned order's items = %+v, %v; want quantity 1", list, err)
 	}
+
+	accepted := shop.StatusChange{Status: shop.OrderStatusAccepted, At: o.CreatedAt.Add(time.Minute), Actor: "processor"}
+	changed, err := s.ChangeOrderStatus(ctx, "o1", shop.StatusUpdate{From: shop.OrderStatusPlaced, Change: accepted})
+	if err != nil {
+		t.Fatalf("ChangeOrderStatus(o1, accepted) = %v; want nil", err)
+	}
+	changed.StatusHistory[0].Actor = "someone else"
+	changed.Items[0].Quantity = 9
+	if got, err := s.Order(ctx, "o1"); err != nil || got.StatusHistory[0] != accepted || got.Items[0].Quantity != 1 {
+		t.Fatalf("Order(o1) after changing the order ChangeOrderStatus returned = %+v, %v; want history [%+v], quantity 1", got, err, accepted)
+	}
+	got, err = s.Order(ctx, "o1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.StatusHistory[0].Actor = "someone else"
+	if again, err := s.Order(ctx, "o1"); err != nil || again.StatusHistory[0] != accepted {
+		t.Fatalf("Order(o1) after changing a returned order's history = %+v, %v; want [%+v]", again, err, accepted)
+	}
+
+	updated, err := s.UpdateProduct(ctx, "p1", shop.ProductUpdate{})
+	if err != nil {
+		t.Fatalf("UpdateProduct(p1, nothing) = %v; want nil", err)
+	}
+	updated.Stock = 1000
+	if got, err := s.Product(ctx, "p1"); err != nil || got.Stock != 4 {
+		t.Fatalf("Product(p1) after changing the product UpdateProduct returned = %+v, %v; want stock 4", got, err)
+	}
 }
 
 // TestDoneContext: a passed deadline is ErrUnavailable, as the other stores
