@@ -185,7 +185,7 @@ func (s *Store) batchDelete(ctx context.Context, op, table string, keys []item) 
 				if attempt >= s.txAttempts {
 					return fmt.Errorf("dynamo %s: %w: unprocessed items: %w", op, shop.ErrUnavailable, errGaveUp)
 				}
-				if err := sleep(ctx, backoff(s.txBackoff, attempt)); err != nil {
+				if err := shop.Pause(ctx, backoff(s.txBackoff, attempt)); err != nil {
 					return storeErr(op, err)
 				}
 			}

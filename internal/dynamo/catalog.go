@@ -78,7 +78,7 @@ func (s *Store) batchGet(ctx context.Context, op, table string, keys []item, eac
 			if attempt >= s.txAttempts {
 				return fmt.Errorf("dynamo %s: %w: unprocessed keys: %w", op, shop.ErrUnavailable, errGaveUp)
 			}
-			if err := sleep(ctx, backoff(s.txBackoff, attempt)); err != nil {
+			if err := shop.Pause(ctx, backoff(s.txBackoff, attempt)); err != nil {
 				return storeErr(op, err)
 			}
 		}

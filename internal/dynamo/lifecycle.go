@@ -180,7 +180,7 @@ func (s *Store) cancelOrder(ctx context.Context, id string, u shop.StatusUpdate)
 		case attempt >= s.txAttempts:
 			return fmt.Errorf("dynamo: cancel order %s: %w: %v", id, shop.ErrConflict, err)
 		}
-		if err := sleep(ctx, backoff(s.txBackoff, attempt)); err != nil {
+		if err := shop.Pause(ctx, backoff(s.txBackoff, attempt)); err != nil {
 			return storeErr("cancel order "+id, err)
 		}
 	}

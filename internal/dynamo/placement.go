@@ -82,7 +82,7 @@ func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) 
 			return f.err
 		}
 		if attempt < attempts {
-			if serr := sleep(send, backoff(s.txBackoff, attempt)); serr == nil {
+			if serr := shop.Pause(send, backoff(s.txBackoff, attempt)); serr == nil {
 				continue
 			}
 		}

@@ -239,7 +239,7 @@ func (s *Store) retryConflicts(ctx context.Context, op string, call func() error
 		case !errors.As(err, &conflict) || attempt >= s.txAttempts:
 			return storeErr(op, err)
 		}
-		if serr := sleep(ctx, backoff(s.txBackoff, attempt)); serr != nil {
+		if serr := shop.Pause(ctx, backoff(s.txBackoff, attempt)); serr != nil {
 			return storeErr(op, fmt.Errorf("%w (after %d attempts ending in %v)", serr, attempt, err))
 		}
 	}
@@ -266,18 +266,6 @@ func (s *Store) scanAll(ctx context.Context, op, table string, each func(item) e
 // errNotFound wraps shop.ErrNotFound with what was looked for.
 func errNotFound(what, id string) error {
 	return fmt.Errorf("dynamo: %s %q: %w", what, id, shop.ErrNotFound)
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 var errGaveUp = errors.New("gave up after repeated attempts")

@@ -119,7 +119,7 @@ func (s *Service) updateThrottle(ctx context.Context, key string, change func(t 
 			s.log.WarnContext(ctx, "sign-in throttle contended", "key_kind", keyKind(key), "attempts", attempt)
 			return errThrottleContended
 		}
-		if err := pause(ctx, throttleBackoff(attempt)); err != nil {
+		if err := Pause(ctx, throttleBackoff(attempt)); err != nil {
 			return err
 		}
 	}
@@ -134,8 +134,9 @@ func throttleBackoff(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1) // #nosec G404 -- not a secret
 }
 
-// pause waits d or until ctx is done.
-func pause(ctx context.Context, d time.Duration) error {
+// Pause waits d or until ctx is done, whose error it then returns: the
+// wait between the attempts of a retry, here and in the stores.
+func Pause(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -307,8 +307,8 @@ func testLineAddedDuringCheckout(t *testing.T, s shop.Store, rounds int) {
 // ConcurrentPlaceOrders has buyers goroutines each place an order of one
 // unit of productID, each from its own cart, and checks that exactly
 // available succeed, the others are refused for stock or fail with
-// ErrConflict, and
-// the stock ends at 0. The product must exist with stock available.
+// ErrConflict, and the stock ends at 0. The product must exist with stock
+// available.
 func ConcurrentPlaceOrders(t *testing.T, s shop.Store, productID string, buyers, available int) {
 	t.Helper()
 	p, err := s.Product(t.Context(), productID)
@@ -318,13 +318,7 @@ func ConcurrentPlaceOrders(t *testing.T, s shop.Store, productID string, buyers,
 	if p.Stock != available {
 		t.Fatalf("stock of %s = %d; want %d before the race", productID, p.Stock, available)
 	}
-	orders := make([]*shop.Order, buyers)
-	carts := make([]*shop.Cart, buyers)
-	for i := range buyers {
-		userID := fmt.Sprintf("u%d", i)
-		orders[i] = NewOrder(fmt.Sprintf("o%d", i), userID, at(time.Duration(i)*time.Millisecond), LineOf(p, 1))
-		carts[i] = cartOf(t, s, shop.UserCartID(userID), orders[i])
-	}
+	orders, carts := oneUnitOrders(t, s, p, buyers)
 	errs := make([]error, buyers)
 	var wg sync.WaitGroup
 	for i := range buyers {
@@ -362,4 +356,18 @@ func ConcurrentPlaceOrders(t *testing.T, s shop.Store, productID string, buyers,
 	if got := stockOf(t, s, productID); got != 0 {
 		t.Errorf("stock of %s after the race = %d; want 0", productID, got)
 	}
+}
+
+// oneUnitOrders returns buyers orders of one unit of p, o0 by u0 and so
+// on, each with its own saved cart.
+func oneUnitOrders(t *testing.T, s shop.Store, p *shop.Product, buyers int) ([]*shop.Order, []*shop.Cart) {
+	t.Helper()
+	orders := make([]*shop.Order, buyers)
+	carts := make([]*shop.Cart, buyers)
+	for i := range buyers {
+		userID := fmt.Sprintf("u%d", i)
+		orders[i] = NewOrder(fmt.Sprintf("o%d", i), userID, at(time.Duration(i)*time.Millisecond), LineOf(p, 1))
+		carts[i] = cartOf(t, s, shop.UserCartID(userID), orders[i])
+	}
+	return orders, carts
 }

@@ -30,17 +30,7 @@ func MustSaveProduct(t *testing.T, s shop.Store, products ...*shop.Product) {
 
 func checkProduct(t *testing.T, call string, got, want *shop.Product) {
 	t.Helper()
-	if got == nil {
-		t.Fatalf("%s = nil product; want %+v", call, *want)
-	}
-	g, w := *got, *want
-	if !g.CreatedAt.Equal(w.CreatedAt) {
-		t.Errorf("%s CreatedAt = %v; want %v", call, g.CreatedAt, w.CreatedAt)
-	}
-	g.CreatedAt, w.CreatedAt = time.Time{}, time.Time{}
-	if g != w {
-		t.Errorf("%s = %+v; want %+v", call, g, w)
-	}
+	checkRecord(t, call, got, want, func(r *shop.Product) *time.Time { return &r.CreatedAt })
 }
 
 // stockOf returns the stock of product id.

@@ -38,3 +38,21 @@ func TestStore(t *testing.T, newStore func(t *testing.T) shop.Store) {
 var baseTime = time.Date(2026, 3, 4, 5, 6, 7, 891_000_000, time.UTC)
 
 func at(d time.Duration) time.Time { return baseTime.Add(d) }
+
+// checkRecord compares got with want field by field, and their creation
+// times (createdAt) by Equal: a store may give back the same instant in
+// another representation.
+func checkRecord[T comparable](t *testing.T, call string, got, want *T, createdAt func(*T) *time.Time) {
+	t.Helper()
+	if got == nil {
+		t.Fatalf("%s = nil; want %+v", call, *want)
+	}
+	g, w := *got, *want
+	if gt, wt := createdAt(&g), createdAt(&w); !gt.Equal(*wt) {
+		t.Errorf("%s CreatedAt = %v; want %v", call, *gt, *wt)
+	}
+	*createdAt(&g), *createdAt(&w) = time.Time{}, time.Time{}
+	if g != w {
+		t.Errorf("%s = %+v; want %+v", call, g, w)
+	}
+}

@@ -130,13 +130,7 @@ func RestockDuringOrders(t *testing.T, s shop.Store, productID string, restock, 
 		t.Fatalf("stock of %s = %d; want at least %d before the race", productID, p.Stock, buyers)
 	}
 	start := p.Stock
-	orders := make([]*shop.Order, buyers)
-	carts := make([]*shop.Cart, buyers)
-	for i := range buyers {
-		userID := fmt.Sprintf("u%d", i)
-		orders[i] = NewOrder(fmt.Sprintf("o%d", i), userID, at(time.Duration(i)*time.Millisecond), LineOf(p, 1))
-		carts[i] = cartOf(t, s, shop.UserCartID(userID), orders[i])
-	}
+	orders, carts := oneUnitOrders(t, s, p, buyers)
 	errs := make([]error, buyers)
 	var restockErr error
 	var wg sync.WaitGroup

@@ -23,17 +23,7 @@ func mustCreateUser(t *testing.T, s shop.Store, u *shop.User) {
 
 func checkUser(t *testing.T, call string, got, want *shop.User) {
 	t.Helper()
-	if got == nil {
-		t.Fatalf("%s = nil user; want %+v", call, *want)
-	}
-	g, w := *got, *want
-	if !g.CreatedAt.Equal(w.CreatedAt) {
-		t.Errorf("%s CreatedAt = %v; want %v", call, g.CreatedAt, w.CreatedAt)
-	}
-	g.CreatedAt, w.CreatedAt = time.Time{}, time.Time{}
-	if g != w {
-		t.Errorf("%s = %+v; want %+v", call, g, w)
-	}
+	checkRecord(t, call, got, want, func(r *shop.User) *time.Time { return &r.CreatedAt })
 }
 
 func testUsers(t *testing.T, newStore func(t *testing.T) shop.Store) {
