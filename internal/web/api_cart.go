@@ -21,20 +21,30 @@ func newLineJSON(l shop.OrderLine) lineJSON {
 		Quantity: l.Quantity, LineTotalCents: int64(l.LineTotalCents)}
 }
 
+// totalsJSON are the totals of a cart or an order (shop.Totals), in the
+// JSON object that holds them.
+type totalsJSON struct {
+	ItemCount     int   `json:"item_count"`
+	SubtotalCents int64 `json:"subtotal_cents"`
+	ShippingCents int64 `json:"shipping_cents"`
+	TotalCents    int64 `json:"total_cents"`
+}
+
+func newTotalsJSON(t shop.Totals) totalsJSON {
+	return totalsJSON{ItemCount: t.ItemCount, SubtotalCents: int64(t.SubtotalCents), ShippingCents: int64(t.ShippingCents),
+		TotalCents: int64(t.TotalCents)}
+}
+
 // cartJSON is a cart at current prices; shipping and total are what an
 // order placed now would cost.
 type cartJSON struct {
-	Items         []lineJSON `json:"items"`
-	ItemCount     int        `json:"item_count"`
-	SubtotalCents int64      `json:"subtotal_cents"`
-	ShippingCents int64      `json:"shipping_cents"`
-	TotalCents    int64      `json:"total_cents"`
-	Currency      string     `json:"currency"`
+	Items []lineJSON `json:"items"`
+	totalsJSON
+	Currency string `json:"currency"`
 }
 
 func newCartJSON(c *shop.CartView) cartJSON {
-	out := cartJSON{Items: make([]lineJSON, len(c.Lines)), ItemCount: c.ItemCount, SubtotalCents: int64(c.SubtotalCents),
-		ShippingCents: int64(c.ShippingCents), TotalCents: int64(c.TotalCents), Currency: shop.Currency}
+	out := cartJSON{Items: make([]lineJSON, len(c.Lines)), totalsJSON: newTotalsJSON(c.Totals), Currency: shop.Currency}
 	for i, l := range c.Lines {
 		out.Items[i] = newLineJSON(l.OrderLine)
 	}

@@ -20,23 +20,19 @@ type addressJSON struct {
 // orderJSON is a placed order as the API shows it: not the buyer's id or
 // email, which the client knows.
 type orderJSON struct {
-	ID              string      `json:"id"`
-	Status          string      `json:"status"`
-	CreatedAt       string      `json:"created_at"`
-	Currency        string      `json:"currency"`
-	Items           []lineJSON  `json:"items"`
-	ItemCount       int         `json:"item_count"`
-	SubtotalCents   int64       `json:"subtotal_cents"`
-	ShippingCents   int64       `json:"shipping_cents"`
-	TotalCents      int64       `json:"total_cents"`
+	ID        string     `json:"id"`
+	Status    string     `json:"status"`
+	CreatedAt string     `json:"created_at"`
+	Currency  string     `json:"currency"`
+	Items     []lineJSON `json:"items"`
+	totalsJSON
 	ShippingAddress addressJSON `json:"shipping_address"`
 }
 
 func newOrderJSON(o *shop.Order) orderJSON {
 	a := o.ShippingAddress
 	out := orderJSON{ID: o.ID, Status: o.Status, CreatedAt: apiTime(o.CreatedAt), Currency: o.Currency,
-		Items: make([]lineJSON, len(o.Items)), ItemCount: o.ItemCount, SubtotalCents: int64(o.SubtotalCents),
-		ShippingCents: int64(o.ShippingCents), TotalCents: int64(o.TotalCents),
+		Items: make([]lineJSON, len(o.Items)), totalsJSON: newTotalsJSON(o.Totals),
 		ShippingAddress: addressJSON{FullName: a.FullName, Line1: a.Line1, Line2: a.Line2, City: a.City,
 			PostalCode: a.PostalCode, Country: a.Country}}
 	for i, l := range o.Items {

@@ -62,8 +62,8 @@ func TestAPIPlaceOrder(t *testing.T) {
 	var o orderJSON
 	res.decode(t, &o)
 	want := orderJSON{ID: o.ID, Status: "placed", CreatedAt: o.CreatedAt, Currency: "USD",
-		Items:     []lineJSON{{"kettle", "Enamel Kettle", 3900, 1, 3900}, {"pan", "Cast Iron Pan", 2500, 2, 5000}},
-		ItemCount: 3, SubtotalCents: 8900, ShippingCents: 0, TotalCents: 8900,
+		Items:           []lineJSON{{"kettle", "Enamel Kettle", 3900, 1, 3900}, {"pan", "Cast Iron Pan", 2500, 2, 5000}},
+		totalsJSON:      totalsJSON{ItemCount: 3, SubtotalCents: 8900, ShippingCents: 0, TotalCents: 8900},
 		ShippingAddress: addressJSON{FullName: "Ada Lovelace", Line1: "12 St James's Square", City: "London", PostalCode: "SW1Y 4JH", Country: "GB"}}
 	if !apiOrderEqual(o, want) {
 		t.Errorf("POST /orders = %+v; want %+v", o, want)

@@ -107,8 +107,8 @@ func productURL(id string) string { return "/products/" + id }
 // totalsView is the totals block of a cart, a checkout or an order;
 // IDPrefix names its elements (#cart-subtotal, #order-total).
 type totalsView struct {
-	IDPrefix                  string
-	Subtotal, Shipping, Total shop.Money
+	IDPrefix string
+	shop.Totals
 }
 
 // lineTableView is the table of a checkout's or an order's lines, with
@@ -128,7 +128,7 @@ type lineRowView struct {
 
 // newCartTotals is the totals block of a cart.
 func newCartTotals(idPrefix string, c *shop.CartView) totalsView {
-	return totalsView{IDPrefix: idPrefix, Subtotal: c.SubtotalCents, Shipping: c.ShippingCents, Total: c.TotalCents}
+	return totalsView{IDPrefix: idPrefix, Totals: c.Totals}
 }
 
 // newCartLineTable is the line table of a cart about to be ordered, each
@@ -151,7 +151,7 @@ func newCartLineTable(c *shop.CartView) *lineTableView {
 // newOrderLineTable is the line table of a placed order.
 func newOrderLineTable(o *shop.Order) lineTableView {
 	t := lineTableView{Caption: "Products in this order",
-		Totals: totalsView{IDPrefix: "order", Subtotal: o.SubtotalCents, Shipping: o.ShippingCents, Total: o.TotalCents}}
+		Totals: totalsView{IDPrefix: "order", Totals: o.Totals}}
 	for _, l := range o.Items {
 		t.Lines = append(t.Lines, lineRowView{OrderLine: l})
 	}
