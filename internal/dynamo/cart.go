@@ -80,8 +80,7 @@ func (s *Store) SaveCart(ctx context.Context, c *shop.Cart) error {
 
 // cartCondition is the condition of writing a cart read at version: the
 // stored item is still at that version. Version "" is a cart never saved
-// (or deleted), so the item must not exist, or be one saved before carts
-// had versions.
+// (or deleted), so the item must not exist, or have no version attribute.
 func cartCondition(version string) (expr string, names map[string]string, values item) {
 	names = map[string]string{"#version": "version"}
 	if version == "" {

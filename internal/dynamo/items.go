@@ -284,8 +284,7 @@ func throttleItem(t *shop.LoginThrottle) item {
 
 // throttleCondition is the condition of saving a throttle record read at
 // version: the stored item is still at that version. Version 0 is a record
-// never saved, so the item must not exist, or be one written before items
-// had a version.
+// never saved, so the item must not exist, or have no version attribute.
 func throttleCondition(version int64) (expr string, names map[string]string, values item) {
 	names = map[string]string{"#version": "version"}
 	if version == 0 {
@@ -298,7 +297,7 @@ func throttleFromItem(it item) (*shop.LoginThrottle, error) {
 	r := reader{item: it, what: "login throttle"}
 	t := &shop.LoginThrottle{Key: r.str("throttle_key"), Failures: int(r.int("failures")),
 		WindowStart: r.time("window_start"), LockedUntil: r.time("locked_until")}
-	if _, ok := it["version"]; ok { // an item saved before versions existed is at 0
+	if _, ok := it["version"]; ok { // an item without one is at version 0
 		t.Version = r.int("version")
 	}
 	return t, r.err

@@ -51,7 +51,7 @@ func IsCommonPassword(password string) bool {
 // emoji), full-width forms folded to their usual width, lower case
 // (RFC 8265's UsernameCaseMapped) and Unicode NFKC, so "ＡＤＡ@Example.com",
 // "ada@example.com" and "ａｄａ@ｅｘａｍｐｌｅ.com" are one address. For ASCII
-// it is plain lower-casing, as emails were stored before.
+// it is plain lower-casing.
 var emailProfile = precis.NewIdentifier(precis.FoldWidth, precis.LowerCase(), precis.Norm(norm.NFKC), precis.BidiRule)
 
 // NormalizeEmail returns an email the way it is stored and compared

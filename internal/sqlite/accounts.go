@@ -166,8 +166,8 @@ func (s *Store) SaveLoginThrottle(ctx context.Context, t *shop.LoginThrottle) er
 		err error
 	)
 	if t.Version == 0 {
-		// Inserts a new record, or replaces one saved before versions
-		// existed (version 0 by the migration's default).
+		// Inserts a new record, or replaces one at version 0 (the
+		// column's default: a row the versioned saves never wrote).
 		n, err = affected(s.db.ExecContext(ctx, `
 			INSERT INTO login_throttles (key, failures, window_start, locked_until, version) VALUES (?, ?, ?, ?, 1)
 			ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start,
