@@ -104,7 +104,7 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) {
 	next := localNext(r.PostForm.Get("next"))
 	// The service counts registrations per client address, which the
 	// middleware put in the request's context.
-	signed, err := s.shop.SignUp(r.Context(), in, visitorFrom(r.Context()))
+	signed, err := s.shop.SignUp(r.Context(), in, visitFrom(r.Context()))
 	if err != nil {
 		if errors.Is(err, shop.ErrTooManyRegistrations) {
 			// The form again, values kept, for when the limit is over.
@@ -142,7 +142,7 @@ func (s *server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	v := newLoginView("", next)
 	status := http.StatusOK
 	if q.Get("cookies") == "1" {
-		if visitorFrom(r.Context()).User != nil {
+		if visitFrom(r.Context()).User != nil {
 			seeOther(w, r, orHome(next))
 			return
 		}
@@ -166,7 +166,7 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	email := r.PostForm.Get("email")
 	next := localNext(r.PostForm.Get("next"))
-	signed, err := s.shop.LogIn(r.Context(), email, r.PostForm.Get("password"), clientAddr(r), visitorFrom(r.Context()))
+	signed, err := s.shop.LogIn(r.Context(), email, r.PostForm.Get("password"), clientAddr(r), visitFrom(r.Context()))
 	if err != nil {
 		if !errors.Is(err, shop.ErrInvalidCredentials) && !errors.Is(err, shop.ErrThrottled) {
 			s.errorPage(w, r, err)
@@ -208,7 +208,7 @@ func (s *server) signedIn(w http.ResponseWriter, r *http.Request, signed *shop.S
 // handleLogout serves POST /logout: the session ends on the server (its
 // cookie is useless from now on), the cookie is cleared, 303 to /.
 func (s *server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	if sess := visitorFrom(r.Context()).Session; sess != nil {
+	if sess := visitFrom(r.Context()).Session; sess != nil {
 		if err := s.shop.EndSession(r.Context(), sess); err != nil {
 			s.errorPage(w, r, err)
 			return

@@ -52,7 +52,7 @@ func (s *server) handleCart(w http.ResponseWriter, r *http.Request) {
 // renderCart renders the cart page with status and, after a refused
 // change, the problem shown at its line.
 func (s *server) renderCart(w http.ResponseWriter, r *http.Request, status int, lp lineProblem) {
-	vis := visitorFrom(r.Context())
+	vis := visitFrom(r.Context())
 	v := &cartView{layoutView: layoutView{Title: "Your cart"}, Cart: &shop.CartView{}, FreeShipping: shop.FreeShippingThreshold}
 	switch {
 	case vis.Session == nil:
@@ -88,7 +88,7 @@ func (s *server) handleCartAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	quantity := r.PostForm.Get("quantity")
-	added, err := s.shop.AddToVisitorCart(r.Context(), visitorFrom(r.Context()), r.PostForm.Get("product_id"), quantity)
+	added, err := s.shop.AddToVisitorCart(r.Context(), visitFrom(r.Context()), r.PostForm.Get("product_id"), quantity)
 	target := "/cart"
 	if added != nil && added.Guest != nil {
 		// The session exists now, whether or not the add was refused.
@@ -124,7 +124,7 @@ func (s *server) handleCartSet(w http.ResponseWriter, r *http.Request) {
 	productID, raw := r.PathValue("product_id"), r.PostForm.Get("quantity")
 	qty, err := shop.ParseQuantity(raw, true)
 	if err == nil {
-		sess := visitorFrom(r.Context()).Session
+		sess := visitFrom(r.Context()).Session
 		if sess == nil {
 			seeOther(w, r, "/cart") // no cart, nothing to change
 			return
@@ -157,7 +157,7 @@ func (s *server) handleCartConfirmPrices(w http.ResponseWriter, r *http.Request)
 	if next == "" {
 		next = "/checkout"
 	}
-	if sess := visitorFrom(r.Context()).Session; sess != nil {
+	if sess := visitFrom(r.Context()).Session; sess != nil {
 		if _, err := s.shop.ConfirmCartPrices(r.Context(), sess.CartID); err != nil {
 			s.errorPage(w, r, err)
 			return

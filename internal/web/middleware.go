@@ -40,7 +40,7 @@ type ctxKey int
 
 const (
 	ctxKeyRequestID ctxKey = iota
-	ctxKeyVisitor
+	ctxKeyVisit
 )
 
 // requestIDFrom returns the request id the requestID middleware put in ctx,

@@ -39,7 +39,7 @@ func (s *server) handleOrders(w http.ResponseWriter, r *http.Request) {
 // learns which orders exist; a guest's page offers to sign in, for an
 // owner whose session ended.
 func (s *server) handleOrder(w http.ResponseWriter, r *http.Request) {
-	vis := visitorFrom(r.Context())
+	vis := visitFrom(r.Context())
 	if vis.User == nil {
 		p := problemFor(shop.ErrNotFound)
 		heading := errorHeading(p.Status)

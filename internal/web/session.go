@@ -24,10 +24,10 @@ const (
 	cookieCheckMaxAge = time.Hour
 )
 
-// visitorFrom returns the visit withSession loaded; a request it did not
+// visitFrom returns the visit withSession loaded; a request it did not
 // see is an anonymous visitor.
-func visitorFrom(ctx context.Context) *shop.Visit {
-	if v, ok := ctx.Value(ctxKeyVisitor).(*shop.Visit); ok {
+func visitFrom(ctx context.Context) *shop.Visit {
+	if v, ok := ctx.Value(ctxKeyVisit).(*shop.Visit); ok {
 		return v
 	}
 	return &shop.Visit{}
@@ -61,7 +61,7 @@ func (s *server) withSession(h http.HandlerFunc) http.Handler {
 			s.errorPage(w, r, err)
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), ctxKeyVisitor, v)))
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxKeyVisit, v)))
 	})
 }
 
@@ -100,7 +100,7 @@ func hasCookies(r *http.Request) bool { return len(r.Cookies()) > 0 }
 // requireUser returns the signed-in visitor, or sends a guest to the
 // sign-in page (303) with the page to come back to, and reports false.
 func (s *server) requireUser(w http.ResponseWriter, r *http.Request, next string) (*shop.Visit, bool) {
-	v := visitorFrom(r.Context())
+	v := visitFrom(r.Context())
 	if v.User == nil {
 		seeOther(w, r, withNext("/login", localNext(next)))
 		return nil, false

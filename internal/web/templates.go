@@ -85,7 +85,7 @@ func staticURL(name string) string {
 // user and counts their cart), so they are never cached.
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page string, v pageView) {
 	l := v.layout()
-	vis := visitorFrom(r.Context())
+	vis := visitFrom(r.Context())
 	l.User, l.CartCount = vis.User, vis.CartCount()
 	l.StyleURL, l.ScriptURL, l.IconURL = s.styleURL, s.scriptURL, s.iconURL
 	l.RequestID = w.Header().Get("X-Request-Id")

@@ -87,7 +87,7 @@ func TestRenderEveryPage(t *testing.T) {
 			w := httptest.NewRecorder()
 			w.Header().Set("X-Request-Id", "req-123")
 			r := httptest.NewRequest(http.MethodGet, "/", nil)
-			r = r.WithContext(context.WithValue(r.Context(), ctxKeyVisitor, &shop.Visit{User: &shop.User{ID: "u1", Name: "Ada"}}))
+			r = r.WithContext(context.WithValue(r.Context(), ctxKeyVisit, &shop.Visit{User: &shop.User{ID: "u1", Name: "Ada"}}))
 			s.render(w, r, http.StatusOK, name, v)
 			res := &pageResp{t: t, Status: w.Code, Header: w.Header(), Body: w.Body.String()}
 			res.wantStatus(http.StatusOK)
