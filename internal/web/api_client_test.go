@@ -51,14 +51,7 @@ func (e *testEnv) do(rq apiReq) *apiResp {
 	if ct != "" && ct != "-" {
 		r.Header.Set("Content-Type", ct)
 	}
-	if rq.Token != "" {
-		r.Header.Set("Authorization", "Bearer "+rq.Token)
-	}
-	for k, v := range rq.Header {
-		r.Header.Set(k, v)
-	}
-	w := httptest.NewRecorder()
-	e.h.ServeHTTP(w, r)
+	w := e.serve(r, rq.Token, rq.Header)
 	res := &apiResp{Status: w.Code, Header: w.Result().Header, Body: w.Body.Bytes()}
 	where := rq.Method + " " + rq.Path
 	if got := res.Header.Get("Cache-Control"); got != "no-store" {

@@ -317,10 +317,16 @@ func (e *testEnv) send(rq rawReq) *httptest.ResponseRecorder {
 		cookies = append(cookies, name+"="+rq.cookie)
 	}
 	r.Header.Set("Cookie", strings.Join(cookies, "; "))
-	if rq.token != "" {
-		r.Header.Set("Authorization", "Bearer "+rq.token)
+	return e.serve(r, rq.token, rq.header)
+}
+
+// serve answers r with the bearer token (if any) and the headers given,
+// into a recorder.
+func (e *testEnv) serve(r *http.Request, token string, header map[string]string) *httptest.ResponseRecorder {
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
 	}
-	for k, v := range rq.header {
+	for k, v := range header {
 		r.Header.Set(k, v)
 	}
 	w := httptest.NewRecorder()
