@@ -176,12 +176,7 @@ func TestCheckoutUnavailable(t *testing.T) {
 	e.fail.failPlaceOrder(shop.ErrUnavailable, false, false)
 	res := c.post("/checkout", form).wantStatus(http.StatusServiceUnavailable)
 	res.wantContains("We could not place your order right now", "Nothing was ordered", "your cart is kept")
-	if got := res.hiddenValue("checkout_key"); got != form.Get("checkout_key") {
-		t.Errorf("checkout_key = %q; want the same, so a retry is idempotent", got)
-	}
-	if got := res.inputValue("address_line2"); got != "Flat 3" {
-		t.Errorf("address_line2 = %q; want it kept", got)
-	}
+	wantSameCheckoutForm(t, res, form)
 
 	e.fail.failPlaceOrder(nil, false, false)
 	res = c.post("/checkout", form)
@@ -220,12 +215,7 @@ func TestCheckoutOutcomeUnknownPage(t *testing.T) {
 	if res.Header.Get("Retry-After") == "" {
 		t.Error("503 page without Retry-After")
 	}
-	if got := res.hiddenValue("checkout_key"); got != form.Get("checkout_key") {
-		t.Errorf("checkout_key = %q; want the same, so submitting again resolves the outcome", got)
-	}
-	if got := res.inputValue("address_line2"); got != "Flat 3" {
-		t.Errorf("address_line2 = %q; want it kept, so the same form is submitted again", got)
-	}
+	wantSameCheckoutForm(t, res, form)
 
 	// The store is back: the same form again answers with the one order.
 	e.fail.failPlaceOrder(nil, false, false)
@@ -325,5 +315,18 @@ func TestEvery503HasRetryAfter(t *testing.T) {
 	res := e.client().get("/readyz").wantStatus(http.StatusServiceUnavailable)
 	if res.Header.Get("Retry-After") == "" {
 		t.Error("GET /readyz 503 without Retry-After")
+	}
+}
+
+// wantSameCheckoutForm checks that a checkout page shown again after a
+// refusal holds the same form: its checkout key, so submitting it again
+// resolves the outcome and never orders twice, and the address entered.
+func wantSameCheckoutForm(t *testing.T, res *pageResp, form url.Values) {
+	t.Helper()
+	if got := res.hiddenValue("checkout_key"); got != form.Get("checkout_key") {
+		t.Errorf("checkout_key = %q; want the same, so submitting again resolves the outcome", got)
+	}
+	if got := res.inputValue("address_line2"); got != form.Get("address_line2") {
+		t.Errorf("address_line2 = %q; want %q kept, so the same form is submitted again", got, form.Get("address_line2"))
 	}
 }
