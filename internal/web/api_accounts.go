@@ -53,7 +53,7 @@ func (s *server) handleAPICreateToken(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	signed, err := s.shop.CreateToken(r.Context(), in.Email, in.Password, apiClientAddr(r))
+	signed, err := s.shop.CreateToken(r.Context(), in.Email, in.Password, clientAddr(r))
 	if err != nil {
 		s.apiError(w, r, err)
 		return

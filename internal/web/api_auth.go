@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 
@@ -42,15 +41,4 @@ func apiBearerToken(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return token, true
-}
-
-// apiClientAddr is the client address that sign-in throttling counts: the
-// host of RemoteAddr (which the middleware sets from X-Forwarded-For only
-// behind a trusted proxy).
-func apiClientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -108,10 +108,6 @@ func (s *server) requireUser(w http.ResponseWriter, r *http.Request, next string
 	return v, true
 }
 
-// clientAddr is the client address that sign-in throttling counts (set
-// from X-Forwarded-For by proxyClient behind a trusted proxy).
-func clientAddr(r *http.Request) string { return apiClientAddr(r) }
-
 // seeOther answers 303 to path, a page of this site. Every caller passes a
 // fixed path or one that passed shop.IsLocalPath; anything else goes to /,
 // so no redirect ever leads to another site.
