@@ -43,9 +43,10 @@ func (s *server) sessionCookieName(r *http.Request) string {
 
 // withSession loads the visit of the request's cookie (session, user and
 // cart summary, once: shop.StartVisit) into the context for a page
-// handler. An unknown, expired or revoked cookie is cleared and the
-// visitor is a guest; a store failure is an error page, so a guest cart is
-// never silently replaced by a new one.
+// handler, so render, whatever page a request ends in (a refused form
+// included), reads no store. An unknown, expired or revoked cookie is
+// cleared and the visitor is a guest; a store failure is an error page, so
+// a guest cart is never silently replaced by a new one.
 func (s *server) withSession(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := ""
