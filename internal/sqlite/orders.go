@@ -257,7 +257,7 @@ func (s *Store) readOrders(ctx context.Context, op, orderWhere, historyWhere str
 	var orders []shop.Order
 	err := s.inReadTx(ctx, op, func(tx *sql.Tx) error {
 		var err error
-		if orders, err = scanOrders(tx.QueryContext(ctx, orderQuery+` WHERE `+orderWhere, arg)); err != nil { // #nosec G202
+		if orders, err = scanOrders(tx.QueryContext(ctx, orderQuery+` WHERE `+orderWhere, arg)); err != nil { // #nosec G202 -- orderWhere is a package constant; the id is bound
 			return err
 		}
 		histories, err := statusHistories(ctx, tx, historyWhere, arg)

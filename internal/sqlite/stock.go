@@ -39,7 +39,7 @@ func (s *Store) UpdateProduct(ctx context.Context, id string, u shop.ProductUpda
 		return s.Product(ctx, id)
 	}
 	// The column names are the constants above; only values are bound.
-	query := `UPDATE products SET ` + strings.Join(set, ", ") + ` WHERE id = ? RETURNING ` + productColumns // #nosec G202
+	query := `UPDATE products SET ` + strings.Join(set, ", ") + ` WHERE id = ? RETURNING ` + productColumns // #nosec G202 -- column names are constants; values are bound
 	p, err := scanProduct(s.db.QueryRowContext(ctx, query, append(args, id)...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, shop.ErrNotFound
