@@ -110,7 +110,7 @@ func (s *server) handleRegister(w http.ResponseWriter, r *http.Request) {
 			// The form again, values kept, for when the limit is over.
 			v := newRegisterView(in, next, nil)
 			v.FormError = problemFor(err).Message
-			w.Header().Set("Retry-After", retryAfter(err))
+			setRetryAfter(w, problemFor(err), err)
 			s.setCookieCheck(w, r)
 			s.render(w, r, http.StatusTooManyRequests, "register", v)
 			return
@@ -173,9 +173,7 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p := problemFor(err)
-		if p.Status == http.StatusTooManyRequests {
-			w.Header().Set("Retry-After", retryAfter(err))
-		}
+		setRetryAfter(w, p, err)
 		v := newLoginView(email, next)
 		v.FormError = p.Message
 		s.setCookieCheck(w, r)
@@ -275,7 +273,7 @@ func (s *server) handleAccountPassword(w http.ResponseWriter, r *http.Request) {
 		status := http.StatusUnprocessableEntity
 		if errors.Is(err, shop.ErrThrottled) {
 			status = http.StatusTooManyRequests
-			w.Header().Set("Retry-After", retryAfter(err))
+			setRetryAfter(w, problemFor(err), err)
 		} else if fields == nil {
 			s.errorPage(w, r, err)
 			return

@@ -104,7 +104,8 @@ func (s *server) handleCartAdd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := newProductView(added.Product, quantity)
-	if serr := (*shop.StockError)(nil); errors.As(err, &serr) {
+	var serr *shop.StockError
+	if errors.As(err, &serr) {
 		v.Quantity.Error = serr.Message()
 	} else {
 		fields := fieldMessages(err)

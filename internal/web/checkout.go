@@ -183,12 +183,12 @@ func (s *server) checkoutFailed(w http.ResponseWriter, r *http.Request, vis *sho
 		}
 	case unknown:
 		s.log.ErrorContext(r.Context(), "checkout outcome unknown", "request_id", requestIDFrom(r.Context()), "err", err)
-		w.Header().Set("Retry-After", retryAfterSeconds)
+		setRetryAfter(w, p, err)
 		v.OutcomeUnknown = true
 		v.FormError = checkoutUnknownMessage
 	case p.Status == http.StatusServiceUnavailable:
 		s.log.ErrorContext(r.Context(), "checkout unavailable", "request_id", requestIDFrom(r.Context()), "err", err)
-		w.Header().Set("Retry-After", retryAfterSeconds)
+		setRetryAfter(w, p, err)
 		v.FormError = checkoutUnavailableMessage
 	}
 	s.render(w, r, p.Status, "checkout", v)
