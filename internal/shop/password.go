@@ -117,9 +117,16 @@ func parsePHC(encoded string) (p PasswordParams, salt, key []byte, err error) {
 const minPasswordScore = 3
 
 // strengthCheckedLen bounds the characters the estimator reads: its work
-// grows faster than the length (about 35 ms at 64 characters, 150 ms at
-// 128), and a password whose first 64 characters are strong is strong.
-const strengthCheckedLen = 64
+// grows faster than the length (a few ms at 32 characters, up to 35 ms at
+// 64, 150 ms at 128), and a password whose first 32 characters are strong
+// is strong.
+const strengthCheckedLen = 32
+
+// strengthSlots bounds the estimates that run at once to half the CPUs. An
+// estimate runs before any limit applies (it is part of checking a form),
+// so a flood of registration forms queues here instead of starving the
+// sign-ins and pages that share the machine.
+var strengthSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 
 // guessableProblem returns a message for people saying why password is
 // easy to guess, or "" when it is not. words are the account's context
@@ -134,7 +141,9 @@ func guessableProblem(password string, words []string) string {
 	if runes := []rune(password); len(runes) > strengthCheckedLen {
 		password = string(runes[:strengthCheckedLen])
 	}
+	strengthSlots <- struct{}{}
 	result := zxcvbn.PasswordStrength(password, words)
+	<-strengthSlots
 	if result.Score >= minPasswordScore {
 		return ""
 	}
