@@ -216,3 +216,28 @@ func TestRepeatedParametersTakeTheFirst(t *testing.T) {
 		t.Errorf("GET /api/v1/products with repeated parameters: %s; want per_page 1, page 2", w.Body)
 	}
 }
+
+// TestCartUnreadable: the visit's cart is read once per request, before
+// the page; when it cannot be read, the pages that show the cart answer
+// 503 (never an empty cart the shopper might believe), and every other
+// page is shown without a count.
+func TestCartUnreadable(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	c.register("ada@example.com", "Ada")
+	c.addToCart("kettle", 2)
+	c.get("/products").wantText("cart-count", "2")
+
+	e.fail.failCart(shop.ErrUnavailable)
+	for _, path := range []string{"/cart", "/checkout"} {
+		res := c.get(path).wantStatus(http.StatusServiceUnavailable)
+		res.wantNotContains("Your cart is empty")
+		if res.Header.Get("Retry-After") == "" {
+			t.Errorf("GET %s: 503 without Retry-After", path)
+		}
+	}
+	c.get("/products").wantStatus(http.StatusOK).wantText("cart-count", "0")
+
+	e.fail.failCart(nil)
+	c.get("/cart").wantStatus(http.StatusOK).wantText("cart-subtotal", "$78.00")
+}

@@ -191,6 +191,7 @@ type failingStore struct {
 	mu         sync.Mutex
 	ping       error
 	categories error
+	cart       error
 	// placeOrder, when set, is PlaceOrder's answer: after placing the
 	// order when placeCommits (its answer lost after the write), else
 	// having placed nothing. With readsFail, reading orders fails from
@@ -213,6 +214,23 @@ func (s *failingStore) failCategories(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.categories = err
+}
+
+// failCart makes Cart answer err (nil: pass through).
+func (s *failingStore) failCart(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cart = err
+}
+
+func (s *failingStore) Cart(ctx context.Context, id string) (*shop.Cart, error) {
+	s.mu.Lock()
+	err := s.cart
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.Cart(ctx, id)
 }
 
 // failPlaceOrder makes PlaceOrder answer err (nil: pass through), after
