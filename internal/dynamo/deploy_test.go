@@ -271,10 +271,21 @@ func TestWebTierPolicyIsLeastPrivilege(t *testing.T) {
 	if !reflect.DeepEqual(scanned, want) {
 		t.Errorf("Scan granted on %v; want only the products and categories tables", slices.Sorted(maps.Keys(scanned)))
 	}
+	const auditTable = `{"Fn::GetAtt":["AuditTable","Arn"]}`
 	for _, res := range granted["dynamodb:Query"] {
-		if !strings.Contains(res, "/index/") {
-			t.Errorf("Query granted on %s; want only the indexes the store queries", res)
+		if !strings.Contains(res, "/index/") && res != auditTable {
+			t.Errorf("Query granted on %s; want only the indexes the store queries and the audit log", res)
 		}
+	}
+	// The audit log is append-only for the web tier too: nothing that
+	// could change or remove an entry is granted on it.
+	for _, action := range []string{"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} {
+		if slices.Contains(granted[action], auditTable) {
+			t.Errorf("policy grants %s on the audit log; want it append-only (PutItem on condition)", action)
+		}
+	}
+	if !slices.Contains(granted["dynamodb:PutItem"], auditTable) || !slices.Contains(granted["dynamodb:Query"], auditTable) {
+		t.Errorf("policy lacks PutItem or Query on the audit log, which the store uses")
 	}
 	for _, action := range []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
 		"dynamodb:ConditionCheckItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"} {

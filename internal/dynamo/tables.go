@@ -20,6 +20,7 @@ const (
 	tableCategories = "categories"
 	tableCarts      = "carts"
 	tableThrottles  = "login_throttles"
+	tableAudit      = "audit"
 )
 
 // Index names.
@@ -94,6 +95,13 @@ var tableSpecs = []tableSpec{
 	{Suffix: tableCategories, HashKey: "id", Attributes: map[string]string{"id": "S"}},
 	{Suffix: tableCarts, HashKey: "id", Attributes: map[string]string{"id": "S"}, TTLAttribute: ttlAttribute},
 	{Suffix: tableThrottles, HashKey: "throttle_key", Attributes: map[string]string{"throttle_key": "S"}, TTLAttribute: ttlAttribute},
+	{
+		// The audit log (audit.go): one fixed partition "audit", sorted
+		// by time and id; appended to on condition the key is new.
+		Suffix: tableAudit, HashKey: "pk", RangeKey: "sk",
+		Attributes: map[string]string{"pk": "S", "sk": "S"},
+		Durable:    true,
+	},
 }
 
 // createTableInput returns the CreateTable request of spec under prefix.

@@ -30,6 +30,7 @@ type Store struct {
 	carts      map[string]shop.Cart
 	orders     map[string]shop.Order
 	throttles  map[string]shop.LoginThrottle
+	audit      []shop.AuditEntry // in the order appended
 }
 
 var _ shop.Store = (*Store)(nil)

@@ -125,6 +125,14 @@ type Store interface {
 	// OrdersByUser returns the orders of userID, newest first.
 	OrdersByUser(ctx context.Context, userID string) ([]Order, error)
 
+	// AppendAudit appends e to the audit log; entries are never updated
+	// or deleted. Appending the very same entry again (a resent request)
+	// is no error; another entry with e.ID is ErrConflict, saving nothing.
+	AppendAudit(ctx context.Context, e *AuditEntry) error
+	// AuditLog returns at most q.Limit entries older than q's cursor,
+	// newest first (At, then ID, descending).
+	AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
+
 	// LoginThrottle returns the throttle record of key; one never saved is
 	// returned zero-valued with Key set (Version 0).
 	LoginThrottle(ctx context.Context, key string) (*LoginThrottle, error)

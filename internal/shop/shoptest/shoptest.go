@@ -31,6 +31,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) shop.Store) {
 	t.Run("AdjustStock", func(t *testing.T) { testAdjustStock(t, newStore) })
 	t.Run("ChangeOrderStatus", func(t *testing.T) { testChangeOrderStatus(t, newStore) })
 	t.Run("LoginThrottle", func(t *testing.T) { testLoginThrottle(t, newStore) })
+	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore) })
 }
 
 // baseTime is the fixtures' clock: like the service's, UTC and truncated to
