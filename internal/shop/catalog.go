@@ -88,7 +88,7 @@ func IsID(s string) bool {
 // the rules Store.SearchProducts documents. Stores that filter in memory
 // use it, so both stores answer a query alike.
 func MatchesQuery(p Product, q ProductQuery) bool {
-	if !p.Active || q.Category != "" && p.Category != q.Category {
+	if !p.Active && !q.IncludeInactive || q.Category != "" && p.Category != q.Category {
 		return false
 	}
 	if q.Text == "" {

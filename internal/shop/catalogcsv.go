@@ -260,28 +260,57 @@ func sortByColumn(problems []RowError) {
 }
 
 // WriteCatalogCSV writes products, in the order given, as a catalog file
-// that ReadCatalogCSV reads back to the same products: the header, then one
-// row per product, quoted where needed, lines ending in CRLF as RFC 4180
-// has them (a line break inside a description is written as CRLF too and
-// read back as "\n").
+// that ReadCatalogCSV reads back to the same products (CatalogCSVWriter).
 func WriteCatalogCSV(w io.Writer, products []Product) error {
+	cw, err := NewCatalogCSVWriter(w)
+	if err != nil {
+		return err
+	}
+	for i := range products {
+		if err := cw.Write(&products[i]); err != nil {
+			return err
+		}
+	}
+	return cw.Flush()
+}
+
+// CatalogCSVWriter writes a catalog file one product at a time, so an
+// export streams: the header, then one row per product, quoted where
+// needed, lines ending in CRLF as RFC 4180 has them (a line break inside a
+// description is written as CRLF too and read back as "\n").
+type CatalogCSVWriter struct {
+	cw     *csv.Writer
+	record []string
+}
+
+// NewCatalogCSVWriter writes the header to w and returns the writer of
+// the rows.
+func NewCatalogCSVWriter(w io.Writer) (*CatalogCSVWriter, error) {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	if err := cw.Write(CatalogCSVHeader); err != nil {
+		return nil, fmt.Errorf("write catalog CSV: %w", err)
+	}
+	return &CatalogCSVWriter{cw: cw, record: make([]string, len(CatalogCSVHeader))}, nil
+}
+
+// Write writes the row of p.
+func (c *CatalogCSVWriter) Write(p *Product) error {
+	r := c.record
+	r[0], r[1], r[2], r[3] = p.ID, p.Name, p.Description, p.Category
+	r[4] = strconv.FormatInt(int64(p.PriceCents), 10)
+	r[5] = strconv.Itoa(p.Stock)
+	r[6] = strconv.FormatBool(p.Active)
+	if err := c.cw.Write(r); err != nil {
 		return fmt.Errorf("write catalog CSV: %w", err)
 	}
-	record := make([]string, len(CatalogCSVHeader))
-	for _, p := range products {
-		record[0], record[1], record[2], record[3] = p.ID, p.Name, p.Description, p.Category
-		record[4] = strconv.FormatInt(int64(p.PriceCents), 10)
-		record[5] = strconv.Itoa(p.Stock)
-		record[6] = strconv.FormatBool(p.Active)
-		if err := cw.Write(record); err != nil {
-			return fmt.Errorf("write catalog CSV: %w", err)
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	return nil
+}
+
+// Flush writes what is buffered and reports any write error.
+func (c *CatalogCSVWriter) Flush() error {
+	c.cw.Flush()
+	if err := c.cw.Error(); err != nil {
 		return fmt.Errorf("write catalog CSV: %w", err)
 	}
 	return nil

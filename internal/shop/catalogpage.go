@@ -34,8 +34,14 @@ type Catalog struct {
 // can offer the filters again. Store failures come back with a nil
 // Catalog.
 func (s *Service) BrowseCatalog(ctx context.Context, req CatalogRequest) (*Catalog, error) {
+	return s.browseCatalog(ctx, req, false)
+}
+
+// browseCatalog is BrowseCatalog, listing withdrawn products too when
+// includeInactive (StaffCatalog).
+func (s *Service) browseCatalog(ctx context.Context, req CatalogRequest, includeInactive bool) (*Catalog, error) {
 	q, verr := ValidateProductQuery(ProductQuery{Text: req.Text, Category: req.Category, Sort: req.Sort,
-		Page: countParam(req.Page, MaxPage), PerPage: countParam(req.PerPage, MaxPerPage)})
+		Page: countParam(req.Page, MaxPage), PerPage: countParam(req.PerPage, MaxPerPage), IncludeInactive: includeInactive})
 	c := &Catalog{Query: q}
 	if verr == nil {
 		found, err := s.store.SearchProducts(ctx, q)

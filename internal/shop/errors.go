@@ -23,6 +23,9 @@ var (
 	// ErrOrderExists is returned by Store.PlaceOrder when an order with the
 	// same id was already placed: the service answers a replay with it.
 	ErrOrderExists = errors.New("order already exists")
+	// ErrProductExists is returned by Store.CreateProduct, saving
+	// nothing, when a product with the same id exists.
+	ErrProductExists = errors.New("product already exists")
 	// ErrInvalidTransition is returned by Store.ChangeOrderStatus, changing
 	// nothing, when the order's status is not the one the change starts
 	// from (another change won, or the change is not allowed from there).

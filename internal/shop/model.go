@@ -114,6 +114,9 @@ type ProductQuery struct {
 	Sort     string
 	Page     int
 	PerPage  int
+	// IncludeInactive lists withdrawn products too (the staff's product
+	// list); shoppers never see them.
+	IncludeInactive bool
 }
 
 // ProductPage is one page of a product query and the total number of matches.

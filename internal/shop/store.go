@@ -64,9 +64,25 @@ type Store interface {
 	// Products returns the products with the given ids that exist, in any
 	// order.
 	Products(ctx context.Context, ids []string) ([]Product, error)
-	// SearchProducts returns one page of active products matching q: Text
-	// is a case-insensitive substring of the name or the description,
-	// Category matches exactly when set. Order by Sort, ties by ID ascending;
+	// CreateProduct inserts a new product; it returns ErrProductExists,
+	// saving nothing, when a product with p.ID exists.
+	CreateProduct(ctx context.Context, p *Product) error
+	// SaveProducts inserts or replaces each of products (a catalog import),
+	// in batches: on SQLite each call is one transaction; on DynamoDB the
+	// products are written 25 at a time, so an error may leave some
+	// written. Each write is a whole product by id, so saving the same
+	// products again converges.
+	SaveProducts(ctx context.Context, products []Product) error
+	// LowStockProducts returns the active products with at most atMost in
+	// stock, the fewest first (ties by name, then id).
+	LowStockProducts(ctx context.Context, atMost int) ([]Product, error)
+	// EachProduct calls each with every product, active or not, in id
+	// order, stopping at (and returning) the first error each returns.
+	EachProduct(ctx context.Context, each func(*Product) error) error
+	// SearchProducts returns one page of active products (every product
+	// with q.IncludeInactive) matching q: Text is a case-insensitive
+	// substring of the name or the description, Category matches exactly
+	// when set. Order by Sort, ties by ID ascending;
 	// SortNewest is CreatedAt descending.
 	SearchProducts(ctx context.Context, q ProductQuery) (ProductPage, error)
 	// Categories returns the categories by name, counting active products.

@@ -86,11 +86,15 @@ var productOrder = map[string]string{
 	shop.SortNewest:    `created_at DESC, id`,
 }
 
-// SearchProducts returns one page of the active products matching q, with
+// SearchProducts returns one page of the active products (all with
+// q.IncludeInactive) matching q, with
 // the number of all matches, by the rules of shop.MatchesQuery and
 // shop.SortProducts. q must be valid (shop.ValidateProductQuery).
 func (s *Store) SearchProducts(ctx context.Context, q shop.ProductQuery) (shop.ProductPage, error) {
 	where := `active = 1`
+	if q.IncludeInactive {
+		where = `1 = 1`
+	}
 	var args []any
 	if q.Category != "" {
 		where += ` AND category = ?`

@@ -1,0 +1,108 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"storefront/internal/shop"
+)
+
+// CreateProduct puts a new product on condition that no item has its id:
+// an existing one is shop.ErrProductExists, writing nothing.
+func (s *Store) CreateProduct(ctx context.Context, p *shop.Product) error {
+	err := s.retryConflicts(ctx, "create product", func() error {
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.products), Item: productItem(p),
+			ConditionExpression:      aws.String("attribute_not_exists(#id)"),
+			ExpressionAttributeNames: map[string]string{"#id": "id"}})
+		return err
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return shop.ErrProductExists
+	}
+	return err
+}
+
+// batchWriteLimit is the most items one BatchWriteItem may write.
+const batchWriteLimit = 25
+
+// SaveProducts puts every product, batchWriteLimit per BatchWriteItem,
+// resending the items DynamoDB leaves unprocessed (it does so when the
+// table's write capacity is exceeded) with exponential backoff. Each put
+// replaces a whole product by id, so after an error the same call again
+// converges: products already written are written the same once more.
+func (s *Store) SaveProducts(ctx context.Context, products []shop.Product) error {
+	for batch := range slices.Chunk(products, batchWriteLimit) {
+		requests := make([]types.WriteRequest, len(batch))
+		for i := range batch {
+			requests[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: productItem(&batch[i])}}
+		}
+		if err := s.batchWrite(ctx, "save products", s.products, requests); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batchWrite runs one BatchWriteItem of requests (at most 25) on table,
+// resending unprocessed items with backoff, at most s.txAttempts times.
+func (s *Store) batchWrite(ctx context.Context, op, table string, requests []types.WriteRequest) error {
+	pending := map[string][]types.WriteRequest{table: requests}
+	for attempt := 0; len(pending[table]) > 0; attempt++ {
+		if attempt > 0 {
+			if attempt >= s.txAttempts {
+				return fmt.Errorf("dynamo %s: %w: unprocessed items: %w", op, shop.ErrUnavailable, errGaveUp)
+			}
+			if err := shop.Pause(ctx, backoff(s.txBackoff, attempt)); err != nil {
+				return storeErr(op, err)
+			}
+		}
+		out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+		if err != nil {
+			return storeErr(op, err)
+		}
+		pending = out.UnprocessedItems
+	}
+	return nil
+}
+
+// LowStockProducts scans the catalog (see catalog.go: it is small) and
+// returns the active products with at most atMost in stock, by
+// shop.FewestInStockFirst.
+func (s *Store) LowStockProducts(ctx context.Context, atMost int) ([]shop.Product, error) {
+	all, err := s.allProducts(ctx, "read low stock")
+	if err != nil {
+		return nil, err
+	}
+	low := []shop.Product{}
+	for _, p := range all {
+		if p.Active && p.Stock <= atMost {
+			low = append(low, p)
+		}
+	}
+	slices.SortFunc(low, shop.FewestInStockFirst)
+	return low, nil
+}
+
+// EachProduct scans the catalog and calls each with every product in id
+// order (a Scan has no order of its own, so the products are sorted first).
+func (s *Store) EachProduct(ctx context.Context, each func(*shop.Product) error) error {
+	all, err := s.allProducts(ctx, "read products")
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(all, func(a, b shop.Product) int { return strings.Compare(a.ID, b.ID) })
+	for i := range all {
+		if err := each(&all[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

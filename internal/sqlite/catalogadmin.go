@@ -1,0 +1,89 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"storefront/internal/shop"
+)
+
+// catalogColumns are the columns a seller sets (and a catalog file holds),
+// with created_at: what CreateProduct and SaveProducts write. Any other
+// column (a photo's) keeps its default or stored value.
+const catalogColumns = `id, name, description, category, price_cents, stock, active, created_at`
+
+// CreateProduct inserts a new product; an existing id is
+// shop.ErrProductExists, inserting nothing.
+func (s *Store) CreateProduct(ctx context.Context, p *shop.Product) error {
+	// DO NOTHING, not a unique-constraint error: the taken id is told by
+	// no row changed, whatever the driver's error text.
+	n, err := affected(s.db.ExecContext(ctx, `
+		INSERT INTO products (`+catalogColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		p.ID, p.Name, p.Description, p.Category, p.PriceCents, p.Stock, p.Active, millis(p.CreatedAt)))
+	if err != nil {
+		return wrap("create product", err)
+	}
+	if n == 0 {
+		return shop.ErrProductExists
+	}
+	return nil
+}
+
+// SaveProducts inserts or replaces every product in one transaction, with
+// one prepared statement: an import batch is written whole or not at all.
+// It writes the catalogColumns; the service passes an existing product's
+// other fields (its photo) back unchanged, so keeping them is the same.
+func (s *Store) SaveProducts(ctx context.Context, products []shop.Product) error {
+	return s.inTx(ctx, "save products", func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `
+			INSERT INTO products (`+catalogColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
+				category = excluded.category, price_cents = excluded.price_cents, stock = excluded.stock,
+				active = excluded.active, created_at = excluded.created_at`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, p := range products {
+			if _, err := stmt.ExecContext(ctx, p.ID, p.Name, p.Description, p.Category, p.PriceCents, p.Stock,
+				p.Active, millis(p.CreatedAt)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// LowStockProducts returns the active products with at most atMost in
+// stock, the fewest first (ties by name, then id, as
+// shop.FewestInStockFirst).
+func (s *Store) LowStockProducts(ctx context.Context, atMost int) ([]shop.Product, error) {
+	products, err := scanProducts(s.db.QueryContext(ctx, `SELECT `+productColumns+` FROM products
+		WHERE active = 1 AND stock <= ? ORDER BY stock, name, id`, atMost))
+	return products, wrap("read low stock", err)
+}
+
+// EachProduct calls each with every product in id order, reading them in
+// pages by id, so no read transaction stays open while each runs (a
+// catalog export written to a slow reader never holds back the
+// checkpointer).
+func (s *Store) EachProduct(ctx context.Context, each func(*shop.Product) error) error {
+	const page = 500
+	after := ""
+	for {
+		products, err := scanProducts(s.db.QueryContext(ctx, `SELECT `+productColumns+` FROM products
+			WHERE id > ? ORDER BY id LIMIT ?`, after, page))
+		if err != nil {
+			return wrap("read products", err)
+		}
+		for i := range products {
+			if err := each(&products[i]); err != nil {
+				return err
+			}
+		}
+		if len(products) < page {
+			return nil
+		}
+		after = products[len(products)-1].ID
+	}
+}
