@@ -19,10 +19,14 @@ import (
 // shop.ErrEmailTaken, saving nothing, when the guard exists.
 func (s *Store) CreateUser(ctx context.Context, u *shop.User) error {
 	notExists := aws.String("attribute_not_exists(pk)")
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	writes := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: aws.String(s.users), Item: userItem(u), ConditionExpression: notExists}},
 		{Put: &types.Put{TableName: aws.String(s.users), Item: emailGuardItem(u), ConditionExpression: notExists}},
-	}})
+	}
+	if u.Role == shop.RoleStaff {
+		writes = append(writes, s.staffRosterAdd(u.ID)) // staff.go
+	}
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 	var canceled *types.TransactionCanceledException
 	if errors.As(err, &canceled) {
 		reasons := canceled.CancellationReasons

@@ -119,7 +119,7 @@ func TestPlainWritesThrottledAreUnavailable(t *testing.T) {
 func TestContendedCartAnswers503(t *testing.T) {
 	f := newContentionFixture(t)
 	h := web.NewServer(f.svc, slog.New(slog.DiscardHandler), web.Config{})
-	signed, err := f.svc.CreateToken(t.Context(), "ada@example.com", "correct horse battery 42", "")
+	signed, err := f.svc.CreateToken(t.Context(), "ada@example.com", "correct horse battery 42", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

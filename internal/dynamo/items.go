@@ -156,6 +156,11 @@ func userItem(u *shop.User) item {
 	it := userKey(u.ID)
 	it["id"], it["email"], it["name"], it["password_hash"] = str(u.ID), str(u.Email), str(u.Name), str(u.PasswordHash)
 	putTime(it, "created_at", u.CreatedAt)
+	putString(it, "role", u.Role) // missing reads as a customer (users made before roles)
+	putString(it, "totp_secret", u.TOTPSecret)
+	if u.TOTPLastStep != 0 {
+		it["totp_last_step"] = num(u.TOTPLastStep)
+	}
 	return it
 }
 
@@ -168,7 +173,14 @@ func emailGuardItem(u *shop.User) item {
 func userFromItem(it item) (*shop.User, error) {
 	r := reader{item: it, what: "user"}
 	u := &shop.User{ID: r.str("id"), Email: r.str("email"), Name: r.str("name"),
-		PasswordHash: r.str("password_hash"), CreatedAt: r.time("created_at")}
+		PasswordHash: r.str("password_hash"), CreatedAt: r.time("created_at"), Role: r.optStr("role"),
+		TOTPSecret: r.optStr("totp_secret")}
+	if u.Role == "" {
+		u.Role = shop.RoleCustomer
+	}
+	if _, ok := it["totp_last_step"]; ok {
+		u.TOTPLastStep = r.int("totp_last_step")
+	}
 	return u, r.err
 }
 
@@ -182,6 +194,7 @@ func sessionItem(s *shop.Session) item {
 	putTime(it, "created_at", s.CreatedAt)
 	putTime(it, "last_seen_at", s.LastSeenAt)
 	putTime(it, "expires_at", s.ExpiresAt)
+	putString(it, "second_factor", s.SecondFactor)
 	if !s.ExpiresAt.IsZero() {
 		it["ttl"] = num(s.ExpiresAt.Unix()) // DynamoDB deletes it some time after
 	}
@@ -192,7 +205,7 @@ func sessionFromItem(it item) (*shop.Session, error) {
 	r := reader{item: it, what: "session"}
 	s := &shop.Session{IDHash: r.str("id_hash"), Kind: r.str("kind"), UserID: r.optStr("user_id"),
 		CartID: r.optStr("cart_id"), CreatedAt: r.time("created_at"), LastSeenAt: r.time("last_seen_at"),
-		ExpiresAt: r.time("expires_at")}
+		ExpiresAt: r.time("expires_at"), SecondFactor: r.optStr("second_factor")}
 	return s, r.err
 }
 
@@ -203,6 +216,8 @@ func productItem(p *shop.Product) item {
 	it["name"], it["description"], it["category"] = str(p.Name), str(p.Description), str(p.Category)
 	it["price_cents"], it["stock"], it["active"] = num(p.PriceCents), num(p.Stock), boolean(p.Active)
 	putTime(it, "created_at", p.CreatedAt)
+	putString(it, "photo_card", p.Photo.Card)
+	putString(it, "photo_page", p.Photo.Page)
 	return it
 }
 
@@ -210,7 +225,8 @@ func productFromItem(it item) (*shop.Product, error) {
 	r := reader{item: it, what: "product"}
 	p := &shop.Product{ID: r.str("id"), Name: r.str("name"), Description: r.str("description"),
 		Category: r.str("category"), PriceCents: shop.Money(r.int("price_cents")), Stock: int(r.int("stock")),
-		Active: r.bool("active"), CreatedAt: r.time("created_at")}
+		Active: r.bool("active"), CreatedAt: r.time("created_at"),
+		Photo: shop.ProductPhoto{Card: r.optStr("photo_card"), Page: r.optStr("photo_page")}}
 	return p, r.err
 }
 

@@ -46,6 +46,14 @@ type User struct {
 	Name         string
 	PasswordHash string
 	CreatedAt    time.Time
+	Role         string // RoleCustomer or RoleStaff (staff.go)
+	// TOTPSecret is the base32 secret of the second factor (RFC 6238),
+	// empty when the account has none. It is stored as is: verifying a
+	// code needs it.
+	TOTPSecret string
+	// TOTPLastStep is the time step of the last code accepted, so a code
+	// works once (Store.UseTOTPStep).
+	TOTPLastStep int64
 }
 
 // Session is a signed-in browser session, a guest's cart-holding session, or
@@ -59,6 +67,11 @@ type Session struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time // absolute end; idle end is LastSeenAt + idle timeout
+	// SecondFactor is "" for a session that needs none,
+	// SecondFactorPending after the password step of an account with a
+	// second factor (the session grants nothing yet), SecondFactorPassed
+	// once its code was accepted (staff.go).
+	SecondFactor string
 }
 
 // Session kinds.

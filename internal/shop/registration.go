@@ -21,8 +21,29 @@ type RegisterInput struct {
 // The expensive password hash comes last, after every cheap refusal, so a
 // registration attempt is no free way to make the server hash.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error) {
-	email := NormalizeEmail(in.Email)
-	name := cleanText(in.Name)
+	email, name, err := s.checkNewAccount(in)
+	if err != nil {
+		return nil, err
+	}
+	// Counted before the email lookup, so that registration is no
+	// unlimited way to learn which emails have accounts either.
+	if err := s.countRegistration(ctx, ClientAddrFrom(ctx)); err != nil {
+		return nil, err
+	}
+	u := &User{ID: newID("u"), Email: email, Name: name, Role: RoleCustomer}
+	if err := s.createAccount(ctx, in, u); err != nil {
+		return nil, err
+	}
+	s.log.InfoContext(ctx, "account registered", "user_id", u.ID, "client_addr", ClientAddrFrom(ctx))
+	return u, nil
+}
+
+// checkNewAccount validates a new account's fields (the rules of every
+// account, a customer's or staff's) and returns its normalised email and
+// name, or a *ValidationError.
+func (s *Service) checkNewAccount(in RegisterInput) (email, name string, err error) {
+	email = NormalizeEmail(in.Email)
+	name = cleanText(in.Name)
 	fe := fieldErrors{}
 	if m := emailProblem(email); m != "" {
 		fe.add("email", m)
@@ -36,25 +57,20 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*User, error)
 	if in.ConfirmPassword != in.Password {
 		fe.add("confirm_password", "Passwords do not match.")
 	}
-	if err := fe.err(); err != nil {
-		return nil, err
-	}
-	// Counted before the email lookup, so that registration is no
-	// unlimited way to learn which emails have accounts either.
-	if err := s.countRegistration(ctx, ClientAddrFrom(ctx)); err != nil {
-		return nil, err
-	}
-	if existing, err := s.userByEmail(ctx, in.Email, email); err != nil {
-		return nil, err
+	return email, name, fe.err()
+}
+
+// createAccount saves u, checked by checkNewAccount, with the hash of
+// in.Password and the time now, unless in's email has an account
+// (ErrEmailTaken). The expensive hash comes after every cheap refusal.
+func (s *Service) createAccount(ctx context.Context, in RegisterInput, u *User) error {
+	if existing, err := s.userByEmail(ctx, in.Email, u.Email); err != nil {
+		return err
 	} else if existing != nil {
-		return nil, ErrEmailTaken
+		return ErrEmailTaken
 	}
-	u := &User{ID: newID("u"), Email: email, Name: name, PasswordHash: s.hasher.hash(in.Password), CreatedAt: s.now()}
-	if err := s.store.CreateUser(ctx, u); err != nil {
-		return nil, err
-	}
-	s.log.InfoContext(ctx, "account registered", "user_id", u.ID, "client_addr", ClientAddrFrom(ctx))
-	return u, nil
+	u.PasswordHash, u.CreatedAt = s.hasher.hash(in.Password), s.now()
+	return s.store.CreateUser(ctx, u)
 }
 
 // RegistrationWindow is the period over which Config.RegistrationLimit

@@ -205,7 +205,7 @@ func TestSessionSecretsAreRandomAndStoredHashed(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("web", in.Token, in.Session.IDHash)
-		tok, err := f.svc.CreateToken(ctx, "ada@example.com", goodPassword, "")
+		tok, err := f.svc.CreateToken(ctx, "ada@example.com", goodPassword, "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -247,7 +247,7 @@ func TestAPITokenLifetime(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
 	f.register(t, "ada@example.com")
-	tok, err := f.svc.CreateToken(ctx, "ada@example.com", goodPassword, "")
+	tok, err := f.svc.CreateToken(ctx, "ada@example.com", goodPassword, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestAPITokenLifetime(t *testing.T) {
 	}
 	params := cheapHashing
 	svc := shop.NewService(f.store, shop.Config{PasswordParams: &params, Now: f.clock.Now, SessionMaxAge: time.Hour})
-	tok, err = svc.CreateToken(ctx, "ada@example.com", goodPassword, "")
+	tok, err = svc.CreateToken(ctx, "ada@example.com", goodPassword, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -129,7 +129,7 @@ func mustSignIn(t *testing.T, svc *shop.Service, email, password string) *shop.S
 // mustCreateToken issues an API token from svc, or fails the test.
 func mustCreateToken(t *testing.T, svc *shop.Service, email, password string) *shop.SignedIn {
 	t.Helper()
-	tok, err := svc.CreateToken(t.Context(), email, password, "")
+	tok, err := svc.CreateToken(t.Context(), email, password, "", "")
 	if err != nil {
 		t.Fatalf("CreateToken(%s) = %v; want nil", email, err)
 	}
@@ -513,7 +513,7 @@ func TestChangePasswordEndsOtherSessionsAndTokens(t *testing.T) {
 	u := f.register(t, "ada@example.com")
 	a := mustSignIn(t, f.svc, "ada@example.com", goodPassword)
 	b := mustSignIn(t, f.svc, "ada@example.com", goodPassword)
-	tok, err := f.svc.CreateToken(ctx, "ada@example.com", goodPassword, "")
+	tok, err := f.svc.CreateToken(ctx, "ada@example.com", goodPassword, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

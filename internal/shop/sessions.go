@@ -7,12 +7,14 @@ import (
 )
 
 // StartSession starts a web session for an authenticated (or just
-// registered) user, merging and ending previous as SignIn does.
+// registered) user, merging and ending previous as SignIn does. The caller
+// has checked every factor of the account: for one with a second factor,
+// the session is marked as having passed it.
 func (s *Service) StartSession(ctx context.Context, u *User, previous *Session) (*SignedIn, error) {
 	token := newSecret()
 	now := s.now()
 	sess := &Session{IDHash: hashSecret(token), Kind: SessionWeb, UserID: u.ID, CartID: UserCartID(u.ID),
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.SessionMaxAge)}
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.SessionMaxAge), SecondFactor: passedFactor(u)}
 	if previous != nil && previous.CartID != "" && previous.CartID != sess.CartID {
 		if err := s.mergeCart(ctx, previous.CartID, sess.CartID); err != nil {
 			return nil, err
@@ -92,7 +94,9 @@ func (s *Service) liveSession(ctx context.Context, token, kind string) (*Session
 		return nil, nil, ErrUnauthorized
 	}
 	var u *User
-	if sess.UserID != "" {
+	// A session awaiting its second factor is a guest's until the code
+	// passes (CompleteSignIn): it holds a cart, nothing else.
+	if sess.UserID != "" && sess.SecondFactor != SecondFactorPending {
 		if u, err = s.store.User(ctx, sess.UserID); errors.Is(err, ErrNotFound) {
 			return nil, nil, ErrUnauthorized
 		} else if err != nil {
@@ -114,16 +118,20 @@ func (s *Service) EndSession(ctx context.Context, sess *Session) error {
 }
 
 // CreateToken authenticates and issues an API bearer token, as SignIn does
-// for a browser.
-func (s *Service) CreateToken(ctx context.Context, email, password, clientAddr string) (*SignedIn, error) {
-	u, err := s.Authenticate(ctx, email, password, clientAddr)
+// for a browser. An account with a second factor needs a current code too
+// (otp): a missing, wrong or used one is ErrInvalidCredentials and counts
+// as a failed sign-in, like a wrong password.
+func (s *Service) CreateToken(ctx context.Context, email, password, otp, clientAddr string) (*SignedIn, error) {
+	u, err := s.authenticate(ctx, email, password, clientAddr, func(u *User) (factorVerdict, error) {
+		return s.checkSecondFactor(ctx, u, otp)
+	})
 	if err != nil {
 		return nil, err
 	}
 	token := newSecret()
 	now := s.now()
 	sess := &Session{IDHash: hashSecret(token), Kind: SessionAPI, UserID: u.ID, CartID: UserCartID(u.ID),
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.TokenLifetime)}
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.TokenLifetime), SecondFactor: passedFactor(u)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 )
 
 // Authenticate checks an email and password. It returns ErrThrottled while
@@ -17,6 +18,24 @@ import (
 // tells nothing. Failures and locks are logged with the client address and
 // the account's id when the email is an account's, never the email.
 func (s *Service) Authenticate(ctx context.Context, typed, password, clientAddr string) (*User, error) {
+	return s.authenticate(ctx, typed, password, clientAddr, nil)
+}
+
+// factorVerdict is what a sign-in's second factor check decided once the
+// password was right.
+type factorVerdict int
+
+const (
+	factorPassed  factorVerdict = iota // signed in: the failure count is cleared
+	factorFailed                       // a failed sign-in, counted like a wrong password
+	factorPending                      // the code comes next: nothing cleared or counted yet
+)
+
+// authenticate is Authenticate with secondFactor, when not nil, deciding
+// after a right password. A pending sign-in leaves the failure count as it
+// is, so that typing the right password between code guesses never resets
+// the count the guesses add to.
+func (s *Service) authenticate(ctx context.Context, typed, password, clientAddr string, secondFactor func(*User) (factorVerdict, error)) (*User, error) {
 	email := NormalizeEmail(typed)
 	var u *User
 	var accountKey string
@@ -27,18 +46,9 @@ func (s *Service) Authenticate(ctx context.Context, typed, password, clientAddr 
 			return nil, err
 		}
 	}
-	counters := s.signInCounters(accountKey, clientAddr)
-	logAttrs := authLogAttrs(u, clientAddr)
-	now := s.now()
-	for _, c := range counters {
-		t, err := s.store.LoginThrottle(ctx, c.key)
-		if err != nil {
-			return nil, err
-		}
-		if now.Before(t.LockedUntil) {
-			s.log.WarnContext(ctx, "sign-in throttled", append(logAttrs, "key_kind", keyKind(c.key))...)
-			return nil, ErrThrottled
-		}
+	a, err := s.startAttempt(ctx, u, accountKey, clientAddr)
+	if err != nil {
+		return nil, err
 	}
 	hash := s.dummyHash
 	if u != nil {
@@ -46,25 +56,21 @@ func (s *Service) Authenticate(ctx context.Context, typed, password, clientAddr 
 	}
 	ok, weak := s.hasher.verify(password, hash)
 	if u == nil || !ok {
-		throttled := false
-		for _, c := range counters {
-			lockedBefore, err := s.recordFailure(ctx, c.key, c.limit, now, logAttrs)
-			if err != nil {
-				return nil, err
-			}
-			throttled = throttled || lockedBefore
-		}
-		if throttled {
-			// Locked by other attempts while this one was hashed: the
-			// answer must not tell whether this guess was right.
-			s.log.WarnContext(ctx, "sign-in throttled", logAttrs...)
-			return nil, ErrThrottled
-		}
-		s.log.InfoContext(ctx, "sign-in failed", logAttrs...)
-		return nil, ErrInvalidCredentials
+		return nil, s.failAttempt(ctx, a)
 	}
-	if err := s.clearFailures(ctx, counters, now, logAttrs); err != nil {
-		return nil, err
+	verdict := factorPassed
+	if secondFactor != nil {
+		if verdict, err = secondFactor(u); err != nil {
+			return nil, err
+		}
+	}
+	switch verdict {
+	case factorFailed:
+		return nil, s.failAttempt(ctx, a)
+	case factorPassed:
+		if err := s.clearFailures(ctx, a.counters, a.now, a.logAttrs); err != nil {
+			return nil, err
+		}
 	}
 	if weak {
 		// Upgrade a hash made with weaker parameters while the password is at hand.
@@ -74,8 +80,58 @@ func (s *Service) Authenticate(ctx context.Context, typed, password, clientAddr 
 		}
 		s.log.InfoContext(ctx, "password hash upgraded", "user_id", u.ID)
 	}
-	s.log.InfoContext(ctx, "signed in", logAttrs...)
+	if verdict == factorPassed {
+		s.log.InfoContext(ctx, "signed in", a.logAttrs...)
+	}
 	return u, nil
+}
+
+// signInAttempt is one sign-in going through the throttle: the counters
+// it counts against, what its log lines name, and its time.
+type signInAttempt struct {
+	counters []throttleCounter
+	logAttrs []any
+	now      time.Time
+}
+
+// startAttempt begins a sign-in of u (nil for an unknown account, whose
+// accountKey may still be set) from clientAddr. It returns ErrThrottled
+// while one of its counters is locked.
+func (s *Service) startAttempt(ctx context.Context, u *User, accountKey, clientAddr string) (*signInAttempt, error) {
+	a := &signInAttempt{counters: s.signInCounters(accountKey, clientAddr), logAttrs: authLogAttrs(u, clientAddr), now: s.now()}
+	for _, c := range a.counters {
+		t, err := s.store.LoginThrottle(ctx, c.key)
+		if err != nil {
+			return nil, err
+		}
+		if a.now.Before(t.LockedUntil) {
+			s.log.WarnContext(ctx, "sign-in throttled", append(a.logAttrs, "key_kind", keyKind(c.key))...)
+			return nil, ErrThrottled
+		}
+	}
+	return a, nil
+}
+
+// failAttempt counts a failed sign-in on every counter of a and returns
+// the error to answer: ErrInvalidCredentials, or ErrThrottled when a
+// counter was locked meanwhile.
+func (s *Service) failAttempt(ctx context.Context, a *signInAttempt) error {
+	throttled := false
+	for _, c := range a.counters {
+		lockedBefore, err := s.recordFailure(ctx, c.key, c.limit, a.now, a.logAttrs)
+		if err != nil {
+			return err
+		}
+		throttled = throttled || lockedBefore
+	}
+	if throttled {
+		// Locked by other attempts while this one was hashed: the
+		// answer must not tell whether this guess was right.
+		s.log.WarnContext(ctx, "sign-in throttled", a.logAttrs...)
+		return ErrThrottled
+	}
+	s.log.InfoContext(ctx, "sign-in failed", a.logAttrs...)
+	return ErrInvalidCredentials
 }
 
 // userByEmail returns the user of an email as typed and normalised
@@ -120,10 +176,22 @@ type SignedIn struct {
 // previous one (session fixation). The cart of previous, a guest session
 // (may be nil), merges into the user's cart: quantities added, capped by
 // stock, 99 a line and 50 lines. previous is then ended.
+//
+// For an account with a second factor, the session started is pending
+// (SecondFactorPending): it grants nothing until CompleteSignIn accepts a
+// code, and it carries previous's cart until then.
 func (s *Service) SignIn(ctx context.Context, email, password, clientAddr string, previous *Session) (*SignedIn, error) {
-	u, err := s.Authenticate(ctx, email, password, clientAddr)
+	u, err := s.authenticate(ctx, email, password, clientAddr, func(u *User) (factorVerdict, error) {
+		if u.TOTPSecret != "" {
+			return factorPending, nil
+		}
+		return factorPassed, nil
+	})
 	if err != nil {
 		return nil, err
+	}
+	if u.TOTPSecret != "" {
+		return s.startPendingSession(ctx, u, previous)
 	}
 	return s.StartSession(ctx, u, previous)
 }

@@ -30,6 +30,18 @@ type Store interface {
 	// UpdateUserPassword sets the password hash of the user id and nothing
 	// else, on condition that the user exists (ErrNotFound otherwise).
 	UpdateUserPassword(ctx context.Context, id, passwordHash string) error
+	// SetUserTOTP sets the second factor secret of the user id ("": none)
+	// and the time step of its last accepted code, and nothing else, on
+	// condition that the user exists (ErrNotFound otherwise).
+	SetUserTOTP(ctx context.Context, id, secret string, lastStep int64) error
+	// UseTOTPStep records step as the last accepted code's time step of
+	// the user id, on condition that the stored one is lower: a
+	// compare-and-set, so one code signs in once even on two servers at
+	// once. It returns ErrConflict, changing nothing, when the stored step
+	// is step or later, and ErrNotFound for a missing user.
+	UseTOTPStep(ctx context.Context, id string, step int64) error
+	// StaffUsers returns every user whose Role is RoleStaff, by email.
+	StaffUsers(ctx context.Context) ([]User, error)
 
 	// CreateSession saves a new session or API token.
 	CreateSession(ctx context.Context, s *Session) error

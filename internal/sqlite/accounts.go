@@ -15,9 +15,10 @@ import (
 // users.email decides, so two concurrent registrations cannot both win.
 func (s *Store) CreateUser(ctx context.Context, u *shop.User) error {
 	n, err := affected(s.db.ExecContext(ctx, `
-		INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)
+		INSERT INTO users (id, email, name, password_hash, created_at, role, totp_secret, totp_last_step)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (email) DO NOTHING`,
-		u.ID, u.Email, u.Name, u.PasswordHash, millis(u.CreatedAt)))
+		u.ID, u.Email, u.Name, u.PasswordHash, millis(u.CreatedAt), roleOrCustomer(u.Role), u.TOTPSecret, u.TOTPLastStep))
 	if err != nil {
 		return wrap("create user", err)
 	}
@@ -31,11 +32,11 @@ func (s *Store) CreateUser(ctx context.Context, u *shop.User) error {
 	return nil
 }
 
-const userColumns = `id, email, name, password_hash, created_at`
+const userColumns = `id, email, name, password_hash, created_at, role, totp_secret, totp_last_step`
 
-func scanUser(row *sql.Row) (*shop.User, error) {
+func scanUser(row interface{ Scan(...any) error }) (*shop.User, error) {
 	var u shop.User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, msTime{&u.CreatedAt})
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, msTime{&u.CreatedAt}, &u.Role, &u.TOTPSecret, &u.TOTPLastStep)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, shop.ErrNotFound
 	}
@@ -87,9 +88,10 @@ func (s *Store) updateUser(ctx context.Context, op, query string, args ...any) e
 // CreateSession saves a new session or API token.
 func (s *Store) CreateSession(ctx context.Context, sess *shop.Session) error {
 	_, err := s.db.ExecContext(ctx, `
-		INSERT INTO sessions (id_hash, kind, user_id, cart_id, created_at, last_seen_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		sess.IDHash, sess.Kind, sess.UserID, sess.CartID, millis(sess.CreatedAt), millis(sess.LastSeenAt), millis(sess.ExpiresAt))
+		INSERT INTO sessions (id_hash, kind, user_id, cart_id, created_at, last_seen_at, expires_at, second_factor)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		sess.IDHash, sess.Kind, sess.UserID, sess.CartID, millis(sess.CreatedAt), millis(sess.LastSeenAt), millis(sess.ExpiresAt),
+		sess.SecondFactor)
 	return wrap("create session", err)
 }
 
@@ -98,10 +100,10 @@ func (s *Store) CreateSession(ctx context.Context, sess *shop.Session) error {
 func (s *Store) Session(ctx context.Context, idHash string) (*shop.Session, error) {
 	var sess shop.Session
 	err := s.db.QueryRowContext(ctx, `
-		SELECT id_hash, kind, user_id, cart_id, created_at, last_seen_at, expires_at
+		SELECT id_hash, kind, user_id, cart_id, created_at, last_seen_at, expires_at, second_factor
 		FROM sessions WHERE id_hash = ?`, idHash).
 		Scan(&sess.IDHash, &sess.Kind, &sess.UserID, &sess.CartID,
-			msTime{&sess.CreatedAt}, msTime{&sess.LastSeenAt}, msTime{&sess.ExpiresAt})
+			msTime{&sess.CreatedAt}, msTime{&sess.LastSeenAt}, msTime{&sess.ExpiresAt}, &sess.SecondFactor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, shop.ErrNotFound
 	}

@@ -180,6 +180,13 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, p.Status, "login", v)
 		return
 	}
+	if shop.AwaitsCode(signed.Session) {
+		// The password was right; the session grants nothing until the
+		// second factor's code passes (login_code.go).
+		s.setSessionCookie(w, r, signed)
+		seeOther(w, r, withNext("/login/code", next))
+		return
+	}
 	s.signedIn(w, r, signed, next, "")
 }
 

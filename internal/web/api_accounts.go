@@ -43,17 +43,19 @@ func (s *server) handleAPIRegister(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleAPICreateToken serves POST /api/v1/tokens: 201 a bearer token for
-// an email and password.
+// an email and password, and the current code (otp) of an account with a
+// second factor.
 func (s *server) handleAPICreateToken(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Email    string `json:"email"`
 		Password string `json:"password"`
+		OTP      string `json:"otp"`
 	}
 	if err := apiDecode(w, r, &in); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	signed, err := s.shop.CreateToken(r.Context(), in.Email, in.Password, clientAddr(r))
+	signed, err := s.shop.CreateToken(r.Context(), in.Email, in.Password, in.OTP, clientAddr(r))
 	if err != nil {
 		s.apiError(w, r, err)
 		return

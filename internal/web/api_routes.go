@@ -50,7 +50,7 @@ func (s *server) apiRoutes(mux *http.ServeMux) {
 		mux.Handle(rt.pattern, rt.handler)
 		known.Handle(rt.pattern, rt.handler)
 	}
-	notFound := s.handleAPINoRoute(known)
+	notFound := s.hideStaffAPI(s.handleAPINoRoute(known)) // admin.go
 	for _, m := range apiMethods {
 		mux.Handle(m+" /api/v1/", notFound)
 	}

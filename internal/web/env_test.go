@@ -43,6 +43,7 @@ type testEnv struct {
 	svc    *shop.Service
 	dbPath string
 	logs   *syncBuffer
+	clock  *testClock // the service's clock (second factor codes are computed on it)
 }
 
 // envSettings are what newEnv's options change.
@@ -86,7 +87,8 @@ func newEnv(tb testing.TB, opts ...envOption) *testEnv {
 	clock := &testClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	svc := shop.NewService(fail, shop.Config{Logger: logger, Now: clock.Now,
 		PasswordParams: &shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1}})
-	e := &testEnv{tb: tb, h: NewServer(svc, logger, set.cfg), store: store, fail: fail, svc: svc, dbPath: path, logs: logs}
+	e := &testEnv{tb: tb, h: NewServer(svc, logger, set.cfg), store: store, fail: fail, svc: svc, dbPath: path, logs: logs,
+		clock: clock}
 	e.srv = httptest.NewServer(e.h)
 	tb.Cleanup(e.srv.Close)
 	return e

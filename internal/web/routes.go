@@ -22,6 +22,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /register", page(s.handleRegister))
 	mux.Handle("GET /login", page(s.handleLoginForm))
 	mux.Handle("POST /login", page(s.handleLogin))
+	mux.Handle("GET /login/code", page(s.handleLoginCodeForm))
+	mux.Handle("POST /login/code", page(s.handleLoginCode))
 	mux.Handle("POST /logout", page(s.handleLogout))
 	mux.Handle("GET /account", page(s.handleAccount))
 	mux.Handle("POST /account/name", page(s.handleAccountName))
@@ -31,6 +33,13 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /checkout", page(s.handleCheckout))
 	mux.Handle("GET /orders", page(s.handleOrders))
 	mux.Handle("GET /orders/{id}", page(s.handleOrder))
+
+	// The staff area (admin.go): every route under /admin goes through
+	// staffOnly; the two catch-alls answer 404 for every other path and
+	// method there, never 405.
+	mux.Handle("GET /admin", s.staffOnly(s.handleAdminDashboard))
+	mux.Handle("/admin", s.staffOnly(s.handleAdminNoRoute))
+	mux.Handle("/admin/", s.staffOnly(s.handleAdminNoRoute))
 
 	mux.HandleFunc("GET /static/", s.handleStatic)
 	mux.HandleFunc("GET /favicon.ico", s.handleFavicon)

@@ -40,7 +40,10 @@ func allRoutes(t *testing.T, orderID string) []string {
 	fill := strings.NewReplacer("{$}", "", "{product_id}", "kettle", "{file}", "kettle.svg")
 	var out []string
 	for _, p := range patterns {
-		method, path, _ := strings.Cut(p, " ")
+		method, path, ok := strings.Cut(p, " ")
+		if !ok {
+			continue // a catch-all of every method (the staff area's 404s)
+		}
 		switch {
 		case strings.Contains(path, "/orders/{id}"):
 			path = strings.Replace(path, "{id}", orderID, 1)

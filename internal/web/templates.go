@@ -87,6 +87,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 	l := v.layout()
 	vis := visitFrom(r.Context())
 	l.User, l.CartCount = vis.User, vis.CartCount()
+	l.Staff = shop.StaffOf(vis.Session, vis.User) != nil
 	l.StyleURL, l.ScriptURL, l.IconURL = s.styleURL, s.scriptURL, s.iconURL
 	l.RequestID = w.Header().Get("X-Request-Id")
 	t, ok := s.pages[page]

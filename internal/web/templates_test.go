@@ -53,6 +53,11 @@ func samplePages() map[string]pageView {
 		"checkout": checkout,
 		"orders":   &ordersView{layoutView: layoutView{Title: "Your orders"}, Orders: []shop.Order{*order}},
 		"order":    &orderView{layoutView: layoutView{Title: "Order oabc"}, Order: order, LineTable: newOrderLineTable(order)},
+
+		// The second factor's step and the staff area.
+		"login_code": newLoginCodeView("/checkout", codeProblem),
+		"admin":      &adminDashboardView{adminView: newAdminView("Staff area", "/admin"), Staff: user},
+
 		"message": &messageView{layoutView: layoutView{Title: "Page not found"}, Heading: "Page not found", Message: "No such page.",
 			Details: []string{"More."}, Links: []linkView{{URL: "/", Text: "Back to the shop"}}, ShowRequestID: true},
 	}

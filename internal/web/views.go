@@ -18,6 +18,7 @@ type pageView interface{ layout() *layoutView }
 type layoutView struct {
 	Title     string
 	User      *shop.User // nil for a guest
+	Staff     bool       // User is staff who passed the second factor: the staff area's link
 	CartCount int
 	RequestID string
 	StyleURL  string
