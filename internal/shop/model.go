@@ -97,6 +97,7 @@ type Product struct {
 	Stock       int
 	Active      bool
 	CreatedAt   time.Time
+	Photo       ProductPhoto // the uploaded photo; zero: the generated picture
 }
 
 // Availability is the stock wording shown to shoppers.

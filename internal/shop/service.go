@@ -29,6 +29,10 @@ type Config struct {
 	PasswordParams *PasswordParams
 	// Now is the clock; default time.Now. Times are kept in UTC.
 	Now func() time.Time
+	// Images keeps product photos; nil means the Store, which must then
+	// implement ImageStore too (SQLite and memstore do; on DynamoDB the
+	// photos live in S3).
+	Images ImageStore
 	// Logger receives the account and order events (sign-ins, locks,
 	// placements, unknown outcomes); default a logger that discards, so a
 	// service logs only where its caller chose.

@@ -71,6 +71,10 @@ type Store interface {
 	// when the stock would fall below 0. Each call applies at most once:
 	// after ErrUnavailable, read the product to learn whether it did.
 	AdjustStock(ctx context.Context, id string, delta int) (*Product, error)
+	// SetProductPhoto sets the photo of product id and nothing else, on
+	// condition that it exists (ErrNotFound otherwise), and returns the
+	// product as written.
+	SetProductPhoto(ctx context.Context, id string, photo ProductPhoto) (*Product, error)
 	// Product returns the product with id, or ErrNotFound.
 	Product(ctx context.Context, id string) (*Product, error)
 	// Products returns the products with the given ids that exist, in any

@@ -9,13 +9,14 @@ import (
 	"storefront/internal/shop"
 )
 
-const productColumns = `id, name, description, category, price_cents, stock, active, created_at`
+const productColumns = `id, name, description, category, price_cents, stock, active, created_at, photo_card, photo_page`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanProduct(row scanner) (shop.Product, error) {
 	var p shop.Product
-	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.Category, &p.PriceCents, &p.Stock, &p.Active, msTime{&p.CreatedAt})
+	err := row.Scan(&p.ID, &p.Name, &p.Description, &p.Category, &p.PriceCents, &p.Stock, &p.Active, msTime{&p.CreatedAt},
+		&p.Photo.Card, &p.Photo.Page)
 	return p, err
 }
 
@@ -38,11 +39,13 @@ func scanProducts(rows *sql.Rows, err error) ([]shop.Product, error) {
 // SaveProduct inserts or replaces a product.
 func (s *Store) SaveProduct(ctx context.Context, p *shop.Product) error {
 	_, err := s.db.ExecContext(ctx, `
-		INSERT INTO products (`+productColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO products (`+productColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
 			category = excluded.category, price_cents = excluded.price_cents, stock = excluded.stock,
-			active = excluded.active, created_at = excluded.created_at`,
-		p.ID, p.Name, p.Description, p.Category, p.PriceCents, p.Stock, p.Active, millis(p.CreatedAt))
+			active = excluded.active, created_at = excluded.created_at,
+			photo_card = excluded.photo_card, photo_page = excluded.photo_page`,
+		p.ID, p.Name, p.Description, p.Category, p.PriceCents, p.Stock, p.Active, millis(p.CreatedAt),
+		p.Photo.Card, p.Photo.Page)
 	return wrap("save product", err)
 }
 

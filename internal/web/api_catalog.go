@@ -22,7 +22,7 @@ type productJSON struct {
 func newProductJSON(p *shop.Product) productJSON {
 	return productJSON{ID: p.ID, Name: p.Name, Description: p.Description, Category: p.Category,
 		PriceCents: int64(p.PriceCents), Currency: shop.Currency, Stock: p.StockForSale(),
-		ImageURL: productImageURL(p.ID)}
+		ImageURL: productPictureURL(p)}
 }
 
 // productPageJSON is one page of the catalog.

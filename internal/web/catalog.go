@@ -41,16 +41,13 @@ type categoryLinkView struct {
 // productCardView is a product as a card or a product page shows it.
 type productCardView struct {
 	shop.Product
-	URL      string
-	ImageURL string
-	InStock  bool
-	Width    int
-	Height   int
+	URL string
+	pictureView
+	InStock bool
 }
 
 func newProductCard(p shop.Product) productCardView {
-	return productCardView{Product: p, URL: productURL(p.ID), ImageURL: productImageURL(p.ID),
-		InStock: p.CanBeBought(), Width: productImageWidth, Height: productImageHeight}
+	return productCardView{Product: p, URL: productURL(p.ID), pictureView: cardPicture(p), InStock: p.CanBeBought()}
 }
 
 // sortOptions are the catalog's orders, as the sort select offers them.
@@ -167,7 +164,9 @@ func newProductView(p *shop.Product, quantity string) *productView {
 	if quantity == "" {
 		quantity = "1"
 	}
-	return &productView{layoutView: layoutView{Title: p.Name}, Product: newProductCard(*p),
+	product := newProductCard(*p)
+	product.pictureView = pagePicture(*p)
+	return &productView{layoutView: layoutView{Title: p.Name}, Product: product,
 		Quantity: fieldView{Name: "quantity", Label: "Quantity", Type: "number", Value: quantity,
 			Min: "1", Max: strconv.Itoa(shop.MaxLineQuantity), Required: true}}
 }

@@ -85,7 +85,7 @@ func newEnv(tb testing.TB, opts ...envOption) *testEnv {
 	logs := &syncBuffer{}
 	logger := slog.New(WithRequestID(slog.NewJSONHandler(logs, nil)))
 	clock := &testClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	svc := shop.NewService(fail, shop.Config{Logger: logger, Now: clock.Now,
+	svc := shop.NewService(fail, shop.Config{Logger: logger, Now: clock.Now, Images: store,
 		PasswordParams: &shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1}})
 	e := &testEnv{tb: tb, h: NewServer(svc, logger, set.cfg), store: store, fail: fail, svc: svc, dbPath: path, logs: logs,
 		clock: clock}

@@ -90,7 +90,7 @@ func problemFor(err error) problem {
 	case errors.As(err, &rerr):
 		return rerr.problem
 	case errors.As(err, &tooBig):
-		return problem{http.StatusRequestEntityTooLarge, "body_too_large", "The request is too large: at most " + strconv.Itoa(maxBodyBytes>>20) + " MiB."}
+		return problem{http.StatusRequestEntityTooLarge, "body_too_large", "The request is too large: at most " + strconv.FormatInt(tooBig.Limit>>20, 10) + " MiB."}
 	case errors.As(err, &verr):
 		return problem{http.StatusUnprocessableEntity, "validation_failed", "Please correct the highlighted fields."}
 	case errors.Is(err, shop.ErrNotFound):

@@ -109,8 +109,9 @@ func (s *server) handleCrossOriginDenied(w http.ResponseWriter, r *http.Request)
 // handlers answer 413 then.
 func (s *server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > maxBodyBytes {
-			err := &http.MaxBytesError{Limit: maxBodyBytes}
+		limit := bodyLimit(r) // admin_images.go: photo uploads are larger
+		if r.ContentLength > limit {
+			err := &http.MaxBytesError{Limit: limit}
 			if isAPI(r) {
 				s.apiError(w, r, err)
 			} else {
@@ -118,7 +119,7 @@ func (s *server) limitBody(next http.Handler) http.Handler {
 			}
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -44,6 +44,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /static/", s.handleStatic)
 	mux.HandleFunc("GET /favicon.ico", s.handleFavicon)
 	mux.HandleFunc("GET /images/products/{file}", s.handleProductImage)
+	mux.HandleFunc("GET /images/{file}", s.handlePhoto)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)
 }

@@ -29,6 +29,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) shop.Store) {
 	t.Run("Orders", func(t *testing.T) { testOrders(t, newStore) })
 	t.Run("UpdateProduct", func(t *testing.T) { testUpdateProduct(t, newStore) })
 	t.Run("AdjustStock", func(t *testing.T) { testAdjustStock(t, newStore) })
+	t.Run("SetProductPhoto", func(t *testing.T) { testSetProductPhoto(t, newStore) })
 	t.Run("CatalogAdmin", func(t *testing.T) { testCatalogAdmin(t, newStore) })
 	t.Run("ChangeOrderStatus", func(t *testing.T) { testChangeOrderStatus(t, newStore) })
 	t.Run("LoginThrottle", func(t *testing.T) { testLoginThrottle(t, newStore) })

@@ -1,0 +1,113 @@
+package web
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"net/http"
+	"strings"
+	"testing"
+
+	"storefront/internal/shop"
+)
+
+// testPhotoPNG is an opaque PNG of w×h pixels, a gradient so the encoders
+// have something to encode.
+func testPhotoPNG(t testing.TB, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 120, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// withPhoto gives product id a photo through the service, as an upload
+// would, and returns the product as written.
+func (e *testEnv) withPhoto(id string) *shop.Product {
+	e.tb.Helper()
+	upload, err := processPhoto(testPhotoPNG(e.tb, 800, 600), "image/png")
+	if err != nil {
+		e.tb.Fatalf("processPhoto() = %v", err)
+	}
+	p, err := e.svc.SetProductPhoto(e.tb.Context(), nil, id, upload)
+	if err != nil {
+		e.tb.Fatalf("SetProductPhoto(%s) = %v", id, err)
+	}
+	return p
+}
+
+func TestPhotoServed(t *testing.T) {
+	e := newEnv(t)
+	p := e.withPhoto("kettle")
+	stored, err := e.store.Image(t.Context(), p.Photo.Card)
+	if err != nil {
+		t.Fatalf("Image(card) = %v", err)
+	}
+	res := e.client().get(photoURL(p.Photo.Card)).wantStatus(http.StatusOK)
+	hash := strings.TrimSuffix(p.Photo.Card, ".jpg")
+	for name, want := range map[string]string{
+		"Content-Type":           "image/jpeg",
+		"Cache-Control":          "public, max-age=31536000, immutable",
+		"ETag":                   `"` + hash + `"`,
+		"X-Content-Type-Options": "nosniff",
+	} {
+		if got := res.Header.Get(name); got != want {
+			t.Errorf("GET %s: %s = %q; want %q", photoURL(p.Photo.Card), name, got, want)
+		}
+	}
+	if res.Body != string(stored.Data) {
+		t.Errorf("GET %s: body of %d bytes; want the stored %d bytes", photoURL(p.Photo.Card), len(res.Body), len(stored.Data))
+	}
+
+	// A browser that has the address revalidates without a download.
+	r, _ := http.NewRequest(http.MethodGet, e.srv.URL+photoURL(p.Photo.Card), nil)
+	r.Header.Set("If-None-Match", `W/"other", "`+hash+`"`)
+	if res := e.client().do(r); res.Status != http.StatusNotModified || res.Body != "" {
+		t.Errorf("GET with If-None-Match = %d, %d bytes; want 304, no body", res.Status, len(res.Body))
+	}
+}
+
+func TestPhotoNotFound(t *testing.T) {
+	e := newEnv(t)
+	for _, path := range []string{
+		"/images/" + strings.Repeat("0", 32) + ".jpg", // well-formed, never stored
+		"/images/" + strings.Repeat("0", 32) + ".svg", // no type the shop makes
+		"/images/" + strings.Repeat("G", 32) + ".jpg", // not a hash
+		"/images/kettle.jpg",
+	} {
+		e.client().get(path).wantStatus(http.StatusNotFound)
+	}
+}
+
+// TestPhotoOnPages: a product with a photo shows it on its card (card
+// size), its page (card size, page size for high-density screens) and in
+// the API (page size); one without keeps its generated picture.
+func TestPhotoOnPages(t *testing.T) {
+	e := newEnv(t)
+	p := e.withPhoto("kettle")
+	c := e.client()
+	c.get("/products?category=kitchen").wantStatus(http.StatusOK).
+		wantContains(`<img src="`+photoURL(p.Photo.Card)+`"`, `<img src="/images/products/mug.svg"`)
+	c.get("/products/kettle").wantStatus(http.StatusOK).
+		wantContains(`<img src="` + photoURL(p.Photo.Card) + `" srcset="` + photoURL(p.Photo.Card) + ` 1x, ` + photoURL(p.Photo.Page) + ` 2x"`)
+	c.get("/products/mug").wantStatus(http.StatusOK).
+		wantContains(`<img src="/images/products/mug.svg" alt=`).wantNotContains("srcset")
+
+	var got productJSON
+	e.do(apiReq{Method: "GET", Path: "/api/v1/products/kettle"}).decode(t, &got)
+	if got.ImageURL != photoURL(p.Photo.Page) {
+		t.Errorf("GET /api/v1/products/kettle image_url = %q; want %q", got.ImageURL, photoURL(p.Photo.Page))
+	}
+	e.do(apiReq{Method: "GET", Path: "/api/v1/products/mug"}).decode(t, &got)
+	if got.ImageURL != "/images/products/mug.svg" {
+		t.Errorf("GET /api/v1/products/mug image_url = %q; want the generated picture", got.ImageURL)
+	}
+}
