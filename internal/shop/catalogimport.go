@@ -12,6 +12,11 @@ import (
 // briefly, many enough that 100,000 rows take seconds.
 const ImportBatch = 1000
 
+// CommandLineActor is who the audit log names for a change made with the
+// storefront command (catalog import): whoever holds the store's
+// credentials, which no staff account stands for.
+var CommandLineActor = &User{ID: "command-line", Name: "storefront command"}
+
 // ImportReport says what a catalog import did.
 type ImportReport struct {
 	Created, Updated  int
