@@ -25,6 +25,7 @@ type App struct {
 	Config  Config
 	Logger  *slog.Logger
 	Store   shop.Store
+	Images  shop.ImageStore // product photos: the S3 bucket on DynamoDB; nil on SQLite (its store keeps them)
 	Service *shop.Service
 
 	sqlite      *sqlite.Store // the SQLite store, nil on DynamoDB
@@ -46,7 +47,7 @@ func Open(ctx context.Context, getenv func(string) string, logOut io.Writer) (*A
 	if err := a.openStore(ctx); err != nil {
 		return nil, err
 	}
-	a.Service = shop.NewService(a.Store, shop.Config{SessionIdleTimeout: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
+	a.Service = shop.NewService(a.Store, shop.Config{Images: a.Images, SessionIdleTimeout: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
 		RegistrationLimit: cfg.RegistrationLimit, Logger: a.Logger})
 	return a, nil
 }
@@ -81,7 +82,16 @@ func (a *App) openStore(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("dynamodb: %w", err)
 		}
-		a.Store = st
+		// The photos' bucket is made ready like the tables.
+		s3Client, err := dynamo.NewS3Client(ctx)
+		if err != nil {
+			return fmt.Errorf("s3: %w", err)
+		}
+		images, err := dynamo.NewImages(ctx, s3Client, a.Config.ImageBucket)
+		if err != nil {
+			return fmt.Errorf("s3: %w", err)
+		}
+		a.Store, a.Images = st, images
 		return nil
 	}
 	st, err := sqlite.Open(ctx, a.Config.DBPath, sqlite.WithBusyTimeout(SQLiteBusyTimeout(a.Config.RequestTimeout)),

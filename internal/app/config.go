@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"storefront/internal/dynamo"
 )
 
 // Config is the program's configuration, read from the environment.
@@ -16,6 +18,7 @@ type Config struct {
 	Store         string // StoreSQLite or StoreDynamoDB
 	DBPath        string
 	TablePrefix   string
+	ImageBucket   string // the S3 bucket of product photos on DynamoDB
 	Demo          bool
 	TrustProxy    bool
 	SessionIdle   time.Duration
@@ -54,6 +57,7 @@ var EnvVars = []EnvVar{
 	{"STOREFRONT_STORE", StoreSQLite, "sqlite or dynamodb"},
 	{"STOREFRONT_DB", "var/storefront.db", "SQLite database file"},
 	{"STOREFRONT_TABLE_PREFIX", "storefront-", "prefix of every DynamoDB table name"},
+	{"STOREFRONT_IMAGE_BUCKET", "", "S3 bucket of product photos on DynamoDB (default: the table prefix and images)"},
 	{"STOREFRONT_DEMO", "true", "load the demo catalog into an empty store"},
 	{"STOREFRONT_TRUST_PROXY", "false", "trust X-Forwarded-Proto and X-Forwarded-For (only behind a reverse proxy)"},
 	{"STOREFRONT_SESSION_IDLE_TIMEOUT", "30m", "sign-out after this long without a request"},
@@ -111,6 +115,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if port, err := strconv.Atoi(cfg.Port); err != nil || port < 0 || port > 65535 {
 		bad("PORT", "a port number from 0 to 65535")
+	}
+	cfg.ImageBucket = get("STOREFRONT_IMAGE_BUCKET")
+	if cfg.ImageBucket == "" {
+		cfg.ImageBucket = dynamo.DefaultImageBucket(cfg.TablePrefix)
+	}
+	if cfg.Store == StoreDynamoDB && !dynamo.ValidBucketName(cfg.ImageBucket) {
+		bad("STOREFRONT_IMAGE_BUCKET", "an S3 bucket name: 3 to 63 of a-z, 0-9, '.' and '-', starting and ending with a letter or digit "+
+			"(set it when STOREFRONT_TABLE_PREFIX makes no such name)")
 	}
 	if cfg.Store != StoreSQLite && cfg.Store != StoreDynamoDB {
 		bad("STOREFRONT_STORE", "sqlite or dynamodb")

@@ -18,7 +18,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Host: "127.0.0.1", Port: "8000", Store: StoreSQLite, DBPath: "var/storefront.db", TablePrefix: "storefront-",
-		Demo: true, TrustProxy: false, SessionIdle: 30 * time.Minute, SessionMaxAge: 12 * time.Hour, LogLevel: slog.LevelInfo,
+		ImageBucket: "storefront-images", Demo: true, TrustProxy: false, SessionIdle: 30 * time.Minute, SessionMaxAge: 12 * time.Hour, LogLevel: slog.LevelInfo,
 		LogFormat: LogJSON, RequestTimeout: 10 * time.Second, RegistrationLimit: 30}
 	if cfg != want {
 		t.Errorf("LoadConfig() = %+v; want %+v", cfg, want)
@@ -27,14 +27,14 @@ func TestLoadConfigDefaults(t *testing.T) {
 
 func TestLoadConfigReadsEveryVariable(t *testing.T) {
 	set := map[string]string{"HOST": "0.0.0.0", "PORT": "0", "STOREFRONT_STORE": "dynamodb",
-		"STOREFRONT_DB": "/tmp/x.db", "STOREFRONT_TABLE_PREFIX": "t-", "STOREFRONT_DEMO": "false", "STOREFRONT_TRUST_PROXY": "true",
+		"STOREFRONT_DB": "/tmp/x.db", "STOREFRONT_TABLE_PREFIX": "t-", "STOREFRONT_IMAGE_BUCKET": "shop-photos", "STOREFRONT_DEMO": "false", "STOREFRONT_TRUST_PROXY": "true",
 		"STOREFRONT_SESSION_IDLE_TIMEOUT": "5m", "STOREFRONT_SESSION_MAX_AGE": "1h", "STOREFRONT_REQUEST_TIMEOUT": "3s",
 		"STOREFRONT_REGISTRATION_LIMIT": "7", "LOG_LEVEL": "debug", "LOG_FORMAT": " text "}
 	cfg, err := LoadConfig(env(set))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Host: "0.0.0.0", Port: "0", Store: StoreDynamoDB, DBPath: "/tmp/x.db", TablePrefix: "t-",
+	want := Config{Host: "0.0.0.0", Port: "0", Store: StoreDynamoDB, DBPath: "/tmp/x.db", TablePrefix: "t-", ImageBucket: "shop-photos",
 		Demo: false, TrustProxy: true, SessionIdle: 5 * time.Minute, SessionMaxAge: time.Hour, LogLevel: slog.LevelDebug,
 		LogFormat: LogText, RequestTimeout: 3 * time.Second, RegistrationLimit: 7}
 	if cfg != want {

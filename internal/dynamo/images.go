@@ -25,6 +25,23 @@ import (
 // "images", as for tables.
 func DefaultImageBucket(tablePrefix string) string { return tablePrefix + "images" }
 
+// ValidBucketName reports whether name is a valid S3 bucket name (the
+// rules of general purpose buckets, without the rarer exceptions), so a bad
+// STOREFRONT_IMAGE_BUCKET or table prefix is named at start.
+func ValidBucketName(name string) bool {
+	if len(name) < 3 || len(name) > 63 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		edge := i == 0 || i == len(name)-1
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || !edge && (c == '-' || c == '.')) {
+			return false
+		}
+	}
+	return true
+}
+
 // Images is a shop.ImageStore on an S3 bucket.
 type Images struct {
 	client *s3.Client
