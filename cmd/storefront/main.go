@@ -43,6 +43,8 @@ type command struct {
 // Each command lives in a file of its own and starts from app.Open.
 var commands = map[string]command{
 	"serve": {"serve the shop until SIGINT or SIGTERM (the default)", serve},
+	"staff": {"add --email EMAIL --name NAME: a staff account (password on stdin); prints totp_secret=BASE32",
+		staffCommand},
 	"catalog": {"import FILE.csv: create or update products by id; export: the catalog as CSV on stdout",
 		catalogCommand},
 }

@@ -156,7 +156,7 @@ func userItem(u *shop.User) item {
 	it := userKey(u.ID)
 	it["id"], it["email"], it["name"], it["password_hash"] = str(u.ID), str(u.Email), str(u.Name), str(u.PasswordHash)
 	putTime(it, "created_at", u.CreatedAt)
-	putString(it, "role", u.Role) // missing reads as a customer (users made before roles)
+	putString(it, "role", u.Role) // missing: a customer (users made before roles)
 	putString(it, "totp_secret", u.TOTPSecret)
 	if u.TOTPLastStep != 0 {
 		it["totp_last_step"] = num(u.TOTPLastStep)
@@ -175,9 +175,6 @@ func userFromItem(it item) (*shop.User, error) {
 	u := &shop.User{ID: r.str("id"), Email: r.str("email"), Name: r.str("name"),
 		PasswordHash: r.str("password_hash"), CreatedAt: r.time("created_at"), Role: r.optStr("role"),
 		TOTPSecret: r.optStr("totp_secret")}
-	if u.Role == "" {
-		u.Role = shop.RoleCustomer
-	}
 	if _, ok := it["totp_last_step"]; ok {
 		u.TOTPLastStep = r.int("totp_last_step")
 	}

@@ -46,7 +46,7 @@ type User struct {
 	Name         string
 	PasswordHash string
 	CreatedAt    time.Time
-	Role         string // RoleCustomer or RoleStaff (staff.go)
+	Role         string // RoleCustomer (or "", accounts made before roles) or RoleStaff (staff.go)
 	// TOTPSecret is the base32 secret of the second factor (RFC 6238),
 	// empty when the account has none. It is stored as is: verifying a
 	// code needs it.

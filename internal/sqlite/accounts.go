@@ -18,7 +18,7 @@ func (s *Store) CreateUser(ctx context.Context, u *shop.User) error {
 		INSERT INTO users (id, email, name, password_hash, created_at, role, totp_secret, totp_last_step)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (email) DO NOTHING`,
-		u.ID, u.Email, u.Name, u.PasswordHash, millis(u.CreatedAt), roleOrCustomer(u.Role), u.TOTPSecret, u.TOTPLastStep))
+		u.ID, u.Email, u.Name, u.PasswordHash, millis(u.CreatedAt), u.Role, u.TOTPSecret, u.TOTPLastStep))
 	if err != nil {
 		return wrap("create user", err)
 	}

@@ -6,15 +6,6 @@ import (
 	"storefront/internal/shop"
 )
 
-// roleOrCustomer is the role stored for u: a user made without one (older
-// callers, tests) is a customer, as the column's default says.
-func roleOrCustomer(role string) string {
-	if role == "" {
-		return shop.RoleCustomer
-	}
-	return role
-}
-
 // SetUserTOTP sets the second factor secret and last accepted step of the
 // user id, and only them, or returns shop.ErrNotFound.
 func (s *Store) SetUserTOTP(ctx context.Context, id, secret string, lastStep int64) error {

@@ -33,6 +33,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) shop.Store) {
 	t.Run("CatalogAdmin", func(t *testing.T) { testCatalogAdmin(t, newStore) })
 	t.Run("ChangeOrderStatus", func(t *testing.T) { testChangeOrderStatus(t, newStore) })
 	t.Run("LoginThrottle", func(t *testing.T) { testLoginThrottle(t, newStore) })
+	t.Run("Staff", func(t *testing.T) { testStaff(t, newStore) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore) })
 }
 

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"storefront/internal/app"
+	"storefront/internal/shop"
+)
+
+const staffPassword = "lantern quarry orbit 51"
+
+// runStaffAdd runs "storefront staff add args..." with stdin typed in.
+func runStaffAdd(t *testing.T, getenv func(string) string, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	staffStdin = strings.NewReader(stdin)
+	t.Cleanup(func() { staffStdin = nil })
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), append([]string{"storefront", "staff", "add"}, args...), getenv, &stdout, &stderr)
+	return stdout.String(), stderr.String(), err
+}
+
+// staffCount is how many staff accounts the store of getenv holds.
+func staffCount(t *testing.T, getenv func(string) string) int {
+	t.Helper()
+	a, err := app.Open(t.Context(), getenv, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	staff, err := a.Store.StaffUsers(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(staff)
+}
+
+func TestStaffAdd(t *testing.T) {
+	getenv := catalogEnv(t)
+	out, stderr, err := runStaffAdd(t, getenv, staffPassword+"\nignored second line\n", "--email", "Sam@Example.com", "--name", "Sam")
+	if err != nil {
+		t.Fatalf("staff add = %v; stderr:\n%s", err, stderr)
+	}
+	m := regexp.MustCompile(`(?m)^totp_secret=([A-Z2-7]{32})$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("staff add printed %q; want a line totp_secret=BASE32", out)
+	}
+	// The account signs in with the password and a code of the secret.
+	a, err := app.Open(t.Context(), getenv, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	code, err := shop.TOTPCode(m[1], time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := a.Service.CreateToken(t.Context(), "sam@example.com", staffPassword, code, "")
+	if err != nil {
+		t.Fatalf("CreateToken(the new staff member, a current code) = %v; want a token", err)
+	}
+	if shop.StaffOf(signed.Session, signed.User) == nil {
+		t.Errorf("the new account's token is not staff past the second factor: %+v %+v", signed.Session, signed.User)
+	}
+}
+
+func TestStaffAddRefusals(t *testing.T) {
+	getenv := catalogEnv(t)
+	if _, stderr, err := runStaffAdd(t, getenv, staffPassword+"\n", "--email", "sam@example.com", "--name", "Sam"); err != nil {
+		t.Fatalf("staff add = %v; stderr:\n%s", err, stderr)
+	}
+	for _, tc := range []struct {
+		name, stdin, want string
+		args              []string
+	}{
+		{"taken email", staffPassword + "\n", "exists", []string{"--email", "SAM@example.com", "--name", "Other"}},
+		{"short password", "short\n", "password:", []string{"--email", "ann@example.com", "--name", "Ann"}},
+		{"common password", "password1234\n", "password:", []string{"--email", "ann@example.com", "--name", "Ann"}},
+		{"bad email", staffPassword + "\n", "email:", []string{"--email", "not-an-email", "--name", "Ann"}},
+		{"no name", staffPassword + "\n", "name:", []string{"--email", "ann@example.com"}},
+		{"empty stdin", "", "standard input", []string{"--email", "ann@example.com", "--name", "Ann"}},
+		{"unknown flag", staffPassword + "\n", "usage", []string{"--email", "ann@example.com", "--role", "staff"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, _, err := runStaffAdd(t, getenv, tc.stdin, tc.args...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("staff add %v = %v; want an error mentioning %q", tc.args, err, tc.want)
+			}
+			if strings.Contains(out, "totp_secret") {
+				t.Errorf("a refused staff add printed a secret: %q", out)
+			}
+		})
+	}
+	if n := staffCount(t, getenv); n != 1 {
+		t.Errorf("%d staff accounts after the refusals; want the 1 first created", n)
+	}
+}
