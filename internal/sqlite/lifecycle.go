@@ -82,8 +82,7 @@ func restock(ctx context.Context, tx *sql.Tx, id string) error {
 		var productID string
 		var quantity int
 		if err := rows.Scan(&productID, &quantity); err != nil {
-			rows.Close()
-			return err
+			return errors.Join(err, rows.Close())
 		}
 		quantities[productID] += quantity
 	}

@@ -133,18 +133,18 @@ func ConcurrentCancels(t *testing.T, s shop.Store, o *shop.Order, restored map[s
 		})
 	}
 	wg.Wait()
-	won := -1
+	winner := ""
 	for i, err := range errs {
 		switch {
-		case err == nil && won < 0:
-			won = i
+		case err == nil && winner == "":
+			winner = actors[i]
 		case err == nil:
 			t.Errorf("both concurrent cancellations succeeded; want one")
 		case !errors.Is(err, shop.ErrInvalidTransition):
 			t.Errorf("ChangeOrderStatus(cancel by %s) = %v; want nil or ErrInvalidTransition", actors[i], err)
 		}
 	}
-	if won < 0 {
+	if winner == "" {
 		t.Fatalf("no concurrent cancellation succeeded (%v); want one", errs)
 	}
 	checkStocks(t, s, "after two concurrent cancellations", restored)
@@ -152,7 +152,7 @@ func ConcurrentCancels(t *testing.T, s shop.Store, o *shop.Order, restored map[s
 	if err != nil {
 		t.Fatalf("Order(%s) = %v; want nil", o.ID, err)
 	}
-	want := []shop.StatusChange{{Status: shop.OrderStatusCancelled, At: at(2 * time.Hour), Actor: actors[won]}}
+	want := []shop.StatusChange{{Status: shop.OrderStatusCancelled, At: at(2 * time.Hour), Actor: winner}}
 	if read.Status != shop.OrderStatusCancelled || len(read.StatusHistory) != 1 || read.StatusHistory[0] != want[0] {
 		t.Errorf("Order(%s) after two concurrent cancellations = status %s, history %+v; want cancelled, %+v", o.ID, read.Status, read.StatusHistory, want)
 	}
