@@ -26,6 +26,7 @@ const (
 // Index names.
 const (
 	indexOrdersByUser   = "by_user_created"
+	indexOrdersByStatus = "by_status_created"
 	indexSessionsByUser = "by_user"
 )
 
@@ -69,9 +70,13 @@ type indexSpec struct {
 var tableSpecs = []tableSpec{
 	{
 		Suffix: tableOrders, HashKey: "order_id",
-		Attributes: map[string]string{"order_id": "S", "user_id": "S", "created_at": "S"},
-		// The index projects every attribute so OrdersByUser is one Query.
-		Indexes: []indexSpec{{Name: indexOrdersByUser, HashKey: "user_id", RangeKey: "created_at", Projection: types.ProjectionTypeAll}},
+		Attributes: map[string]string{"order_id": "S", "user_id": "S", "created_at": "S", "status": "S"},
+		// The indexes project every attribute so OrdersByUser and the
+		// staff's list by status (SearchOrders) are Queries, no Scan.
+		Indexes: []indexSpec{
+			{Name: indexOrdersByUser, HashKey: "user_id", RangeKey: "created_at", Projection: types.ProjectionTypeAll},
+			{Name: indexOrdersByStatus, HashKey: "status", RangeKey: "created_at", Projection: types.ProjectionTypeAll},
+		},
 		Durable: true,
 		// Order processing reads placed orders from the stream; the new
 		// image is the whole order item.

@@ -34,6 +34,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -162,11 +163,14 @@ func truncateUTF8(s string, n int) string {
 	return s[:n]
 }
 
-// AuditLog returns one page of the audit log, newest first (staff only:
-// the admin gate in front of every caller decides who asks). A Limit of 0
+// AuditLog returns one page of the audit log, newest first, for staff
+// (ErrNotFound for anyone else, as the staff area answers). A Limit of 0
 // is DefaultAuditPage; one above MaxAuditPage is a *ValidationError
 // (field "limit").
-func (s *Service) AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
+func (s *Service) AuditLog(ctx context.Context, staff *User, q AuditQuery) ([]AuditEntry, error) {
+	if !staff.IsStaff() {
+		return nil, ErrNotFound
+	}
 	if q.Limit == 0 {
 		q.Limit = DefaultAuditPage
 	}
@@ -174,4 +178,35 @@ func (s *Service) AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, err
 		return nil, &ValidationError{Fields: map[string]string{"limit": fmt.Sprintf("Choose between 1 and %d entries.", MaxAuditPage)}}
 	}
 	return s.store.AuditLog(ctx, q)
+}
+
+// AuditCursor is the text of the cursor after e: the page after a page
+// ending with e is asked for with it (ParseAuditQuery's before).
+func AuditCursor(e AuditEntry) string {
+	return e.At.UTC().Format(time.RFC3339Nano) + "~" + e.ID
+}
+
+// ParseAuditQuery reads a page of the log as pages and the API ask for
+// it: limit a count ("" is DefaultAuditPage), before an AuditCursor (""
+// is the newest). A bad value is a *ValidationError (fields limit,
+// before).
+func ParseAuditQuery(limit, before string) (AuditQuery, error) {
+	q := AuditQuery{Limit: DefaultAuditPage}
+	fe := fieldErrors{}
+	if limit != "" {
+		n, ok := ParseCount(limit, MaxAuditPage)
+		if !ok || n == 0 {
+			fe.add("limit", fmt.Sprintf("Choose between 1 and %d entries.", MaxAuditPage))
+		}
+		q.Limit = n
+	}
+	if before != "" {
+		at, id, found := strings.Cut(before, "~")
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if !found || err != nil || id == "" {
+			fe.add("before", "Use the cursor of the last entry shown.")
+		}
+		q.BeforeAt, q.BeforeID = t.UTC(), id
+	}
+	return q, fe.err()
 }

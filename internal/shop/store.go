@@ -156,6 +156,10 @@ type Store interface {
 	Order(ctx context.Context, id string) (*Order, error)
 	// OrdersByUser returns the orders of userID, newest first.
 	OrdersByUser(ctx context.Context, userID string) ([]Order, error)
+	// SearchOrders returns at most q.Limit orders that q selects (any
+	// buyer's: the staff's list), newest first (CreatedAt, then ID,
+	// descending). It may read an index a moment behind the orders.
+	SearchOrders(ctx context.Context, q OrderQuery) ([]Order, error)
 
 	// AppendAudit appends e to the audit log; entries are never updated
 	// or deleted. Appending the very same entry again (a resent request)

@@ -27,6 +27,16 @@ type orderJSON struct {
 	Items     []lineJSON `json:"items"`
 	totalsJSON
 	ShippingAddress addressJSON `json:"shipping_address"`
+	// StatusHistory is every status of the order, oldest first, starting
+	// with placed; TrackingNumber is set once it shipped.
+	StatusHistory  []statusJSON `json:"status_history"`
+	TrackingNumber string       `json:"tracking_number,omitempty"`
+}
+
+// statusJSON is one status of an order and when it began.
+type statusJSON struct {
+	Status string `json:"status"`
+	At     string `json:"at"`
 }
 
 func newOrderJSON(o *shop.Order) orderJSON {
@@ -38,6 +48,10 @@ func newOrderJSON(o *shop.Order) orderJSON {
 	for i, l := range o.Items {
 		out.Items[i] = newLineJSON(l)
 	}
+	for _, c := range o.History() {
+		out.StatusHistory = append(out.StatusHistory, statusJSON{Status: c.Status, At: apiTime(c.At)})
+	}
+	out.TrackingNumber = o.TrackingNumber
 	return out
 }
 

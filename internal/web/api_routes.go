@@ -29,6 +29,11 @@ func (s *server) apiRouteTable() []apiRoute {
 		{"POST /api/v1/orders", s.apiAuth(s.handleAPIPlaceOrder)},
 		{"GET /api/v1/orders", s.apiAuth(s.handleAPIOrders)},
 		{"GET /api/v1/orders/{id}", s.apiAuth(s.handleAPIOrder)},
+		{"POST /api/v1/orders/{id}/cancel", s.apiAuth(s.handleAPICancelOrder)},
+		{"GET /api/v1/admin/orders", s.apiStaffOnly(s.handleAPIAdminOrders)},
+		{"GET /api/v1/admin/orders/{id}", s.apiStaffOnly(s.handleAPIAdminOrder)},
+		{"POST /api/v1/admin/orders/{id}/status", s.apiStaffOnly(s.handleAPIAdminOrderStatus)},
+		{"GET /api/v1/admin/audit", s.apiStaffOnly(s.handleAPIAdminAudit)},
 		{"GET /api/v1/openapi.json", s.handleAPIOpenAPI},
 	}
 }

@@ -111,6 +111,8 @@ func problemFor(err error) problem {
 		return problem{http.StatusConflict, "insufficient_stock", "Some products do not have enough stock left."}
 	case errors.Is(err, shop.ErrPriceChanged):
 		return problem{http.StatusConflict, "price_changed", "Some prices changed since you added the products. Please review and confirm the new prices."}
+	case errors.Is(err, shop.ErrInvalidTransition):
+		return problem{http.StatusConflict, "invalid_transition", "The order's status does not allow that change (it may have changed meanwhile). Reload the order to see its status."}
 	case errors.Is(err, shop.ErrIdempotencyKeyReused):
 		return problem{http.StatusUnprocessableEntity, "idempotency_key_reused", "This checkout was already used for another order request."}
 	case errors.Is(err, shop.ErrOutcomeUnknown):

@@ -12,11 +12,12 @@ type ordersView struct {
 	Orders []shop.Order
 }
 
-// orderView is one order.
+// orderView is one order; CanCancel offers its buyer the cancel button.
 type orderView struct {
 	layoutView
 	Order     *shop.Order
 	LineTable lineTableView
+	CanCancel bool
 }
 
 // handleOrders serves GET /orders (signed in): the user's orders, newest
@@ -53,5 +54,6 @@ func (s *server) handleOrder(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "order", &orderView{layoutView: layoutView{Title: "Order " + o.ID}, Order: o, LineTable: newOrderLineTable(o)})
+	s.render(w, r, http.StatusOK, "order", &orderView{layoutView: layoutView{Title: "Order " + o.ID}, Order: o,
+		LineTable: newOrderLineTable(o), CanCancel: shop.BuyerCanCancel(o)})
 }

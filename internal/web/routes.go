@@ -33,11 +33,16 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /checkout", page(s.handleCheckout))
 	mux.Handle("GET /orders", page(s.handleOrders))
 	mux.Handle("GET /orders/{id}", page(s.handleOrder))
+	mux.Handle("POST /orders/{id}/cancel", page(s.handleOrderCancel))
 
 	// The staff area (admin.go): every route under /admin goes through
 	// staffOnly; the two catch-alls answer 404 for every other path and
 	// method there, never 405.
 	mux.Handle("GET /admin", s.staffOnly(s.handleAdminDashboard))
+	mux.Handle("GET /admin/orders", s.staffOnly(s.handleAdminOrders))
+	mux.Handle("GET /admin/orders/{id}", s.staffOnly(s.handleAdminOrder))
+	mux.Handle("POST /admin/orders/{id}/status", s.staffOnly(s.handleAdminOrderStatus))
+	mux.Handle("GET /admin/audit", s.staffOnly(s.handleAdminAudit))
 	mux.Handle("/admin", s.staffOnly(s.handleAdminNoRoute))
 	mux.Handle("/admin/", s.staffOnly(s.handleAdminNoRoute))
 

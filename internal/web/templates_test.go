@@ -52,7 +52,31 @@ func samplePages() map[string]pageView {
 		"account":  account,
 		"checkout": checkout,
 		"orders":   &ordersView{layoutView: layoutView{Title: "Your orders"}, Orders: []shop.Order{*order}},
-		"order":    &orderView{layoutView: layoutView{Title: "Order oabc"}, Order: order, LineTable: newOrderLineTable(order)},
+		"order":    &orderView{layoutView: layoutView{Title: "Order oabc"}, Order: order, LineTable: newOrderLineTable(order), CanCancel: true},
+
+		// The staff's orders and the audit log (admin_orders.go, admin_audit.go).
+		"admin_orders": func() pageView {
+			v := &adminOrdersView{adminView: newAdminView("Orders", "/admin/orders"), Orders: []shop.Order{*order}, FormError: "Please correct the highlighted fields.",
+				Status: selectView{Name: "status", Label: "Status", Value: "placed", Options: statusOptions("Any status")},
+				Email:  fieldView{Name: "email", Label: "Customer email", Type: "email", Value: "ada@example.com"},
+				From:   fieldView{Name: "from", Label: "Placed from", Type: "date", Value: "2026-13-01", Error: "Enter a date as YYYY-MM-DD."},
+				To:     fieldView{Name: "to", Label: "Placed until", Type: "date"}}
+			return v
+		}(),
+		"admin_order": func() pageView {
+			shipped := *order
+			shipped.Status, shipped.TrackingNumber = shop.OrderStatusShipped, "1Z999"
+			shipped.StatusHistory = []shop.StatusChange{{Status: shop.OrderStatusAccepted, At: order.CreatedAt.Add(time.Hour), Actor: "staff-1"},
+				{Status: shop.OrderStatusShipped, At: order.CreatedAt.Add(2 * time.Hour), Actor: "staff-1"}}
+			accepted := *order
+			accepted.Status = shop.OrderStatusAccepted
+			v := newAdminOrderView(&accepted, &shop.ValidationError{Fields: map[string]string{"tracking_number": "Enter the tracking number."}}, "")
+			v.Order = &shipped
+			return v
+		}(),
+		"admin_audit": &adminAuditView{adminView: newAdminView("Audit log", "/admin/audit"), OlderURL: "/admin/audit?before=x",
+			Entries: []shop.AuditEntry{{ID: "a1", At: order.CreatedAt, ActorID: "staff-1", Action: shop.AuditOrderStatus, Target: "oabc",
+				Before: `{"status":"placed"}`, After: `{"status":"accepted"}`}}},
 
 		// The second factor's step and the staff area.
 		"login_code": newLoginCodeView("/checkout", codeProblem),

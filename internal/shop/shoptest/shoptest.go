@@ -35,6 +35,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) shop.Store) {
 	t.Run("LoginThrottle", func(t *testing.T) { testLoginThrottle(t, newStore) })
 	t.Run("Staff", func(t *testing.T) { testStaff(t, newStore) })
 	t.Run("Audit", func(t *testing.T) { testAudit(t, newStore) })
+	t.Run("SearchOrders", func(t *testing.T) { testSearchOrders(t, newStore) })
 }
 
 // baseTime is the fixtures' clock: like the service's, UTC and truncated to

@@ -1,0 +1,270 @@
+package shop_test
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"storefront/internal/shop"
+)
+
+// orderDesk is a staff member who moves orders in these tests.
+var orderDesk = &shop.User{ID: "staff-orders", Email: "desk@example.com", Name: "Olive Orders", Role: shop.RoleStaff}
+
+// placeOrderOf has u buy quantity of productID, or fails the test.
+func (f *fixture) placeOrderOf(t *testing.T, u *shop.User, productID string, quantity int) *shop.Order {
+	t.Helper()
+	cartID := "user-" + u.ID
+	f.mustAddToCart(t, cartID, productID, quantity)
+	o, _, err := f.svc.PlaceOrder(t.Context(), shop.PlaceOrderInput{User: u, CartID: cartID, Key: shop.NewCheckoutKey(), Address: homeAddress})
+	if err != nil {
+		t.Fatalf("PlaceOrder(%s of %s) = %v; want nil", productID, u.Email, err)
+	}
+	return o
+}
+
+// mustMove has staff change o to status, or fails the test.
+func (f *fixture) mustMove(t *testing.T, id string, in shop.StatusChangeInput) *shop.Order {
+	t.Helper()
+	f.clock.Advance(time.Minute)
+	o, err := f.svc.ChangeOrderStatus(t.Context(), orderDesk, id, in)
+	if err != nil {
+		t.Fatalf("ChangeOrderStatus(%s -> %s) = %v; want nil", id, in.Status, err)
+	}
+	return o
+}
+
+func TestTransitions(t *testing.T) {
+	allowed := map[[2]string]bool{
+		{"placed", "accepted"}: true, {"placed", "cancelled"}: true,
+		{"accepted", "shipped"}: true, {"accepted", "cancelled"}: true,
+		{"shipped", "delivered"}: true,
+	}
+	for _, from := range shop.OrderStatuses() {
+		for _, to := range shop.OrderStatuses() {
+			if got := shop.CanTransition(from, to); got != allowed[[2]string{from, to}] {
+				t.Errorf("CanTransition(%s, %s) = %v; want %v", from, to, got, !got)
+			}
+		}
+	}
+}
+
+// TestStaffMoveOrderThroughLifecycle: staff move an order to delivered;
+// each change is in the order's history, by the staff member, and in the
+// audit log with the status before and after.
+func TestStaffMoveOrderThroughLifecycle(t *testing.T) {
+	f := newFixture(t)
+	o := f.placeOrderOf(t, f.register(t, "ada@example.com"), "kettle", 2)
+	f.mustMove(t, o.ID, shop.StatusChangeInput{Status: shop.OrderStatusAccepted})
+	shipped := f.mustMove(t, o.ID, shop.StatusChangeInput{Status: shop.OrderStatusShipped, TrackingNumber: " 1Z999AA10123456784 "})
+	if shipped.TrackingNumber != "1Z999AA10123456784" {
+		t.Errorf("shipped order's tracking number = %q; want it trimmed", shipped.TrackingNumber)
+	}
+	done := f.mustMove(t, o.ID, shop.StatusChangeInput{Status: shop.OrderStatusDelivered})
+	var statuses []string
+	for _, c := range done.History() {
+		statuses = append(statuses, c.Status)
+	}
+	if got := strings.Join(statuses, " "); got != "placed accepted shipped delivered" {
+		t.Errorf("History() = %s; want placed accepted shipped delivered", got)
+	}
+	if last := done.StatusHistory[len(done.StatusHistory)-1]; last.Actor != orderDesk.ID || !last.At.Equal(f.clock.Now()) {
+		t.Errorf("last change = %+v; want by %s at %v", last, orderDesk.ID, f.clock.Now())
+	}
+	if got := f.stock(t, "kettle"); got != 8 {
+		t.Errorf("stock after delivery = %d; want 8 (unchanged since the order)", got)
+	}
+	entries, err := f.svc.AuditLog(t.Context(), orderDesk, shop.AuditQuery{})
+	if err != nil || len(entries) != 3 {
+		t.Fatalf("AuditLog() = %d entries, %v; want 3", len(entries), err)
+	}
+	e := entries[1] // newest first: the shipping
+	if e.ActorID != orderDesk.ID || e.Action != shop.AuditOrderStatus || e.Target != o.ID ||
+		e.Before != `{"status":"accepted"}` || e.After != `{"status":"shipped","tracking_number":"1Z999AA10123456784"}` {
+		t.Errorf("audit entry of the shipping = %+v; want by %s, %s of %s, accepted -> shipped with the tracking number", e, orderDesk.ID, shop.AuditOrderStatus, o.ID)
+	}
+}
+
+// TestStaffStatusChangeRefusals: bad input and transitions the lifecycle
+// does not have change nothing.
+func TestStaffStatusChangeRefusals(t *testing.T) {
+	f := newFixture(t)
+	buyer := f.register(t, "ada@example.com")
+	o := f.placeOrderOf(t, buyer, "kettle", 1)
+	for _, tc := range []struct {
+		name  string
+		in    shop.StatusChangeInput
+		field string
+		want  error
+	}{
+		{"unknown status", shop.StatusChangeInput{Status: "lost"}, "status", nil},
+		{"shipped without tracking number", shop.StatusChangeInput{Status: shop.OrderStatusShipped}, "tracking_number", nil},
+		{"tracking number when accepting", shop.StatusChangeInput{Status: shop.OrderStatusAccepted, TrackingNumber: "T1"}, "tracking_number", nil},
+		{"tracking number too long", shop.StatusChangeInput{Status: shop.OrderStatusShipped, TrackingNumber: strings.Repeat("9", shop.MaxTrackingNumberLen+1)}, "tracking_number", nil},
+		{"tracking number with a line break", shop.StatusChangeInput{Status: shop.OrderStatusShipped, TrackingNumber: "T\n1"}, "tracking_number", nil},
+		{"placed to shipped", shop.StatusChangeInput{Status: shop.OrderStatusShipped, TrackingNumber: "T1"}, "", shop.ErrInvalidTransition},
+		{"placed to delivered", shop.StatusChangeInput{Status: shop.OrderStatusDelivered}, "", shop.ErrInvalidTransition},
+		{"placed to placed", shop.StatusChangeInput{Status: shop.OrderStatusPlaced}, "", shop.ErrInvalidTransition},
+	} {
+		_, err := f.svc.ChangeOrderStatus(t.Context(), orderDesk, o.ID, tc.in)
+		if tc.field != "" && fields(err)[tc.field] == "" {
+			t.Errorf("ChangeOrderStatus(%s) = %v; want a message for %s", tc.name, err, tc.field)
+		}
+		if tc.want != nil && !errors.Is(err, tc.want) {
+			t.Errorf("ChangeOrderStatus(%s) = %v; want %v", tc.name, err, tc.want)
+		}
+	}
+	if _, err := f.svc.ChangeOrderStatus(t.Context(), buyer, o.ID, shop.StatusChangeInput{Status: shop.OrderStatusAccepted}); !errors.Is(err, shop.ErrNotFound) {
+		t.Errorf("ChangeOrderStatus(by a customer) = %v; want ErrNotFound", err)
+	}
+	if _, err := f.svc.ChangeOrderStatus(t.Context(), orderDesk, "missing", shop.StatusChangeInput{Status: shop.OrderStatusAccepted}); !errors.Is(err, shop.ErrNotFound) {
+		t.Errorf("ChangeOrderStatus(missing order) = %v; want ErrNotFound", err)
+	}
+	got, err := f.svc.Order(t.Context(), buyer, o.ID)
+	if err != nil || got.Status != shop.OrderStatusPlaced || len(got.StatusHistory) != 0 {
+		t.Errorf("order after the refusals = %+v, %v; want placed, no changes", got, err)
+	}
+	if entries, _ := f.svc.AuditLog(t.Context(), orderDesk, shop.AuditQuery{}); len(entries) != 0 {
+		t.Errorf("audit log after the refusals = %+v; want empty", entries)
+	}
+	delivered := f.placeOrderOf(t, buyer, "mug", 1)
+	f.mustMove(t, delivered.ID, shop.StatusChangeInput{Status: shop.OrderStatusAccepted})
+	f.mustMove(t, delivered.ID, shop.StatusChangeInput{Status: shop.OrderStatusShipped, TrackingNumber: "T2"})
+	f.mustMove(t, delivered.ID, shop.StatusChangeInput{Status: shop.OrderStatusDelivered})
+	if _, err := f.svc.ChangeOrderStatus(t.Context(), orderDesk, delivered.ID, shop.StatusChangeInput{Status: shop.OrderStatusCancelled}); !errors.Is(err, shop.ErrInvalidTransition) {
+		t.Errorf("ChangeOrderStatus(delivered -> cancelled) = %v; want ErrInvalidTransition", err)
+	}
+	if got := f.stock(t, "mug"); got != 2 {
+		t.Errorf("stock of mug = %d; want 2 (a delivered order is not restocked)", got)
+	}
+}
+
+// TestCancelOrder: the buyer cancels their own placed order, once, and the
+// stock comes back; others cannot; staff cancel accepted orders too.
+func TestCancelOrder(t *testing.T) {
+	f := newFixture(t)
+	ada, bob := f.register(t, "ada@example.com"), f.register(t, "bob@example.com")
+	o := f.placeOrderOf(t, ada, "kettle", 3)
+	if _, err := f.svc.CancelOwnOrder(t.Context(), bob, o.ID); !errors.Is(err, shop.ErrNotFound) {
+		t.Errorf("CancelOwnOrder(another's order) = %v; want ErrNotFound", err)
+	}
+	if _, err := f.svc.CancelOwnOrder(t.Context(), nil, o.ID); !errors.Is(err, shop.ErrUnauthorized) {
+		t.Errorf("CancelOwnOrder(no user) = %v; want ErrUnauthorized", err)
+	}
+	cancelled, err := f.svc.CancelOwnOrder(t.Context(), ada, o.ID)
+	if err != nil || cancelled.Status != shop.OrderStatusCancelled {
+		t.Fatalf("CancelOwnOrder(own placed order) = %+v, %v; want cancelled", cancelled, err)
+	}
+	if last := cancelled.StatusHistory[0]; last.Actor != ada.ID {
+		t.Errorf("cancellation's actor = %s; want the buyer %s", last.Actor, ada.ID)
+	}
+	if got := f.stock(t, "kettle"); got != 10 {
+		t.Errorf("stock after the cancellation = %d; want 10", got)
+	}
+	if _, err := f.svc.CancelOwnOrder(t.Context(), ada, o.ID); !errors.Is(err, shop.ErrInvalidTransition) {
+		t.Errorf("CancelOwnOrder(cancelled order) = %v; want ErrInvalidTransition", err)
+	}
+	if got := f.stock(t, "kettle"); got != 10 {
+		t.Errorf("stock after a second cancellation = %d; want 10 (restocked once)", got)
+	}
+	if entries, _ := f.svc.AuditLog(t.Context(), orderDesk, shop.AuditQuery{}); len(entries) != 0 {
+		t.Errorf("audit log after a buyer's cancellation = %+v; want empty (it records staff changes)", entries)
+	}
+
+	accepted := f.placeOrderOf(t, ada, "mug", 2)
+	f.mustMove(t, accepted.ID, shop.StatusChangeInput{Status: shop.OrderStatusAccepted})
+	if _, err := f.svc.CancelOwnOrder(t.Context(), ada, accepted.ID); !errors.Is(err, shop.ErrInvalidTransition) {
+		t.Errorf("CancelOwnOrder(accepted order) = %v; want ErrInvalidTransition (only staff may)", err)
+	}
+	f.mustMove(t, accepted.ID, shop.StatusChangeInput{Status: shop.OrderStatusCancelled})
+	if got := f.stock(t, "mug"); got != 3 {
+		t.Errorf("stock of mug after staff cancelled the accepted order = %d; want 3", got)
+	}
+}
+
+// TestConcurrentCancels: the buyer and staff cancel one placed order at
+// once: one wins, the other gets ErrInvalidTransition, the stock comes back
+// once.
+func TestConcurrentCancels(t *testing.T) {
+	for range 20 {
+		f := newFixture(t)
+		ada := f.register(t, "ada@example.com")
+		o := f.placeOrderOf(t, ada, "kettle", 4)
+		var wg sync.WaitGroup
+		var buyerErr, staffErr error
+		wg.Go(func() { _, buyerErr = f.svc.CancelOwnOrder(t.Context(), ada, o.ID) })
+		wg.Go(func() {
+			_, staffErr = f.svc.ChangeOrderStatus(t.Context(), orderDesk, o.ID, shop.StatusChangeInput{Status: shop.OrderStatusCancelled})
+		})
+		wg.Wait()
+		if (buyerErr == nil) == (staffErr == nil) {
+			t.Fatalf("concurrent cancellations = buyer %v, staff %v; want exactly one nil", buyerErr, staffErr)
+		}
+		if err := errors.Join(buyerErr, staffErr); !errors.Is(err, shop.ErrInvalidTransition) {
+			t.Fatalf("losing cancellation = %v; want ErrInvalidTransition", err)
+		}
+		if got := f.stock(t, "kettle"); got != 10 {
+			t.Fatalf("stock after two concurrent cancellations = %d; want 10", got)
+		}
+	}
+}
+
+// TestStaffOrders: the staff's list by status, customer email and days,
+// newest first; a bad filter is refused with field messages.
+func TestStaffOrders(t *testing.T) {
+	f := newFixture(t)
+	ada, bob := f.register(t, "ada@example.com"), f.register(t, "bob@example.com")
+	first := f.placeOrderOf(t, ada, "kettle", 1)
+	f.clock.Advance(24 * time.Hour)
+	second := f.placeOrderOf(t, bob, "kettle", 1)
+	f.clock.Advance(24 * time.Hour)
+	third := f.placeOrderOf(t, ada, "mug", 1)
+	f.mustMove(t, third.ID, shop.StatusChangeInput{Status: shop.OrderStatusAccepted})
+	day := func(d int) string { return first.CreatedAt.AddDate(0, 0, d).Format("2006-01-02") }
+	for _, tc := range []struct {
+		name string
+		f    shop.OrderFilter
+		want []string
+	}{
+		{"all", shop.OrderFilter{}, []string{third.ID, second.ID, first.ID}},
+		{"placed", shop.OrderFilter{Status: "placed"}, []string{second.ID, first.ID}},
+		{"by email, any case", shop.OrderFilter{Email: " ADA@example.com "}, []string{third.ID, first.ID}},
+		{"email of no account", shop.OrderFilter{Email: "nobody@example.com"}, nil},
+		{"one day", shop.OrderFilter{From: day(1), To: day(1)}, []string{second.ID}},
+		{"from a day", shop.OrderFilter{From: day(1)}, []string{third.ID, second.ID}},
+		{"until a day", shop.OrderFilter{To: day(0)}, []string{first.ID}},
+		{"newest one", shop.OrderFilter{Limit: 1}, []string{third.ID}},
+	} {
+		orders, err := f.svc.StaffOrders(t.Context(), orderDesk, tc.f)
+		if err != nil {
+			t.Errorf("StaffOrders(%s) = %v; want nil", tc.name, err)
+			continue
+		}
+		var ids []string
+		for _, o := range orders {
+			ids = append(ids, o.ID)
+		}
+		if strings.Join(ids, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("StaffOrders(%s) = %v; want %v", tc.name, ids, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		f     shop.OrderFilter
+		field string
+	}{
+		{"unknown status", shop.OrderFilter{Status: "lost"}, "status"},
+		{"bad day", shop.OrderFilter{From: "25/11/2026"}, "from"},
+		{"days reversed", shop.OrderFilter{From: day(2), To: day(1)}, "to"},
+		{"too many", shop.OrderFilter{Limit: shop.MaxOrderList + 1}, "limit"},
+	} {
+		if _, err := f.svc.StaffOrders(t.Context(), orderDesk, tc.f); fields(err)[tc.field] == "" {
+			t.Errorf("StaffOrders(%s) = %v; want a message for %s", tc.name, err, tc.field)
+		}
+	}
+	if _, err := f.svc.StaffOrders(t.Context(), ada, shop.OrderFilter{}); !errors.Is(err, shop.ErrNotFound) {
+		t.Errorf("StaffOrders(by a customer) = %v; want ErrNotFound", err)
+	}
+}

@@ -1,0 +1,195 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// stockOf reads a product's stock from the store.
+func (e *testEnv) stockOf(id string) int {
+	e.tb.Helper()
+	p, err := e.store.Product(e.tb.Context(), id)
+	if err != nil {
+		e.tb.Fatalf("Product(%s) = %v", id, err)
+	}
+	return p.Stock
+}
+
+// TestAPIOrderLifecycle: the order JSON shows the status history from
+// placed and, once shipped, the tracking number; the buyer cancels a
+// placed order once (409 after), others get 404; staff move orders through
+// the lifecycle, list them by status and read the audit log.
+func TestAPIOrderLifecycle(t *testing.T) {
+	e := newEnv(t)
+	buyer := e.signUp("ada@example.com")
+	other := e.signUp("bob@example.com")
+	staff := e.newStaffClients("sam@example.com")
+	cancelled := e.orderOne(buyer, "kettle", "key-cancelled-1")
+	shipped := e.orderOne(buyer, "trowel", "key-shipped-1")
+
+	var o orderJSON
+	res := e.do(apiReq{Method: "GET", Path: "/api/v1/orders/" + cancelled, Token: buyer})
+	res.want(t, 200, "")
+	res.decode(t, &o)
+	if len(o.StatusHistory) != 1 || o.StatusHistory[0].Status != "placed" || o.StatusHistory[0].At != o.CreatedAt || o.TrackingNumber != "" {
+		t.Errorf("new order's status_history %+v, tracking %q; want [placed at created_at], none", o.StatusHistory, o.TrackingNumber)
+	}
+
+	e.do(apiReq{Method: "POST", Path: "/api/v1/orders/" + cancelled + "/cancel", Token: other}).want(t, 404, "not_found")
+	e.do(apiReq{Method: "POST", Path: "/api/v1/orders/" + cancelled + "/cancel"}).want(t, 401, "unauthorized")
+	if got := e.stockOf("kettle"); got != 9 {
+		t.Fatalf("kettle stock after the order = %d; want 9", got)
+	}
+	res = e.do(apiReq{Method: "POST", Path: "/api/v1/orders/" + cancelled + "/cancel", Token: buyer})
+	res.want(t, 200, "")
+	res.decode(t, &o)
+	if o.Status != "cancelled" || len(o.StatusHistory) != 2 || o.StatusHistory[1].Status != "cancelled" {
+		t.Errorf("cancelled order = status %s, history %+v; want cancelled after placed", o.Status, o.StatusHistory)
+	}
+	e.do(apiReq{Method: "POST", Path: "/api/v1/orders/" + cancelled + "/cancel", Token: buyer}).want(t, 409, "invalid_transition")
+	if got := e.stockOf("kettle"); got != 10 {
+		t.Errorf("kettle stock after the cancellation = %d; want 10, put back once", got)
+	}
+
+	var list struct {
+		Items []adminOrderJSON `json:"items"`
+	}
+	res = e.do(apiReq{Method: "GET", Path: "/api/v1/admin/orders?status=placed", Token: staff.Token})
+	res.want(t, 200, "")
+	res.decode(t, &list)
+	if len(list.Items) != 1 || list.Items[0].ID != shipped || list.Items[0].UserEmail != "ada@example.com" {
+		t.Errorf("GET /api/v1/admin/orders?status=placed = %+v; want the one placed order with its buyer's email", list.Items)
+	}
+	e.do(apiReq{Method: "GET", Path: "/api/v1/admin/orders?status=lost", Token: staff.Token}).want(t, 422, "validation_failed")
+	e.do(apiReq{Method: "GET", Path: "/api/v1/admin/orders", Token: buyer}).want(t, 404, "not_found")
+
+	move := func(id, body string) *apiResp {
+		return e.do(apiReq{Method: "POST", Path: "/api/v1/admin/orders/" + id + "/status", Token: staff.Token, Body: body})
+	}
+	move(shipped, `{"status": "shipped", "tracking_number": "T1"}`).want(t, 409, "invalid_transition")
+	move(shipped, `{"status": "accepted"}`).want(t, 200, "")
+	res = move(shipped, `{"status": "shipped"}`)
+	res.want(t, 422, "validation_failed")
+	if f := res.fields(t); len(f["tracking_number"]) == 0 {
+		t.Errorf("shipping without a tracking number: fields %v; want tracking_number", f)
+	}
+	move(shipped, `{"status": "shipped", "tracking_number": "1Z999", "note": "x"}`).want(t, 422, "validation_failed")
+	move("missing", `{"status": "accepted"}`).want(t, 404, "not_found")
+	res = move(shipped, `{"status": "shipped", "tracking_number": "1Z999"}`)
+	res.want(t, 200, "")
+	var moved adminOrderJSON
+	res.decode(t, &moved)
+	if moved.Status != "shipped" || moved.TrackingNumber != "1Z999" || len(moved.StatusHistory) != 3 {
+		t.Errorf("shipped order = %+v; want shipped, tracking 1Z999, three statuses", moved)
+	}
+	res = e.do(apiReq{Method: "GET", Path: "/api/v1/orders/" + shipped, Token: buyer})
+	res.want(t, 200, "")
+	res.decode(t, &o)
+	if o.TrackingNumber != "1Z999" || o.Status != "shipped" {
+		t.Errorf("buyer's view of the shipped order = %+v; want shipped with tracking 1Z999", o)
+	}
+
+	var audit struct {
+		Items      []auditEntryJSON `json:"items"`
+		NextBefore string           `json:"next_before"`
+	}
+	res = e.do(apiReq{Method: "GET", Path: "/api/v1/admin/audit?limit=1", Token: staff.Token})
+	res.want(t, 200, "")
+	res.decode(t, &audit)
+	if len(audit.Items) != 1 || audit.Items[0].Action != "order.status" || audit.Items[0].Target != shipped ||
+		audit.Items[0].Actor != staff.User.ID || !strings.Contains(audit.Items[0].After, "shipped") || audit.NextBefore == "" {
+		t.Fatalf("GET /api/v1/admin/audit?limit=1 = %+v; want the shipping, newest first, by the staff member, with a next page", audit)
+	}
+	res = e.do(apiReq{Method: "GET", Path: "/api/v1/admin/audit?before=" + url.QueryEscape(audit.NextBefore), Token: staff.Token})
+	res.want(t, 200, "")
+	audit.Items, audit.NextBefore = nil, ""
+	res.decode(t, &audit)
+	if len(audit.Items) != 1 || !strings.Contains(audit.Items[0].After, "accepted") || audit.NextBefore != "" {
+		t.Errorf("the audit log's next page = %+v; want only the acceptance", audit)
+	}
+	e.do(apiReq{Method: "GET", Path: "/api/v1/admin/audit?limit=0", Token: staff.Token}).want(t, 422, "validation_failed")
+	e.do(apiReq{Method: "GET", Path: "/api/v1/admin/audit", Token: buyer}).want(t, 404, "not_found")
+}
+
+// TestOrderPagesLifecycle: the buyer's order page offers Cancel while the
+// order is placed and shows the history; staff find the order in their
+// list, see the buyer and address, move it (shipped asks for the tracking
+// number, with an accessible message), and the buyer then sees the
+// tracking number; the dashboard and the audit log show the changes.
+func TestOrderPagesLifecycle(t *testing.T) {
+	e := newEnv(t)
+	buyer := e.client()
+	buyer.register("ada@example.com", "Ada")
+	buyer.addToCart("kettle", 2)
+	placed := buyer.post("/checkout", buyer.checkoutForm())
+	orderURL := placed.Header.Get("Location")
+	id := strings.TrimPrefix(orderURL, "/orders/")
+	page := buyer.get(orderURL).wantStatus(http.StatusOK)
+	page.wantContains(`action="/orders/`+id+`/cancel"`, `data-status="placed"`)
+	page.wantText("order-status", "placed")
+
+	staff := e.newStaffClients("sam@example.com")
+	list := staff.Page.get("/admin/orders?status=placed").wantStatus(http.StatusOK)
+	list.wantContains(`data-order-id="`+id+`"`, "ada@example.com")
+	staff.Page.get("/admin/orders?status=accepted").wantStatus(http.StatusOK).wantNotContains(`data-order-id="` + id + `"`)
+	bad := staff.Page.get("/admin/orders?from=yesterday").wantStatus(http.StatusUnprocessableEntity)
+	bad.wantFieldError("from", "YYYY-MM-DD")
+	staff.Page.get("/admin").wantStatus(http.StatusOK).wantContains(`id="recent-orders"`, `data-order-id="`+id+`"`)
+
+	detail := staff.Page.get("/admin/orders/" + id).wantStatus(http.StatusOK)
+	detail.wantContains("SW1Y 4JH", `id="status-accepted"`, `id="status-cancelled"`)
+	detail.wantNotContains(`id="status-shipped"`)
+	detail.wantText("order-customer", "ada@example.com")
+	staff.Page.post("/admin/orders/"+id+"/status", url.Values{"status": {"accepted"}}).wantRedirect("/admin/orders/" + id)
+
+	// The buyer can no longer cancel: no button, and the form's POST is 409.
+	buyer.get(orderURL).wantNotContains(`action="/orders/` + id + `/cancel"`)
+	buyer.post("/orders/"+id+"/cancel", nil).wantStatus(http.StatusConflict).wantContains(`href="/orders/` + id + `"`)
+
+	refused := staff.Page.post("/admin/orders/"+id+"/status", url.Values{"status": {"shipped"}, "tracking_number": {""}})
+	refused.wantStatus(http.StatusUnprocessableEntity)
+	refused.wantFieldError("tracking_number", "tracking number")
+	staff.Page.post("/admin/orders/"+id+"/status", url.Values{"status": {"delivered"}}).wantStatus(http.StatusConflict).
+		wantContains("does not allow that change")
+	staff.Page.post("/admin/orders/"+id+"/status", url.Values{"status": {"shipped"}, "tracking_number": {"1Z999AA1"}}).
+		wantRedirect("/admin/orders/" + id)
+	staff.Page.get("/admin/orders/"+id).wantContains(`id="status-delivered"`).wantText("tracking-number", "1Z999AA1")
+
+	mine := buyer.get(orderURL)
+	mine.wantText("tracking-number", "1Z999AA1")
+	mine.wantContains(`data-status="placed"`, `data-status="accepted"`, `data-status="shipped"`)
+
+	audit := staff.Page.get("/admin/audit").wantStatus(http.StatusOK)
+	audit.wantContains("order.status", id, `{&#34;status&#34;:&#34;shipped&#34;,&#34;tracking_number&#34;:&#34;1Z999AA1&#34;}`)
+	if e.client().get("/admin/audit").Status != http.StatusNotFound || buyer.get("/admin/orders/"+id).Status != http.StatusNotFound {
+		t.Errorf("the audit log or an order's staff page answers someone but staff; want 404")
+	}
+}
+
+// TestBuyerCancelsFromOrderPage: the Cancel button cancels, the stock
+// comes back, and another shopper cannot cancel the order.
+func TestBuyerCancelsFromOrderPage(t *testing.T) {
+	e := newEnv(t)
+	buyer := e.client()
+	buyer.register("ada@example.com", "Ada")
+	buyer.addToCart("trowel", 3)
+	orderURL := buyer.post("/checkout", buyer.checkoutForm()).Header.Get("Location")
+	id := strings.TrimPrefix(orderURL, "/orders/")
+	other := e.client()
+	other.register("bob@example.com", "Bob")
+	other.post("/orders/"+id+"/cancel", nil).wantStatus(http.StatusNotFound)
+	e.client().post("/orders/"+id+"/cancel", nil).wantStatus(http.StatusNotFound)
+	if got := e.stockOf("trowel"); got != 47 {
+		t.Fatalf("trowel stock after the order = %d; want 47", got)
+	}
+	buyer.post("/orders/"+id+"/cancel", nil).wantRedirect(orderURL)
+	page := buyer.get(orderURL)
+	page.wantText("order-status", "cancelled")
+	page.wantContains(`data-status="cancelled"`)
+	page.wantNotContains(`action="/orders/` + id + `/cancel"`)
+	if got := e.stockOf("trowel"); got != 50 {
+		t.Errorf("trowel stock after the cancellation = %d; want 50", got)
+	}
+}
