@@ -417,6 +417,9 @@ func TestAPIGeneratedInputs(t *testing.T) {
 	total := 0
 	for _, tmpl := range slices.Sorted(maps.Keys(apiObj(spec["paths"]))) {
 		item := apiObj(apiObj(spec["paths"])[tmpl])
+		if tmpl == "/admin/products/{id}/image" {
+			continue // its body is an image, not JSON: admin_images_test.go tries its refusals
+		}
 		for _, method := range slices.Sorted(maps.Keys(item)) {
 			method, op := strings.ToUpper(method), apiObj(item[method])
 			g := &apiGen{spec: spec, method: method, tmpl: tmpl, op: op,

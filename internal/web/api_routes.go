@@ -34,6 +34,7 @@ func (s *server) apiRouteTable() []apiRoute {
 		{"GET /api/v1/admin/orders/{id}", s.apiStaffOnly(s.handleAPIAdminOrder)},
 		{"POST /api/v1/admin/orders/{id}/status", s.apiStaffOnly(s.handleAPIAdminOrderStatus)},
 		{"GET /api/v1/admin/audit", s.apiStaffOnly(s.handleAPIAdminAudit)},
+		{"PUT /api/v1/admin/products/{id}/image", s.apiStaffOnly(s.handleAPIAdminPhoto)},
 		{"GET /api/v1/openapi.json", s.handleAPIOpenAPI},
 	}
 }

@@ -20,10 +20,10 @@ import (
 // element, no external references; colors and fonts are presentation
 // attributes, which the page CSP allows.
 //
-// The category chooses the base hue and the icon; an FNV hash of the id
-// varies the hue slightly, the accent color, the background pattern, and the
-// icon's rotation and size, so products in one category look related but
-// not identical.
+// The category chooses the base hue and the name the icon (iconFor: a task
+// lamp shows a lamp); an FNV hash of the id varies the hue slightly, the
+// accent color, the background pattern, and the icon's rotation and size,
+// so products in one category look related but not identical.
 
 // Image size in CSS pixels, also the viewBox.
 const (
@@ -71,7 +71,8 @@ func productSVG(p shop.Product) []byte {
 	fmt.Fprintf(&b, `<circle cx="200" cy="122" r="92" fill="%s"/>`, pal.plate)
 	fmt.Fprintf(&b, `<circle cx="200" cy="122" r="92" fill="none" stroke="%s" stroke-width="3" stroke-dasharray="6 8"/>`, pal.motif)
 	fmt.Fprintf(&b, `<g transform="translate(200 122) rotate(%d) scale(%.2f)">`, rotation, scale)
-	svgIcon(&b, p.Category, pal)
+	icon, _ := iconFor(p) // producticons.go
+	icon.draw(iconDrawer{b: &b, pal: pal})
 	b.WriteString("</g>")
 
 	// The initials badge.
@@ -146,56 +147,6 @@ func svgPattern(b *bytes.Buffer, kind uint32, offset int, color string) {
 		}
 	}
 	b.WriteString("</g>")
-}
-
-// svgIcon draws the category's icon centered on the origin, within about
-// 70 units of it.
-func svgIcon(b *bytes.Buffer, category string, pal svgPalette) {
-	ink, accent, plate := pal.ink, pal.accent, pal.plate
-	switch category {
-	case "kitchen": // a kettle
-		fmt.Fprintf(b, `<path d="M-35 -22 Q0 -78 35 -22" fill="none" stroke="%s" stroke-width="9" stroke-linecap="round"/>`, ink)
-		fmt.Fprintf(b, `<path d="M44 8 L76 -18 L74 -6 L50 28 Z" fill="%s"/>`, ink)
-		fmt.Fprintf(b, `<path d="M-52 40 Q-56 -22 0 -26 Q56 -22 52 40 Z" fill="%s"/>`, ink)
-		fmt.Fprintf(b, `<rect x="-40" y="2" width="80" height="10" rx="5" fill="%s"/>`, accent)
-		fmt.Fprintf(b, `<circle cx="0" cy="-32" r="9" fill="%s"/>`, accent)
-		fmt.Fprintf(b, `<rect x="-58" y="38" width="116" height="9" rx="4.5" fill="%s"/>`, accent)
-	case "outdoor": // mountains under a sun
-		fmt.Fprintf(b, `<circle cx="34" cy="-36" r="18" fill="%s"/>`, accent)
-		fmt.Fprintf(b, `<polygon points="-72,46 -22,-34 14,22 36,-6 76,46" fill="%s"/>`, ink)
-		fmt.Fprintf(b, `<polygon points="-22,-34 -34,-15 -26,-18 -21,-9 -15,-18 -9,-14" fill="%s"/>`, plate)
-		fmt.Fprintf(b, `<polygon points="36,-6 28,5 34,3 38,9 42,3 45,5" fill="%s"/>`, plate)
-	case "office": // a notebook and a pencil
-		fmt.Fprintf(b, `<rect x="-50" y="-56" width="82" height="108" rx="7" fill="%s"/>`, ink)
-		fmt.Fprintf(b, `<rect x="-50" y="-56" width="14" height="108" rx="5" fill="%s"/>`, accent)
-		fmt.Fprintf(b, `<g stroke="%s" stroke-width="4" stroke-linecap="round">`, plate)
-		for y := -34; y <= 26; y += 15 {
-			fmt.Fprintf(b, `<line x1="-26" y1="%d" x2="20" y2="%d"/>`, y, y)
-		}
-		b.WriteString("</g>")
-		fmt.Fprintf(b, `<g transform="rotate(24 52 -4)"><rect x="45" y="-56" width="14" height="80" rx="2" fill="%s"/><polygon points="45,24 59,24 52,42" fill="%s"/></g>`, accent, ink)
-	case "home": // a house
-		fmt.Fprintf(b, `<rect x="26" y="-52" width="13" height="30" fill="%s"/>`, ink)
-		fmt.Fprintf(b, `<polygon points="-64,-4 0,-60 64,-4" fill="%s"/>`, accent)
-		fmt.Fprintf(b, `<rect x="-48" y="-8" width="96" height="60" fill="%s"/>`, ink)
-		fmt.Fprintf(b, `<rect x="-13" y="18" width="26" height="34" rx="3" fill="%s"/>`, accent)
-		fmt.Fprintf(b, `<rect x="-38" y="4" width="17" height="17" fill="%s"/>`, plate)
-		fmt.Fprintf(b, `<rect x="22" y="4" width="17" height="17" fill="%s"/>`, plate)
-	case "audio": // headphones
-		fmt.Fprintf(b, `<path d="M-50 18 V4 A50 50 0 0 1 50 4 V18" fill="none" stroke="%s" stroke-width="10" stroke-linecap="round"/>`, ink)
-		fmt.Fprintf(b, `<rect x="-66" y="6" width="28" height="48" rx="11" fill="%s"/>`, ink)
-		fmt.Fprintf(b, `<rect x="38" y="6" width="28" height="48" rx="11" fill="%s"/>`, ink)
-		fmt.Fprintf(b, `<rect x="-58" y="15" width="12" height="30" rx="6" fill="%s"/>`, accent)
-		fmt.Fprintf(b, `<rect x="46" y="15" width="12" height="30" rx="6" fill="%s"/>`, accent)
-	case "apparel": // a t-shirt
-		fmt.Fprintf(b, `<path d="M-24 -50 L-66 -30 L-52 2 L-38 -6 L-38 54 L38 54 L38 -6 L52 2 L66 -30 L24 -50 Q0 -30 -24 -50 Z" fill="%s"/>`, ink)
-		fmt.Fprintf(b, `<rect x="-38" y="14" width="76" height="9" fill="%s"/>`, accent)
-		fmt.Fprintf(b, `<rect x="14" y="-18" width="14" height="14" rx="2" fill="%s"/>`, accent)
-	default: // a price tag
-		fmt.Fprintf(b, `<path d="M-50 -40 L20 -40 L60 0 L20 40 L-50 40 Z" fill="%s"/>`, ink)
-		fmt.Fprintf(b, `<circle cx="22" cy="0" r="9" fill="%s"/>`, plate)
-		fmt.Fprintf(b, `<rect x="-36" y="-8" width="40" height="16" rx="8" fill="%s"/>`, accent)
-	}
 }
 
 // svgInitials returns up to two upper-case initials of name's words, or the

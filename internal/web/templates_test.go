@@ -82,6 +82,13 @@ func samplePages() map[string]pageView {
 		"login_code": newLoginCodeView("/checkout", codeProblem),
 		"admin":      &adminDashboardView{adminView: newAdminView("Staff area", "/admin"), Staff: user},
 
+		// A product's photo (admin_images.go): the uploaded one, and a refusal.
+		"admin_product_image": func() pageView {
+			withPhoto := mug
+			withPhoto.Photo = shop.ProductPhoto{Card: strings.Repeat("a", 32) + ".jpg", Page: strings.Repeat("b", 32) + ".jpg"}
+			return newPhotoPage(&withPhoto, true, "The photo is larger than 5 MB; upload one of at most 5 MB.")
+		}(),
+
 		"message": &messageView{layoutView: layoutView{Title: "Page not found"}, Heading: "Page not found", Message: "No such page.",
 			Details: []string{"More."}, Links: []linkView{{URL: "/", Text: "Back to the shop"}}, ShowRequestID: true},
 	}
