@@ -124,14 +124,6 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		bad("STOREFRONT_IMAGE_BUCKET", "an S3 bucket name: 3 to 63 of a-z, 0-9, '.' and '-', starting and ending with a letter or digit "+
 			"(set it when STOREFRONT_TABLE_PREFIX makes no such name)")
 	}
-	cfg.ImageBucket = get("STOREFRONT_IMAGE_BUCKET")
-	if cfg.ImageBucket == "" {
-		cfg.ImageBucket = dynamo.DefaultImageBucket(cfg.TablePrefix)
-	}
-	if cfg.Store == StoreDynamoDB && !dynamo.ValidBucketName(cfg.ImageBucket) {
-		bad("STOREFRONT_IMAGE_BUCKET", "an S3 bucket name: 3 to 63 of a-z, 0-9, '.' and '-', starting and ending with a letter or digit "+
-			"(set it when STOREFRONT_TABLE_PREFIX makes no such name)")
-	}
 	if cfg.Store != StoreSQLite && cfg.Store != StoreDynamoDB {
 		bad("STOREFRONT_STORE", "sqlite or dynamodb")
 	}
