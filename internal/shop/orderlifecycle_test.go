@@ -36,6 +36,30 @@ func (f *fixture) mustMove(t *testing.T, id string, in shop.StatusChangeInput) *
 	return o
 }
 
+// wantStock fails the test unless product id has want in stock.
+func (f *fixture) wantStock(t *testing.T, when, id string, want int) {
+	t.Helper()
+	if got := f.stock(t, id); got != want {
+		t.Errorf("%s: stock of %s = %d; want %d", when, id, got, want)
+	}
+}
+
+// wantErr fails the test unless err is of the kind want.
+func wantErr(t *testing.T, call string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s = %v; want %v", call, err, want)
+	}
+}
+
+// wantNoAudit fails the test unless the audit log is empty.
+func (f *fixture) wantNoAudit(t *testing.T, when string) {
+	t.Helper()
+	if entries, err := f.svc.AuditLog(t.Context(), orderDesk, shop.AuditQuery{}); err != nil || len(entries) != 0 {
+		t.Errorf("%s: audit log = %+v, %v; want it empty", when, entries, err)
+	}
+}
+
 func TestTransitions(t *testing.T) {
 	allowed := map[[2]string]bool{
 		{"placed", "accepted"}: true, {"placed", "cancelled"}: true,
@@ -73,9 +97,7 @@ func TestStaffMoveOrderThroughLifecycle(t *testing.T) {
 	if last := done.StatusHistory[len(done.StatusHistory)-1]; last.Actor != orderDesk.ID || !last.At.Equal(f.clock.Now()) {
 		t.Errorf("last change = %+v; want by %s at %v", last, orderDesk.ID, f.clock.Now())
 	}
-	if got := f.stock(t, "kettle"); got != 8 {
-		t.Errorf("stock after delivery = %d; want 8 (unchanged since the order)", got)
-	}
+	f.wantStock(t, "after delivery (unchanged since the order)", "kettle", 8)
 	entries, err := f.svc.AuditLog(t.Context(), orderDesk, shop.AuditQuery{})
 	if err != nil || len(entries) != 3 {
 		t.Fatalf("AuditLog() = %d entries, %v; want 3", len(entries), err)
@@ -116,29 +138,23 @@ func TestStaffStatusChangeRefusals(t *testing.T) {
 			t.Errorf("ChangeOrderStatus(%s) = %v; want %v", tc.name, err, tc.want)
 		}
 	}
-	if _, err := f.svc.ChangeOrderStatus(t.Context(), buyer, o.ID, shop.StatusChangeInput{Status: shop.OrderStatusAccepted}); !errors.Is(err, shop.ErrNotFound) {
-		t.Errorf("ChangeOrderStatus(by a customer) = %v; want ErrNotFound", err)
-	}
-	if _, err := f.svc.ChangeOrderStatus(t.Context(), orderDesk, "missing", shop.StatusChangeInput{Status: shop.OrderStatusAccepted}); !errors.Is(err, shop.ErrNotFound) {
-		t.Errorf("ChangeOrderStatus(missing order) = %v; want ErrNotFound", err)
-	}
+	accept := shop.StatusChangeInput{Status: shop.OrderStatusAccepted}
+	_, err := f.svc.ChangeOrderStatus(t.Context(), buyer, o.ID, accept)
+	wantErr(t, "ChangeOrderStatus(by a customer)", err, shop.ErrNotFound)
+	_, err = f.svc.ChangeOrderStatus(t.Context(), orderDesk, "missing", accept)
+	wantErr(t, "ChangeOrderStatus(missing order)", err, shop.ErrNotFound)
 	got, err := f.svc.Order(t.Context(), buyer, o.ID)
 	if err != nil || got.Status != shop.OrderStatusPlaced || len(got.StatusHistory) != 0 {
 		t.Errorf("order after the refusals = %+v, %v; want placed, no changes", got, err)
 	}
-	if entries, _ := f.svc.AuditLog(t.Context(), orderDesk, shop.AuditQuery{}); len(entries) != 0 {
-		t.Errorf("audit log after the refusals = %+v; want empty", entries)
-	}
+	f.wantNoAudit(t, "after the refusals")
 	delivered := f.placeOrderOf(t, buyer, "mug", 1)
 	f.mustMove(t, delivered.ID, shop.StatusChangeInput{Status: shop.OrderStatusAccepted})
 	f.mustMove(t, delivered.ID, shop.StatusChangeInput{Status: shop.OrderStatusShipped, TrackingNumber: "T2"})
 	f.mustMove(t, delivered.ID, shop.StatusChangeInput{Status: shop.OrderStatusDelivered})
-	if _, err := f.svc.ChangeOrderStatus(t.Context(), orderDesk, delivered.ID, shop.StatusChangeInput{Status: shop.OrderStatusCancelled}); !errors.Is(err, shop.ErrInvalidTransition) {
-		t.Errorf("ChangeOrderStatus(delivered -> cancelled) = %v; want ErrInvalidTransition", err)
-	}
-	if got := f.stock(t, "mug"); got != 2 {
-		t.Errorf("stock of mug = %d; want 2 (a delivered order is not restocked)", got)
-	}
+	_, err = f.svc.ChangeOrderStatus(t.Context(), orderDesk, delivered.ID, shop.StatusChangeInput{Status: shop.OrderStatusCancelled})
+	wantErr(t, "ChangeOrderStatus(delivered -> cancelled)", err, shop.ErrInvalidTransition)
+	f.wantStock(t, "after the refused cancellation of a delivered order", "mug", 2)
 }
 
 // TestCancelOrder: the buyer cancels their own placed order, once, and the
@@ -147,12 +163,10 @@ func TestCancelOrder(t *testing.T) {
 	f := newFixture(t)
 	ada, bob := f.register(t, "ada@example.com"), f.register(t, "bob@example.com")
 	o := f.placeOrderOf(t, ada, "kettle", 3)
-	if _, err := f.svc.CancelOwnOrder(t.Context(), bob, o.ID); !errors.Is(err, shop.ErrNotFound) {
-		t.Errorf("CancelOwnOrder(another's order) = %v; want ErrNotFound", err)
-	}
-	if _, err := f.svc.CancelOwnOrder(t.Context(), nil, o.ID); !errors.Is(err, shop.ErrUnauthorized) {
-		t.Errorf("CancelOwnOrder(no user) = %v; want ErrUnauthorized", err)
-	}
+	_, err := f.svc.CancelOwnOrder(t.Context(), bob, o.ID)
+	wantErr(t, "CancelOwnOrder(another's order)", err, shop.ErrNotFound)
+	_, err = f.svc.CancelOwnOrder(t.Context(), nil, o.ID)
+	wantErr(t, "CancelOwnOrder(no user)", err, shop.ErrUnauthorized)
 	cancelled, err := f.svc.CancelOwnOrder(t.Context(), ada, o.ID)
 	if err != nil || cancelled.Status != shop.OrderStatusCancelled {
 		t.Fatalf("CancelOwnOrder(own placed order) = %+v, %v; want cancelled", cancelled, err)
@@ -160,28 +174,18 @@ func TestCancelOrder(t *testing.T) {
 	if last := cancelled.StatusHistory[0]; last.Actor != ada.ID {
 		t.Errorf("cancellation's actor = %s; want the buyer %s", last.Actor, ada.ID)
 	}
-	if got := f.stock(t, "kettle"); got != 10 {
-		t.Errorf("stock after the cancellation = %d; want 10", got)
-	}
-	if _, err := f.svc.CancelOwnOrder(t.Context(), ada, o.ID); !errors.Is(err, shop.ErrInvalidTransition) {
-		t.Errorf("CancelOwnOrder(cancelled order) = %v; want ErrInvalidTransition", err)
-	}
-	if got := f.stock(t, "kettle"); got != 10 {
-		t.Errorf("stock after a second cancellation = %d; want 10 (restocked once)", got)
-	}
-	if entries, _ := f.svc.AuditLog(t.Context(), orderDesk, shop.AuditQuery{}); len(entries) != 0 {
-		t.Errorf("audit log after a buyer's cancellation = %+v; want empty (it records staff changes)", entries)
-	}
+	f.wantStock(t, "after the cancellation", "kettle", 10)
+	_, err = f.svc.CancelOwnOrder(t.Context(), ada, o.ID)
+	wantErr(t, "CancelOwnOrder(cancelled order)", err, shop.ErrInvalidTransition)
+	f.wantStock(t, "after a second cancellation (restocked once)", "kettle", 10)
+	f.wantNoAudit(t, "after a buyer's cancellation (it records staff changes)")
 
 	accepted := f.placeOrderOf(t, ada, "mug", 2)
 	f.mustMove(t, accepted.ID, shop.StatusChangeInput{Status: shop.OrderStatusAccepted})
-	if _, err := f.svc.CancelOwnOrder(t.Context(), ada, accepted.ID); !errors.Is(err, shop.ErrInvalidTransition) {
-		t.Errorf("CancelOwnOrder(accepted order) = %v; want ErrInvalidTransition (only staff may)", err)
-	}
+	_, err = f.svc.CancelOwnOrder(t.Context(), ada, accepted.ID)
+	wantErr(t, "CancelOwnOrder(accepted order: only staff may)", err, shop.ErrInvalidTransition)
 	f.mustMove(t, accepted.ID, shop.StatusChangeInput{Status: shop.OrderStatusCancelled})
-	if got := f.stock(t, "mug"); got != 3 {
-		t.Errorf("stock of mug after staff cancelled the accepted order = %d; want 3", got)
-	}
+	f.wantStock(t, "after staff cancelled the accepted order", "mug", 3)
 }
 
 // TestConcurrentCancels: the buyer and staff cancel one placed order at
@@ -202,11 +206,10 @@ func TestConcurrentCancels(t *testing.T) {
 		if (buyerErr == nil) == (staffErr == nil) {
 			t.Fatalf("concurrent cancellations = buyer %v, staff %v; want exactly one nil", buyerErr, staffErr)
 		}
-		if err := errors.Join(buyerErr, staffErr); !errors.Is(err, shop.ErrInvalidTransition) {
-			t.Fatalf("losing cancellation = %v; want ErrInvalidTransition", err)
-		}
-		if got := f.stock(t, "kettle"); got != 10 {
-			t.Fatalf("stock after two concurrent cancellations = %d; want 10", got)
+		wantErr(t, "the losing cancellation", errors.Join(buyerErr, staffErr), shop.ErrInvalidTransition)
+		f.wantStock(t, "after two concurrent cancellations", "kettle", 10)
+		if t.Failed() {
+			return
 		}
 	}
 }
@@ -264,7 +267,6 @@ func TestStaffOrders(t *testing.T) {
 			t.Errorf("StaffOrders(%s) = %v; want a message for %s", tc.name, err, tc.field)
 		}
 	}
-	if _, err := f.svc.StaffOrders(t.Context(), ada, shop.OrderFilter{}); !errors.Is(err, shop.ErrNotFound) {
-		t.Errorf("StaffOrders(by a customer) = %v; want ErrNotFound", err)
-	}
+	_, err := f.svc.StaffOrders(t.Context(), ada, shop.OrderFilter{})
+	wantErr(t, "StaffOrders(by a customer)", err, shop.ErrNotFound)
 }

@@ -68,6 +68,7 @@ type adminOrderView struct {
 	adminView
 	Order     *shop.Order
 	LineTable lineTableView
+	History   historyView
 	Next      []string  // the statuses it may move to, but shipped
 	CanShip   bool      // shipped is next: its form asks for Tracking
 	Tracking  fieldView // tracking_number
@@ -78,6 +79,7 @@ type adminOrderView struct {
 // to show (a field message, or an alert for a transition refused).
 func newAdminOrderView(o *shop.Order, err error, tracking string) *adminOrderView {
 	v := &adminOrderView{adminView: newAdminView("Order "+o.ID, "/admin/orders"), Order: o, LineTable: newOrderLineTable(o),
+		History: historyView{Changes: o.History(), ShowActors: true},
 		Tracking: fieldView{Name: "tracking_number", Label: "Tracking number", Type: "text", Value: tracking, Required: true,
 			Error: fieldMessages(err)["tracking_number"]}}
 	if err != nil {

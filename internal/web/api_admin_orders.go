@@ -46,6 +46,12 @@ func (s *server) handleAPIAdminOrders(w http.ResponseWriter, r *http.Request, st
 // order, with the buyer's email.
 func (s *server) handleAPIAdminOrder(w http.ResponseWriter, r *http.Request, staff *shop.User) {
 	o, err := s.shop.StaffOrder(r.Context(), staff, r.PathValue("id"))
+	s.apiAdminOrderAnswer(w, r, o, err)
+}
+
+// apiAdminOrderAnswer answers a staff call about one order: 200 the order
+// with its buyer's email, or the error.
+func (s *server) apiAdminOrderAnswer(w http.ResponseWriter, r *http.Request, o *shop.Order, err error) {
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -68,11 +74,7 @@ func (s *server) handleAPIAdminOrderStatus(w http.ResponseWriter, r *http.Reques
 	}
 	o, err := s.shop.ChangeOrderStatus(r.Context(), staff, r.PathValue("id"),
 		shop.StatusChangeInput{Status: in.Status, TrackingNumber: in.TrackingNumber})
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	s.apiWrite(w, r, http.StatusOK, newAdminOrderJSON(o))
+	s.apiAdminOrderAnswer(w, r, o, err)
 }
 
 // auditEntryJSON is one entry of the audit log.

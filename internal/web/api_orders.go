@@ -128,6 +128,12 @@ func (s *server) handleAPIOrders(w http.ResponseWriter, r *http.Request, sess *s
 // order's owner.
 func (s *server) handleAPIOrder(w http.ResponseWriter, r *http.Request, sess *shop.Session, u *shop.User) {
 	o, err := s.shop.Order(r.Context(), u, r.PathValue("id"))
+	s.apiOrderAnswer(w, r, o, err)
+}
+
+// apiOrderAnswer answers a call about one of the user's orders: 200 the
+// order, or the error.
+func (s *server) apiOrderAnswer(w http.ResponseWriter, r *http.Request, o *shop.Order, err error) {
 	if err != nil {
 		s.apiError(w, r, err)
 		return

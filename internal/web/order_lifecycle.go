@@ -36,9 +36,5 @@ func (s *server) handleOrderCancel(w http.ResponseWriter, r *http.Request) {
 // longer placed; 404 for anyone but its buyer.
 func (s *server) handleAPICancelOrder(w http.ResponseWriter, r *http.Request, sess *shop.Session, u *shop.User) {
 	o, err := s.shop.CancelOwnOrder(r.Context(), u, r.PathValue("id"))
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	s.apiWrite(w, r, http.StatusOK, newOrderJSON(o))
+	s.apiOrderAnswer(w, r, o, err)
 }

@@ -17,6 +17,18 @@ func (e *testEnv) stockOf(id string) int {
 	return p.Stock
 }
 
+// buyOne adds quantity of productID to the signed-in shopper's cart and
+// checks out; it returns the new order's page and id.
+func (c *pageClient) buyOne(productID string, quantity int) (orderURL, id string) {
+	c.t.Helper()
+	c.addToCart(productID, quantity)
+	orderURL = c.post("/checkout", c.checkoutForm()).Header.Get("Location")
+	if !orderPath.MatchString(orderURL) {
+		c.t.Fatalf("checkout: Location %q; want an order page", orderURL)
+	}
+	return orderURL, strings.TrimPrefix(orderURL, "/orders/")
+}
+
 // TestAPIOrderLifecycle: the order JSON shows the status history from
 // placed and, once shipped, the tracking number; the buyer cancels a
 // placed order once (409 after), others get 404; staff move orders through
@@ -122,10 +134,7 @@ func TestOrderPagesLifecycle(t *testing.T) {
 	e := newEnv(t)
 	buyer := e.client()
 	buyer.register("ada@example.com", "Ada")
-	buyer.addToCart("kettle", 2)
-	placed := buyer.post("/checkout", buyer.checkoutForm())
-	orderURL := placed.Header.Get("Location")
-	id := strings.TrimPrefix(orderURL, "/orders/")
+	orderURL, id := buyer.buyOne("kettle", 2)
 	page := buyer.get(orderURL).wantStatus(http.StatusOK)
 	page.wantContains(`action="/orders/`+id+`/cancel"`, `data-status="placed"`)
 	page.wantText("order-status", "placed")
@@ -174,9 +183,7 @@ func TestBuyerCancelsFromOrderPage(t *testing.T) {
 	e := newEnv(t)
 	buyer := e.client()
 	buyer.register("ada@example.com", "Ada")
-	buyer.addToCart("trowel", 3)
-	orderURL := buyer.post("/checkout", buyer.checkoutForm()).Header.Get("Location")
-	id := strings.TrimPrefix(orderURL, "/orders/")
+	orderURL, id := buyer.buyOne("trowel", 3)
 	other := e.client()
 	other.register("bob@example.com", "Bob")
 	other.post("/orders/"+id+"/cancel", nil).wantStatus(http.StatusNotFound)

@@ -17,7 +17,15 @@ type orderView struct {
 	layoutView
 	Order     *shop.Order
 	LineTable lineTableView
+	History   historyView
 	CanCancel bool
+}
+
+// historyView is an order's statuses, oldest first from its placement;
+// ShowActors names who made each change (the staff's page).
+type historyView struct {
+	Changes    []shop.StatusChange
+	ShowActors bool
 }
 
 // handleOrders serves GET /orders (signed in): the user's orders, newest
@@ -55,5 +63,5 @@ func (s *server) handleOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "order", &orderView{layoutView: layoutView{Title: "Order " + o.ID}, Order: o,
-		LineTable: newOrderLineTable(o), CanCancel: shop.BuyerCanCancel(o)})
+		LineTable: newOrderLineTable(o), History: historyView{Changes: o.History()}, CanCancel: shop.BuyerCanCancel(o)})
 }

@@ -52,7 +52,8 @@ func samplePages() map[string]pageView {
 		"account":  account,
 		"checkout": checkout,
 		"orders":   &ordersView{layoutView: layoutView{Title: "Your orders"}, Orders: []shop.Order{*order}},
-		"order":    &orderView{layoutView: layoutView{Title: "Order oabc"}, Order: order, LineTable: newOrderLineTable(order), CanCancel: true},
+		"order": &orderView{layoutView: layoutView{Title: "Order oabc"}, Order: order, LineTable: newOrderLineTable(order),
+			History: historyView{Changes: order.History()}, CanCancel: true},
 
 		// The staff's orders and the audit log (admin_orders.go, admin_audit.go).
 		"admin_orders": func() pageView {
@@ -71,7 +72,7 @@ func samplePages() map[string]pageView {
 			accepted := *order
 			accepted.Status = shop.OrderStatusAccepted
 			v := newAdminOrderView(&accepted, &shop.ValidationError{Fields: map[string]string{"tracking_number": "Enter the tracking number."}}, "")
-			v.Order = &shipped
+			v.Order, v.History = &shipped, historyView{Changes: shipped.History(), ShowActors: true}
 			return v
 		}(),
 		"admin_audit": &adminAuditView{adminView: newAdminView("Audit log", "/admin/audit"), OlderURL: "/admin/audit?before=x",
