@@ -45,7 +45,7 @@ func staffCommand(ctx context.Context, args []string, getenv func(string) string
 		return fmt.Errorf("staff add: read the password from standard input: %w", err)
 	}
 	return withCatalogApp(ctx, getenv, stderr, func(a *app.App) error {
-		u, key, err := a.Service.AddStaff(ctx, shop.StaffInput{Email: *email, Name: *name, Password: password})
+		u, key, err := a.Service.AddStaff(ctx, shop.CommandLineActor, shop.StaffInput{Email: *email, Name: *name, Password: password})
 		var verr *shop.ValidationError
 		switch {
 		case errors.As(err, &verr):

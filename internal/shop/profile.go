@@ -27,6 +27,42 @@ type ChangePasswordInput struct {
 	ConfirmPassword string
 }
 
+// confirmPassword checks the current password of u, typed again before a
+// sensitive change (what names it in the log). A wrong one adds the field
+// message of current_password to fe and counts as a failed sign-in of the
+// account, in the same throttle record: whoever holds a stolen session
+// gets no more guesses at the password than a stranger at the sign-in
+// form. While the account is locked it returns ErrThrottled, the right
+// password included. Failures are logged with the client address in ctx
+// (WithClientAddr).
+func (s *Service) confirmPassword(ctx context.Context, u *User, password, what string, fe fieldErrors) error {
+	counters := s.signInCounters(ThrottleKey("account", NormalizeEmail(u.Email)), "")
+	logAttrs := authLogAttrs(u, ClientAddrFrom(ctx))
+	now := s.now()
+	t, err := s.store.LoginThrottle(ctx, counters[0].key)
+	if err != nil {
+		return err
+	}
+	if now.Before(t.LockedUntil) {
+		s.log.WarnContext(ctx, what+" throttled", logAttrs...)
+		return ErrThrottled
+	}
+	if ok, _ := s.hasher.verify(password, u.PasswordHash); ok {
+		return s.clearFailures(ctx, counters, now, logAttrs)
+	}
+	lockedBefore, err := s.recordFailure(ctx, counters[0].key, counters[0].limit, now, logAttrs)
+	if err != nil {
+		return err
+	}
+	if lockedBefore {
+		s.log.WarnContext(ctx, what+" throttled", logAttrs...)
+		return ErrThrottled
+	}
+	s.log.WarnContext(ctx, what+": current password wrong", logAttrs...)
+	fe.add("current_password", "Your current password is not correct.")
+	return nil
+}
+
 // ChangePassword sets a new password after checking the current one, ends
 // every other session and token of the user and renews the current session
 // (a new id). It returns the new session.
@@ -37,33 +73,9 @@ type ChangePasswordInput struct {
 // account is locked it returns ErrThrottled, the right password included.
 // Failures are logged with the client address in ctx (WithClientAddr).
 func (s *Service) ChangePassword(ctx context.Context, u *User, current *Session, in ChangePasswordInput) (*SignedIn, error) {
-	counters := s.signInCounters(ThrottleKey("account", NormalizeEmail(u.Email)), "")
-	logAttrs := authLogAttrs(u, ClientAddrFrom(ctx))
-	now := s.now()
-	t, err := s.store.LoginThrottle(ctx, counters[0].key)
-	if err != nil {
-		return nil, err
-	}
-	if now.Before(t.LockedUntil) {
-		s.log.WarnContext(ctx, "password change throttled", logAttrs...)
-		return nil, ErrThrottled
-	}
 	fe := fieldErrors{}
-	if ok, _ := s.hasher.verify(in.CurrentPassword, u.PasswordHash); ok {
-		if err := s.clearFailures(ctx, counters, now, logAttrs); err != nil {
-			return nil, err
-		}
-	} else {
-		lockedBefore, err := s.recordFailure(ctx, counters[0].key, counters[0].limit, now, logAttrs)
-		if err != nil {
-			return nil, err
-		}
-		if lockedBefore {
-			s.log.WarnContext(ctx, "password change throttled", logAttrs...)
-			return nil, ErrThrottled
-		}
-		s.log.WarnContext(ctx, "password change: current password wrong", logAttrs...)
-		fe.add("current_password", "Your current password is not correct.")
+	if err := s.confirmPassword(ctx, u, in.CurrentPassword, "password change", fe); err != nil {
+		return nil, err
 	}
 	if m := s.passwordProblem(in.NewPassword, u.Email, u.Name); m != "" {
 		fe.add("new_password", m)
@@ -82,6 +94,6 @@ func (s *Service) ChangePassword(ctx context.Context, u *User, current *Session,
 	if err := s.store.DeleteUserSessions(ctx, u.ID, ""); err != nil {
 		return nil, fmt.Errorf("end sessions after password change: %w", err)
 	}
-	s.log.InfoContext(ctx, "password changed", logAttrs...)
+	s.log.InfoContext(ctx, "password changed", authLogAttrs(u, ClientAddrFrom(ctx))...)
 	return s.StartSession(ctx, &updated, nil)
 }

@@ -89,7 +89,7 @@ func TestStaffAreaIsNotFoundToOthers(t *testing.T) {
 	e := newEnv(t)
 	customerCookie := e.register("customer@example.com")
 	customerToken := e.token("customer@example.com", testPassword)
-	if _, _, err := e.svc.AddStaff(t.Context(), shop.StaffInput{Email: "pending@example.com", Name: "Pat", Password: testPassword}); err != nil {
+	if _, _, err := e.svc.AddStaff(t.Context(), shop.CommandLineActor, shop.StaffInput{Email: "pending@example.com", Name: "Pat", Password: testPassword}); err != nil {
 		t.Fatal(err)
 	}
 	login := e.send(rawReq{method: "POST", target: "/login",

@@ -24,7 +24,7 @@ type staffClients struct {
 // step, as codes are single-use.
 func (e *testEnv) newStaffClients(email string) *staffClients {
 	e.tb.Helper()
-	u, key, err := e.svc.AddStaff(e.tb.Context(), shop.StaffInput{Email: email, Name: "Sam Staff", Password: testPassword})
+	u, key, err := e.svc.AddStaff(e.tb.Context(), shop.CommandLineActor, shop.StaffInput{Email: email, Name: "Sam Staff", Password: testPassword})
 	if err != nil {
 		e.tb.Fatalf("AddStaff(%s) = %v", email, err)
 	}

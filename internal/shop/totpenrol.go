@@ -1,0 +1,90 @@
+package shop
+
+import (
+	"context"
+	"encoding/base32"
+	"strings"
+)
+
+// Customers may protect their account with a second factor too: they
+// enrol a new secret, confirmed by its first code, and from then on their
+// sign-in asks for a code (SignIn, CreateToken).
+
+// NewSecondFactor makes a new key for u to enrol (EnableSecondFactor). It
+// is only shown; nothing is stored until a code confirms it.
+func (s *Service) NewSecondFactor(u *User) (*TOTPKey, error) {
+	return newTOTPKey(u.Email)
+}
+
+// EnableSecondFactor turns the second factor on for u with secret (from
+// NewSecondFactor, sent back by the enrolment form), confirmed by a
+// current code of it, which is then used up. Field keys of its
+// *ValidationError: code, and secret for one that is no key of ours.
+// An account that has one already is a *ValidationError too.
+func (s *Service) EnableSecondFactor(ctx context.Context, u *User, secret, code string) error {
+	fe := fieldErrors{}
+	secret = strings.ToUpper(strings.TrimSpace(secret))
+	switch {
+	case u.TOTPSecret != "":
+		fe.add("code", "Your account has a second factor already.")
+	case !validTOTPSecret(secret):
+		fe.add("secret", "This setup has expired. Start again.")
+	}
+	if err := fe.err(); err != nil {
+		return err
+	}
+	step := matchTOTPStep(secret, strings.TrimSpace(code), s.now())
+	if step == 0 {
+		fe.add("code", "This code is not right. Enter the 6-digit code your authenticator app shows now.")
+		return fe.err()
+	}
+	if err := s.store.SetUserTOTP(ctx, u.ID, secret, step); err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "second factor enabled", authLogAttrs(u, ClientAddrFrom(ctx))...)
+	return nil
+}
+
+// validTOTPSecret reports whether secret is a secret newTOTPKey makes: 20
+// bytes in unpadded base32.
+func validTOTPSecret(secret string) bool {
+	b, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
+	return err == nil && len(b) == 20
+}
+
+// DisableSecondFactor turns u's second factor off after u typed the
+// current password (a wrong one counts as a failed sign-in, as at a
+// password change) and a current, unused code. Field keys:
+// current_password, code. Staff must keep theirs: for them it is a
+// *ValidationError; a lost one is reset by another staff member.
+func (s *Service) DisableSecondFactor(ctx context.Context, u *User, password, code string) error {
+	fe := fieldErrors{}
+	if u.IsStaff() {
+		fe.add("code", "Staff accounts always use a second factor.")
+		return fe.err()
+	}
+	if u.TOTPSecret == "" {
+		fe.add("code", "Your account has no second factor.")
+		return fe.err()
+	}
+	if err := s.confirmPassword(ctx, u, password, "second factor removal", fe); err != nil {
+		return err
+	}
+	if len(fe) == 0 {
+		ok, err := s.acceptTOTP(ctx, u, strings.TrimSpace(code))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fe.add("code", "This code is not right, or was used already. Enter the 6-digit code your authenticator app shows now.")
+		}
+	}
+	if err := fe.err(); err != nil {
+		return err
+	}
+	if err := s.store.SetUserTOTP(ctx, u.ID, "", 0); err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "second factor disabled", authLogAttrs(u, ClientAddrFrom(ctx))...)
+	return nil
+}
