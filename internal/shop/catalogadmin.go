@@ -43,6 +43,32 @@ func (s *Service) StaffCatalog(ctx context.Context, req CatalogRequest) (*Catalo
 	return s.browseCatalog(ctx, req, true)
 }
 
+// ProductForm is what the staff's product form shows: the product (nil
+// for a new one) and the categories to choose from.
+type ProductForm struct {
+	Product    *Product
+	Categories []Category
+}
+
+// StaffProductForm returns the form of product id, or of a new product
+// when id is ""; ErrNotFound when there is no product id.
+func (s *Service) StaffProductForm(ctx context.Context, id string) (*ProductForm, error) {
+	f := &ProductForm{}
+	if id != "" {
+		p, err := s.Product(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		f.Product = p
+	}
+	categories, err := s.store.Categories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.Categories = categories
+	return f, nil
+}
+
 // CreateProduct saves a new product. Bad fields are a *ValidationError
 // keyed id, name, description, category, price_cents, stock (the category
 // must exist); a taken id is ErrProductExists. Nothing is saved then.
@@ -197,14 +223,11 @@ func (s *Service) CreateCategory(ctx context.Context, actor *User, c Category) (
 // RenameCategory sets the name of category id (ErrNotFound if there is
 // none); a bad name is a *ValidationError (field name).
 func (s *Service) RenameCategory(ctx context.Context, actor *User, id, name string) (*Category, error) {
-	before, found, err := s.category(ctx, id)
+	before, err := s.Category(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, ErrNotFound
-	}
-	c := Category{ID: id, Name: cleanText(name)}
+	c := Category{ID: id, Name: cleanText(name), ProductCount: before.ProductCount}
 	if m := textProblem(c.Name, "the name", MaxCategoryNameLen, false); m != "" {
 		return nil, &ValidationError{Fields: map[string]string{"name": m}}
 	}
@@ -212,6 +235,18 @@ func (s *Service) RenameCategory(ctx context.Context, actor *User, id, name stri
 		return nil, err
 	}
 	s.recordAudit(ctx, actor, AuditCategorySave, id, before.Name, c.Name)
+	return &c, nil
+}
+
+// Category returns the category id with its product count, or ErrNotFound.
+func (s *Service) Category(ctx context.Context, id string) (*Category, error) {
+	c, found, err := s.category(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, ErrNotFound
+	}
 	return &c, nil
 }
 

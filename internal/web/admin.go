@@ -119,6 +119,8 @@ func (s *server) handleAdminNoRoute(w http.ResponseWriter, r *http.Request, staf
 // here.
 var adminNav = []linkView{
 	{URL: "/admin", Text: "Dashboard"},
+	{URL: "/admin/products", Text: "Products"},
+	{URL: "/admin/categories", Text: "Categories"},
 	{URL: "/admin/orders", Text: "Orders"},
 	{URL: "/admin/audit", Text: "Audit log"},
 	{URL: "/admin/staff", Text: "Staff"},
@@ -142,17 +144,19 @@ func newAdminView(title, path string) adminView {
 // sections as fields here.
 type adminDashboardView struct {
 	adminView
-	Staff        *shop.User
-	RecentOrders []shop.Order // the newest few, any status (admin_orders.go)
+	Staff *shop.User
+	// The sections: products low in stock (admin_products.go), the
+	// newest orders (admin_orders.go).
+	shop.StaffDashboard
 }
 
 // handleAdminDashboard serves GET /admin: the staff area's start page.
 func (s *server) handleAdminDashboard(w http.ResponseWriter, r *http.Request, staff *shop.User) {
-	recent, err := s.shop.StaffOrders(r.Context(), staff, shop.OrderFilter{Limit: recentOrdersShown})
+	d, err := s.shop.Dashboard(r.Context(), staff, recentOrdersShown)
 	if err != nil {
 		s.errorPage(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "admin", &adminDashboardView{adminView: newAdminView("Staff area", "/admin"), Staff: staff,
-		RecentOrders: recent})
+		StaffDashboard: *d})
 }

@@ -57,6 +57,9 @@ func (g *apiGen) resolve(node any) map[string]any {
 // example returns a valid value of schema, for the property name.
 func (g *apiGen) example(schema map[string]any, name string) any {
 	schema = g.resolve(schema)
+	if ex, ok := schema["example"]; ok {
+		return ex
+	}
 	if enum, ok := schema["enum"].([]any); ok {
 		return enum[0]
 	}
@@ -191,17 +194,25 @@ func wrongValues(schema map[string]any) (values []any, names []string, refuse []
 			add("minLength-1", strings.Repeat("x", int(min)-1), true)
 		}
 	case "integer":
+		// 0 and -1 are refused below the minimum, or where none is
+		// documented (a count); a stock delta may be -1, a price 0.
+		min, hasMin := schema["minimum"].(json.Number)
 		for _, n := range []string{"0", "-1", "1e3", "1E0", "-0", "99999999999999999999999999", "1e309", "9223372036854775808"} {
-			add("number "+n, json.Number(n), true)
+			refused := true
+			if v, err := strconv.ParseInt(n, 10, 64); err == nil && (n == "0" || n == "-1") && hasMin {
+				least, _ := min.Int64()
+				refused = v < least
+			}
+			add("number "+n, json.Number(n), refused)
 		}
 		if n, ok := schema["maximum"].(json.Number); ok {
 			max, _ := n.Int64()
 			add("maximum+1", json.Number(strconv.FormatInt(max+1, 10)), true)
 			add("maximum", n, false)
 		}
-		if n, ok := schema["minimum"].(json.Number); ok {
-			min, _ := n.Int64()
-			add("minimum-1", json.Number(strconv.FormatInt(min-1, 10)), true)
+		if hasMin {
+			least, _ := min.Int64()
+			add("minimum-1", json.Number(strconv.FormatInt(least-1, 10)), true)
 		}
 		add("string of digits", "1", true)
 	}
@@ -437,6 +448,11 @@ func TestAPIGeneratedInputs(t *testing.T) {
 						return "GB"
 					case name == "postal_code":
 						return "SW1A 1AA"
+					case name == "category":
+						return "kitchen"
+					case name == "id" && (tmpl == "/admin/products" || tmpl == "/admin/categories"):
+						users++ // a new id for every created product or category
+						return fmt.Sprintf("gen-%d", users)
 					}
 					return ""
 				}}
@@ -447,6 +463,8 @@ func TestAPIGeneratedInputs(t *testing.T) {
 				g.pathValues["id"] = toCancel
 			case "/admin/orders/{id}/status":
 				g.pathValues["id"] = toShip
+			case "/admin/categories/{id}":
+				g.pathValues["id"] = "kitchen"
 			}
 			for i, c := range g.cases() {
 				total++

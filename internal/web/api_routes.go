@@ -35,6 +35,12 @@ func (s *server) apiRouteTable() []apiRoute {
 		{"POST /api/v1/admin/orders/{id}/status", s.apiStaffOnly(s.handleAPIAdminOrderStatus)},
 		{"GET /api/v1/admin/audit", s.apiStaffOnly(s.handleAPIAdminAudit)},
 		{"PUT /api/v1/admin/products/{id}/image", s.apiStaffOnly(s.handleAPIAdminPhoto)},
+		{"GET /api/v1/admin/products", s.apiStaffOnly(s.handleAPIAdminProducts)},
+		{"POST /api/v1/admin/products", s.apiStaffOnly(s.handleAPIAdminProductCreate)},
+		{"PATCH /api/v1/admin/products/{id}", s.apiStaffOnly(s.handleAPIAdminProductEdit)},
+		{"POST /api/v1/admin/products/{id}/stock", s.apiStaffOnly(s.handleAPIAdminProductStock)},
+		{"POST /api/v1/admin/categories", s.apiStaffOnly(s.handleAPIAdminCategoryCreate)},
+		{"PATCH /api/v1/admin/categories/{id}", s.apiStaffOnly(s.handleAPIAdminCategoryRename)},
 		{"GET /api/v1/openapi.json", s.handleAPIOpenAPI},
 	}
 }

@@ -95,6 +95,8 @@ func problemFor(err error) problem {
 		return problem{http.StatusUnprocessableEntity, "validation_failed", "Please correct the highlighted fields."}
 	case errors.Is(err, shop.ErrNotFound):
 		return problem{http.StatusNotFound, "not_found", "We could not find that page."}
+	case errors.Is(err, shop.ErrProductExists):
+		return problem{http.StatusConflict, "product_exists", "A product with this id exists already; choose another id."}
 	case errors.Is(err, shop.ErrEmailTaken):
 		return problem{http.StatusConflict, "email_taken", "An account with this email already exists. Sign in instead."}
 	case errors.Is(err, shop.ErrInvalidCredentials):

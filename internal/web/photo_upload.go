@@ -18,11 +18,14 @@ import (
 // photo's own limit and room for the multipart form around it.
 const photoUploadMaxBody = imaging.MaxUploadBytes + 64<<10
 
-// bodyLimit is the most a request's body may hold: photo uploads their
-// own, every other request maxBodyBytes.
+// bodyLimit is the most a request's body may hold: photo uploads and the
+// catalog upload their own, every other request maxBodyBytes.
 func bodyLimit(r *http.Request) int64 {
 	if isPhotoUpload(r) {
 		return photoUploadMaxBody
+	}
+	if r.Method == http.MethodPost && r.URL.Path == catalogUploadPath { // admin_catalog_import.go
+		return catalogUploadMaxBody
 	}
 	return maxBodyBytes
 }

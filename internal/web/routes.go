@@ -39,6 +39,18 @@ func (s *server) routes(mux *http.ServeMux) {
 	// staffOnly; the two catch-alls answer 404 for every other path and
 	// method there, never 405.
 	mux.Handle("GET /admin", s.staffOnly(s.handleAdminDashboard))
+	mux.Handle("GET /admin/products", s.staffOnly(s.handleAdminProducts))
+	mux.Handle("GET /admin/products/new", s.staffOnly(s.handleAdminProductNew))
+	mux.Handle("POST /admin/products", s.staffOnly(s.handleAdminProductCreate))
+	mux.Handle("GET /admin/products/{id}", s.staffOnly(s.handleAdminProduct))
+	mux.Handle("POST /admin/products/{id}", s.staffOnly(s.handleAdminProductEdit))
+	mux.Handle("POST /admin/products/{id}/stock", s.staffOnly(s.handleAdminProductStock))
+	mux.Handle("POST /admin/products/import", s.staffOnly(s.handleAdminCatalogImport))
+	mux.Handle("GET /admin/products/export", s.staffOnly(s.handleAdminCatalogExport))
+	mux.Handle("GET /admin/categories", s.staffOnly(s.handleAdminCategories))
+	mux.Handle("POST /admin/categories", s.staffOnly(s.handleAdminCategoryCreate))
+	mux.Handle("GET /admin/categories/{id}", s.staffOnly(s.handleAdminCategory))
+	mux.Handle("POST /admin/categories/{id}", s.staffOnly(s.handleAdminCategoryRename))
 	mux.Handle("GET /admin/orders", s.staffOnly(s.handleAdminOrders))
 	mux.Handle("GET /admin/orders/{id}", s.staffOnly(s.handleAdminOrder))
 	mux.Handle("POST /admin/orders/{id}/status", s.staffOnly(s.handleAdminOrderStatus))

@@ -81,7 +81,8 @@ func samplePages() map[string]pageView {
 
 		// The second factor's step and the staff area.
 		"login_code": newLoginCodeView("/checkout", codeProblem),
-		"admin":      &adminDashboardView{adminView: newAdminView("Staff area", "/admin"), Staff: user},
+		"admin": &adminDashboardView{adminView: newAdminView("Staff area", "/admin"), Staff: user,
+			StaffDashboard: shop.StaffDashboard{LowStock: []shop.Product{mug}}},
 
 		// A product's photo (admin_images.go): the uploaded one, and a refusal.
 		"admin_product_image": func() pageView {
@@ -89,6 +90,28 @@ func samplePages() map[string]pageView {
 			withPhoto.Photo = shop.ProductPhoto{Card: strings.Repeat("a", 32) + ".jpg", Page: strings.Repeat("b", 32) + ".jpg"}
 			return newPhotoPage(&withPhoto, true, "The photo is larger than 5 MB; upload one of at most 5 MB.")
 		}(),
+
+		// The staff's catalog pages (admin_products.go, admin_categories.go,
+		// admin_catalog_import.go), each with its refusals.
+		"admin_products": func() pageView {
+			req := shop.CatalogRequest{Text: "mug", Category: "kitchen"}
+			c := &shop.Catalog{Query: shop.ProductQuery{Page: 2, PerPage: 50}, Products: []shop.Product{mug, lamp}, Total: 120, Pages: 3,
+				Categories: []shop.Category{{ID: "kitchen", Name: "Kitchen"}}}
+			v := newAdminProductsView(req, c, map[string]string{"q": "Too long."}, "The file was imported.")
+			v.Import.File = catalogFileField("The file was not imported.")
+			v.Import.Problems = []shop.RowError{{Line: 3, Field: "price_cents", Message: "Bad price."}}
+			return v
+		}(),
+		"admin_product": func() pageView {
+			form := &shop.ProductForm{Product: &mug, Categories: []shop.Category{{ID: "kitchen", Name: "Kitchen"}}}
+			v := newAdminProductView(form, valuesOf(&mug), map[string]string{"name": "Enter the name.", "description": "Too long.",
+				"category": "Choose one.", "price_cents": "Bad price.", "delta": "Only 2 in stock."})
+			v.Notice, v.FormError = "Saved.", "Please correct the highlighted fields."
+			return v
+		}(),
+		"admin_categories": newAdminCategoriesView([]shop.Category{{ID: "kitchen", Name: "Kitchen", ProductCount: 3}},
+			shop.Category{ID: "kitchen", Name: "Again"}, map[string]string{"id": "Taken.", "name": "Enter the name."}),
+		"admin_category": newAdminCategoryView(&shop.Category{ID: "kitchen", Name: "Kitchen"}, "", "Enter the name."),
 
 		"message": &messageView{layoutView: layoutView{Title: "Page not found"}, Heading: "Page not found", Message: "No such page.",
 			Details: []string{"More."}, Links: []linkView{{URL: "/", Text: "Back to the shop"}}, ShowRequestID: true},
