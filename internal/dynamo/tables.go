@@ -165,6 +165,11 @@ func ensureTable(ctx context.Context, db *dynamodb.Client, prefix string, spec t
 	case err != nil:
 		return storeErr("describe table "+name, err)
 	default:
+		// An index added to the design since the table was made is
+		// created (indexes.go); keys that differ are refused below.
+		if out.Table, err = addMissingIndexes(ctx, db, name, spec, out.Table); err != nil {
+			return err
+		}
 		if err := checkTable(out.Table, spec); err != nil {
 			return fmt.Errorf("dynamo: table %s: %w (see deploy/cloudformation.json)", name, err)
 		}
