@@ -253,6 +253,20 @@ func TestWebTierPolicyIsLeastPrivilege(t *testing.T) {
 	if policies != 1 {
 		t.Fatalf("template declares %d managed policies; want 1 (the web tier's)", policies)
 	}
+	// The photos' bucket (docs/dynamodb.md): its objects read and written
+	// by key, and its existence checked at start (HeadBucket needs
+	// s3:ListBucket); nothing else of S3, nowhere else.
+	photoGrants := map[string]string{
+		"s3:GetObject":  `{"Fn::Sub":"${ImagesBucket.Arn}/*"}`,
+		"s3:PutObject":  `{"Fn::Sub":"${ImagesBucket.Arn}/*"}`,
+		"s3:ListBucket": `{"Fn::GetAtt":["ImagesBucket","Arn"]}`,
+	}
+	for action, want := range photoGrants {
+		if !slices.Equal(granted[action], []string{want}) {
+			t.Errorf("policy grants %s on %v; want it on %s only", action, granted[action], want)
+		}
+		delete(granted, action)
+	}
 	for action, resources := range granted {
 		if strings.Contains(action, "*") || !strings.HasPrefix(action, "dynamodb:") {
 			t.Errorf("policy grants %q; want named DynamoDB actions only", action)

@@ -17,8 +17,8 @@ var (
 	// ErrTypeMismatch: the bytes are in another supported format than the
 	// one declared (a PNG sent as image/jpeg or named photo.jpg).
 	ErrTypeMismatch = errors.New("image type does not match its content")
-	// ErrTooManyPixels: the header claims more than MaxPixels, or a side
-	// over MaxSide (a decompression bomb); nothing was decoded.
+	// ErrTooManyPixels: the header claims more than MaxPixels (a
+	// decompression bomb); nothing was decoded.
 	ErrTooManyPixels = errors.New("image has too many pixels")
 	// ErrNotAnImage: the bytes do not decode (empty, truncated, corrupt).
 	ErrNotAnImage = errors.New("file is not a readable image")
