@@ -118,8 +118,8 @@ func TestAPIOrderLifecycle(t *testing.T) {
 	res.want(t, 200, "")
 	audit.Items, audit.NextBefore = nil, ""
 	res.decode(t, &audit)
-	if len(audit.Items) != 1 || !strings.Contains(audit.Items[0].After, "accepted") || audit.NextBefore != "" {
-		t.Errorf("the audit log's next page = %+v; want only the acceptance", audit)
+	if len(audit.Items) == 0 || !strings.Contains(audit.Items[0].After, "accepted") || audit.NextBefore != "" {
+		t.Errorf("the audit log's next page = %+v; want the acceptance first (then older staff changes), and no page after", audit)
 	}
 	e.do(apiReq{Method: "GET", Path: "/api/v1/admin/audit?limit=0", Token: staff.Token}).want(t, 422, "validation_failed")
 	e.do(apiReq{Method: "GET", Path: "/api/v1/admin/audit", Token: buyer}).want(t, 404, "not_found")
