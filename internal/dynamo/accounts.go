@@ -173,32 +173,11 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepIDHash strin
 	return s.batchDelete(ctx, "delete user sessions", s.sessions, keys)
 }
 
-// batchDelete deletes keys from table in batches of 25, retrying the
-// unprocessed ones with backoff.
+// batchDelete deletes keys from table in batches (batchWrite).
 func (s *Store) batchDelete(ctx context.Context, op, table string, keys []item) error {
-	for len(keys) > 0 {
-		n := min(len(keys), 25)
-		reqs := make([]types.WriteRequest, n)
-		for i, k := range keys[:n] {
-			reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
-		}
-		keys = keys[n:]
-		pending := map[string][]types.WriteRequest{table: reqs}
-		for attempt := 0; len(pending) > 0; attempt++ {
-			if attempt > 0 {
-				if attempt >= s.txAttempts {
-					return fmt.Errorf("dynamo %s: %w: unprocessed items: %w", op, shop.ErrUnavailable, errGaveUp)
-				}
-				if err := shop.Pause(ctx, backoff(s.txBackoff, attempt)); err != nil {
-					return storeErr(op, err)
-				}
-			}
-			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
-			if err != nil {
-				return storeErr(op, err)
-			}
-			pending = out.UnprocessedItems
-		}
+	reqs := make([]types.WriteRequest, len(keys))
+	for i, k := range keys {
+		reqs[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}}
 	}
-	return nil
+	return s.batchWrite(ctx, op, table, reqs)
 }

@@ -39,36 +39,35 @@ const batchWriteLimit = 25
 // replaces a whole product by id, so after an error the same call again
 // converges: products already written are written the same once more.
 func (s *Store) SaveProducts(ctx context.Context, products []shop.Product) error {
-	for batch := range slices.Chunk(products, batchWriteLimit) {
-		requests := make([]types.WriteRequest, len(batch))
-		for i := range batch {
-			requests[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: productItem(&batch[i])}}
-		}
-		if err := s.batchWrite(ctx, "save products", s.products, requests); err != nil {
-			return err
-		}
+	requests := make([]types.WriteRequest, len(products))
+	for i := range products {
+		requests[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: productItem(&products[i])}}
 	}
-	return nil
+	return s.batchWrite(ctx, "save products", s.products, requests)
 }
 
-// batchWrite runs one BatchWriteItem of requests (at most 25) on table,
-// resending unprocessed items with backoff, at most s.txAttempts times.
+// batchWrite runs requests on table with one BatchWriteItem per
+// batchWriteLimit of them, resending the items each leaves unprocessed
+// with backoff, at most s.txAttempts times a batch. An error leaves the
+// batches before it written.
 func (s *Store) batchWrite(ctx context.Context, op, table string, requests []types.WriteRequest) error {
-	pending := map[string][]types.WriteRequest{table: requests}
-	for attempt := 0; len(pending[table]) > 0; attempt++ {
-		if attempt > 0 {
-			if attempt >= s.txAttempts {
-				return fmt.Errorf("dynamo %s: %w: unprocessed items: %w", op, shop.ErrUnavailable, errGaveUp)
+	for batch := range slices.Chunk(requests, batchWriteLimit) {
+		pending := map[string][]types.WriteRequest{table: batch}
+		for attempt := 0; len(pending[table]) > 0; attempt++ {
+			if attempt > 0 {
+				if attempt >= s.txAttempts {
+					return fmt.Errorf("dynamo %s: %w: unprocessed items: %w", op, shop.ErrUnavailable, errGaveUp)
+				}
+				if err := shop.Pause(ctx, backoff(s.txBackoff, attempt)); err != nil {
+					return storeErr(op, err)
+				}
 			}
-			if err := shop.Pause(ctx, backoff(s.txBackoff, attempt)); err != nil {
+			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
 				return storeErr(op, err)
 			}
+			pending = out.UnprocessedItems
 		}
-		out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
-		if err != nil {
-			return storeErr(op, err)
-		}
-		pending = out.UnprocessedItems
 	}
 	return nil
 }

@@ -98,16 +98,21 @@ func answer(status int, errorType string, extra map[string]any) fault {
 		for k, v := range extra {
 			payload[k] = v
 		}
-		b, _ := json.Marshal(payload)
-		return &http.Response{
-			StatusCode: status, Status: fmt.Sprintf("%d %s", status, http.StatusText(status)),
-			Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-			Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}, "X-Amzn-Requestid": {"injected"},
-				"X-Amz-Crc32": {strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10)}},
-			Body:          io.NopCloser(bytes.NewReader(b)),
-			ContentLength: int64(len(b)),
-			Request:       req,
-		}, nil
+		return jsonAnswer(req, status, payload), nil
+	}
+}
+
+// jsonAnswer is DynamoDB's answer to req: status and payload as its body.
+func jsonAnswer(req *http.Request, status int, payload any) *http.Response {
+	b, _ := json.Marshal(payload)
+	return &http.Response{
+		StatusCode: status, Status: fmt.Sprintf("%d %s", status, http.StatusText(status)),
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{"Content-Type": {"application/x-amz-json-1.0"}, "X-Amzn-Requestid": {"injected"},
+			"X-Amz-Crc32": {strconv.FormatUint(uint64(crc32.ChecksumIEEE(b)), 10)}},
+		Body:          io.NopCloser(bytes.NewReader(b)),
+		ContentLength: int64(len(b)),
+		Request:       req,
 	}
 }
 
