@@ -118,7 +118,11 @@ func (s *Service) SetProductPhoto(ctx context.Context, staff *User, id string, u
 	if err != nil {
 		return nil, err
 	}
-	s.recordAudit(ctx, staff, AuditProductImage, id, before.Photo, photo)
+	var replaced any // the audit's "before": nothing when the product showed its generated picture
+	if !before.Photo.IsZero() {
+		replaced = before.Photo
+	}
+	s.recordAudit(ctx, staff, AuditProductImage, id, replaced, photo)
 	return p, nil
 }
 

@@ -79,6 +79,22 @@ func photoRefusals(t *testing.T) []struct {
 	}
 }
 
+// photoAudit returns the audit log's product.image entries, newest first.
+func (e *testEnv) photoAudit() []shop.AuditEntry {
+	e.tb.Helper()
+	entries, err := e.store.AuditLog(e.tb.Context(), shop.AuditQuery{Limit: shop.MaxAuditPage})
+	if err != nil {
+		e.tb.Fatalf("AuditLog() = %v", err)
+	}
+	var photos []shop.AuditEntry
+	for _, entry := range entries {
+		if entry.Action == shop.AuditProductImage {
+			photos = append(photos, entry)
+		}
+	}
+	return photos
+}
+
 func TestAdminPhotoUpload(t *testing.T) {
 	e := newEnv(t)
 	st := e.newStaffClients("staff@example.com")
@@ -105,10 +121,21 @@ func TestAdminPhotoUpload(t *testing.T) {
 		t.Errorf("stored page size = %v; want a JPEG", err)
 	}
 
-	entries, err := e.store.AuditLog(t.Context(), shop.AuditQuery{Limit: 10})
-	if err != nil || len(entries) != 1 || entries[0].Action != shop.AuditProductImage || entries[0].Target != "kettle" ||
-		entries[0].ActorID != st.User.ID || !strings.Contains(entries[0].After, p.Photo.Page) {
-		t.Errorf("audit log after the upload = %+v, %v; want one product.image entry by the staff member", entries, err)
+	entries := e.photoAudit()
+	if len(entries) != 1 || entries[0].Target != "kettle" || entries[0].ActorID != st.User.ID ||
+		entries[0].Before != "" || !strings.Contains(entries[0].After, p.Photo.Page) {
+		t.Errorf("audit log after the upload = %+v; want one product.image entry by the staff member", entries)
+	}
+
+	// Another photo replaces it; the audit entry says which it replaced.
+	st.Page.postPhoto("kettle", "kettle.png", "image/png", testPhotoPNG(t, 640, 480)).wantRedirect(photoPagePath("kettle") + "?saved=1")
+	again, err := e.store.Product(t.Context(), "kettle")
+	if err != nil || again.Photo == p.Photo || again.Photo.IsZero() {
+		t.Fatalf("kettle after a second upload = %+v, %v; want another photo", again, err)
+	}
+	if entries := e.photoAudit(); len(entries) != 2 || !strings.Contains(entries[0].Before, p.Photo.Page) ||
+		!strings.Contains(entries[0].After, again.Photo.Page) {
+		t.Errorf("audit log after a second upload = %+v; want the newest entry from the first photo to the second", entries)
 	}
 }
 
@@ -132,8 +159,8 @@ func TestAdminPhotoRefused(t *testing.T) {
 			}
 		})
 	}
-	if entries, err := e.store.AuditLog(t.Context(), shop.AuditQuery{Limit: 10}); err != nil || len(entries) != 0 {
-		t.Errorf("audit log after refused uploads = %+v, %v; want none", entries, err)
+	if entries := e.photoAudit(); len(entries) != 0 {
+		t.Errorf("audit log after refused uploads = %+v; want no product.image entry", entries)
 	}
 	st.Page.postPhoto("no-such-product", "p.png", "image/png", testPhotoPNG(t, 40, 30)).wantStatus(http.StatusNotFound)
 }
