@@ -89,10 +89,11 @@ func (s *Service) imageStore() (ImageStore, error) {
 // show them from a cache, and their names may be shared). It returns the
 // product as written; ErrNotFound, keeping nothing, for a missing product;
 // a *ValidationError (field "image") for files not named as the shop names
-// them. A failure after the files were kept leaves the product as it was;
+// them. Anyone but staff gets ErrNotFound, as the staff area answers. A
+// failure after the files were kept leaves the product as it was;
 // the files alone are never shown.
 func (s *Service) SetProductPhoto(ctx context.Context, staff *User, id string, upload PhotoUpload) (*Product, error) {
-	if !IsID(id) {
+	if !staff.IsStaff() || !IsID(id) {
 		return nil, ErrNotFound
 	}
 	for _, f := range []ImageFile{upload.Card, upload.Page} {

@@ -24,6 +24,9 @@ func (f *failingImages) PutImage(ctx context.Context, name, contentType string, 
 	return f.ImageStore.PutImage(ctx, name, contentType, data)
 }
 
+// photoStaff is the staff member who uploads in these tests.
+var photoStaff = &shop.User{ID: "staff-1", Role: shop.RoleStaff}
+
 func testUpload(cardHash, pageHash string) shop.PhotoUpload {
 	return shop.PhotoUpload{
 		Card: shop.ImageFile{Name: strings.Repeat(cardHash, 32) + ".jpg", ContentType: "image/jpeg", Data: []byte("card " + cardHash)},
@@ -38,7 +41,7 @@ func TestSetProductPhoto(t *testing.T) {
 	ctx := t.Context()
 
 	for _, upload := range []shop.PhotoUpload{testUpload("a", "b"), testUpload("c", "d")} {
-		p, err := svc.SetProductPhoto(ctx, nil, "kettle", upload)
+		p, err := svc.SetProductPhoto(ctx, photoStaff, "kettle", upload)
 		want := shop.ProductPhoto{Card: upload.Card.Name, Page: upload.Page.Name}
 		if err != nil || p.Photo != want {
 			t.Fatalf("SetProductPhoto(kettle) = %+v, %v; want photo %+v", p, err, want)
@@ -64,24 +67,28 @@ func TestSetProductPhotoRefused(t *testing.T) {
 	badName.Page.Name = "../../etc/passwd"
 	for _, tc := range []struct {
 		name   string
+		staff  *shop.User
 		images shop.ImageStore
 		id     string
 		upload shop.PhotoUpload
 		want   func(error) bool
 	}{
-		{"missing product", memstore.NewImages(), "nope", testUpload("a", "b"), func(err error) bool { return errors.Is(err, shop.ErrNotFound) }},
-		{"malformed id", memstore.NewImages(), "../kettle", testUpload("a", "b"), func(err error) bool { return errors.Is(err, shop.ErrNotFound) }},
-		{"file not named as the shop names them", memstore.NewImages(), "kettle", badName, func(err error) bool {
+		{"not staff", &shop.User{ID: "u1", Role: shop.RoleCustomer}, memstore.NewImages(), "kettle", testUpload("a", "b"),
+			func(err error) bool { return errors.Is(err, shop.ErrNotFound) }},
+		{"nobody", nil, memstore.NewImages(), "kettle", testUpload("a", "b"), func(err error) bool { return errors.Is(err, shop.ErrNotFound) }},
+		{"missing product", photoStaff, memstore.NewImages(), "nope", testUpload("a", "b"), func(err error) bool { return errors.Is(err, shop.ErrNotFound) }},
+		{"malformed id", photoStaff, memstore.NewImages(), "../kettle", testUpload("a", "b"), func(err error) bool { return errors.Is(err, shop.ErrNotFound) }},
+		{"file not named as the shop names them", photoStaff, memstore.NewImages(), "kettle", badName, func(err error) bool {
 			var verr *shop.ValidationError
 			return errors.As(err, &verr) && verr.Fields["image"] != ""
 		}},
-		{"second file not kept", &failingImages{ImageStore: memstore.NewImages(), failFrom: 2}, "kettle", testUpload("a", "b"),
+		{"second file not kept", photoStaff, &failingImages{ImageStore: memstore.NewImages(), failFrom: 2}, "kettle", testUpload("a", "b"),
 			func(err error) bool { return errors.Is(err, shop.ErrUnavailable) }},
-		{"no image store", nil, "kettle", testUpload("a", "b"), func(err error) bool { return err != nil }},
+		{"no image store", photoStaff, nil, "kettle", testUpload("a", "b"), func(err error) bool { return err != nil }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			svc := shop.NewService(f.store, shop.Config{Images: tc.images, PasswordParams: &cheapHashing, Now: f.clock.Now})
-			if _, err := svc.SetProductPhoto(ctx, nil, tc.id, tc.upload); !tc.want(err) {
+			if _, err := svc.SetProductPhoto(ctx, tc.staff, tc.id, tc.upload); !tc.want(err) {
 				t.Errorf("SetProductPhoto = %v; want the refusal", err)
 			}
 			if p, err := f.store.Product(ctx, "kettle"); err != nil || !p.Photo.IsZero() {

@@ -37,7 +37,8 @@ func (e *testEnv) withPhoto(id string) *shop.Product {
 	if err != nil {
 		e.tb.Fatalf("processPhoto() = %v", err)
 	}
-	p, err := e.svc.SetProductPhoto(e.tb.Context(), nil, id, upload)
+	staff := &shop.User{ID: "staff-photos", Role: shop.RoleStaff}
+	p, err := e.svc.SetProductPhoto(e.tb.Context(), staff, id, upload)
 	if err != nil {
 		e.tb.Fatalf("SetProductPhoto(%s) = %v", id, err)
 	}
