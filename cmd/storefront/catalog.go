@@ -26,7 +26,7 @@ func catalogCommand(ctx context.Context, args []string, getenv func(string) stri
 		return catalogImport(ctx, args[1], getenv, stdout, stderr)
 	case len(args) == 1 && args[0] == "export":
 		return withCatalogApp(ctx, getenv, stderr, func(a *app.App) error {
-			return a.Service.ExportCatalog(ctx, stdout)
+			return a.Service.ExportCatalog(ctx, shop.CommandLineActor, stdout)
 		})
 	}
 	return errors.New(catalogUsage)

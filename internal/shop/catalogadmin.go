@@ -9,8 +9,9 @@ import (
 
 // The staff's catalog management (issue 10, items 2 and 3): products
 // listed with the withdrawn ones, created, edited and restocked, and
-// categories created and renamed. Every caller sits behind the admin gate,
-// which decides who asks; actor is the staff user the audit log names.
+// categories created and renamed. Every caller sits behind the admin gate;
+// each method checks again that actor, the staff user the audit log names,
+// is staff (ErrNotFound otherwise, as the gate answers).
 
 // LowStockLevel is the stock at or below which an active product is listed
 // first on the staff dashboard.
@@ -38,7 +39,10 @@ type ProductEdit struct {
 
 // StaffCatalog answers the staff's product list: BrowseCatalog with the
 // withdrawn products too, and the categories.
-func (s *Service) StaffCatalog(ctx context.Context, req CatalogRequest) (*Catalog, error) {
+func (s *Service) StaffCatalog(ctx context.Context, actor *User, req CatalogRequest) (*Catalog, error) {
+	if !actor.IsStaff() {
+		return nil, ErrNotFound
+	}
 	req.WithCategories = true
 	return s.browseCatalog(ctx, req, true)
 }
@@ -52,7 +56,10 @@ type ProductForm struct {
 
 // StaffProductForm returns the form of product id, or of a new product
 // when id is ""; ErrNotFound when there is no product id.
-func (s *Service) StaffProductForm(ctx context.Context, id string) (*ProductForm, error) {
+func (s *Service) StaffProductForm(ctx context.Context, actor *User, id string) (*ProductForm, error) {
+	if !actor.IsStaff() {
+		return nil, ErrNotFound
+	}
 	f := &ProductForm{}
 	if id != "" {
 		p, err := s.Product(ctx, id)
@@ -73,6 +80,9 @@ func (s *Service) StaffProductForm(ctx context.Context, id string) (*ProductForm
 // keyed id, name, description, category, price_cents, stock (the category
 // must exist); a taken id is ErrProductExists. Nothing is saved then.
 func (s *Service) CreateProduct(ctx context.Context, actor *User, in ProductInput) (*Product, error) {
+	if !actor.IsStaff() {
+		return nil, ErrNotFound
+	}
 	fields := fieldErrors{}
 	price, stock := parseAmount(fields, "price_cents", in.PriceCents, int(MaxPriceCents), priceMessage),
 		parseAmount(fields, "stock", in.Stock, MaxStock, stockMessage)
@@ -99,6 +109,9 @@ func (s *Service) CreateProduct(ctx context.Context, actor *User, in ProductInpu
 // A price change needs nothing more: each cart line records the price its
 // shopper saw, so they are asked to confirm the new one before checkout.
 func (s *Service) EditProduct(ctx context.Context, actor *User, id string, e ProductEdit) (*Product, error) {
+	if !actor.IsStaff() {
+		return nil, ErrNotFound
+	}
 	before, err := s.Product(ctx, id)
 	if err != nil {
 		return nil, err
@@ -149,6 +162,9 @@ func (s *Service) EditProduct(ctx context.Context, actor *User, id string, e Pro
 // that would take it below 0 is a *StockError (ErrOutOfStock), changing
 // nothing; a missing product is ErrNotFound.
 func (s *Service) AdjustStock(ctx context.Context, actor *User, id, delta string) (*Product, error) {
+	if !actor.IsStaff() {
+		return nil, ErrNotFound
+	}
 	before, err := s.Product(ctx, id)
 	if err != nil {
 		return nil, err
@@ -198,6 +214,9 @@ func FewestInStockFirst(a, b Product) int {
 // CreateCategory saves a new category. A bad or taken id or a bad name is
 // a *ValidationError (fields id, name), saving nothing.
 func (s *Service) CreateCategory(ctx context.Context, actor *User, c Category) (*Category, error) {
+	if !actor.IsStaff() {
+		return nil, ErrNotFound
+	}
 	c = Category{ID: strings.TrimSpace(c.ID), Name: cleanText(c.Name)}
 	fields := fieldErrors{}
 	if !IsID(c.ID) {
@@ -223,6 +242,9 @@ func (s *Service) CreateCategory(ctx context.Context, actor *User, c Category) (
 // RenameCategory sets the name of category id (ErrNotFound if there is
 // none); a bad name is a *ValidationError (field name).
 func (s *Service) RenameCategory(ctx context.Context, actor *User, id, name string) (*Category, error) {
+	if !actor.IsStaff() {
+		return nil, ErrNotFound
+	}
 	before, err := s.Category(ctx, id)
 	if err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ import (
 // The staff's catalog management: products created, edited, restocked
 // and withdrawn, categories, the low-stock list, import and export.
 
-var staffActor = &shop.User{ID: "staff-1", Email: "staff@example.com", Name: "Sam Staff"}
+var staffActor = &shop.User{ID: "staff-1", Email: "staff@example.com", Name: "Sam Staff", Role: shop.RoleStaff}
 
 func ptr[T any](v T) *T { return &v }
 
@@ -150,7 +150,7 @@ func TestWithdrawKeepsPastOrders(t *testing.T) {
 	if p, err := f.svc.Product(t.Context(), "spade"); err != nil || p.CanBeBought() {
 		t.Errorf("Product(spade) = %+v, %v; want it found and not for sale", p, err)
 	}
-	catalog, err := f.svc.StaffCatalog(t.Context(), shop.CatalogRequest{})
+	catalog, err := f.svc.StaffCatalog(t.Context(), staffActor, shop.CatalogRequest{})
 	if err != nil || !slices.ContainsFunc(catalog.Products, func(p shop.Product) bool { return p.ID == "spade" }) {
 		t.Errorf("StaffCatalog() = %v; want the withdrawn spade listed", err)
 	}
@@ -271,5 +271,49 @@ func TestStaffChangesAreAudited(t *testing.T) {
 		if e.Action == shop.AuditProductUpdate && (!strings.Contains(e.Before, `1250`) || !strings.Contains(e.After, `1300`)) {
 			t.Errorf("price change entry before %s, after %s; want 1250 before and 1300 after", e.Before, e.After)
 		}
+	}
+}
+
+// Behind the admin gate, every catalog use case checks again that its
+// actor is staff: a customer (or no one) gets ErrNotFound and changes
+// nothing.
+func TestCatalogAdminRefusesNonStaff(t *testing.T) {
+	f := newFixture(t)
+	customer := f.register(t, "ada@example.com")
+	for _, actor := range []*shop.User{customer, nil} {
+		calls := map[string]func() error{
+			"StaffCatalog": func() error { _, err := f.svc.StaffCatalog(t.Context(), actor, shop.CatalogRequest{}); return err },
+			"StaffProductForm": func() error {
+				_, err := f.svc.StaffProductForm(t.Context(), actor, "mug")
+				return err
+			},
+			"CreateProduct": func() error { _, err := f.svc.CreateProduct(t.Context(), actor, newProductInput()); return err },
+			"EditProduct": func() error {
+				_, err := f.svc.EditProduct(t.Context(), actor, "mug", shop.ProductEdit{PriceCents: ptr("1")})
+				return err
+			},
+			"AdjustStock": func() error { _, err := f.svc.AdjustStock(t.Context(), actor, "mug", "5"); return err },
+			"CreateCategory": func() error {
+				_, err := f.svc.CreateCategory(t.Context(), actor, shop.Category{ID: "attic", Name: "Attic"})
+				return err
+			},
+			"RenameCategory": func() error { _, err := f.svc.RenameCategory(t.Context(), actor, "kitchen", "X"); return err },
+			"ImportCatalog": func() error {
+				_, err := f.svc.ImportCatalog(t.Context(), actor, strings.NewReader(importHeader+"mug,Mug,Tea.,kitchen,1,1,true\n"))
+				return err
+			},
+			"ExportCatalog": func() error { return f.svc.ExportCatalog(t.Context(), actor, &strings.Builder{}) },
+		}
+		for name, call := range calls {
+			if err := call(); !errors.Is(err, shop.ErrNotFound) {
+				t.Errorf("%s by %+v = %v; want ErrNotFound", name, actor, err)
+			}
+		}
+	}
+	if mug, _ := f.store.Product(t.Context(), "mug"); mug.PriceCents != 1250 || mug.Stock != 3 || mug.Name != "The mug" {
+		t.Errorf("mug after refused calls = %+v; want it unchanged", mug)
+	}
+	if categories, _ := f.svc.Categories(t.Context()); len(categories) != 2 || categories[1].Name != "Kitchen" {
+		t.Errorf("categories after refused calls = %+v; want them unchanged", categories)
 	}
 }

@@ -15,7 +15,7 @@ const ImportBatch = 1000
 // CommandLineActor is who the audit log names for a change made with the
 // storefront command (catalog import): whoever holds the store's
 // credentials, which no staff account stands for.
-var CommandLineActor = &User{ID: "command-line", Name: "storefront command"}
+var CommandLineActor = &User{ID: "command-line", Name: "storefront command", Role: RoleStaff}
 
 // ImportReport says what a catalog import did.
 type ImportReport struct {
@@ -34,6 +34,9 @@ type ImportReport struct {
 // way leaves the batches before it written. Each row sets a whole product
 // by id, so importing the same file again converges to it.
 func (s *Service) ImportCatalog(ctx context.Context, actor *User, r io.Reader) (*ImportReport, error) {
+	if !actor.IsStaff() {
+		return nil, ErrNotFound
+	}
 	rows, err := ReadCatalogCSV(r)
 	if err != nil {
 		return nil, err
@@ -112,8 +115,12 @@ func (s *Service) createMissingCategories(ctx context.Context, rows []ProductRow
 
 // ExportCatalog writes every product, active or not, in id order, as a
 // catalog CSV file that ImportCatalog reads back to the same catalog. It
-// streams: the catalog is never held in memory whole.
-func (s *Service) ExportCatalog(ctx context.Context, w io.Writer) error {
+// streams: the catalog is never held in memory whole. ErrNotFound for an
+// actor who is not staff.
+func (s *Service) ExportCatalog(ctx context.Context, actor *User, w io.Writer) error {
+	if !actor.IsStaff() {
+		return ErrNotFound
+	}
 	cw, err := NewCatalogCSVWriter(w)
 	if err != nil {
 		return err

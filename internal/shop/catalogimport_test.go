@@ -90,7 +90,7 @@ func TestExportCatalogRoundTrips(t *testing.T) {
 		t.Fatalf("EditProduct(spade) = %v", err)
 	}
 	var out bytes.Buffer
-	if err := f.svc.ExportCatalog(t.Context(), &out); err != nil {
+	if err := f.svc.ExportCatalog(t.Context(), staffActor, &out); err != nil {
 		t.Fatalf("ExportCatalog() = %v; want nil", err)
 	}
 	rows, err := shop.ReadCatalogCSV(bytes.NewReader(out.Bytes()))
@@ -114,7 +114,7 @@ func TestExportCatalogRoundTrips(t *testing.T) {
 		t.Fatalf("ImportCatalog(export) = %v", err)
 	}
 	var again bytes.Buffer
-	if err := f.svc.ExportCatalog(t.Context(), &again); err != nil || again.String() != out.String() {
+	if err := f.svc.ExportCatalog(t.Context(), staffActor, &again); err != nil || again.String() != out.String() {
 		t.Errorf("export after importing the export differs (%v):\n%s\nwant\n%s", err, again.String(), out.String())
 	}
 }

@@ -65,7 +65,7 @@ func (s *server) handleAdminCatalogImport(w http.ResponseWriter, r *http.Request
 		return
 	}
 	req := shop.CatalogRequest{PerPage: adminPerPage}
-	c, lerr := s.shop.StaffCatalog(r.Context(), req)
+	c, lerr := s.shop.StaffCatalog(r.Context(), staff, req)
 	if lerr != nil {
 		s.errorPage(w, r, lerr)
 		return
@@ -107,7 +107,7 @@ func (s *server) handleAdminCatalogExport(w http.ResponseWriter, r *http.Request
 	h.Set("Content-Disposition", `attachment; filename="catalog.csv"`)
 	h.Set("Cache-Control", "no-store")
 	out := &countingWriter{w: w}
-	err := s.shop.ExportCatalog(r.Context(), out)
+	err := s.shop.ExportCatalog(r.Context(), staff, out)
 	switch {
 	case err != nil && out.n == 0:
 		h.Del("Content-Disposition")

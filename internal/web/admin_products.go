@@ -86,7 +86,7 @@ func newAdminProductsView(req shop.CatalogRequest, c *shop.Catalog, fields map[s
 func (s *server) handleAdminProducts(w http.ResponseWriter, r *http.Request, staff *shop.User) {
 	q := r.URL.Query()
 	req := shop.CatalogRequest{Text: q.Get("q"), Category: q.Get("category"), Page: q.Get("page"), PerPage: adminPerPage}
-	c, err := s.shop.StaffCatalog(r.Context(), req)
+	c, err := s.shop.StaffCatalog(r.Context(), staff, req)
 	fields := fieldMessages(err)
 	if err != nil && fields == nil {
 		s.errorPage(w, r, err)
@@ -170,7 +170,7 @@ func newAdminProductView(f *shop.ProductForm, in productFormValues, fields map[s
 // handleAdminProductNew serves GET /admin/products/new: the form of a new
 // product.
 func (s *server) handleAdminProductNew(w http.ResponseWriter, r *http.Request, staff *shop.User) {
-	f, err := s.shop.StaffProductForm(r.Context(), "")
+	f, err := s.shop.StaffProductForm(r.Context(), staff, "")
 	if err != nil {
 		s.errorPage(w, r, err)
 		return
@@ -194,13 +194,13 @@ func (s *server) handleAdminProductCreate(w http.ResponseWriter, r *http.Request
 		http.Redirect(w, r, adminProductPath(p.ID)+"?saved=created", http.StatusSeeOther)
 		return
 	}
-	s.productFormError(w, r, "", in, err)
+	s.productFormError(w, r, staff, "", in, err)
 }
 
 // handleAdminProduct serves GET /admin/products/{id}: the product's edit
 // and restock forms; ?saved=... says what was just saved.
 func (s *server) handleAdminProduct(w http.ResponseWriter, r *http.Request, staff *shop.User) {
-	f, err := s.shop.StaffProductForm(r.Context(), r.PathValue("id"))
+	f, err := s.shop.StaffProductForm(r.Context(), staff, r.PathValue("id"))
 	if err != nil {
 		s.errorPage(w, r, err)
 		return
@@ -233,7 +233,7 @@ func (s *server) handleAdminProductEdit(w http.ResponseWriter, r *http.Request, 
 		http.Redirect(w, r, adminProductPath(id)+"?saved=edited", http.StatusSeeOther)
 		return
 	}
-	s.productFormError(w, r, id, in, err)
+	s.productFormError(w, r, staff, id, in, err)
 }
 
 // handleAdminProductStock serves POST /admin/products/{id}/stock (field
@@ -250,14 +250,14 @@ func (s *server) handleAdminProductStock(w http.ResponseWriter, r *http.Request,
 		http.Redirect(w, r, adminProductPath(id)+"?saved=stock", http.StatusSeeOther)
 		return
 	}
-	s.productFormError(w, r, id, productFormValues{}, err)
+	s.productFormError(w, r, staff, id, productFormValues{}, err)
 }
 
-// productFormError shows the product form of id ("" for a new product)
+// productFormError shows staff the product form of id ("" for a new product)
 // again with the field messages of err, or the error page when err is no
 // refusal of a field. in holds the posted values; for a refused restock
 // (no values posted) the product's own are shown.
-func (s *server) productFormError(w http.ResponseWriter, r *http.Request, id string, in productFormValues, err error) {
+func (s *server) productFormError(w http.ResponseWriter, r *http.Request, staff *shop.User, id string, in productFormValues, err error) {
 	fields, status := fieldMessages(err), http.StatusUnprocessableEntity
 	var short *shop.StockError
 	switch {
@@ -270,7 +270,7 @@ func (s *server) productFormError(w http.ResponseWriter, r *http.Request, id str
 		s.errorPage(w, r, err)
 		return
 	}
-	f, ferr := s.shop.StaffProductForm(r.Context(), id)
+	f, ferr := s.shop.StaffProductForm(r.Context(), staff, id)
 	if ferr != nil {
 		s.errorPage(w, r, ferr)
 		return

@@ -52,11 +52,3 @@ func (e *testEnv) totpCode(secret string, offset time.Duration) string {
 	}
 	return code
 }
-
-// advance moves the service's clock forward by d (to the next code's time
-// step, for example).
-func (e *testEnv) advance(d time.Duration) {
-	e.clock.mu.Lock()
-	defer e.clock.mu.Unlock()
-	e.clock.now = e.clock.now.Add(d)
-}
