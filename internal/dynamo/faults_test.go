@@ -39,7 +39,13 @@ type faultyTransport struct {
 }
 
 func newFaultyTransport() *faultyTransport {
-	return &faultyTransport{base: http.DefaultTransport.(*http.Transport).Clone(), calls: map[string]int{}}
+	// A new connection per request: the local server may close an idle
+	// kept-alive connection just as it is reused, and the SDK's retry of
+	// that failure would count as one more request of the operation, so
+	// tests that count attempts would fail by timing alone.
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.DisableKeepAlives = true
+	return &faultyTransport{base: base, calls: map[string]int{}}
 }
 
 // inject makes the next n requests of op (all when n < 0) fail with f.
