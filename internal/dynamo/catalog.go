@@ -47,26 +47,35 @@ func (s *Store) Products(ctx context.Context, ids []string) ([]shop.Product, err
 	slices.Sort(ids)
 	ids = slices.Compact(ids) // BatchGetItem refuses a key asked twice
 	products := []shop.Product{}
-	for len(ids) > 0 {
-		n := min(len(ids), batchGetLimit)
-		keys := make([]item, n)
-		for i, id := range ids[:n] {
-			keys[i] = productKey(id)
-		}
-		ids = ids[n:]
-		err := s.batchGet(ctx, "read products", s.products, keys, func(it item) error {
-			p, err := productFromItem(it)
-			if err != nil {
-				return err
-			}
-			products = append(products, *p)
-			return nil
-		})
+	keys := make([]item, len(ids))
+	for i, id := range ids {
+		keys[i] = productKey(id)
+	}
+	err := s.batchGetAll(ctx, "read products", s.products, keys, func(it item) error {
+		p, err := productFromItem(it)
 		if err != nil {
-			return nil, err
+			return err
 		}
+		products = append(products, *p)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return products, nil
+}
+
+// batchGetAll reads any number of keys (each once) from table, in
+// batchGet calls of at most batchGetLimit keys.
+func (s *Store) batchGetAll(ctx context.Context, op, table string, keys []item, each func(item) error) error {
+	for len(keys) > 0 {
+		n := min(len(keys), batchGetLimit)
+		if err := s.batchGet(ctx, op, table, keys[:n], each); err != nil {
+			return err
+		}
+		keys = keys[n:]
+	}
+	return nil
 }
 
 // batchGet reads keys (at most 100) from table, strongly consistent,

@@ -79,25 +79,20 @@ func (s *Store) StaffUsers(ctx context.Context) ([]shop.User, error) {
 	if !ok {
 		return nil, fmt.Errorf("dynamo: staff roster: user_ids is not a string set")
 	}
-	ids := slices.Clone(set.Value)
+	keys := make([]item, len(set.Value))
+	for i, id := range set.Value {
+		keys[i] = userKey(id)
+	}
 	var staff []shop.User
-	for len(ids) > 0 {
-		n := min(len(ids), batchGetLimit)
-		keys := make([]item, n)
-		for i, id := range ids[:n] {
-			keys[i] = userKey(id)
+	err = s.batchGetAll(ctx, "read staff", s.users, keys, func(it item) error {
+		u, err := userFromItem(it)
+		if err == nil {
+			staff = append(staff, *u)
 		}
-		ids = ids[n:]
-		err := s.batchGet(ctx, "read staff", s.users, keys, func(it item) error {
-			u, err := userFromItem(it)
-			if err == nil {
-				staff = append(staff, *u)
-			}
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(staff, func(a, b shop.User) int { return strings.Compare(a.Email, b.Email) })
 	return staff, nil

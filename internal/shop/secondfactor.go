@@ -45,15 +45,7 @@ func (s *Service) startPendingSession(ctx context.Context, u *User, previous *Se
 	if previous != nil && previous.CartID != "" {
 		sess.CartID = previous.CartID
 	}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
-		return nil, err
-	}
-	if previous != nil {
-		if err := s.store.DeleteSession(ctx, previous.IDHash); err != nil {
-			return nil, err
-		}
-	}
-	return &SignedIn{Token: token, Session: sess, User: u}, nil
+	return s.replaceSession(ctx, token, sess, u, previous)
 }
 
 // AwaitsCode reports whether sess is a password step waiting for its code.

@@ -20,6 +20,12 @@ func (s *Service) StartSession(ctx context.Context, u *User, previous *Session) 
 			return nil, err
 		}
 	}
+	return s.replaceSession(ctx, token, sess, u, previous)
+}
+
+// replaceSession saves sess, the new session of token for u, then ends
+// previous (may be nil), the browser's session before.
+func (s *Service) replaceSession(ctx context.Context, token string, sess *Session, u *User, previous *Session) (*SignedIn, error) {
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}

@@ -151,8 +151,8 @@ func TestCustomerSecondFactor(t *testing.T) {
 	if err := f.svc.EnableSecondFactor(t.Context(), u, key.Secret, f.wrongCode(t, key.Secret)); !errors.As(err, &verr) || verr.Fields["code"] == "" {
 		t.Fatalf("EnableSecondFactor(wrong code) = %v; want a message at code", err)
 	}
-	if err := f.svc.EnableSecondFactor(t.Context(), u, "NOTASECRET", "123456"); !errors.As(err, &verr) || verr.Fields["secret"] == "" {
-		t.Fatalf("EnableSecondFactor(bad secret) = %v; want a message at secret", err)
+	if err := f.svc.EnableSecondFactor(t.Context(), u, "NOTASECRET", "123456"); !errors.As(err, &verr) || verr.Fields["key"] == "" {
+		t.Fatalf("EnableSecondFactor(bad secret) = %v; want a message at key", err)
 	}
 	enrolCode := f.code(t, key.Secret, 0)
 	if err := f.svc.EnableSecondFactor(t.Context(), u, key.Secret, enrolCode); err != nil {

@@ -3,6 +3,8 @@ package shop
 import (
 	"context"
 	"encoding/base32"
+	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -16,10 +18,19 @@ func (s *Service) NewSecondFactor(u *User) (*TOTPKey, error) {
 	return newTOTPKey(u.Email)
 }
 
+// SecondFactorKey is the key of secret for u, to show an enrolment again
+// (after a wrong code) with the same secret the app may have scanned.
+func SecondFactorKey(u *User, secret string) *TOTPKey {
+	label := url.PathEscape(TOTPIssuer + ":" + u.Email)
+	q := url.Values{"secret": {secret}, "issuer": {TOTPIssuer}, "algorithm": {"SHA1"}, "digits": {"6"},
+		"period": {strconv.Itoa(totpPeriod)}}
+	return &TOTPKey{Secret: secret, URL: "otpauth://totp/" + label + "?" + q.Encode()}
+}
+
 // EnableSecondFactor turns the second factor on for u with secret (from
 // NewSecondFactor, sent back by the enrolment form), confirmed by a
 // current code of it, which is then used up. Field keys of its
-// *ValidationError: code, and secret for one that is no key of ours.
+// *ValidationError: code, and key for a secret that is no key of ours.
 // An account that has one already is a *ValidationError too.
 func (s *Service) EnableSecondFactor(ctx context.Context, u *User, secret, code string) error {
 	fe := fieldErrors{}
@@ -28,7 +39,7 @@ func (s *Service) EnableSecondFactor(ctx context.Context, u *User, secret, code 
 	case u.TOTPSecret != "":
 		fe.add("code", "Your account has a second factor already.")
 	case !validTOTPSecret(secret):
-		fe.add("secret", "This setup has expired. Start again.")
+		fe.add("key", "This setup key is not one we made. Start again.")
 	}
 	if err := fe.err(); err != nil {
 		return err

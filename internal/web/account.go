@@ -236,6 +236,10 @@ func (s *server) handleAccount(w http.ResponseWriter, r *http.Request) {
 		v.Notice = "Your name is saved."
 	case "password":
 		v.Notice = "Your password is changed. You were signed out everywhere else."
+	case "second-factor":
+		v.Notice = "Two-step sign-in is on: signing in now asks for a code of your authenticator app."
+	case "second-factor-off":
+		v.Notice = "Two-step sign-in is off."
 	}
 	s.render(w, r, http.StatusOK, "account", v)
 }

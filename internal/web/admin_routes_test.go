@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"storefront/internal/shop"
 )
 
 // staffAreaPatterns match the mux patterns of the staff area in Go
@@ -89,9 +87,7 @@ func TestStaffAreaIsNotFoundToOthers(t *testing.T) {
 	e := newEnv(t)
 	customerCookie := e.register("customer@example.com")
 	customerToken := e.token("customer@example.com", testPassword)
-	if _, _, err := e.svc.AddStaff(t.Context(), shop.CommandLineActor, shop.StaffInput{Email: "pending@example.com", Name: "Pat", Password: testPassword}); err != nil {
-		t.Fatal(err)
-	}
+	e.addStaff("pending@example.com")
 	login := e.send(rawReq{method: "POST", target: "/login",
 		form: url.Values{"email": {"pending@example.com"}, "password": {testPassword}}})
 	pendingCookie := cookieValue(login, sessionCookiePlain)

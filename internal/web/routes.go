@@ -28,6 +28,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /account", page(s.handleAccount))
 	mux.Handle("POST /account/name", page(s.handleAccountName))
 	mux.Handle("POST /account/password", page(s.handleAccountPassword))
+	mux.Handle("GET /account/second-factor", page(s.handleSecondFactor))
+	mux.Handle("POST /account/second-factor", page(s.handleSecondFactorEnable))
+	mux.Handle("POST /account/second-factor/remove", page(s.handleSecondFactorRemove))
 
 	mux.Handle("GET /checkout", page(s.handleCheckoutForm))
 	mux.Handle("POST /checkout", page(s.handleCheckout))
@@ -39,6 +42,11 @@ func (s *server) routes(mux *http.ServeMux) {
 	// staffOnly; the two catch-alls answer 404 for every other path and
 	// method there, never 405.
 	mux.Handle("GET /admin", s.staffOnly(s.handleAdminDashboard))
+	mux.Handle("GET /admin/staff", s.staffOnly(s.handleAdminStaff))
+	mux.Handle("GET /admin/staff/new", s.staffOnly(s.handleAdminStaffNewForm))
+	mux.Handle("POST /admin/staff/new", s.staffOnly(s.handleAdminStaffNew))
+	mux.Handle("GET /admin/staff/{id}/reset", s.staffOnly(s.handleAdminStaffResetForm))
+	mux.Handle("POST /admin/staff/{id}/reset", s.staffOnly(s.handleAdminStaffReset))
 	mux.Handle("GET /admin/products", s.staffOnly(s.handleAdminProducts))
 	mux.Handle("GET /admin/products/new", s.staffOnly(s.handleAdminProductNew))
 	mux.Handle("POST /admin/products", s.staffOnly(s.handleAdminProductCreate))

@@ -81,6 +81,23 @@ func samplePages() map[string]pageView {
 
 		// The second factor's step and the staff area.
 		"login_code": newLoginCodeView("/checkout", codeProblem),
+		"account_second_factor": func() pageView {
+			v := newSecondFactorView(user, map[string]string{"code": "Not right."})
+			v.FormError = "Please correct the highlighted fields."
+			v.Secret, v.QRCode = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", `<svg role="img" aria-label="QR"></svg>`
+			return v
+		}(),
+		"admin_staff": &adminStaffView{adminView: newAdminView("Staff", "/admin/staff"), Staff: []shop.User{*user, {ID: "u2", Name: "Bea", Email: "bea@example.com"}}, Me: "u1"},
+		"admin_staff_new": func() pageView {
+			v := newAdminStaffNewView(shop.StaffInput{Email: "bea@example", Name: "Bea", Password: "secret"},
+				map[string]string{"email": "Bad email.", "password": "Too short.", "current_password": "Wrong."})
+			v.FormError = "Please correct the highlighted fields."
+			return v
+		}(),
+		"admin_staff_reset": &adminStaffResetView{adminView: newAdminView("Reset second factor", "/admin/staff"), Member: *user,
+			CurrentPassword: currentPasswordField(map[string]string{"current_password": "Wrong."}), FormError: "Wrong."},
+		"admin_staff_secret": &adminStaffSecretView{adminView: newAdminView("Staff member added", "/admin/staff"), Heading: "Staff member added",
+			Member: user, Secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", QRCode: `<svg role="img" aria-label="QR"></svg>`},
 		"admin": &adminDashboardView{adminView: newAdminView("Staff area", "/admin"), Staff: user,
 			StaffDashboard: shop.StaffDashboard{LowStock: []shop.Product{mug}}},
 
