@@ -15,6 +15,10 @@ const importHeader = "id,name,description,category,price_cents,stock,active\n"
 func TestImportCatalogCreatesAndUpdates(t *testing.T) {
 	f := newFixture(t)
 	created := f.clock.Now()
+	photo := shop.ProductPhoto{Card: "card.jpg", Page: "page.jpg"}
+	if _, err := f.store.SetProductPhoto(t.Context(), "mug", photo); err != nil {
+		t.Fatal(err)
+	}
 	f.clock.Advance(60_000_000_000) // a minute: the import's time differs from the fixture's
 	file := importHeader +
 		"mug,Big Mug,\"Holds tea, or coffee.\",kitchen,1300,8,true\n" +
@@ -28,9 +32,9 @@ func TestImportCatalogCreatesAndUpdates(t *testing.T) {
 	}
 	mug, _ := f.store.Product(t.Context(), "mug")
 	want := shop.Product{ID: "mug", Name: "Big Mug", Description: "Holds tea, or coffee.", Category: "kitchen",
-		PriceCents: 1300, Stock: 8, Active: true, CreatedAt: created}
+		PriceCents: 1300, Stock: 8, Active: true, CreatedAt: created, Photo: photo}
 	if *mug != want {
-		t.Errorf("mug after import = %+v; want %+v (its creation time kept)", *mug, want)
+		t.Errorf("mug after import = %+v; want %+v (its creation time and photo kept)", *mug, want)
 	}
 	lamp, _ := f.store.Product(t.Context(), "lamp")
 	if lamp == nil || lamp.Active || lamp.Category != "lighting" || !lamp.CreatedAt.Equal(f.clock.Now()) {

@@ -11,6 +11,24 @@ import (
 
 const productColumns = `id, name, description, category, price_cents, stock, active, created_at, photo_card, photo_page`
 
+// productValues are the placeholders of productColumns, productArgs their
+// values: every statement that writes a whole product uses the three.
+const productValues = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+
+func productArgs(p *shop.Product) []any {
+	return []any{p.ID, p.Name, p.Description, p.Category, p.PriceCents, p.Stock, p.Active, millis(p.CreatedAt),
+		p.Photo.Card, p.Photo.Page}
+}
+
+// upsertProduct inserts a product or replaces every column of the one
+// with its id (SaveProduct, SaveProducts).
+const upsertProduct = `
+	INSERT INTO products (` + productColumns + `) VALUES (` + productValues + `)
+	ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
+		category = excluded.category, price_cents = excluded.price_cents, stock = excluded.stock,
+		active = excluded.active, created_at = excluded.created_at,
+		photo_card = excluded.photo_card, photo_page = excluded.photo_page`
+
 type scanner interface{ Scan(dest ...any) error }
 
 func scanProduct(row scanner) (shop.Product, error) {
@@ -38,14 +56,7 @@ func scanProducts(rows *sql.Rows, err error) ([]shop.Product, error) {
 
 // SaveProduct inserts or replaces a product.
 func (s *Store) SaveProduct(ctx context.Context, p *shop.Product) error {
-	_, err := s.db.ExecContext(ctx, `
-		INSERT INTO products (`+productColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
-			category = excluded.category, price_cents = excluded.price_cents, stock = excluded.stock,
-			active = excluded.active, created_at = excluded.created_at,
-			photo_card = excluded.photo_card, photo_page = excluded.photo_page`,
-		p.ID, p.Name, p.Description, p.Category, p.PriceCents, p.Stock, p.Active, millis(p.CreatedAt),
-		p.Photo.Card, p.Photo.Page)
+	_, err := s.db.ExecContext(ctx, upsertProduct, productArgs(p)...)
 	return wrap("save product", err)
 }
 

@@ -7,19 +7,13 @@ import (
 	"storefront/internal/shop"
 )
 
-// catalogColumns are the columns a seller sets (and a catalog file holds),
-// with created_at: what CreateProduct and SaveProducts write. Any other
-// column (a photo's) keeps its default or stored value.
-const catalogColumns = `id, name, description, category, price_cents, stock, active, created_at`
-
 // CreateProduct inserts a new product; an existing id is
 // shop.ErrProductExists, inserting nothing.
 func (s *Store) CreateProduct(ctx context.Context, p *shop.Product) error {
 	// DO NOTHING, not a unique-constraint error: the taken id is told by
 	// no row changed, whatever the driver's error text.
-	n, err := affected(s.db.ExecContext(ctx, `
-		INSERT INTO products (`+catalogColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-		p.ID, p.Name, p.Description, p.Category, p.PriceCents, p.Stock, p.Active, millis(p.CreatedAt)))
+	n, err := affected(s.db.ExecContext(ctx,
+		`INSERT INTO products (`+productColumns+`) VALUES (`+productValues+`) ON CONFLICT (id) DO NOTHING`, productArgs(p)...))
 	if err != nil {
 		return wrap("create product", err)
 	}
@@ -30,23 +24,17 @@ func (s *Store) CreateProduct(ctx context.Context, p *shop.Product) error {
 }
 
 // SaveProducts inserts or replaces every product in one transaction, with
-// one prepared statement: an import batch is written whole or not at all.
-// It writes the catalogColumns; the service passes an existing product's
-// other fields (its photo) back unchanged, so keeping them is the same.
+// one prepared statement (SaveProduct's): an import batch is written whole
+// or not at all.
 func (s *Store) SaveProducts(ctx context.Context, products []shop.Product) error {
 	return s.inTx(ctx, "save products", func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `
-			INSERT INTO products (`+catalogColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
-				category = excluded.category, price_cents = excluded.price_cents, stock = excluded.stock,
-				active = excluded.active, created_at = excluded.created_at`)
+		stmt, err := tx.PrepareContext(ctx, upsertProduct)
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
-		for _, p := range products {
-			if _, err := stmt.ExecContext(ctx, p.ID, p.Name, p.Description, p.Category, p.PriceCents, p.Stock,
-				p.Active, millis(p.CreatedAt)); err != nil {
+		for i := range products {
+			if _, err := stmt.ExecContext(ctx, productArgs(&products[i])...); err != nil {
 				return err
 			}
 		}

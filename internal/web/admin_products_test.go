@@ -198,6 +198,13 @@ func TestAdminCatalogUploadAndDownload(t *testing.T) {
 		wantFieldError("file", "Choose a catalog file")
 
 	good := strings.Replace(bad, "-1,3", "2500,3", 1)
+	foreign := *st.Page // the staff member's browser, sent from another site
+	foreign.origin = "https://evil.example"
+	foreign.postFile("/admin/products/import", "file", "catalog.csv", []byte(good)).wantStatus(http.StatusForbidden)
+	foreign.post("/admin/products/mug/stock", url.Values{"delta": {"5"}}).wantStatus(http.StatusForbidden)
+	if p := e.product("mug"); p.PriceCents != 1250 || p.Stock != 2 {
+		t.Errorf("mug after cross-site posts = %+v; want it unchanged", p)
+	}
 	res = st.Page.postFile("/admin/products/import", "file", "catalog.csv", []byte(good))
 	res.wantRedirect("/admin/products?created=1&updated=1")
 	st.Page.follow(res).wantContains("1 products created, 1 updated")

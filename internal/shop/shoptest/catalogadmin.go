@@ -16,6 +16,7 @@ func testCatalogAdmin(t *testing.T, newStore func(t *testing.T) shop.Store) {
 	t.Run("CreateProduct", func(t *testing.T) {
 		s := newStore(t)
 		p := NewProduct("p1", 1000, 5)
+		p.Photo = shop.ProductPhoto{Card: "card.jpg", Page: "page.jpg"}
 		if err := s.CreateProduct(t.Context(), p); err != nil {
 			t.Fatalf("CreateProduct(p1) = %v; want nil", err)
 		}
@@ -47,6 +48,7 @@ func testCatalogAdmin(t *testing.T, newStore func(t *testing.T) shop.Store) {
 			products = append(products, *p)
 		}
 		products[0].Name, products[0].Description, products[0].Category = "Renamed", "New words.", "garden"
+		products[1].Photo = shop.ProductPhoto{Card: "card.jpg", Page: "page.jpg"} // whole products, photos too
 		if err := s.SaveProducts(t.Context(), products); err != nil {
 			t.Fatalf("SaveProducts(30 products) = %v; want nil", err)
 		}
