@@ -87,9 +87,9 @@ func (s *server) handleAdminPhotoUpload(w http.ResponseWriter, r *http.Request, 
 
 // handleAPIAdminPhoto serves PUT /api/v1/admin/products/{id}/image: the
 // body is the image, Content-Type its type (or application/octet-stream:
-// the bytes decide). 200 with the product; 422 validation_failed with
-// fields.image for a refused file, nothing kept; 404 for a missing
-// product.
+// the bytes decide). 200 with the product as staff see it (active, its
+// stock); 422 validation_failed with fields.image for a refused file,
+// nothing kept; 404 for a missing product.
 func (s *server) handleAPIAdminPhoto(w http.ResponseWriter, r *http.Request, staff *shop.User) {
 	data, err := io.ReadAll(r.Body) // bounded by limitBody
 	var tooBig *http.MaxBytesError
@@ -111,5 +111,5 @@ func (s *server) handleAPIAdminPhoto(w http.ResponseWriter, r *http.Request, sta
 		s.apiError(w, r, err)
 		return
 	}
-	s.apiWrite(w, r, http.StatusOK, newProductJSON(p))
+	s.apiWrite(w, r, http.StatusOK, newAdminProductJSON(p))
 }

@@ -171,10 +171,10 @@ func TestAPIAdminPhoto(t *testing.T) {
 	res := e.do(apiReq{Method: "PUT", Path: "/api/v1/admin/products/mug/image", Token: st.Token,
 		ContentType: "image/png", Body: string(testPhotoPNG(t, 800, 600))})
 	res.want(t, http.StatusOK, "")
-	var got productJSON
+	var got adminProductJSON
 	res.decode(t, &got)
 	p, err := e.store.Product(t.Context(), "mug")
-	if err != nil || p.Photo.IsZero() || got.ImageURL != photoURL(p.Photo.Page) {
+	if err != nil || p.Photo.IsZero() || got.ImageURL != photoURL(p.Photo.Page) || !got.Active {
 		t.Fatalf("PUT image: image_url %q, stored %+v, %v; want the stored page size", got.ImageURL, p, err)
 	}
 
