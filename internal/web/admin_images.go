@@ -45,12 +45,25 @@ func photoPagePath(id string) string { return "/admin/products/" + id + "/image"
 // handleAdminPhoto serves GET /admin/products/{id}/image: the product's
 // picture and the upload form; ?saved=1 after an upload says it worked.
 func (s *server) handleAdminPhoto(w http.ResponseWriter, r *http.Request, staff *shop.User) {
-	p, err := s.shop.Product(r.Context(), r.PathValue("id"))
+	p, err := s.staffProduct(r, staff, r.PathValue("id"))
 	if err != nil {
 		s.errorPage(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "admin_product_image", newPhotoPage(p, r.URL.Query().Get("saved") == "1", ""))
+}
+
+// staffProduct reads product id for the staff member's photo page (the
+// product form's use case, which checks that the caller is staff).
+func (s *server) staffProduct(r *http.Request, staff *shop.User, id string) (*shop.Product, error) {
+	f, err := s.shop.StaffProductForm(r.Context(), staff, id)
+	if err != nil {
+		return nil, err
+	}
+	if f.Product == nil { // id "": the form of a new product, which has no photo page
+		return nil, shop.ErrNotFound
+	}
+	return f.Product, nil
 }
 
 // handleAdminPhotoUpload serves POST /admin/products/{id}/image: the
@@ -77,7 +90,7 @@ func (s *server) handleAdminPhotoUpload(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	// The form again needs the product's name and picture.
-	p, perr := s.shop.Product(r.Context(), id)
+	p, perr := s.staffProduct(r, staff, id)
 	if perr != nil {
 		s.errorPage(w, r, perr)
 		return

@@ -163,6 +163,8 @@ func TestAdminPhotoRefused(t *testing.T) {
 		t.Errorf("audit log after refused uploads = %+v; want no product.image entry", entries)
 	}
 	st.Page.postPhoto("no-such-product", "p.png", "image/png", testPhotoPNG(t, 40, 30)).wantStatus(http.StatusNotFound)
+	st.Page.postPhoto("no-such-product", "notes.png", "image/png", []byte("not a photo")).wantStatus(http.StatusNotFound)
+	st.Page.get(photoPagePath("no-such-product")).wantStatus(http.StatusNotFound)
 }
 
 func TestAPIAdminPhoto(t *testing.T) {
