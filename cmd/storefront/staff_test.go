@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -96,5 +99,50 @@ func TestStaffAddRefusals(t *testing.T) {
 	}
 	if n := staffCount(t, getenv); n != 1 {
 		t.Errorf("%d staff accounts after the refusals; want the 1 first created", n)
+	}
+}
+
+// TestStaffAddWhileServing: the command creates a staff account in the
+// store of a running server, which then lets it sign in with the password
+// and a code, and opens its staff API to it.
+func TestStaffAddWhileServing(t *testing.T) {
+	env := map[string]string{"STOREFRONT_DB": filepath.Join(t.TempDir(), "shop.db"), "STOREFRONT_DEMO": "false",
+		"LOG_LEVEL": "warn", "STOREFRONT_METRICS_ADDR": ""}
+	p := startProgram(t, env)
+	out, stderr, err := runStaffAdd(t, func(name string) string { return env[name] }, staffPassword+"\n",
+		"--email", "sam@example.com", "--name", "Sam")
+	if err != nil {
+		t.Fatalf("staff add while the server runs = %v; stderr:\n%s", err, stderr)
+	}
+	secret := strings.TrimSpace(strings.TrimPrefix(out, "totp_secret="))
+	code, err := shop.TOTPCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]string{"email": "sam@example.com", "password": staffPassword, "otp": code})
+	res, err := http.Post(p.base+"/api/v1/tokens", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /api/v1/tokens with the new staff account = %d; want 201", res.StatusCode)
+	}
+	var tok struct{ Token string }
+	if err := json.NewDecoder(res.Body).Decode(&tok); err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodGet, p.base+"/api/v1/admin/audit", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	audit, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer audit.Body.Close()
+	if audit.StatusCode != http.StatusOK {
+		t.Errorf("GET /api/v1/admin/audit with the new staff member's token = %d; want 200", audit.StatusCode)
 	}
 }
