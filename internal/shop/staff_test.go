@@ -148,14 +148,17 @@ func TestCustomerSecondFactor(t *testing.T) {
 		t.Errorf("key URL %q; want an otpauth URL of the secret", key.URL)
 	}
 	var verr *shop.ValidationError
-	if err := f.svc.EnableSecondFactor(t.Context(), u, key.Secret, f.wrongCode(t, key.Secret)); !errors.As(err, &verr) || verr.Fields["code"] == "" {
+	if err := f.svc.EnableSecondFactor(t.Context(), u, goodPassword, key.Secret, f.wrongCode(t, key.Secret)); !errors.As(err, &verr) || verr.Fields["code"] == "" {
 		t.Fatalf("EnableSecondFactor(wrong code) = %v; want a message at code", err)
 	}
-	if err := f.svc.EnableSecondFactor(t.Context(), u, "NOTASECRET", "123456"); !errors.As(err, &verr) || verr.Fields["key"] == "" {
+	if err := f.svc.EnableSecondFactor(t.Context(), u, goodPassword, "NOTASECRET", "123456"); !errors.As(err, &verr) || verr.Fields["key"] == "" {
 		t.Fatalf("EnableSecondFactor(bad secret) = %v; want a message at key", err)
 	}
 	enrolCode := f.code(t, key.Secret, 0)
-	if err := f.svc.EnableSecondFactor(t.Context(), u, key.Secret, enrolCode); err != nil {
+	if err := f.svc.EnableSecondFactor(t.Context(), u, "wrong password!", key.Secret, enrolCode); !errors.As(err, &verr) || verr.Fields["current_password"] == "" {
+		t.Fatalf("EnableSecondFactor(wrong password) = %v; want a message at current_password", err)
+	}
+	if err := f.svc.EnableSecondFactor(t.Context(), u, goodPassword, key.Secret, enrolCode); err != nil {
 		t.Fatalf("EnableSecondFactor(current code) = %v", err)
 	}
 	pending := f.passwordStep(t, "ada@example.com")
@@ -254,5 +257,37 @@ func TestStaffManagement(t *testing.T) {
 		shop.AuditStaffAdd + " " + admin.ID + " by " + shop.CommandLineActor.ID}
 	if strings.Join(actions, "\n") != strings.Join(want, "\n") {
 		t.Errorf("audit log:\n%s\nwant:\n%s", strings.Join(actions, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestRemovingTheSecondFactorIsThrottled: with the password and a session,
+// guesses at the code to remove the second factor count as failed
+// sign-ins, the right password included, so they lock like sign-in does.
+func TestRemovingTheSecondFactorIsThrottled(t *testing.T) {
+	f := newFixture(t)
+	u := f.register(t, "ada@example.com")
+	key, err := f.svc.NewSecondFactor(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.EnableSecondFactor(t.Context(), u, goodPassword, key.Secret, f.code(t, key.Secret, 0)); err != nil {
+		t.Fatal(err)
+	}
+	enrolled, err := f.store.User(t.Context(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var verr *shop.ValidationError
+	for i := range shop.AccountFailureLimit {
+		if err := f.svc.DisableSecondFactor(t.Context(), enrolled, goodPassword, f.wrongCode(t, key.Secret)); !errors.As(err, &verr) {
+			t.Fatalf("guess %d: DisableSecondFactor(wrong code) = %v; want a message at code", i+1, err)
+		}
+	}
+	f.clock.Advance(30 * time.Second)
+	if err := f.svc.DisableSecondFactor(t.Context(), enrolled, goodPassword, f.code(t, key.Secret, 0)); !errors.Is(err, shop.ErrThrottled) {
+		t.Errorf("DisableSecondFactor(right password and code) after %d wrong codes = %v; want ErrThrottled", shop.AccountFailureLimit, err)
+	}
+	if got, _ := f.store.User(t.Context(), u.ID); got.TOTPSecret == "" {
+		t.Error("the second factor was removed while locked")
 	}
 }

@@ -3,6 +3,7 @@ package shop
 import (
 	"context"
 	"encoding/base32"
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,11 +29,14 @@ func SecondFactorKey(u *User, secret string) *TOTPKey {
 }
 
 // EnableSecondFactor turns the second factor on for u with secret (from
-// NewSecondFactor, sent back by the enrolment form), confirmed by a
+// NewSecondFactor, sent back by the enrolment form), after u typed the
+// current password again (confirmPassword: whoever holds a stolen session
+// cannot lock the owner out with a secret of their own) and confirmed by a
 // current code of it, which is then used up. Field keys of its
-// *ValidationError: code, and key for a secret that is no key of ours.
-// An account that has one already is a *ValidationError too.
-func (s *Service) EnableSecondFactor(ctx context.Context, u *User, secret, code string) error {
+// *ValidationError: current_password, code, and key for a secret that is
+// no key of ours. An account that has one already is a *ValidationError
+// too; a locked account ErrThrottled.
+func (s *Service) EnableSecondFactor(ctx context.Context, u *User, password, secret, code string) error {
 	fe := fieldErrors{}
 	secret = strings.ToUpper(strings.TrimSpace(secret))
 	switch {
@@ -44,10 +48,15 @@ func (s *Service) EnableSecondFactor(ctx context.Context, u *User, secret, code 
 	if err := fe.err(); err != nil {
 		return err
 	}
+	if err := s.confirmPassword(ctx, u, password, "second factor setup", fe); err != nil {
+		return err
+	}
 	step := matchTOTPStep(secret, strings.TrimSpace(code), s.now())
 	if step == 0 {
 		fe.add("code", "This code is not right. Enter the 6-digit code your authenticator app shows now.")
-		return fe.err()
+	}
+	if err := fe.err(); err != nil {
+		return err
 	}
 	if err := s.store.SetUserTOTP(ctx, u.ID, secret, step); err != nil {
 		return err
@@ -64,38 +73,47 @@ func validTOTPSecret(secret string) bool {
 }
 
 // DisableSecondFactor turns u's second factor off after u typed the
-// current password (a wrong one counts as a failed sign-in, as at a
-// password change) and a current, unused code. Field keys:
-// current_password, code. Staff must keep theirs: for them it is a
-// *ValidationError; a lost one is reset by another staff member.
+// current password and a current, unused code. Field keys: current_password,
+// code. A wrong password or code counts as a failed sign-in of the account
+// and the address, and nothing is cleared before both are right, so a
+// stolen session with a stolen password gets no more guesses at the code
+// than the sign-in gives; while locked it is ErrThrottled. Staff must keep
+// theirs: for them it is a *ValidationError; a lost one is reset by
+// another staff member.
 func (s *Service) DisableSecondFactor(ctx context.Context, u *User, password, code string) error {
 	fe := fieldErrors{}
-	if u.IsStaff() {
+	switch {
+	case u.IsStaff():
 		fe.add("code", "Staff accounts always use a second factor.")
-		return fe.err()
-	}
-	if u.TOTPSecret == "" {
+	case u.TOTPSecret == "":
 		fe.add("code", "Your account has no second factor.")
-		return fe.err()
-	}
-	if err := s.confirmPassword(ctx, u, password, "second factor removal", fe); err != nil {
-		return err
-	}
-	if len(fe) == 0 {
-		ok, err := s.acceptTOTP(ctx, u, strings.TrimSpace(code))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			fe.add("code", "This code is not right, or was used already. Enter the 6-digit code your authenticator app shows now.")
-		}
 	}
 	if err := fe.err(); err != nil {
+		return err
+	}
+	a, err := s.startAttempt(ctx, u, ThrottleKey("account", NormalizeEmail(u.Email)), ClientAddrFrom(ctx))
+	if err != nil {
+		return err
+	}
+	if ok, _ := s.hasher.verify(password, u.PasswordHash); !ok {
+		fe.add("current_password", "Your current password is not correct.")
+	} else if ok, err := s.acceptTOTP(ctx, u, strings.TrimSpace(code)); err != nil {
+		return err
+	} else if !ok {
+		fe.add("code", "This code is not right, or was used already. Enter the 6-digit code your authenticator app shows now.")
+	}
+	if len(fe) > 0 {
+		if err := s.failAttempt(ctx, a); !errors.Is(err, ErrInvalidCredentials) {
+			return err // ErrThrottled, or the throttle's store failing
+		}
+		return fe.err()
+	}
+	if err := s.clearFailures(ctx, a.counters, a.now, a.logAttrs); err != nil {
 		return err
 	}
 	if err := s.store.SetUserTOTP(ctx, u.ID, "", 0); err != nil {
 		return err
 	}
-	s.log.InfoContext(ctx, "second factor disabled", authLogAttrs(u, ClientAddrFrom(ctx))...)
+	s.log.InfoContext(ctx, "second factor disabled", a.logAttrs...)
 	return nil
 }

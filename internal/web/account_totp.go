@@ -89,7 +89,7 @@ func (s *server) renderSecondFactor(w http.ResponseWriter, r *http.Request, u *s
 }
 
 // handleSecondFactorEnable serves POST /account/second-factor (signed in;
-// fields key and code): the secret shown (the setup key) becomes the
+// fields current_password, key and code): the secret shown (the setup key) becomes the
 // account's second factor once a current code of it confirms it; 303 to
 // the account page, or the page again with 422 (the same key, unless it
 // was no valid one). The key travels in the form, being on the page
@@ -101,7 +101,7 @@ func (s *server) handleSecondFactorEnable(w http.ResponseWriter, r *http.Request
 		return
 	}
 	secret := r.PostForm.Get("key")
-	err := s.shop.EnableSecondFactor(r.Context(), vis.User, secret, r.PostForm.Get("code"))
+	err := s.shop.EnableSecondFactor(r.Context(), vis.User, r.PostForm.Get("current_password"), secret, r.PostForm.Get("code"))
 	if err == nil {
 		seeOther(w, r, "/account?updated=second-factor")
 		return

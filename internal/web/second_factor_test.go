@@ -89,13 +89,17 @@ func TestCustomerSecondFactorPages(t *testing.T) {
 	}
 	key := page.hiddenValue("key")
 	page.wantText("totp-key", key)
-	res := c.post("/account/second-factor", url.Values{"key": {key}, "code": {e.totpCode(key, -time.Hour)}})
+	res := c.post("/account/second-factor", url.Values{"key": {key}, "current_password": {testPassword}, "code": {e.totpCode(key, -time.Hour)}})
 	res.wantStatus(http.StatusUnprocessableEntity)
 	res.wantFieldError("code", "not right")
 	if again := res.hiddenValue("key"); again != key {
 		t.Errorf("the refused enrolment shows key %q; want the same %q", again, key)
 	}
-	c.post("/account/second-factor", url.Values{"key": {key}, "code": {e.totpCode(key, 0)}}).wantRedirect("/account?updated=second-factor")
+	res = c.post("/account/second-factor", url.Values{"key": {key}, "current_password": {"not my password"}, "code": {e.totpCode(key, 0)}})
+	res.wantStatus(http.StatusUnprocessableEntity)
+	res.wantFieldError("current_password", "not correct")
+	c.post("/account/second-factor", url.Values{"key": {key}, "current_password": {testPassword}, "code": {e.totpCode(key, 0)}}).
+		wantRedirect("/account?updated=second-factor")
 	c.post("/logout", nil)
 	c.login("ada@example.com", testPassword, "", "/login/code")
 	c.post("/login/code", url.Values{"code": {e.totpCode(key, totpStep)}}).wantRedirect("/")
