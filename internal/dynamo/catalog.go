@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -82,27 +81,19 @@ func (s *Store) batchGetAll(ctx context.Context, op, table string, keys []item, 
 // retrying unprocessed keys with backoff.
 func (s *Store) batchGet(ctx context.Context, op, table string, keys []item, each func(item) error) error {
 	pending := map[string]types.KeysAndAttributes{table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
-	for attempt := 0; len(pending) > 0; attempt++ {
-		if attempt > 0 {
-			if attempt >= s.txAttempts {
-				return fmt.Errorf("dynamo %s: %w: unprocessed keys: %w", op, shop.ErrUnavailable, errGaveUp)
-			}
-			if err := shop.Pause(ctx, backoff(s.txBackoff, attempt)); err != nil {
-				return storeErr(op, err)
-			}
-		}
+	return s.resendUnprocessed(ctx, op, "keys", func() (bool, error) {
 		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
 		if err != nil {
-			return storeErr(op, err)
+			return false, storeErr(op, err)
 		}
 		for _, it := range out.Responses[table] {
 			if err := each(it); err != nil {
-				return err
+				return false, err
 			}
 		}
 		pending = out.UnprocessedKeys
-	}
-	return nil
+		return len(pending) > 0, nil
+	})
 }
 
 // allProducts scans the products table.

@@ -53,23 +53,39 @@ func (s *Store) SaveProducts(ctx context.Context, products []shop.Product) error
 func (s *Store) batchWrite(ctx context.Context, op, table string, requests []types.WriteRequest) error {
 	for batch := range slices.Chunk(requests, batchWriteLimit) {
 		pending := map[string][]types.WriteRequest{table: batch}
-		for attempt := 0; len(pending[table]) > 0; attempt++ {
-			if attempt > 0 {
-				if attempt >= s.txAttempts {
-					return fmt.Errorf("dynamo %s: %w: unprocessed items: %w", op, shop.ErrUnavailable, errGaveUp)
-				}
-				if err := shop.Pause(ctx, backoff(s.txBackoff, attempt)); err != nil {
-					return storeErr(op, err)
-				}
-			}
+		err := s.resendUnprocessed(ctx, op, "items", func() (bool, error) {
 			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
 			if err != nil {
-				return storeErr(op, err)
+				return false, storeErr(op, err)
 			}
 			pending = out.UnprocessedItems
+			return len(pending[table]) > 0, nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// resendUnprocessed runs call, a batch call that sends what the last one
+// left unprocessed, until it leaves nothing (call reports whether it
+// left some), with backoff between attempts, at most s.txAttempts times:
+// DynamoDB leaves items of a batch unprocessed when a table's capacity is
+// exceeded. Giving up is shop.ErrUnavailable naming what (keys, items).
+func (s *Store) resendUnprocessed(ctx context.Context, op, what string, call func() (left bool, err error)) error {
+	for attempt := 1; ; attempt++ {
+		left, err := call()
+		if err != nil || !left {
+			return err
+		}
+		if attempt >= s.txAttempts {
+			return fmt.Errorf("dynamo %s: %w: unprocessed %s: %w", op, shop.ErrUnavailable, what, errGaveUp)
+		}
+		if err := shop.Pause(ctx, backoff(s.txBackoff, attempt)); err != nil {
+			return storeErr(op, err)
+		}
+	}
 }
 
 // LowStockProducts scans the catalog (see catalog.go: it is small) and
