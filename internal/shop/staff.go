@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -76,9 +77,11 @@ func TOTPCode(secret string, t time.Time) (string, error) {
 }
 
 // matchTOTPStep returns the time step (Unix time / 30) whose code of secret
-// is code, among the steps around now, or 0 when none matches. Codes are
+// is code, among the steps around now, or 0 when none matches. Spaces are
+// ignored, as apps show codes in two groups ("123 456"). Codes are
 // compared in constant time.
 func matchTOTPStep(secret, code string, now time.Time) int64 {
+	code = strings.Join(strings.Fields(code), "")
 	if secret == "" || len(code) != totpDigits.Length() {
 		return 0
 	}
