@@ -93,8 +93,8 @@ async function makeEngine(name, opts) {
 
 /** Scenario is what a scenario gets: the engine, the shop's API, DynamoDB and helpers. */
 class Scenario {
-  constructor({ n, engine, api, dynamo, catalog, log }) {
-    Object.assign(this, { n, engine, api, dynamo, catalog, log });
+  constructor({ n, engine, api, dynamo, catalog, log, app }) {
+    Object.assign(this, { n, engine, api, dynamo, catalog, log, app });
     this.contexts = [];
     this.startedAt = Date.now();
     this.rand = crypto.randomBytes(3).toString('hex');
@@ -105,6 +105,17 @@ class Scenario {
 
   email(tag) { return `${tag}-${this.engine.name}-${this.rand}@example.com`; }
   personName(tag) { return `Shopper ${tag.toUpperCase()} ${this.rand}`; }
+
+  /**
+   * storefront runs the shop's command line with the running shop's
+   * environment and input on standard input; a non-zero exit fails the
+   * scenario. It returns {stdout, stderr}.
+   */
+  async storefront(args, input = '') {
+    const r = await this.app.command(args, input);
+    assert.equal(r.code, 0, `storefront ${args.join(' ')}: exit ${r.code}${r.signal ? ` (${r.signal})` : ''}\n${r.stderr}${r.stdout}`);
+    return r;
+  }
 
   async newContext(opts) {
     const c = await this.engine.newContext(opts);
@@ -216,7 +227,7 @@ async function main() {
         for (const s of scenarios) {
           const ts = Date.now();
           engine.scenarioTag = `s${s.n}`;
-          const sc = new Scenario({ n: s.n, engine, api, dynamo: db, catalog, log });
+          const sc = new Scenario({ n: s.n, engine, api, dynamo: db, catalog, log, app });
           let error = null;
           try {
             await withTimeout(s.run(sc), timeoutMs, `scenario ${s.n}`);

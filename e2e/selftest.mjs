@@ -4,13 +4,15 @@
 // on a phone, on horizontal scrolling; and pass on a clean page. Also with
 // JavaScript off (a different axe-core path in each engine). And the
 // DynamoDB orders-item check must refuse any deviation from the contract.
+// And the TOTP codes the staff scenario signs in with must be RFC 6238's.
 //
 //   node selftest.mjs [--engine chromium|firefox|webkit]...
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { stopAll, stopAllSync } from './lib/procs.mjs';
-import { expectedOrder, assertOrderItem } from './lib/dynamo.mjs';
+import { expectedOrder, assertOrderItem, assertChangedOrderItem } from './lib/dynamo.mjs';
+import { totp, hotp, base32Decode } from './lib/totp.mjs';
 
 const page = (body, head = '') => `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>t</title>${head}</head>
@@ -75,6 +77,25 @@ const DYNAMO_CASES = [
   ['another buyer', (x) => ({ ...x, user_email: S('b@example.com') }), /user_email/],
 ];
 
+/**
+ * CHANGED_CASES: the same for an item staff moved to accepted and shipped
+ * (assertChangedOrderItem), against the item as placed.
+ */
+const CHANGED_CASES = [
+  ['the shipped item', (x) => x, null],
+  ['an extra attribute', (x) => ({ ...x, note: S('x') }), /attributes must be exactly those placed plus/],
+  ['no tracking number', (x) => { delete x.tracking_number; return x; }, /attributes must be exactly those placed plus/],
+  ['another tracking number', (x) => ({ ...x, tracking_number: S('ZZ') }), /tracking_number/],
+  ['a placed attribute changed', (x) => ({ ...x, total_cents: N(1) }), /total_cents must be unchanged/],
+  ['status still accepted', (x) => ({ ...x, status: S('accepted') }), /status/],
+  ['a history entry lost', (x) => { x.status_history.L.shift(); return x; }, /status_history has 1 entries/],
+  ['another actor', (x) => { x.status_history.L[0].M.actor = S('u9'); return x; }, /status_history\[0\]\.actor/],
+  ['an entry without at', (x) => { delete x.status_history.L[1].M.at; return x; }, /status_history\[1\] attributes/],
+  ['at not UTC', (x) => { x.status_history.L[0].M.at = S('2026-01-01T10:00:00+02:00'); return x; }, /at must be RFC 3339 in UTC/],
+  ['entries out of order', (x) => { x.status_history.L[0].M.at = S(new Date(Date.now() + 1000).toISOString()); return x; }, /is before the entry before it/],
+  ['updated_at not the last change', (x) => ({ ...x, updated_at: x.status_history.L[0].M.at }), /updated_at must be the last change/],
+];
+
 /** dynamoCases: the orders-item check must accept the contract's item and refuse any deviation. */
 function dynamoCases() {
   const product = { id: 'p1', name: 'Lamp', price_cents: 1250 };
@@ -96,8 +117,54 @@ function dynamoCases() {
     if (right) passed++; else failed++;
     console.log(`${right ? 'ok  ' : 'FAIL'} orders item with ${what}: ${refusal ? `refused, naming ${refusal}` : 'accepted'}${right ? '' : ` (got ${err ? err.message : 'accepted'})`}`);
   }
+  for (const [what, change, refusal] of CHANGED_CASES) {
+    const placed = good();
+    const t0 = new Date(Date.now() - 2000).toISOString();
+    const t1 = new Date(Date.now() - 1000).toISOString();
+    const shipped = () => ({
+      ...structuredClone(placed), status: S('shipped'), updated_at: S(t1), tracking_number: S('1Z999'),
+      status_history: { L: [{ M: { status: S('accepted'), at: S(t0), actor: S('u7') } }, { M: { status: S('shipped'), at: S(t1), actor: S('u7') } }] },
+    });
+    let err = null;
+    try {
+      assertChangedOrderItem(change(shipped()), placed, {
+        changes: [{ status: 'accepted', actor: 'u7' }, { status: 'shipped', actor: 'u7' }], tracking: '1Z999',
+        after: Date.now() - 60000, before: Date.now(),
+      });
+    } catch (e) { err = e; }
+    const right = refusal ? !!err && refusal.test(err.message) : !err;
+    if (right) passed++; else failed++;
+    console.log(`${right ? 'ok  ' : 'FAIL'} shipped orders item with ${what}: ${refusal ? `refused, naming ${refusal}` : 'accepted'}${right ? '' : ` (got ${err ? err.message : 'accepted'})`}`);
+  }
   return [passed, failed];
 }
+
+// RFC 6238, appendix B: the SHA-1 test vectors (8 digits) of the ASCII
+// secret "12345678901234567890", here given in base32 as staff add prints
+// it; the shop's codes are the last 6 digits of the same computation.
+const RFC6238_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+const TOTP_CASES = [
+  [59, '94287082'], [1111111109, '07081804'], [1111111111, '14050471'],
+  [1234567890, '89005924'], [2000000000, '69279037'], [20000000000, '65353130'],
+];
+
+/** totpCases: lib/totp.mjs computes RFC 6238's codes, at 8 digits and at the shop's 6. */
+function totpCases() {
+  let passed = 0;
+  let failed = 0;
+  const judge = (what, got, want) => {
+    const right = got === want;
+    if (right) passed++; else failed++;
+    console.log(`${right ? 'ok  ' : 'FAIL'} TOTP ${what}: want ${want}${right ? '' : `, got ${got}`}`);
+  };
+  judge('secret decoded from base32', base32Decode(RFC6238_SECRET).toString('latin1'), '12345678901234567890');
+  for (const [seconds, want] of TOTP_CASES) {
+    judge(`at ${seconds} s, 8 digits`, hotp(base32Decode(RFC6238_SECRET), Math.floor(seconds / 30), 8), want);
+    judge(`at ${seconds} s, 6 digits`, totp(RFC6238_SECRET, seconds * 1000), want.slice(2));
+  }
+  return [passed, failed];
+}
+const TOTP_CASE_COUNT = 1 + 2 * TOTP_CASES.length;
 
 async function main() {
   const args = process.argv.slice(2);
@@ -110,9 +177,12 @@ async function main() {
   const baseURL = `http://127.0.0.1:${server.address().port}`;
   // Every case must have run and been judged: a case skipped by mistake
   // (an engine left out, a loop cut short) fails the selftest too.
-  const planned = DYNAMO_CASES.length
+  const planned = DYNAMO_CASES.length + CHANGED_CASES.length + TOTP_CASE_COUNT
     + engines.reduce((n, name) => n + CASES.filter(([, , , only]) => !only || only.includes(name)).length, 0);
   let [passed, failed] = dynamoCases();
+  const [totpPassed, totpFailed] = totpCases();
+  passed += totpPassed;
+  failed += totpFailed;
   for (const name of engines) {
     const mod = name === 'webkit' ? await import('./drivers/selenium.mjs') : await import('./drivers/puppeteer.mjs');
     const Engine = mod.SeleniumEngine || mod.PuppeteerEngine;

@@ -5,6 +5,7 @@
 //   _click(sel, pt, {count}) trusted click (or tap on a touch screen) on the element
 //   _type(sel, text)         type into the field (find with prepareFill cleared and focused it)
 //   _select(sel, value)      choose an option
+//   _upload(sel, file)       choose the file at path file in a file input
 //   _back()                  history back
 //   _png()                   screenshot as a Buffer
 //   _lastDocument()          {url, status, headers, chain} of the last top-level document, or null
@@ -101,6 +102,12 @@ export class BasePage {
   async select(spec, value) {
     const el = await this.find(typeof spec === 'string' ? { field: spec } : spec);
     await this._select(el.selector, value);
+  }
+
+  /** upload chooses the file at filePath in the file input spec finds (a field name or a find spec). */
+  async upload(spec, filePath) {
+    const el = await this.find(typeof spec === 'string' ? { field: spec } : spec);
+    await this._upload(el.selector, filePath);
   }
 
   /** fillForm types each value into the field of that name (choosing the option of a select). */

@@ -212,6 +212,17 @@ class PuppeteerPage extends BasePage {
     if (!got.includes(value)) throw new Error(`${this.label}: no option ${value} in ${sel}`);
   }
 
+  // Chromium sets the files over CDP (DOM.setFileInputFiles), Firefox over
+  // WebDriver BiDi (input.setFiles); both fire input and change events.
+  async _upload(sel, file) {
+    const h = await this.p.$(sel);
+    try {
+      await h.uploadFile(file);
+    } finally {
+      await h.dispose();
+    }
+  }
+
   // Not awaited: a page restored from the back/forward cache fires no load
   // event; BasePage.navigation waits for the other document instead.
   async _back() { this.p.goBack().catch(() => {}); }

@@ -210,6 +210,12 @@ class SeleniumPage extends BasePage {
     if (got !== value) throw new Error(`${this.label}: could not choose ${value} in ${sel} (value ${got})`);
   }
 
+  // WebDriver classic sets a file input's files by "typing" the local path
+  // (Element Send Keys; WebKitWebDriver and the browser run on this machine).
+  async _upload(sel, file) {
+    await (await this.el(sel)).sendKeys(file);
+  }
+
   async _back() { await this.focus(); await this.d.navigate().back(); }
   async _reload() { await this.focus(); await this.d.navigate().refresh(); }
   async _png() { await this.focus(); return Buffer.from(await this.d.takeScreenshot(), 'base64'); }

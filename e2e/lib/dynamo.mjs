@@ -48,6 +48,32 @@ export class Dynamo {
 
   async allOrders() { return this.scanAll(`${this.prefix}orders`); }
 
+  async getItem(table, key) {
+    const out = await this.client.send(new GetItemCommand({ TableName: `${this.prefix}${table}`, Key: key, ConsistentRead: true }));
+    return out.Item || null;
+  }
+
+  /** orderItem reads the raw orders item of orderId. */
+  async orderItem(orderId) {
+    const item = await this.getItem('orders', { order_id: { S: orderId } });
+    assert.ok(item, `orders table ${this.prefix}orders has no item with order_id ${orderId}`);
+    return item;
+  }
+
+  /** productItem reads the raw products item of id. */
+  async productItem(id) {
+    const item = await this.getItem('products', { id: { S: id } });
+    assert.ok(item, `products table ${this.prefix}products has no item with id ${id}`);
+    return item;
+  }
+
+  /** userIdOf reads an account's id from the users table's email guard item (docs/dynamodb.md). */
+  async userIdOf(email) {
+    const item = await this.getItem('users', { pk: { S: `email#${email.toLowerCase()}` } });
+    assert.ok(item && item.user_id && item.user_id.S, `users table: no email#${email.toLowerCase()} item with a user_id: ${JSON.stringify(item)}`);
+    return item.user_id.S;
+  }
+
   /** stock reads a product's stock from the products table (key id, attribute stock N). */
   async stock(productId) {
     const out = await this.client.send(new GetItemCommand({
@@ -134,4 +160,71 @@ export function assertOrderItem(raw, want, { after, before }) {
   assert.deepEqual(keys(addr), ['city', 'country', 'full_name', 'line1', 'line2', 'postal_code'], w('shipping_address attributes'));
   const got = Object.fromEntries(Object.entries(addr).map(([k, v]) => [k, S(v, w(`shipping_address.${k}`))]));
   assert.deepEqual(got, want.shipping_address, w('shipping_address'));
+}
+
+/**
+ * assertChangedOrderItem checks an orders item after status changes
+ * (CONTRACT.md: later changes set status and updated_at, append to
+ * status_history, set tracking_number for shipped; nothing else changes):
+ * exactly the placed attributes plus updated_at, status_history and, once
+ * shipped, tracking_number; every placed attribute but status exactly as in
+ * placed (the raw item read after placement); status the last change's;
+ * status_history exactly the changes [{status, actor}], oldest first, each
+ * an M of exactly {status, at, actor} (all S) with at RFC 3339 UTC within
+ * the scenario and never before the one before; updated_at the last
+ * change's at.
+ */
+export function assertChangedOrderItem(raw, placed, { changes, tracking, after, before }) {
+  const id = placed.order_id && placed.order_id.S;
+  const w = (a) => `orders item ${id}: ${a}`;
+  const shipped = changes.some((c) => c.status === 'shipped');
+  const want = [...keys(placed), 'status_history', 'updated_at', ...(shipped ? ['tracking_number'] : [])].sort();
+  assert.deepEqual(keys(raw), want, w('attributes must be exactly those placed plus the status change\'s'));
+  for (const [name, v] of Object.entries(placed)) {
+    if (name !== 'status') assert.deepEqual(raw[name], v, w(`${name} must be unchanged since placement`));
+  }
+  assert.equal(S(raw.status, w('status')), changes[changes.length - 1].status, w('status'));
+  if (shipped) assert.equal(S(raw.tracking_number, w('tracking_number')), tracking, w('tracking_number'));
+  const history = typed(raw.status_history, 'L', w('status_history'));
+  assert.equal(history.length, changes.length, w(`status_history has ${history.length} entries; want ${changes.length} (${changes.map((c) => c.status).join(', ')})`));
+  let previous = -Infinity;
+  history.forEach((av, i) => {
+    const m = typed(av, 'M', w(`status_history[${i}]`));
+    assert.deepEqual(keys(m), ['actor', 'at', 'status'], w(`status_history[${i}] attributes`));
+    assert.equal(S(m.status, w(`status_history[${i}].status`)), changes[i].status, w(`status_history[${i}].status`));
+    assert.equal(S(m.actor, w(`status_history[${i}].actor`)), changes[i].actor, w(`status_history[${i}].actor`));
+    const at = S(m.at, w(`status_history[${i}].at`));
+    assert.match(at, RFC3339_UTC, w(`status_history[${i}].at must be RFC 3339 in UTC`));
+    const t = Date.parse(at);
+    assert.ok(t >= after - 5000 && t <= before + 5000, w(`status_history[${i}].at ${at} is not within the scenario`));
+    assert.ok(t >= previous, w(`status_history[${i}].at ${at} is before the entry before it`));
+    previous = t;
+    if (i === history.length - 1) assert.equal(S(raw.updated_at, w('updated_at')), at, w('updated_at must be the last change\'s at'));
+  });
+}
+
+/**
+ * assertProductItem checks a products item (docs/dynamodb.md): exactly
+ * id, name, description, category, price_cents N, stock N, active BOOL,
+ * created_at and, with a photo, photo_card and photo_page (S, the
+ * content-hashed names of its two sizes); it returns the photo's names.
+ */
+export function assertProductItem(raw, want) {
+  const w = (a) => `products item ${want.id}: ${a}`;
+  const attrs = ['active', 'category', 'created_at', 'description', 'id', 'name', 'price_cents', 'stock'];
+  if (want.photo) attrs.push('photo_card', 'photo_page');
+  assert.deepEqual(keys(raw), attrs.sort(), w('attributes'));
+  assert.equal(S(raw.id, w('id')), want.id, w('id'));
+  assert.equal(S(raw.name, w('name')), want.name, w('name'));
+  assert.equal(S(raw.description, w('description')), want.description, w('description'));
+  assert.equal(S(raw.category, w('category')), want.category, w('category'));
+  assert.equal(N(raw.price_cents, w('price_cents')), want.price_cents, w('price_cents'));
+  assert.equal(N(raw.stock, w('stock')), want.stock, w('stock'));
+  assert.equal(typed(raw.active, 'BOOL', w('active')), want.active, w('active'));
+  assert.match(S(raw.created_at, w('created_at')), RFC3339_UTC, w('created_at must be RFC 3339 in UTC'));
+  if (!want.photo) return null;
+  const photo = { card: S(raw.photo_card, w('photo_card')), page: S(raw.photo_page, w('photo_page')) };
+  for (const [k, v] of Object.entries(photo)) assert.match(v, /^[\w-]+\.(jpg|png)$/, w(`photo_${k} must name a file`));
+  assert.notEqual(photo.card, photo.page, w('photo_card and photo_page must name two sizes'));
+  return photo;
 }

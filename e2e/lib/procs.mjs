@@ -73,6 +73,27 @@ export function waitForLine(child, re, timeoutMs, what) {
   });
 }
 
+/**
+ * runCommand runs a short command to its end, input written to its
+ * standard input, and resolves with {code, signal, stdout, stderr}. Like
+ * start's children it is ended on exit; after timeoutMs it is killed.
+ */
+export function runCommand(cmd, args, { env = process.env, input = '', timeoutMs = 60000, name = cmd } = {}) {
+  const child = spawn(cmd, args, { env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  child.label = name;
+  children.add(child);
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d) => { out.stdout += d; });
+  child.stderr.on('data', (d) => { out.stderr += d; });
+  child.stdin.on('error', () => {}); // it may exit before reading
+  child.stdin.end(input);
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, timeoutMs);
+    child.on('error', (e) => { clearTimeout(t); children.delete(child); reject(new Error(`${name}: ${e.message}`)); });
+    child.on('close', (code, signal) => { clearTimeout(t); children.delete(child); resolve({ code, signal, ...out }); });
+  });
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();

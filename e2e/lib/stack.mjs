@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { start, stop, waitForLine, freePort, poll } from './procs.mjs';
+import { start, stop, waitForLine, freePort, poll, runCommand } from './procs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..');
@@ -68,5 +68,8 @@ export async function startApp({ bin, dynamoURL, engine, logFile }) {
     const j = await r.json();
     return j.total >= 48;
   }, { timeoutMs: 60000, intervalMs: 250, what: 'the demo catalog (48+ products) via /api/v1/products' });
-  return { baseURL, prefix, child, stop: () => stop(child) };
+  // command runs the program's command line (`storefront staff add ...`)
+  // in the same environment, so it reaches the running shop's store.
+  const command = (args, input) => runCommand(bin, args, { env, input, name: `storefront ${args[0]} (${engine})` });
+  return { baseURL, prefix, child, command, stop: () => stop(child) };
 }

@@ -69,21 +69,33 @@ export async function registerInvalid(page, { email }) {
   await expectStatus(page, 422);
   assert.match(await page.path(), /^\/register/, `${await where(page)}: the invalid form must be shown again`);
   for (const field of ['email', 'name', 'password', 'confirm_password']) {
-    const d = await page.js(fieldDescription, field);
+    const { value } = await expectFieldError(page, field);
     const w = `${await where(page)}: field ${field}`;
-    assert.ok(!d.error, `${w}: ${d.error}`);
-    assert.ok(d.describedby.includes(`${field}-error`), `${w}: aria-describedby is "${d.describedby.join(' ')}"; want it to name ${field}-error`);
-    const i = d.describedby.indexOf(`${field}-error`);
-    assert.ok(d.texts[i], `${w}: #${field}-error is missing or empty`);
-    assert.equal(d.invalid, 'true', `${w}: aria-invalid is ${d.invalid}; want "true"`);
-    if (field === 'email') assert.equal(d.value, bad.email, `${w}: the value entered must be kept`);
-    if (field.includes('password')) assert.equal(d.value, '', `${w}: a password must never be written back`);
-    const acc = await page.accessibleDescription?.(field);
-    if (acc !== null && acc !== undefined) {
-      assert.ok(acc.includes(d.texts[i]), `${w}: the accessibility tree describes it as "${acc}"; want it to include "${d.texts[i]}"`);
-    }
+    if (field === 'email') assert.equal(value, bad.email, `${w}: the value entered must be kept`);
+    if (field.includes('password')) assert.equal(value, '', `${w}: a password must never be written back`);
   }
   return email;
+}
+
+/**
+ * expectFieldError checks a refused field as the contract says: its
+ * message in FIELD-error, named by the field's aria-describedby, and
+ * aria-invalid="true" (in Chromium the accessibility tree's description
+ * includes the message too). It returns the message and the field's value.
+ */
+export async function expectFieldError(page, field) {
+  const d = await page.js(fieldDescription, field);
+  const w = `${await where(page)}: field ${field}`;
+  assert.ok(!d.error, `${w}: ${d.error}`);
+  assert.ok(d.describedby.includes(`${field}-error`), `${w}: aria-describedby is "${d.describedby.join(' ')}"; want it to name ${field}-error`);
+  const i = d.describedby.indexOf(`${field}-error`);
+  assert.ok(d.texts[i], `${w}: #${field}-error is missing or empty`);
+  assert.equal(d.invalid, 'true', `${w}: aria-invalid is ${d.invalid}; want "true"`);
+  const acc = await page.accessibleDescription?.(field);
+  if (acc !== null && acc !== undefined) {
+    assert.ok(acc.includes(d.texts[i]), `${w}: the accessibility tree describes it as "${acc}"; want it to include "${d.texts[i]}"`);
+  }
+  return { message: d.texts[i], value: d.value };
 }
 
 export async function register(page, { email, name, password = PASSWORD }) {

@@ -1,0 +1,218 @@
+// The seller's side (issue 10): a staff account made with the program's own
+// command line (`storefront staff add`, the password on standard input,
+// the running shop's environment) signs in with its password and a TOTP
+// code (a wrong code first: 401, the field's message), creates a product
+// on /admin/products, uploads its photo, restocks it; a shopper buys some of
+// it; staff move the order placed -> accepted -> shipped (shipping without a
+// tracking number first: 422) and the shopper sees the tracking number.
+// DynamoDB then holds the orders item as placed plus exactly the status
+// change's attributes, and the product item with its photo and stock =
+// created + restocked - bought. Every page, the staff's too, is checked
+// (axe-core, console, failed requests) as it is shown.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as S from './steps.mjs';
+import { freshCode, wrongCode } from '../lib/totp.mjs';
+import { png } from '../lib/png.mjs';
+import { assertChangedOrderItem, assertProductItem } from '../lib/dynamo.mjs';
+
+export const title = 'staff: sign-in with a code, new product, photo, restock, order shipped';
+
+const CREATED_STOCK = 5;
+const RESTOCK = 7;
+const BOUGHT = 2;
+const STAFF_NAV = 'nav[aria-label="Staff area"]';
+
+async function where(page) { return `${page.engine.name} ${page.label} at ${await page.path()}`; }
+
+/** addStaff runs `storefront staff add` and returns the account with its TOTP secret and id. */
+async function addStaff(t) {
+  const staff = { email: t.email('s10-staff'), name: `Staff Member ${t.rand}` };
+  const { stdout } = await t.storefront(['staff', 'add', '--email', staff.email, '--name', staff.name], `${S.PASSWORD}\n`);
+  const m = stdout.match(/^totp_secret=([A-Z2-7]+=*)$/m);
+  assert.ok(m, `storefront staff add printed no totp_secret=BASE32 line: ${stdout}`);
+  staff.secret = m[1];
+  staff.id = await t.dynamo.userIdOf(staff.email);
+  return staff;
+}
+
+/** signInStaff: the password step, a wrong code (401, the field's message), then a current code. */
+async function signInStaff(page, staff) {
+  await page.goto('/admin');
+  await S.expectStatus(page, 404); // the staff area is hidden from guests
+  await page.goto('/login');
+  await page.fillForm({ email: staff.email, password: S.PASSWORD });
+  await page.click({ submitOf: 'password' });
+  await S.expectSeeOther(page, /^\/login\/code/);
+  await page.fill('code', wrongCode(staff.secret));
+  await page.click({ submitOf: 'code' });
+  await S.expectStatus(page, 401);
+  await S.expectFieldError(page, 'code');
+  assert.ok(!(await S.signedIn(page)), `${await where(page)}: signed in with a wrong code`);
+  const { code } = await freshCode(staff.secret);
+  await page.fill('code', code);
+  await page.click({ submitOf: 'code' });
+  await S.expectSeeOther(page);
+  await S.expectSignedIn(page, staff.name);
+  await page.click({ href: '/admin' });
+  await S.expectStatus(page, 200);
+}
+
+/** createProduct fills the new-product form and checks the product's page it leads to. */
+async function createProduct(page, product) {
+  await page.click({ href: '/admin/products', within: STAFF_NAV });
+  await S.expectStatus(page, 200);
+  await page.click({ href: '/admin/products/new' });
+  await S.expectStatus(page, 200);
+  await page.fillForm({
+    id: product.id, name: product.name, description: product.description, category: product.category,
+    price_cents: product.price_cents, stock: product.stock,
+  });
+  assert.ok(await page.js(() => document.querySelector('input[name="active"]').checked), `${await where(page)}: a new product is not on sale by default`);
+  await page.click({ button: 'Create product' });
+  await S.expectSeeOther(page, new RegExp(`^/admin/products/${product.id}\\?saved=created$`));
+  assert.equal(await page.text('h1'), product.name, `${await where(page)}: heading`);
+  assert.match(await page.text('#product-stock'), new RegExp(`\\b${product.stock}\\b`), `${await where(page)}: #product-stock`);
+  // The staff's list finds it.
+  await page.click({ href: '/admin/products', within: STAFF_NAV });
+  await page.fillForm({ q: product.name });
+  await page.click({ submitOf: 'q' });
+  await S.expectStatus(page, 200);
+  assert.ok(await page.exists(`tr[data-product-id="${product.id}"]`), `${await where(page)}: the search does not list ${product.id}`);
+  await page.click({ href: `/admin/products/${product.id}` });
+  await S.expectStatus(page, 200);
+}
+
+/** uploadPhoto uploads a generated PNG on the product's photo page. */
+async function uploadPhoto(t, page, product) {
+  await page.click({ href: `/admin/products/${product.id}/image` });
+  await S.expectStatus(page, 200);
+  const file = path.join(os.tmpdir(), `e2e-s10-${t.engine.name}-${t.rand}.png`);
+  // Wider than the card size (600 px), so the card and page sizes differ.
+  fs.writeFileSync(file, png(800, 600, parseInt(t.rand.slice(0, 2), 16)));
+  try {
+    await page.upload('image', file);
+    await page.click({ button: 'Upload photo' });
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+  await S.expectSeeOther(page, new RegExp(`^/admin/products/${product.id}/image\\?saved=1$`));
+  assert.match(await page.text('#photo-status'), /photo/i, `${await where(page)}: #photo-status`);
+  const src = await page.attr('figure img', 'src');
+  assert.match(src || '', /^\/images\//, `${await where(page)}: the photo page shows ${src}, not the uploaded photo`);
+}
+
+/** restock adds delta on the product's page and checks the stock shown. */
+async function restock(page, product, delta, want) {
+  await page.click({ href: `/admin/products/${product.id}` });
+  await S.expectStatus(page, 200);
+  await page.fill('delta', `+${delta}`);
+  await page.click({ button: 'Change stock' });
+  await S.expectSeeOther(page, new RegExp(`^/admin/products/${product.id}\\?saved=stock$`));
+  assert.match(await page.text('#product-stock'), new RegExp(`\\b${want}\\b`), `${await where(page)}: #product-stock after +${delta}`);
+}
+
+/** buy: a shopper sees the new product with its photo and orders quantity of it. */
+async function buy(t, product, quantity) {
+  const shopper = { email: t.email('s10'), name: t.personName('s10'), addr: S.address('s10') };
+  const ctx = await t.newContext();
+  const page = await ctx.newPage('shopper');
+  await S.register(page, shopper);
+  await page.goto(`/products/${encodeURIComponent(product.id)}`);
+  await S.expectStatus(page, 200);
+  const srcset = await page.attr('main img', 'srcset');
+  assert.match(srcset || '', /\/images\//, `${await where(page)}: the product page does not show the photo (srcset ${srcset})`);
+  await S.addFromProductPage(page, product, quantity);
+  const lines = [{ product, quantity }];
+  await S.expectCart(page, lines);
+  await S.openCheckout(page);
+  await S.fillAddress(page, shopper.addr);
+  const orderId = await S.placeOrder(page);
+  const want = t.expectedOrder({ orderId, email: shopper.email, lines, address: shopper.addr });
+  await S.expectOrderPage(page, want);
+  await t.assertOrders(shopper.email, [want], { password: S.PASSWORD });
+  return { ...shopper, page, orderId, placed: await t.dynamo.orderItem(orderId) };
+}
+
+async function expectOrderStatus(page, status) {
+  await S.expectStatus(page, 200);
+  assert.equal(await page.text('#order-status'), status, `${await where(page)}: #order-status`);
+}
+
+/** shipOrder: staff find the order and move it to accepted, then (after one refusal) shipped. */
+async function shipOrder(page, orderId, tracking) {
+  await page.click({ href: '/admin/orders', within: STAFF_NAV });
+  await S.expectStatus(page, 200);
+  await page.click({ href: `/admin/orders/${orderId}` });
+  await expectOrderStatus(page, 'placed');
+  await page.click({ button: 'Mark as accepted' });
+  await S.expectSeeOther(page, new RegExp(`^/admin/orders/${orderId}$`));
+  await expectOrderStatus(page, 'accepted');
+  // Shipping needs a tracking number.
+  await page.click({ button: 'Mark as shipped' });
+  await S.expectStatus(page, 422);
+  await S.expectFieldError(page, 'tracking_number');
+  assert.equal(await page.text('#order-status'), 'accepted', `${await where(page)}: the refused change changed the status`);
+  await page.fill('tracking_number', tracking);
+  await page.click({ button: 'Mark as shipped' });
+  await S.expectSeeOther(page, new RegExp(`^/admin/orders/${orderId}$`));
+  await expectOrderStatus(page, 'shipped');
+  assert.equal(await page.text('#tracking-number'), tracking, `${await where(page)}: #tracking-number`);
+  const history = await page.js(() => [...document.querySelectorAll('#status-history [data-status]')].map((e) => e.getAttribute('data-status')));
+  assert.deepEqual(history, ['placed', 'accepted', 'shipped'], `${await where(page)}: #status-history`);
+}
+
+export async function run(t) {
+  const categories = (await t.api.categories()).items;
+  assert.ok(categories.length, 'the shop has no categories');
+  const product = {
+    id: `e2e-desk-tidy-${t.engine.name}-${t.rand}`,
+    name: `Walnut Desk Tidy ${t.rand}`,
+    description: 'A desk tidy turned from one piece of walnut. It holds pens, a phone and the odd paper clip.',
+    category: categories[0].id,
+    price_cents: 2475,
+    stock: CREATED_STOCK,
+    active: true,
+  };
+  const tracking = `1Z${t.rand.toUpperCase()}E2E${t.engine.name.length}`;
+
+  const staff = await addStaff(t);
+  const ctx = await t.newContext();
+  const page = await ctx.newPage('staff');
+  await signInStaff(page, staff);
+  await createProduct(page, product);
+  await uploadPhoto(t, page, product);
+  await restock(page, product, RESTOCK, CREATED_STOCK + RESTOCK);
+
+  const shown = await t.api.product(product.id);
+  assert.equal(shown.price_cents, product.price_cents, `API: price of ${product.id}`);
+  const shopper = await buy(t, shown, BOUGHT);
+
+  await shipOrder(page, shopper.orderId, tracking);
+  await shopper.page.goto(`/orders/${encodeURIComponent(shopper.orderId)}`);
+  await expectOrderStatus(shopper.page, 'shipped');
+  assert.equal(await shopper.page.text('#tracking-number'), tracking, `${t.engine.name} shopper: #tracking-number on the order page`);
+
+  // The staff list shows the new member; the audit log names the order's changes.
+  await page.click({ href: '/admin/staff', within: STAFF_NAV });
+  await S.expectStatus(page, 200);
+  assert.ok((await page.mainText()).includes(staff.email), `${await where(page)}: the staff list does not show ${staff.email}`);
+  await page.click({ href: '/admin/audit', within: STAFF_NAV });
+  await S.expectStatus(page, 200);
+  assert.ok((await page.mainText()).includes(shopper.orderId), `${await where(page)}: the audit log does not name order ${shopper.orderId}`);
+  await page.click({ href: '/admin', within: STAFF_NAV });
+  await S.expectStatus(page, 200);
+  assert.ok(await page.exists(`a[href="/admin/orders/${shopper.orderId}"]`), `${await where(page)}: the dashboard's recent orders do not list ${shopper.orderId}`);
+
+  assertChangedOrderItem(await t.dynamo.orderItem(shopper.orderId), shopper.placed, {
+    changes: [{ status: 'accepted', actor: staff.id }, { status: 'shipped', actor: staff.id }],
+    tracking, after: t.startedAt, before: Date.now(),
+  });
+  const stock = CREATED_STOCK + RESTOCK - BOUGHT;
+  const photo = assertProductItem(await t.dynamo.productItem(product.id), { ...product, stock, photo: true });
+  const after = await t.api.product(product.id);
+  assert.equal(after.stock, stock, `API: stock of ${product.id}`);
+  assert.ok(after.image_url.endsWith(`/images/${photo.page}`), `API: image_url of ${product.id} is ${after.image_url}; want the photo ${photo.page}`);
+}
