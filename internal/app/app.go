@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"storefront/internal/dynamo"
+	"storefront/internal/mail"
 	"storefront/internal/shop"
 	"storefront/internal/sqlite"
 	"storefront/internal/web"
@@ -27,6 +28,9 @@ type App struct {
 	Store   shop.Store
 	Images  shop.ImageStore // product photos: the S3 bucket on DynamoDB; nil on SQLite (its store keeps them)
 	Service *shop.Service
+	// Mailer sends messages to shoppers: by SMTP when STOREFRONT_SMTP_URL
+	// is set, else to the log.
+	Mailer mail.Sender
 
 	sqlite      *sqlite.Store // the SQLite store, nil on DynamoDB
 	stopJanitor func()        // stops the janitor and waits for it; nil until started
@@ -44,6 +48,12 @@ func Open(ctx context.Context, getenv func(string) string, logOut io.Writer) (*A
 		return nil, err
 	}
 	a := &App{Config: cfg, Logger: NewLogger(cfg, logOut)}
+	a.Mailer = mail.NewLogSender(a.Logger)
+	if cfg.SMTPURL != "" {
+		if a.Mailer, err = mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom); err != nil {
+			return nil, err
+		}
+	}
 	if err := a.openStore(ctx); err != nil {
 		return nil, err
 	}

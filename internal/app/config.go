@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"storefront/internal/dynamo"
+	"storefront/internal/mail"
 )
 
 // Config is the program's configuration, read from the environment.
@@ -31,6 +32,10 @@ type Config struct {
 	RegistrationLimit int
 	LogLevel          slog.Level
 	LogFormat         string // LogJSON or LogText
+	// SMTPURL is where messages to shoppers go (smtp://host:port); ""
+	// sends them to the log. MailFrom is their sender address.
+	SMTPURL  string
+	MailFrom string
 }
 
 // Stores the program can run on.
@@ -64,6 +69,8 @@ var EnvVars = []EnvVar{
 	{"STOREFRONT_SESSION_MAX_AGE", "12h", "sign-out after this long in any case"},
 	{"STOREFRONT_REQUEST_TIMEOUT", "10s", "the deadline of every request; past it the answer is 503"},
 	{"STOREFRONT_REGISTRATION_LIMIT", "30", "registrations per client address per hour; past it the answer is 429"},
+	{"STOREFRONT_SMTP_URL", "", "SMTP server of messages to shoppers: smtp://host:port, smtp+starttls:// or smtps:// (unset: to the log)"},
+	{"STOREFRONT_MAIL_FROM", mail.DefaultFrom, "sender address of messages to shoppers"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", LogJSON, "json or text"},
 }
@@ -107,6 +114,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		TrustProxy: boolean("STOREFRONT_TRUST_PROXY"), SessionIdle: duration("STOREFRONT_SESSION_IDLE_TIMEOUT"),
 		SessionMaxAge: duration("STOREFRONT_SESSION_MAX_AGE"), LogFormat: get("LOG_FORMAT"),
 		RequestTimeout: duration("STOREFRONT_REQUEST_TIMEOUT"),
+		SMTPURL:        get("STOREFRONT_SMTP_URL"), MailFrom: get("STOREFRONT_MAIL_FROM"),
+	}
+	if cfg.SMTPURL != "" {
+		if _, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom); err != nil {
+			errs = append(errs, fmt.Errorf("STOREFRONT_SMTP_URL, STOREFRONT_MAIL_FROM: %w", err))
+		}
 	}
 	if n, err := strconv.Atoi(get("STOREFRONT_REGISTRATION_LIMIT")); err != nil || n < 1 {
 		bad("STOREFRONT_REGISTRATION_LIMIT", "a whole number of at least 1")
