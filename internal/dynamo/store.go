@@ -37,7 +37,7 @@ var _ shop.Store = (*Store)(nil)
 type Store struct {
 	db *dynamodb.Client
 
-	orders, users, sessions, products, categories, carts, throttles, audit string // table names
+	orders, users, sessions, products, categories, carts, throttles, audit, processing string // table names
 
 	// txAttempts bounds how often PlaceOrder runs its transaction when
 	// DynamoDB cancels it for a conflict or throttling, and how often batch
@@ -48,8 +48,8 @@ type Store struct {
 }
 
 // New returns a store on the tables named tablePrefix + "orders", "users",
-// "sessions", "products", "categories", "carts", "login_throttles" and
-// "audit".
+// "sessions", "products", "categories", "carts", "login_throttles",
+// "audit" and "processing".
 // Missing tables are created (on-demand capacity, TTL on sessions and login
 // throttles, point-in-time recovery on orders) and waited for until ACTIVE;
 // existing ones are checked for the expected keys and indexes.
@@ -69,6 +69,7 @@ func New(ctx context.Context, client *dynamodb.Client, tablePrefix string) (*Sto
 		carts:      tablePrefix + tableCarts,
 		throttles:  tablePrefix + tableThrottles,
 		audit:      tablePrefix + tableAudit,
+		processing: tablePrefix + tableProcessing,
 		txAttempts: 6,
 		txBackoff:  25 * time.Millisecond,
 	}, nil

@@ -28,3 +28,7 @@ func TestService(t *testing.T) {
 		return stores
 	})
 }
+
+func TestProcessingStore(t *testing.T) {
+	shoptest.TestProcessingStore(t, func(t *testing.T) shop.ProcessingStore { return newTestStore(t) })
+}

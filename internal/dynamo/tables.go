@@ -21,6 +21,7 @@ const (
 	tableCarts      = "carts"
 	tableThrottles  = "login_throttles"
 	tableAudit      = "audit"
+	tableProcessing = "processing"
 )
 
 // Index names.
@@ -106,6 +107,13 @@ var tableSpecs = []tableSpec{
 		Suffix: tableAudit, HashKey: "pk", RangeKey: "sk",
 		Attributes: map[string]string{"pk": "S", "sk": "S"},
 		Durable:    true,
+	},
+	{
+		// Order processing (processing.go): message claims, dead letters
+		// and the stream reader's checkpoints. Not durable: losing it
+		// could only re-send a message, never lose an order.
+		Suffix: tableProcessing, HashKey: "pk", RangeKey: "sk",
+		Attributes: map[string]string{"pk": "S", "sk": "S"},
 	},
 }
 

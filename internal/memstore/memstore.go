@@ -31,6 +31,7 @@ type Store struct {
 	orders     map[string]shop.Order
 	throttles  map[string]shop.LoginThrottle
 	audit      []shop.AuditEntry // in the order appended
+	processing processingState   // message claims and dead letters (processing.go)
 }
 
 var _ shop.Store = (*Store)(nil)

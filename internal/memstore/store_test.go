@@ -110,3 +110,7 @@ func TestDoneContext(t *testing.T) {
 		t.Errorf("CountProducts() = %d, %v; want 0, nil (nothing saved after a passed deadline)", n, err)
 	}
 }
+
+func TestProcessingStore(t *testing.T) {
+	shoptest.TestProcessingStore(t, func(*testing.T) shop.ProcessingStore { return memstore.New() })
+}

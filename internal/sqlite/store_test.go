@@ -182,3 +182,7 @@ func TestBusyIsConflict(t *testing.T) {
 		t.Errorf("wrap(plain error) = %v; want neither ErrConflict nor ErrUnavailable", err)
 	}
 }
+
+func TestProcessingStore(t *testing.T) {
+	shoptest.TestProcessingStore(t, func(t *testing.T) shop.ProcessingStore { return openTemp(t, filepath.Join(t.TempDir(), "shop.db")) })
+}
