@@ -1,7 +1,9 @@
 // The seller's side (issue 10): a staff account made with the program's own
 // command line (`storefront staff add`, the password on standard input,
 // the running shop's environment) signs in with its password and a TOTP
-// code (a wrong code first: 401, the field's message), creates a product
+// code (a wrong code first: 401, the field's message; the used code again
+// from another browser: 401, that browser gets in with the next step's
+// code at the end), creates a product
 // on /admin/products, uploads its photo, restocks it; a shopper buys some of
 // it; staff move the order placed -> accepted -> shipped (shipping without a
 // tracking number first: 422) and the shopper sees the tracking number.
@@ -14,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as S from './steps.mjs';
-import { freshCode, wrongCode } from '../lib/totp.mjs';
+import { freshCode, wrongCode, stepAt } from '../lib/totp.mjs';
 import { png } from '../lib/png.mjs';
 import { assertChangedOrderItem, assertProductItem } from '../lib/dynamo.mjs';
 
@@ -38,26 +40,45 @@ async function addStaff(t) {
   return staff;
 }
 
-/** signInStaff: the password step, a wrong code (401, the field's message), then a current code. */
-async function signInStaff(page, staff) {
-  await page.goto('/admin');
-  await S.expectStatus(page, 404); // the staff area is hidden from guests
+/** passwordStep signs in with the password and expects to be asked for the code. */
+async function passwordStep(page, staff) {
   await page.goto('/login');
   await page.fillForm({ email: staff.email, password: S.PASSWORD });
   await page.click({ submitOf: 'password' });
   await S.expectSeeOther(page, /^\/login\/code/);
-  await page.fill('code', wrongCode(staff.secret));
+}
+
+/** refusedCode enters a code the shop must refuse: 401, the field's message, not signed in. */
+async function refusedCode(page, code) {
+  await page.fill('code', code);
   await page.click({ submitOf: 'code' });
   await S.expectStatus(page, 401);
   await S.expectFieldError(page, 'code');
-  assert.ok(!(await S.signedIn(page)), `${await where(page)}: signed in with a wrong code`);
-  const { code } = await freshCode(staff.secret);
+  assert.ok(!(await S.signedIn(page)), `${await where(page)}: signed in with a wrong or used code`);
+}
+
+/** codeStep enters code and expects to be signed in, and let into the staff area. */
+async function codeStep(page, staff, code) {
   await page.fill('code', code);
   await page.click({ submitOf: 'code' });
   await S.expectSeeOther(page);
   await S.expectSignedIn(page, staff.name);
   await page.click({ href: '/admin' });
   await S.expectStatus(page, 200);
+}
+
+/**
+ * signInStaff: the staff area is hidden from guests; the password step, a
+ * wrong code, then a current one. It returns the code and its step.
+ */
+async function signInStaff(page, staff) {
+  await page.goto('/admin');
+  await S.expectStatus(page, 404);
+  await passwordStep(page, staff);
+  await refusedCode(page, wrongCode(staff.secret));
+  const used = await freshCode(staff.secret);
+  await codeStep(page, staff, used.code);
+  return used;
 }
 
 /** createProduct fills the new-product form and checks the product's page it leads to. */
@@ -181,7 +202,15 @@ export async function run(t) {
   const staff = await addStaff(t);
   const ctx = await t.newContext();
   const page = await ctx.newPage('staff');
-  await signInStaff(page, staff);
+  const used = await signInStaff(page, staff);
+  // The same code again, from another browser (still within its step and
+  // the skew the shop allows): refused, as used. That browser gets in with
+  // a code of a later step, at the end.
+  const ctx2 = await t.newContext();
+  const second = await ctx2.newPage('staff2');
+  await passwordStep(second, staff);
+  await refusedCode(second, used.code);
+  assert.ok(stepAt(Date.now()) <= used.step + 1, `${t.engine.name}: the used code was tried again too late to show that it is single use`);
   await createProduct(page, product);
   await uploadPhoto(t, page, product);
   await restock(page, product, RESTOCK, CREATED_STOCK + RESTOCK);
@@ -205,6 +234,10 @@ export async function run(t) {
   await page.click({ href: '/admin', within: STAFF_NAV });
   await S.expectStatus(page, 200);
   assert.ok(await page.exists(`a[href="/admin/orders/${shopper.orderId}"]`), `${await where(page)}: the dashboard's recent orders do not list ${shopper.orderId}`);
+
+  const next = await freshCode(staff.secret, { after: used.step });
+  t.note(`the second browser's code is of step ${next.step}, ${next.step - used.step} after the first`);
+  await codeStep(second, staff, next.code);
 
   assertChangedOrderItem(await t.dynamo.orderItem(shopper.orderId), shopper.placed, {
     changes: [{ status: 'accepted', actor: staff.id }, { status: 'shipped', actor: staff.id }],
