@@ -1,0 +1,322 @@
+package processing_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"storefront/internal/mail"
+	"storefront/internal/memstore"
+	"storefront/internal/processing"
+	"storefront/internal/shop"
+	"storefront/internal/shop/shoptest"
+)
+
+// sender records what it sends; failures makes its next sends fail.
+type sender struct {
+	mu       sync.Mutex
+	sent     []mail.Message
+	failures []error
+}
+
+func (s *sender) Send(_ context.Context, m mail.Message) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.failures) > 0 {
+		err := s.failures[0]
+		s.failures = s.failures[1:]
+		return err
+	}
+	s.sent = append(s.sent, m)
+	return nil
+}
+
+func (s *sender) messages() []mail.Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]mail.Message(nil), s.sent...)
+}
+
+// env is one processor over a memstore holding order o1, placed.
+type env struct {
+	store     *memstore.Store
+	service   *shop.Service
+	sender    *sender
+	processor *processing.Processor
+	feed      *processing.MemoryFeed
+	registry  *prometheus.Registry
+	clock     *shoptest.Clock
+}
+
+var start = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{store: memstore.New(), sender: &sender{}, feed: processing.NewMemoryFeed(), registry: prometheus.NewRegistry(),
+		clock: shoptest.NewClock(start)}
+	e.service = shop.NewService(e.store, shop.Config{Now: e.clock.Now})
+	e.processor = processing.New(e.service, e.store, e.sender, processing.Config{ShopURL: "http://shop.test",
+		Backoff: time.Millisecond, Attempts: 3, Now: e.clock.Now, Metrics: processing.NewMetrics(e.registry)})
+	p := shoptest.NewProduct("p1", 1250, 5)
+	shoptest.MustSaveProduct(t, e.store, p)
+	o := shoptest.NewOrder("o1", "u1", start, shoptest.LineOf(p, 2))
+	if err := e.store.PlaceOrder(t.Context(), o, nil); err != nil {
+		t.Fatalf("PlaceOrder() = %v", err)
+	}
+	return e
+}
+
+func (e *env) status(t *testing.T) string {
+	t.Helper()
+	o, err := e.store.Order(t.Context(), "o1")
+	if err != nil {
+		t.Fatalf("Order(o1) = %v", err)
+	}
+	return o.Status
+}
+
+// subjects lists the sent messages' ids.
+func (e *env) sentIDs() []string {
+	var ids []string
+	for _, m := range e.sender.messages() {
+		ids = append(ids, m.ID)
+	}
+	return ids
+}
+
+func (e *env) change(t *testing.T, from, to, tracking string) {
+	t.Helper()
+	_, err := e.store.ChangeOrderStatus(t.Context(), "o1", shop.StatusUpdate{From: from,
+		Change: shop.StatusChange{Status: to, At: e.clock.Now(), Actor: "staff-1"}, TrackingNumber: tracking})
+	if err != nil {
+		t.Fatalf("ChangeOrderStatus(%s) = %v", to, err)
+	}
+}
+
+func ev(status string) shop.OrderEvent { return shop.OrderEvent{OrderID: "o1", Status: status} }
+
+func TestHandle(t *testing.T) {
+	tests := []struct {
+		name       string
+		setUp      func(t *testing.T, e *env)
+		events     []shop.OrderEvent
+		wantStatus string
+		wantSent   []string
+	}{
+		{name: "PlacedIsAcceptedAndConfirmed", events: []shop.OrderEvent{ev("placed")},
+			wantStatus: "accepted", wantSent: []string{"order.o1.confirmation"}},
+		{name: "ReplaysSendNothingMore",
+			events:     []shop.OrderEvent{ev("placed"), ev("placed"), ev("accepted"), ev("placed"), ev("accepted")},
+			wantStatus: "accepted", wantSent: []string{"order.o1.confirmation"}},
+		{name: "AcceptedByStaffIsConfirmedOnItsEvent",
+			setUp:  func(t *testing.T, e *env) { e.change(t, "placed", "accepted", "") },
+			events: []shop.OrderEvent{ev("placed"), ev("accepted"), ev("accepted")}, wantStatus: "accepted",
+			wantSent: []string{"order.o1.confirmation"}},
+		{name: "CancelledBeforeAcceptanceSendsOnlyTheCancellation",
+			setUp:  func(t *testing.T, e *env) { e.change(t, "placed", "cancelled", "") },
+			events: []shop.OrderEvent{ev("placed"), ev("cancelled"), ev("cancelled")}, wantStatus: "cancelled",
+			wantSent: []string{"order.o1.cancelled"}},
+		{name: "ShippedSendsItsMessageOnce",
+			setUp: func(t *testing.T, e *env) {
+				e.change(t, "placed", "accepted", "")
+				e.change(t, "accepted", "shipped", "TRACK-1")
+			},
+			events:     []shop.OrderEvent{ev("placed"), ev("accepted"), ev("shipped"), ev("shipped")},
+			wantStatus: "shipped", wantSent: []string{"order.o1.confirmation", "order.o1.shipped"}},
+		{name: "DeliveredSendsNothing",
+			setUp: func(t *testing.T, e *env) {
+				e.change(t, "placed", "accepted", "")
+				e.change(t, "accepted", "shipped", "TRACK-1")
+				e.change(t, "shipped", "delivered", "")
+			},
+			events: []shop.OrderEvent{ev("delivered")}, wantStatus: "delivered"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			if tt.setUp != nil {
+				tt.setUp(t, e)
+			}
+			for _, event := range tt.events {
+				if err := e.processor.Handle(t.Context(), event); err != nil {
+					t.Fatalf("Handle(%+v) = %v; want nil", event, err)
+				}
+			}
+			if got := e.status(t); got != tt.wantStatus {
+				t.Errorf("status = %s; want %s", got, tt.wantStatus)
+			}
+			if got := e.sentIDs(); fmt.Sprint(got) != fmt.Sprint(tt.wantSent) {
+				t.Errorf("sent %v; want %v", got, tt.wantSent)
+			}
+		})
+	}
+}
+
+// TestHandleAcceptsAsTheProcessor: the change is the processor's, in the
+// history, and the confirmation goes to the buyer naming the order.
+func TestHandleAcceptsAsTheProcessor(t *testing.T) {
+	e := newEnv(t)
+	if err := e.processor.Handle(t.Context(), ev("placed")); err != nil {
+		t.Fatal(err)
+	}
+	o, _ := e.store.Order(t.Context(), "o1")
+	if h := o.StatusHistory; len(h) != 1 || h[0].Actor != shop.ProcessorActor || h[0].Status != "accepted" {
+		t.Errorf("StatusHistory = %+v; want one change to accepted by %s", h, shop.ProcessorActor)
+	}
+	sent := e.sender.messages()
+	if len(sent) != 1 || sent[0].To != "u1@example.com" || !strings.Contains(sent[0].Text, "o1") {
+		t.Errorf("sent %+v; want the confirmation of o1 to u1@example.com", sent)
+	}
+	m, err := e.store.MessageRecord(t.Context(), "o1", "accepted")
+	if err != nil || m.State != shop.MessageSent || m.MessageID != "order.o1.confirmation" {
+		t.Errorf("MessageRecord() = %+v, %v; want sent with the message's id", m, err)
+	}
+}
+
+// TestHandleUnsoundOrder: an order whose totals do not add up stays placed
+// and its error is permanent.
+func TestHandleUnsoundOrder(t *testing.T) {
+	e := newEnv(t)
+	bad := shoptest.NewOrder("o2", "u1", start, shop.OrderLine{ProductID: "p1", Name: "x", UnitPriceCents: 1250, Quantity: 1})
+	bad.TotalCents++
+	if err := e.store.PlaceOrder(t.Context(), bad, nil); err != nil {
+		t.Fatal(err)
+	}
+	err := e.processor.Handle(t.Context(), shop.OrderEvent{OrderID: "o2", Status: "placed"})
+	if !errors.Is(err, shop.ErrOrderUnsound) || !processing.Permanent(err) {
+		t.Errorf("Handle(unsound) = %v; want a permanent ErrOrderUnsound", err)
+	}
+	if o, _ := e.store.Order(t.Context(), "o2"); o.Status != "placed" {
+		t.Errorf("status = %s; want placed", o.Status)
+	}
+}
+
+// TestCrashBetweenSendAndMark: a claim left pending by a processor that
+// died after sending is sent again, with the same message id, only once
+// its lease is over; before that another processor leaves it alone.
+func TestCrashBetweenSendAndMark(t *testing.T) {
+	e := newEnv(t)
+	// The dead processor's state: the order accepted, the claim pending.
+	e.change(t, "placed", "accepted", "")
+	if _, err := e.store.ClaimMessage(t.Context(), shop.MessageRecord{OrderID: "o1", Event: "accepted",
+		MessageID: "order.o1.confirmation", State: shop.MessagePending, Owner: "dead", ClaimedAt: e.clock.Now()}, start.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	err := e.processor.Handle(t.Context(), ev("accepted"))
+	if !errors.Is(err, shop.ErrMessageClaimed) || processing.Permanent(err) {
+		t.Errorf("Handle() within the lease = %v; want ErrMessageClaimed, to retry", err)
+	}
+	if got := e.sentIDs(); len(got) != 0 {
+		t.Errorf("sent %v within the lease; want nothing", got)
+	}
+	e.clock.Advance(3 * time.Minute) // past the default lease
+	if err := e.processor.Handle(t.Context(), ev("accepted")); err != nil {
+		t.Fatalf("Handle() after the lease = %v; want nil", err)
+	}
+	if got := e.sentIDs(); fmt.Sprint(got) != "[order.o1.confirmation]" {
+		t.Errorf("sent %v after the lease; want the confirmation again, same id", got)
+	}
+}
+
+// runUntil runs the processor on the feed until cond holds (or 5 s pass).
+func (e *env) runUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.processor.Run(ctx, e.feed) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run() = %v; want nil", err)
+	}
+	if !cond() {
+		t.Fatal("condition not met within 5 s")
+	}
+}
+
+func TestRunRetriesAFailingSender(t *testing.T) {
+	e := newEnv(t)
+	e.sender.failures = []error{fmt.Errorf("%w: 421 try later", mail.ErrTemporary)}
+	e.feed.Publish(ev("placed"), start)
+	e.runUntil(t, func() bool { return e.feed.Pending() == 0 })
+	if got := e.sentIDs(); fmt.Sprint(got) != "[order.o1.confirmation]" {
+		t.Errorf("sent %v; want the confirmation once, after a retry", got)
+	}
+	if letters, _ := e.store.DeadLetters(t.Context(), 10); len(letters) != 0 {
+		t.Errorf("dead letters %+v; want none", letters)
+	}
+}
+
+func TestRunDeadLettersAfterTheAttempts(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		failures     []error
+		wantAttempts int
+	}{
+		{"Temporary", []error{mail.ErrTemporary, mail.ErrTemporary, mail.ErrTemporary}, 3},
+		{"PermanentAtOnce", []error{fmt.Errorf("%w: 550 no such mailbox", mail.ErrPermanent)}, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.sender.failures = tt.failures
+			e.feed.Publish(ev("placed"), start)
+			p2 := shoptest.NewOrder("o2", "u2", start, shop.OrderLine{ProductID: "p1", Name: "x", UnitPriceCents: 1250, Quantity: 1})
+			if err := e.store.PlaceOrder(t.Context(), p2, nil); err != nil {
+				t.Fatal(err)
+			}
+			e.feed.Publish(shop.OrderEvent{OrderID: "o2", Status: "placed"}, start)
+			e.runUntil(t, func() bool { return e.feed.Pending() == 0 })
+			letters, err := e.store.DeadLetters(t.Context(), 10)
+			if err != nil || len(letters) != 1 || letters[0].OrderID != "o1" || letters[0].Attempts != tt.wantAttempts ||
+				!strings.Contains(letters[0].Error, "send the accepted message") {
+				t.Fatalf("DeadLetters() = %+v, %v; want o1's after %d attempts", letters, err, tt.wantAttempts)
+			}
+			// The record behind it was not held up.
+			if got := e.sentIDs(); fmt.Sprint(got) != "[order.o2.confirmation]" {
+				t.Errorf("sent %v; want o2's confirmation", got)
+			}
+			if got := metricValue(t, e.registry, "storefront_processor_dead_letters_total"); got != 1 {
+				t.Errorf("dead letters metric = %v; want 1", got)
+			}
+			// Staff retry it: it goes out, once, and the dead letter is gone.
+			if err := e.processor.Retry(t.Context(), "o1", "placed"); err != nil {
+				t.Fatalf("Retry() = %v; want nil", err)
+			}
+			if err := e.processor.Retry(t.Context(), "o1", "accepted"); err != nil {
+				t.Fatalf("Retry(accepted) = %v; want nil", err)
+			}
+			if got := e.sentIDs(); fmt.Sprint(got) != "[order.o2.confirmation order.o1.confirmation]" {
+				t.Errorf("sent %v after the retry; want o1's confirmation once more", got)
+			}
+			if letters, _ := e.store.DeadLetters(t.Context(), 10); len(letters) != 0 {
+				t.Errorf("dead letters after the retry %+v; want none", letters)
+			}
+		})
+	}
+}
+
+// metricValue reads the counter or gauge named name from reg.
+func metricValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name {
+			m := f.GetMetric()[0]
+			return m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("metric %s not registered", name)
+	return 0
+}

@@ -1,0 +1,128 @@
+package processing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"storefront/internal/shop"
+)
+
+// Record is one event as a source delivers it.
+type Record struct {
+	Event shop.OrderEvent
+	// At is when the event was written (its lag is measured from it).
+	At time.Time
+	// Shard and Position say where the record is in its source, for the
+	// source's own Done; records of one shard come in their order.
+	Shard    string
+	Position string
+}
+
+// Source delivers events in order, each until it is Done.
+type Source interface {
+	// Next returns the next records after those done, in order within
+	// each shard, waiting a little when there are none (it may then return
+	// none). A record not yet done may come again.
+	Next(ctx context.Context) ([]Record, error)
+	// Done records that rec, and every record before it in its shard, is
+	// handled, so a restart goes on after it.
+	Done(ctx context.Context, rec Record) error
+}
+
+// errStopped says Run's context ended while a record was waiting for its
+// next try: the record is not done, and comes again after a restart.
+var errStopped = errors.New("processing stopped")
+
+// Run reads src and handles each record until ctx ends, then returns nil.
+// A record that fails is tried again after a pause (Config.Backoff,
+// doubled each time), holding back the records behind it in its shard
+// only; after Config.Attempts failures, or at once for a Permanent error,
+// it goes to the dead letters (staff retry it from /admin/processing) and
+// its shard moves on. A stop (ctx ending) lets the record in hand finish
+// under its own deadline, so a message being sent is not cut off halfway;
+// a record waiting for its next try is abandoned undone, to come again.
+func (p *Processor) Run(ctx context.Context, src Source) error {
+	for ctx.Err() == nil {
+		records, err := src.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			p.cfg.Logger.WarnContext(ctx, "order events unreadable", "err", err)
+			_ = shop.Pause(ctx, p.cfg.Backoff) // ctx ending is checked by the loop
+			continue
+		}
+		for _, rec := range records {
+			if err := p.process(ctx, rec); err != nil {
+				if errors.Is(err, errStopped) {
+					return nil
+				}
+				p.cfg.Logger.ErrorContext(ctx, "order event not handled", "order_id", rec.Event.OrderID, "status", rec.Event.Status, "err", err)
+				break // its shard comes again from it
+			}
+			if err := src.Done(context.WithoutCancel(ctx), rec); err != nil {
+				p.cfg.Logger.WarnContext(ctx, "order event checkpoint not saved", "order_id", rec.Event.OrderID, "err", err)
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// process handles rec with retries and, at the end of them, dead-letters
+// it; nil means rec is done with, either way.
+func (p *Processor) process(ctx context.Context, rec Record) error {
+	p.cfg.Metrics.observeLag(p.cfg.Now().Sub(rec.At))
+	pause := p.cfg.Backoff
+	for attempt := 1; ; attempt++ {
+		err := p.handleOnce(ctx, rec.Event)
+		if err == nil {
+			return nil
+		}
+		if Permanent(err) || attempt >= p.cfg.Attempts {
+			return p.deadLetter(ctx, rec.Event, err, attempt)
+		}
+		p.cfg.Logger.WarnContext(ctx, "order event failed; trying again", "order_id", rec.Event.OrderID,
+			"status", rec.Event.Status, "attempt", attempt, "err", err)
+		if shop.Pause(ctx, pause) != nil {
+			return errStopped
+		}
+		pause *= 2
+	}
+}
+
+// handleOnce runs Handle detached from ctx's cancellation, under its own
+// deadline: a stop never cuts a send in the middle.
+func (p *Processor) handleOnce(ctx context.Context, ev shop.OrderEvent) error {
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.RecordTimeout)
+	defer cancel()
+	return p.Handle(hctx, ev)
+}
+
+// deadLetter sets ev aside with its last error, for staff.
+func (p *Processor) deadLetter(ctx context.Context, ev shop.OrderEvent, cause error, attempts int) error {
+	d := &shop.DeadLetter{OrderID: ev.OrderID, Event: ev.Status, Error: cause.Error(), Attempts: attempts, At: p.cfg.Now().UTC()}
+	if err := p.store.SaveDeadLetter(context.WithoutCancel(ctx), d); err != nil {
+		return fmt.Errorf("dead-letter order %s (%w): %w", ev.OrderID, cause, err)
+	}
+	p.cfg.Metrics.deadLettered()
+	p.cfg.Logger.ErrorContext(ctx, "order event dead-lettered", "order_id", ev.OrderID, "status", ev.Status,
+		"attempts", attempts, "err", cause)
+	return nil
+}
+
+// Retry handles a dead letter again, for staff: on success it is removed;
+// on failure it stays, with the new error. It returns Handle's error.
+func (p *Processor) Retry(ctx context.Context, orderID, event string) error {
+	err := p.Handle(ctx, shop.OrderEvent{OrderID: orderID, Status: event})
+	if err != nil {
+		if serr := p.store.SaveDeadLetter(ctx, &shop.DeadLetter{OrderID: orderID, Event: event, Error: err.Error(),
+			Attempts: 1, At: p.cfg.Now().UTC()}); serr != nil {
+			return errors.Join(err, serr)
+		}
+		return err
+	}
+	return p.store.DeleteDeadLetter(ctx, orderID, event)
+}
