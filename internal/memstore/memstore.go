@@ -30,8 +30,9 @@ type Store struct {
 	carts      map[string]shop.Cart
 	orders     map[string]shop.Order
 	throttles  map[string]shop.LoginThrottle
-	audit      []shop.AuditEntry // in the order appended
-	processing processingState   // message claims and dead letters (processing.go)
+	audit      []shop.AuditEntry             // in the order appended
+	processing processingState               // message claims and dead letters (processing.go)
+	resets     map[string]shop.PasswordReset // by IDHash (passwordreset.go)
 }
 
 var _ shop.Store = (*Store)(nil)
@@ -47,6 +48,7 @@ func New() *Store {
 		carts:      map[string]shop.Cart{},
 		orders:     map[string]shop.Order{},
 		throttles:  map[string]shop.LoginThrottle{},
+		resets:     map[string]shop.PasswordReset{},
 	}
 }
 

@@ -87,29 +87,12 @@ var ErrTooManyRegistrations = errors.New("too many registrations from this addre
 // (callers that have none, such as tests and tools).
 //
 // The record is a throttle record of its own key kind ("registration"),
-// updated by the same compare-and-set: Failures counts the registrations of
-// the window that starts at WindowStart, and LockedUntil is the end of that
-// window, so a store keeps the record (it may delete one only once its
-// window and its lock are over) until the count no longer matters.
+// counted by countInWindow.
 func (s *Service) countRegistration(ctx context.Context, clientAddr string) error {
 	if clientAddr == "" {
 		return nil
 	}
-	key := ThrottleKey("registration", clientAddr)
-	now := s.now()
-	refused := false
-	err := s.updateThrottle(ctx, key, func(t *LoginThrottle) (bool, error) {
-		refused = false
-		if !now.Before(t.LockedUntil) { // no window yet, or the last one is over
-			t.WindowStart, t.LockedUntil, t.Failures = now, now.Add(RegistrationWindow), 0
-		}
-		if t.Failures >= s.cfg.RegistrationLimit {
-			refused = true
-			return false, nil
-		}
-		t.Failures++
-		return true, nil
-	})
+	refused, err := s.countInWindow(ctx, ThrottleKey("registration", clientAddr), s.cfg.RegistrationLimit, RegistrationWindow)
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,9 @@ type Config struct {
 	// implement ImageStore too (SQLite and memstore do; on DynamoDB the
 	// photos live in S3).
 	Images ImageStore
+	// Mailer sends password reset links (passwordreset.go); nil sends
+	// none (the request is logged as failed).
+	Mailer Mailer
 	// Logger receives the account and order events (sign-ins, locks,
 	// placements, unknown outcomes); default a logger that discards, so a
 	// service logs only where its caller chose.
@@ -58,6 +61,8 @@ type Service struct {
 	// over two servers on the local DynamoDB server had up to two thirds
 	// refused so).
 	throttleLocks [64]sync.Mutex
+	// mailWork counts the password reset mails in flight (WaitForMail).
+	mailWork sync.WaitGroup
 }
 
 // NewService returns a service over store.

@@ -11,6 +11,7 @@ import (
 // cannot be reached or throttles, ErrConflict when a concurrent write won.
 // Both implementations run the conformance suite in package shoptest.
 type Store interface {
+	PasswordResetStore // passwordreset.go
 	// Ping reports whether the store is reachable; it backs /readyz.
 	Ping(ctx context.Context) error
 

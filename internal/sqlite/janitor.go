@@ -67,6 +67,11 @@ var expiries = []expiry{
 			return []any{millis(now), millis(now.Add(-shop.ThrottleWindow)), zero, zero}
 		},
 	},
+	{
+		what:  "password reset links",
+		query: `DELETE FROM password_resets WHERE rowid IN (SELECT rowid FROM password_resets WHERE expires_at <= ? LIMIT ?)`,
+		args:  func(now time.Time) []any { return []any{millis(now)} },
+	},
 }
 
 // DeleteExpired deletes every row expired at now, in batches of at most
