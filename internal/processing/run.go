@@ -4,21 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"storefront/internal/shop"
 )
 
-// Record is one event as a source delivers it.
-type Record struct {
-	Event shop.OrderEvent
-	// At is when the event was written (its lag is measured from it).
-	At time.Time
-	// Shard and Position say where the record is in its source, for the
-	// source's own Done; records of one shard come in their order.
-	Shard    string
-	Position string
-}
+// Record is one event as a source delivers it; stores deliver it too
+// (the DynamoDB stream reader), so it is shop's type.
+type Record = shop.EventRecord
 
 // Source delivers events in order, each until it is Done.
 type Source interface {

@@ -116,3 +116,22 @@ func DeadLettersOldestFirst(a, b DeadLetter) int {
 	}
 	return strings.Compare(a.Event, b.Event)
 }
+
+// EventRecord is one order event as a source of them delivers it (the
+// processor's input): when it was written (its lag is measured from it),
+// and where it is in its source, for the source's checkpoint: records of
+// one Shard come in their order, Position naming each.
+type EventRecord struct {
+	Event           OrderEvent
+	At              time.Time
+	Shard, Position string
+}
+
+// OutboxEvent is an order event as a store's outbox keeps it (SQLite: the
+// processing_outbox table, written in the transaction of the placement or
+// status change): Seq orders the events as they committed.
+type OutboxEvent struct {
+	Seq   int64
+	Event OrderEvent
+	At    time.Time
+}

@@ -115,3 +115,29 @@ func (s *Store) DeleteDeadLetter(ctx context.Context, orderID, event string) err
 	_, err := s.db.ExecContext(ctx, `DELETE FROM dead_letters WHERE order_id = ? AND event = ?`, orderID, event)
 	return wrap("delete dead letter", err)
 }
+
+// OutboxEvents returns at most limit events of the order outbox, oldest
+// first. The triggers of migration 0010 write them in the transaction of
+// each placement and status change.
+func (s *Store) OutboxEvents(ctx context.Context, limit int) ([]shop.OutboxEvent, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, order_id, status, at FROM processing_outbox ORDER BY seq LIMIT ?`, limit)
+	if err != nil {
+		return nil, wrap("outbox events", err)
+	}
+	defer rows.Close()
+	var events []shop.OutboxEvent
+	for rows.Next() {
+		var e shop.OutboxEvent
+		if err := rows.Scan(&e.Seq, &e.Event.OrderID, &e.Event.Status, msTime{&e.At}); err != nil {
+			return nil, wrap("outbox events", err)
+		}
+		events = append(events, e)
+	}
+	return events, wrap("outbox events", rows.Err())
+}
+
+// DeleteOutboxEvents removes the outbox events up to seq: handled.
+func (s *Store) DeleteOutboxEvents(ctx context.Context, seq int64) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM processing_outbox WHERE seq <= ?`, seq)
+	return wrap("delete outbox events", err)
+}
