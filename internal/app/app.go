@@ -57,8 +57,11 @@ func Open(ctx context.Context, getenv func(string) string, logOut io.Writer) (*A
 	if err := a.openStore(ctx); err != nil {
 		return nil, err
 	}
-	a.Service = shop.NewService(a.Store, shop.Config{Images: a.Images, SessionIdleTimeout: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
+	// The reset links are mailed by the app's sender, to the shop's address.
+	mailer := &resetMailer{sender: a.Mailer, shopURL: cfg.ShopURL}
+	a.Service = shop.NewService(a.Store, shop.Config{Images: a.Images, Mailer: mailer, SessionIdleTimeout: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
 		RegistrationLimit: cfg.RegistrationLimit, Logger: a.Logger})
+	mailer.shopName = a.Service.Config().ShopName
 	return a, nil
 }
 
@@ -154,6 +157,9 @@ func (a *App) Handler() http.Handler {
 
 // Close stops the janitor and closes the store.
 func (a *App) Close() error {
+	if a.Service != nil {
+		a.Service.WaitForMail() // the mails in flight read the store
+	}
 	if a.stopJanitor != nil {
 		a.stopJanitor()
 		a.stopJanitor = nil

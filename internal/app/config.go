@@ -36,6 +36,9 @@ type Config struct {
 	// sends them to the log. MailFrom is their sender address.
 	SMTPURL  string
 	MailFrom string
+	// ShopURL is the shop's address as shoppers reach it, for the links
+	// in messages (password reset, orders); default http://HOST:PORT.
+	ShopURL string
 }
 
 // Stores the program can run on.
@@ -71,6 +74,7 @@ var EnvVars = []EnvVar{
 	{"STOREFRONT_REGISTRATION_LIMIT", "30", "registrations per client address per hour; past it the answer is 429"},
 	{"STOREFRONT_SMTP_URL", "", "SMTP server of messages to shoppers: smtp://host:port, smtp+starttls:// or smtps:// (unset: to the log)"},
 	{"STOREFRONT_MAIL_FROM", mail.DefaultFrom, "sender address of messages to shoppers"},
+	{"STOREFRONT_SHOP_URL", "", "the shop's address in links of messages, such as https://shop.example (default: http://HOST:PORT)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", LogJSON, "json or text"},
 }
@@ -115,6 +119,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		SessionMaxAge: duration("STOREFRONT_SESSION_MAX_AGE"), LogFormat: get("LOG_FORMAT"),
 		RequestTimeout: duration("STOREFRONT_REQUEST_TIMEOUT"),
 		SMTPURL:        get("STOREFRONT_SMTP_URL"), MailFrom: get("STOREFRONT_MAIL_FROM"),
+	}
+	if cfg.ShopURL = shopURL(get("STOREFRONT_SHOP_URL"), cfg.Host, cfg.Port); cfg.ShopURL == "" {
+		bad("STOREFRONT_SHOP_URL", "an http or https address such as https://shop.example, without query")
 	}
 	if cfg.SMTPURL != "" {
 		if _, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom); err != nil {

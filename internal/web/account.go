@@ -140,6 +140,9 @@ func (s *server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	next := localNext(q.Get("next"))
 	v := newLoginView("", next)
+	if q.Get("password_reset") == "1" { // after /password/reset
+		v.Notice = "Your password was changed and every session of your account ended. Sign in with the new password."
+	}
 	status := http.StatusOK
 	if q.Get("cookies") == "1" {
 		if visitFrom(r.Context()).User != nil {

@@ -20,6 +20,7 @@ import (
 	_ "modernc.org/sqlite" // the database/sql driver, to inspect the store's file
 
 	"storefront/internal/shop"
+	"storefront/internal/shop/shoptest"
 	"storefront/internal/sqlite"
 )
 
@@ -43,7 +44,8 @@ type testEnv struct {
 	svc    *shop.Service
 	dbPath string
 	logs   *syncBuffer
-	clock  *testClock // the service's clock (second factor codes are computed on it)
+	clock  *testClock       // the service's clock (second factor codes are computed on it)
+	mailer *shoptest.Mailer // the password reset links the service sent (password_reset_test.go)
 }
 
 // envSettings are what newEnv's options change.
@@ -85,10 +87,11 @@ func newEnv(tb testing.TB, opts ...envOption) *testEnv {
 	logs := &syncBuffer{}
 	logger := slog.New(WithRequestID(slog.NewJSONHandler(logs, nil)))
 	clock := &testClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	svc := shop.NewService(fail, shop.Config{Logger: logger, Now: clock.Now, Images: store,
+	mailer := &shoptest.Mailer{}
+	svc := shop.NewService(fail, shop.Config{Logger: logger, Now: clock.Now, Images: store, Mailer: mailer,
 		PasswordParams: &shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1}})
 	e := &testEnv{tb: tb, h: NewServer(svc, logger, set.cfg), store: store, fail: fail, svc: svc, dbPath: path, logs: logs,
-		clock: clock}
+		clock: clock, mailer: mailer}
 	e.srv = httptest.NewServer(e.h)
 	tb.Cleanup(e.srv.Close)
 	return e

@@ -43,15 +43,21 @@ func samplePages() map[string]pageView {
 	account.Notice, account.NameFormError, account.PasswordFormError = "Saved.", "Fix the name.", "Fix the password."
 	checkout := newCheckoutView(cart, shop.Address{FullName: "Ada", Country: "GB"}, "key-12345678", fields)
 	checkout.FormError, checkout.Problems, checkout.PriceChange = "Some prices changed.", []string{"Mug now costs $12.50."}, true
+	forgot := newForgotView("ada@example", fields)
+	forgot.FormError, forgot.Notice = "Please correct the highlighted fields.", resetSentNotice
+	passwordReset := newResetView("tok-123", fields)
+	passwordReset.FormError = "Please correct the highlighted fields."
 	return map[string]pageView{
-		"catalog":  catalog,
-		"product":  product,
-		"cart":     &cartView{layoutView: layoutView{Title: "Your cart"}, Cart: cart, Lines: []cartLineView{{CartViewLine: line, URL: "/products/mug", Quantity: "x", Error: "Quantity must be a whole number from 1 to 99."}}, CookiesNeeded: true, FormError: "Oops.", PricesChanged: true, FreeShipping: shop.FreeShippingThreshold, Totals: newCartTotals("cart", cart)},
-		"login":    login,
-		"register": register,
-		"account":  account,
-		"checkout": checkout,
-		"orders":   &ordersView{layoutView: layoutView{Title: "Your orders"}, Orders: []shop.Order{*order}},
+		"password_forgot": forgot,
+		"password_reset":  passwordReset,
+		"catalog":         catalog,
+		"product":         product,
+		"cart":            &cartView{layoutView: layoutView{Title: "Your cart"}, Cart: cart, Lines: []cartLineView{{CartViewLine: line, URL: "/products/mug", Quantity: "x", Error: "Quantity must be a whole number from 1 to 99."}}, CookiesNeeded: true, FormError: "Oops.", PricesChanged: true, FreeShipping: shop.FreeShippingThreshold, Totals: newCartTotals("cart", cart)},
+		"login":           login,
+		"register":        register,
+		"account":         account,
+		"checkout":        checkout,
+		"orders":          &ordersView{layoutView: layoutView{Title: "Your orders"}, Orders: []shop.Order{*order}},
 		"order": &orderView{layoutView: layoutView{Title: "Order oabc"}, Order: order, LineTable: newOrderLineTable(order),
 			History: historyView{Changes: order.History()}, CanCancel: true},
 
@@ -219,10 +225,12 @@ func TestFieldMessagesOnEveryForm(t *testing.T) {
 	pages, _ := parsePages()
 	s := &server{log: slog.New(slog.NewTextHandler(io.Discard, nil)), pages: pages, styleURL: staticURL("style.css"), scriptURL: staticURL("pageshow.js")}
 	for page, fields := range map[string][]string{
-		"register": {"email", "name", "password", "confirm_password"},
-		"account":  {"name", "current_password", "new_password", "confirm_password"},
-		"checkout": {"address_line1", "country"},
-		"product":  {"quantity"},
+		"register":        {"email", "name", "password", "confirm_password"},
+		"account":         {"name", "current_password", "new_password", "confirm_password"},
+		"checkout":        {"address_line1", "country"},
+		"product":         {"quantity"},
+		"password_forgot": {"email"},
+		"password_reset":  {"password", "confirm_password"},
 	} {
 		w := httptest.NewRecorder()
 		s.render(w, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusUnprocessableEntity, page, samples[page])
