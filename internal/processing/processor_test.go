@@ -18,16 +18,23 @@ import (
 	"storefront/internal/shop/shoptest"
 )
 
-// sender records what it sends; failures makes its next sends fail.
+// sender records what it sends; failures makes its next sends fail, and
+// failAt the sends of those numbers (the first is 1).
 type sender struct {
 	mu       sync.Mutex
 	sent     []mail.Message
 	failures []error
+	failAt   map[int]error
+	calls    int
 }
 
 func (s *sender) Send(_ context.Context, m mail.Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.calls++
+	if err := s.failAt[s.calls]; err != nil {
+		return err
+	}
 	if len(s.failures) > 0 {
 		err := s.failures[0]
 		s.failures = s.failures[1:]

@@ -1,0 +1,84 @@
+package processing_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"storefront/internal/mail"
+	"storefront/internal/shop"
+	"storefront/internal/shop/shoptest"
+)
+
+// streamRecord is a stream record as Lambda delivers it: the order item's
+// new image (the attributes processing reads, and one it does not).
+func streamRecord(seq, orderID, status string) events.DynamoDBEventRecord {
+	return events.DynamoDBEventRecord{EventName: "MODIFY", EventSource: "aws:dynamodb", Change: events.DynamoDBStreamRecord{
+		SequenceNumber: seq, StreamViewType: "NEW_IMAGE",
+		ApproximateCreationDateTime: events.SecondsEpochTime{Time: start},
+		Keys:                        map[string]events.DynamoDBAttributeValue{"order_id": events.NewStringAttribute(orderID)},
+		NewImage: map[string]events.DynamoDBAttributeValue{"order_id": events.NewStringAttribute(orderID),
+			"status": events.NewStringAttribute(status), "total_cents": events.NewNumberAttribute("3000")},
+	}}
+}
+
+func TestHandleStreamBatch(t *testing.T) {
+	e := newEnv(t)
+	p := shoptest.NewProduct("p2", 500, 9)
+	shoptest.MustSaveProduct(t, e.store, p)
+	for _, id := range []string{"o2", "o3"} {
+		if err := e.store.PlaceOrder(t.Context(), shoptest.NewOrder(id, "u-"+id, start, shoptest.LineOf(p, 1)), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// o2's confirmation (the second send) fails for now: o1 is handled,
+	// o2 reported, o3 (behind it in the shard) left for Lambda's retry.
+	e.sender.failAt = map[int]error{2: fmt.Errorf("%w: 451 try later", mail.ErrTemporary)}
+	batch := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{
+		streamRecord("100", "o1", "placed"), streamRecord("200", "o2", "placed"), streamRecord("300", "o3", "placed")}}
+	res := e.processor.HandleStreamBatch(t.Context(), batch)
+	if len(res.BatchItemFailures) != 1 || res.BatchItemFailures[0].ItemIdentifier != "200" {
+		t.Fatalf("BatchItemFailures = %+v; want o2's record, 200", res.BatchItemFailures)
+	}
+	if got := strings.Join(e.sentIDs(), " "); got != "order.o1.confirmation" {
+		t.Errorf("sent %q; want o1's confirmation only", got)
+	}
+
+	// Lambda's retry: from 200 on, and, as a bisected retry may, 100 again.
+	res = e.processor.HandleStreamBatch(t.Context(), batch)
+	if len(res.BatchItemFailures) != 0 {
+		t.Fatalf("retry: BatchItemFailures = %+v; want none", res.BatchItemFailures)
+	}
+	if got := strings.Join(e.sentIDs(), " "); got != "order.o1.confirmation order.o2.confirmation order.o3.confirmation" {
+		t.Errorf("sent %q after the retry; want each confirmation once", got)
+	}
+	for _, id := range []string{"o1", "o2", "o3"} {
+		if o, _ := e.store.Order(t.Context(), id); o.Status != shop.OrderStatusAccepted {
+			t.Errorf("order %s is %s; want accepted", id, o.Status)
+		}
+	}
+}
+
+// TestHandleStreamBatchDeadLettersPermanentFailures: a record no retry can
+// cure (the mail server refuses the address for good) goes to the dead
+// letters and the batch goes on.
+func TestHandleStreamBatchDeadLettersPermanentFailures(t *testing.T) {
+	e := newEnv(t)
+	e.sender.failAt = map[int]error{1: fmt.Errorf("%w: 550 no such mailbox", mail.ErrPermanent)}
+	res := e.processor.HandleStreamBatch(t.Context(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{
+		streamRecord("100", "o1", "placed"), streamRecord("101", "o1", "accepted")}})
+	if len(res.BatchItemFailures) != 0 {
+		t.Errorf("BatchItemFailures = %+v; want none", res.BatchItemFailures)
+	}
+	letters, err := e.store.DeadLetters(t.Context(), 10)
+	if err != nil || len(letters) != 1 || letters[0].OrderID != "o1" || !strings.Contains(letters[0].Error, "550") {
+		t.Errorf("DeadLetters() = %+v, %v; want o1's with the 550", letters, err)
+	}
+	// The accepted record behind it tries the confirmation again (the
+	// claim is this processor's); the server took it this time: once.
+	if got := strings.Join(e.sentIDs(), " "); got != "order.o1.confirmation" {
+		t.Errorf("sent %q; want the confirmation once", got)
+	}
+}
