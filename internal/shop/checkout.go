@@ -70,7 +70,8 @@ type PlaceOrderInput struct {
 // lines were added or changed meanwhile, the checkout runs again from the
 // fresh cart (at most checkoutRounds times), so a line added during a
 // checkout is either in the order or still in the cart, never dropped.
-func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (*Order, bool, error) {
+func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (o *Order, replayed bool, err error) {
+	defer func() { s.cfg.Observer.CheckoutFinished(CheckoutOutcomeOf(replayed, err)) }()
 	addr, err := ValidateAddress(in.Address)
 	if !IsCheckoutKey(in.Key) {
 		return nil, false, &ValidationError{Fields: map[string]string{"checkout_key": "This checkout form has expired. Review your order and place it again."}}

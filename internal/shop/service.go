@@ -40,6 +40,9 @@ type Config struct {
 	// placements, unknown outcomes); default a logger that discards, so a
 	// service logs only where its caller chose.
 	Logger *slog.Logger
+	// Observer counts checkout outcomes and failed sign-ins (metrics);
+	// default one that counts nothing.
+	Observer Observer
 }
 
 // Service holds every business rule of the shop over a Store.
@@ -94,6 +97,9 @@ func NewService(store Store, cfg Config) *Service {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
 	}
 	s := &Service{store: store, cfg: cfg, log: cfg.Logger, hasher: newPasswordHasher(*cfg.PasswordParams)}
 	s.dummyHash = s.hasher.hash("dummy password for unknown accounts")

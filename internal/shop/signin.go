@@ -106,6 +106,7 @@ func (s *Service) startAttempt(ctx context.Context, u *User, accountKey, clientA
 		}
 		if a.now.Before(t.LockedUntil) {
 			s.log.WarnContext(ctx, "sign-in throttled", append(a.logAttrs, "key_kind", keyKind(c.key))...)
+			s.cfg.Observer.SignInFailed(SignInThrottled)
 			return nil, ErrThrottled
 		}
 	}
@@ -128,9 +129,11 @@ func (s *Service) failAttempt(ctx context.Context, a *signInAttempt) error {
 		// Locked by other attempts while this one was hashed: the
 		// answer must not tell whether this guess was right.
 		s.log.WarnContext(ctx, "sign-in throttled", a.logAttrs...)
+		s.cfg.Observer.SignInFailed(SignInThrottled)
 		return ErrThrottled
 	}
 	s.log.InfoContext(ctx, "sign-in failed", a.logAttrs...)
+	s.cfg.Observer.SignInFailed(SignInInvalid)
 	return ErrInvalidCredentials
 }
 

@@ -179,6 +179,7 @@ func (s *Service) recordFailure(ctx context.Context, key string, limit int, now 
 	})
 	if err == nil && lockedAt > 0 {
 		s.log.WarnContext(ctx, "sign-in locked", append(logAttrs, "key_kind", keyKind(key), "failures", lockedAt)...)
+		s.cfg.Observer.SignInLocked(keyKind(key))
 	}
 	return lockedBefore, err
 }

@@ -20,6 +20,10 @@ type Config struct {
 	// RequestTimeout is the deadline of every request (deadline.go);
 	// zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// ObserveRequest, when set, is told of every answered request: its
+	// route pattern (RouteUnmatched when none matched), method, status and
+	// duration (metrics.go).
+	ObserveRequest func(route, method string, status int, took time.Duration)
 }
 
 // server holds the dependencies of every handler.
@@ -54,6 +58,7 @@ func NewServer(svc *shop.Service, logger *slog.Logger, cfg Config) http.Handler 
 	// request id, a log line and the security headers.
 	return chain(s.routeErrors(mux),
 		s.recoverPanics,
+		s.countRequests(mux),
 		s.requestID,
 		s.logRequests,
 		s.securityHeaders,
