@@ -6,7 +6,7 @@ GO ?= go
 GOSEC_VERSION := v2.30.0
 export CGO_ENABLED ?= 0
 
-.PHONY: run run-dynamodb build test test-go test-e2e test-e2e-selftest lint deps-go deps-e2e deps-moto bench fuzz clean
+.PHONY: run run-dynamodb build image test test-go test-e2e test-e2e-selftest lint deps-go deps-e2e deps-moto bench fuzz clean
 
 ## run: serve the shop on http://127.0.0.1:8000 with the embedded SQLite store and the demo catalog.
 run:
@@ -18,6 +18,14 @@ run-dynamodb: deps-moto build
 
 build:
 	$(GO) build -o bin/storefront ./cmd/storefront
+
+## image: the container image (static, non-root, over an empty base) as an OCI image layout in
+## build/storefront-image, without a Docker daemon (cmd/build-image; the Dockerfile builds the same).
+## IMAGE_ARCH picks the CPU (default amd64, as the deployment's Fargate tasks); docs/operations.md pushes it.
+IMAGE_ARCH ?= amd64
+IMAGE_TAG ?= latest
+image:
+	$(GO) run ./cmd/build-image -out build/storefront-image -arch $(IMAGE_ARCH) -tag $(IMAGE_TAG)
 
 ## test: every test: formatting, vet, security analysis, the deployment template (cfn-lint), Go unit/integration tests
 ## (SQLite and a local DynamoDB server), and the browser suite in three engines.
@@ -36,7 +44,8 @@ lint: deps-go
 	$(GO) run github.com/securego/gosec/v2/cmd/gosec@$(GOSEC_VERSION) -quiet -exclude-generated ./...
 	scripts/cfn-lint.sh
 
-## test-go: Go tests; the DynamoDB tests start their own single-threaded moto server.
+## test-go: Go tests; the DynamoDB tests start their own single-threaded moto server; cmd/build-image's
+## test builds the container image, runs the binary it holds and checks its configuration.
 test-go: deps-go deps-moto
 	$(GO) test -count=1 ./...
 
@@ -64,4 +73,4 @@ fuzz:
 	scripts/fuzz-all.sh $(FUZZTIME)
 
 clean:
-	rm -rf bin var e2e/screenshots
+	rm -rf bin build var e2e/screenshots
