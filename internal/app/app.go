@@ -14,8 +14,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"storefront/internal/dynamo"
 	"storefront/internal/mail"
+	"storefront/internal/metrics"
 	"storefront/internal/shop"
 	"storefront/internal/sqlite"
 	"storefront/internal/web"
@@ -26,11 +29,16 @@ type App struct {
 	Config  Config
 	Logger  *slog.Logger
 	Store   shop.Store
-	Images  shop.ImageStore // product photos: the S3 bucket on DynamoDB; nil on SQLite (its store keeps them)
+	Images  shop.ImageStore // product photos: the S3 bucket on DynamoDB; on SQLite the store's own
 	Service *shop.Service
 	// Mailer sends messages to shoppers: by SMTP when STOREFRONT_SMTP_URL
 	// is set, else to the log.
 	Mailer mail.Sender
+	// Metrics are the program's collectors (storefront_*, Go runtime,
+	// process) on the program's one registry, Metrics.Registry, which
+	// /metrics serves: a part with collectors of its own (the order
+	// processor) registers them there.
+	Metrics *metrics.Metrics
 
 	sqlite      *sqlite.Store // the SQLite store, nil on DynamoDB
 	stopJanitor func()        // stops the janitor and waits for it; nil until started
@@ -47,7 +55,7 @@ func Open(ctx context.Context, getenv func(string) string, logOut io.Writer) (*A
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Logger: NewLogger(cfg, logOut)}
+	a := &App{Config: cfg, Logger: NewLogger(cfg, logOut), Metrics: metrics.New(prometheus.NewRegistry())}
 	a.Mailer = mail.NewLogSender(a.Logger)
 	if cfg.SMTPURL != "" {
 		if a.Mailer, err = mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom); err != nil {
@@ -57,10 +65,11 @@ func Open(ctx context.Context, getenv func(string) string, logOut io.Writer) (*A
 	if err := a.openStore(ctx); err != nil {
 		return nil, err
 	}
+	a.instrumentStores() // metrics.go
 	// The reset links are mailed by the app's sender, to the shop's address.
 	mailer := &resetMailer{sender: a.Mailer, shopURL: cfg.ShopURL}
 	a.Service = shop.NewService(a.Store, shop.Config{Images: a.Images, Mailer: mailer, SessionIdleTimeout: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
-		RegistrationLimit: cfg.RegistrationLimit, Logger: a.Logger})
+		RegistrationLimit: cfg.RegistrationLimit, Logger: a.Logger, Observer: a.Metrics})
 	mailer.shopName = a.Service.Config().ShopName
 	return a, nil
 }
@@ -152,7 +161,8 @@ func (a *App) StartJanitor() {
 
 // Handler is the shop's HTTP handler: the HTML pages and the JSON API.
 func (a *App) Handler() http.Handler {
-	return web.NewServer(a.Service, a.Logger, web.Config{TrustProxy: a.Config.TrustProxy, RequestTimeout: a.Config.RequestTimeout})
+	return web.NewServer(a.Service, a.Logger, web.Config{TrustProxy: a.Config.TrustProxy, RequestTimeout: a.Config.RequestTimeout,
+		ObserveRequest: a.Metrics.ObserveRequest})
 }
 
 // Close stops the janitor and closes the store.
