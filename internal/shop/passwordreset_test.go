@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"storefront/internal/memstore"
 	"storefront/internal/shop"
 	"storefront/internal/shop/shoptest"
 )
@@ -23,13 +22,12 @@ type resetFixture struct {
 
 func newResetFixture(t *testing.T) *resetFixture {
 	t.Helper()
-	store := memstore.New()
-	clock := shoptest.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	f := &resetFixture{fixture: newFixture(t), mailer: &shoptest.Mailer{}, logs: &bytes.Buffer{}}
 	params := cheapHashing
-	mailer, logs := &shoptest.Mailer{}, &bytes.Buffer{}
-	svc := shop.NewService(store, shop.Config{PasswordParams: &params, Now: clock.Now, Mailer: mailer,
-		Logger: slog.New(slog.NewJSONHandler(logs, nil))})
-	return &resetFixture{fixture: &fixture{svc: svc, store: store, clock: clock}, mailer: mailer, logs: logs}
+	// The fixture's store and clock, under a service that mails and logs.
+	f.svc = shop.NewService(f.store, shop.Config{PasswordParams: &params, Now: f.clock.Now, Mailer: f.mailer,
+		Logger: slog.New(slog.NewJSONHandler(f.logs, nil))})
+	return f
 }
 
 // requestLink asks for a link to email and returns the secrets mailed

@@ -68,25 +68,7 @@ func TestPasswordResetStore(t *testing.T, newStore func(t *testing.T) shop.Store
 		if err := s.CreatePasswordReset(ctx, reset("h1")); err != nil {
 			t.Fatal(err)
 		}
-		const n = 8
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() { errs[i] = s.ConsumePasswordReset(ctx, "h1") })
-		}
-		wg.Wait()
-		won := 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				won++
-			case !errors.Is(err, shop.ErrNotFound):
-				t.Errorf("ConsumePasswordReset = %v; want nil or ErrNotFound", err)
-			}
-		}
-		if won != 1 {
-			t.Errorf("%d of %d concurrent uses succeeded; want exactly 1", won, n)
-		}
+		oneWins(t, "ConsumePasswordReset(h1)", shop.ErrNotFound, func() error { return s.ConsumePasswordReset(ctx, "h1") })
 	})
 
 	t.Run("ApartFromSessions", func(t *testing.T) {
@@ -106,4 +88,29 @@ func TestPasswordResetStore(t *testing.T, newStore func(t *testing.T) shop.Store
 			t.Errorf("PasswordReset after DeleteUserSessions = %v", err)
 		}
 	})
+}
+
+// oneWins runs call from 8 goroutines at once: exactly one must succeed
+// and every other fail with loser (a conditional write's rule).
+func oneWins(t *testing.T, what string, loser error, call func() error) {
+	t.Helper()
+	const tries = 8
+	errs := make([]error, tries)
+	var wg sync.WaitGroup
+	for i := range tries {
+		wg.Go(func() { errs[i] = call() })
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, loser):
+			t.Errorf("%s = %v; want nil or %v", what, err, loser)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d of %d concurrent %s won; want 1", won, tries, what)
+	}
 }
