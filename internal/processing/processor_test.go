@@ -327,3 +327,5 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Fatalf("metric %s not registered", name)
 	return 0
 }
+
+var _ shop.Reprocessor = (*processing.Processor)(nil)

@@ -105,11 +105,18 @@ func (p *Processor) deadLetter(ctx context.Context, ev shop.OrderEvent, cause er
 	return nil
 }
 
+// DeadLetters returns at most limit dead letters, oldest first (the staff's
+// page, through shop.Service.DeadLetters).
+func (p *Processor) DeadLetters(ctx context.Context, limit int) ([]shop.DeadLetter, error) {
+	return p.store.DeadLetters(ctx, limit)
+}
+
 // Retry handles a dead letter again, for staff: on success it is removed;
 // on failure it stays, with the new error. It returns Handle's error.
 func (p *Processor) Retry(ctx context.Context, orderID, event string) error {
 	err := p.Handle(ctx, shop.OrderEvent{OrderID: orderID, Status: event})
 	if err != nil {
+		// Kept, with the new error, for another look.
 		if serr := p.store.SaveDeadLetter(ctx, &shop.DeadLetter{OrderID: orderID, Event: event, Error: err.Error(),
 			Attempts: 1, At: p.cfg.Now().UTC()}); serr != nil {
 			return errors.Join(err, serr)

@@ -66,6 +66,9 @@ type Service struct {
 	throttleLocks [64]sync.Mutex
 	// mailWork counts the password reset mails in flight (WaitForMail).
 	mailWork sync.WaitGroup
+	// reprocessor handles a dead letter again for staff (SetReprocessor,
+	// processingadmin.go); nil where no processor was handed over.
+	reprocessor Reprocessor
 }
 
 // NewService returns a service over store.

@@ -123,6 +123,7 @@ var adminNav = []linkView{
 	{URL: "/admin/categories", Text: "Categories"},
 	{URL: "/admin/orders", Text: "Orders"},
 	{URL: "/admin/audit", Text: "Audit log"},
+	{URL: "/admin/processing", Text: "Processing"},
 	{URL: "/admin/staff", Text: "Staff"},
 }
 

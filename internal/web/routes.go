@@ -67,6 +67,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/orders/{id}", s.staffOnly(s.handleAdminOrder))
 	mux.Handle("POST /admin/orders/{id}/status", s.staffOnly(s.handleAdminOrderStatus))
 	mux.Handle("GET /admin/audit", s.staffOnly(s.handleAdminAudit))
+	mux.Handle("GET /admin/processing", s.staffOnly(s.handleAdminProcessing))
+	mux.Handle("POST /admin/processing/retry", s.staffOnly(s.handleAdminProcessingRetry))
 	mux.Handle("GET /admin/products/{id}/image", s.staffOnly(s.handleAdminPhoto))
 	mux.Handle("POST /admin/products/{id}/image", s.staffOnly(s.handleAdminPhotoUpload))
 	mux.Handle("/admin", s.staffOnly(s.handleAdminNoRoute))

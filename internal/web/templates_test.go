@@ -85,6 +85,9 @@ func samplePages() map[string]pageView {
 			Entries: []shop.AuditEntry{{ID: "a1", At: order.CreatedAt, ActorID: "staff-1", Action: shop.AuditOrderStatus, Target: "oabc",
 				Before: `{"status":"placed"}`, After: `{"status":"accepted"}`}}},
 
+		"admin_processing": &adminProcessingView{adminView: newAdminView("Order processing", "/admin/processing"),
+			DeadLetters: []shop.DeadLetter{{OrderID: "oabc", Event: shop.OrderStatusPlaced, Error: "send: 550 <no such mailbox>", Attempts: 5, At: order.CreatedAt}}},
+
 		// The second factor's step and the staff area.
 		"login_code": newLoginCodeView("/checkout", codeProblem),
 		"account_second_factor": func() pageView {
