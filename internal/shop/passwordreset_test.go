@@ -3,8 +3,10 @@ package shop_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -189,4 +191,34 @@ func TestPasswordResetMailFailureIsLogged(t *testing.T) {
 	if !strings.Contains(f.logs.String(), "password reset mail failed") || !strings.Contains(f.logs.String(), "smtp down") {
 		t.Errorf("log lacks the failure:\n%s", f.logs.String())
 	}
+}
+
+// TestPasswordResetLinkUsedOnceUnderConcurrency: the same link posted
+// several times at once sets one password; the others are refused.
+func TestPasswordResetLinkUsedOnceUnderConcurrency(t *testing.T) {
+	f := newResetFixture(t)
+	f.register(t, "ada@example.com")
+	token := f.requestLink(t, "ada@example.com")[0]
+	const tries = 8
+	errs := make([]error, tries)
+	var wg sync.WaitGroup
+	for i := range tries {
+		wg.Go(func() { errs[i] = f.svc.ResetPassword(t.Context(), reset(token, fmt.Sprintf("%s number %d", newPassword, i))) })
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && won >= 0:
+			t.Errorf("uses %d and %d both set a password", won, i)
+		case err == nil:
+			won = i
+		case !errors.Is(err, shop.ErrResetLinkInvalid):
+			t.Errorf("use %d: %v; want ErrResetLinkInvalid", i, err)
+		}
+	}
+	if won < 0 {
+		t.Fatal("no use of the link set the password")
+	}
+	mustSignIn(t, f.svc, "ada@example.com", fmt.Sprintf("%s number %d", newPassword, won))
 }
