@@ -203,7 +203,9 @@ func TestPasswordResetLinkUsedOnceUnderConcurrency(t *testing.T) {
 	errs := make([]error, tries)
 	var wg sync.WaitGroup
 	for i := range tries {
-		wg.Go(func() { errs[i] = f.svc.ResetPassword(t.Context(), reset(token, fmt.Sprintf("%s number %d", newPassword, i))) })
+		wg.Go(func() {
+			errs[i] = f.svc.ResetPassword(t.Context(), reset(token, fmt.Sprintf("%s number %d", newPassword, i)))
+		})
 	}
 	wg.Wait()
 	won := -1
