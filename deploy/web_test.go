@@ -274,13 +274,25 @@ func TestWebTierAlarms(t *testing.T) {
 		"ProcessorIteratorAgeAlarm": {`"IteratorAge"`, `{"Name":"FunctionName","Value":{"Ref":"ProcessorFunctionName"}}`},
 		"DeadLettersAlarm":          {`"OrderEventsDeadLettered"`},
 	}
-	// Every table of the tables' stack, in both throttle alarms.
-	for _, r := range readTemplate(t, "cloudformation.json").Resources {
-		if r.Type == "AWS::DynamoDB::Table" {
+	// Every table of the tables' stack, in both throttle alarms; its
+	// processor's failure queue, by the name the stack gives it.
+	tables := readTemplate(t, "cloudformation.json")
+	for _, r := range tables.Resources {
+		switch r.Type {
+		case "AWS::DynamoDB::Table":
 			dim := `{"Name":"TableName","Value":` + js(r.Properties["TableName"]) + `}`
 			want["DynamoDBReadThrottlesAlarm"] = append(want["DynamoDBReadThrottlesAlarm"], `"ReadThrottleEvents"`, dim)
 			want["DynamoDBWriteThrottlesAlarm"] = append(want["DynamoDBWriteThrottlesAlarm"], `"WriteThrottleEvents"`, dim)
+		case "AWS::SQS::Queue":
+			want["ProcessorFailuresAlarm"] = append(want["ProcessorFailuresAlarm"], `"ApproximateNumberOfMessagesVisible"`,
+				`{"Name":"QueueName","Value":`+js(r.Properties["QueueName"])+`}`)
 		}
+	}
+	if want["ProcessorFailuresAlarm"] == nil {
+		t.Errorf("cloudformation.json declares no queue for the processor's failed batches")
+	}
+	if tables.Outputs["ProcessorFunctionName"] == nil {
+		t.Errorf("cloudformation.json lacks the output ProcessorFunctionName, which web.json's ProcessorFunctionName takes")
 	}
 	if len(want["DynamoDBReadThrottlesAlarm"]) < 2*9 {
 		t.Errorf("cloudformation.json declares %d tables; want every table the store uses", len(want["DynamoDBReadThrottlesAlarm"])/2)
@@ -327,8 +339,10 @@ func TestWebTierAlarms(t *testing.T) {
 			t.Errorf("%s writes %s %v; the alarm reads %s %v", name, js(tr["MetricNamespace"]), tr["MetricName"], js(dead["Namespace"]), dead["MetricName"])
 		}
 	}
-	if c := tmpl.Resources["ProcessorIteratorAgeAlarm"].Condition; c != "HasProcessorFunction" {
-		t.Errorf("ProcessorIteratorAgeAlarm condition %q; want HasProcessorFunction (no function, nothing to watch)", c)
+	for _, name := range []string{"ProcessorIteratorAgeAlarm", "ProcessorFailuresAlarm", "ProcessorDeadLetterFilter"} {
+		if c := tmpl.Resources[name].Condition; c != "HasProcessorFunction" {
+			t.Errorf("%s condition %q; want HasProcessorFunction (no function, nothing to watch)", name, c)
+		}
 	}
 	for _, name := range []string{"ImageUri", "TablePrefix"} {
 		if _, ok := tmpl.Parameters[name]; !ok {
