@@ -6,11 +6,15 @@ package deploy
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"storefront/internal/app"
 )
 
 // template is a CloudFormation template read loosely: the properties stay
@@ -190,6 +194,22 @@ func TestWebTierTaskRunsTheImage(t *testing.T) {
 	} {
 		if env[name] != want {
 			t.Errorf("container %s = %s; want %s", name, env[name], want)
+		}
+	}
+	// Every variable given is one the program reads (a renamed variable
+	// would otherwise be silently ignored), or the AWS SDK's own.
+	read := map[string]bool{}
+	for _, v := range app.EnvVars {
+		read[v.Name] = true
+	}
+	given := slices.Collect(maps.Keys(env))
+	secrets, _ := c["Secrets"].(map[string]any)["Fn::If"].([]any)
+	for _, s := range secrets[1].([]any) {
+		given = append(given, s.(map[string]any)["Name"].(string))
+	}
+	for _, name := range given {
+		if !read[name] && !strings.HasPrefix(name, "AWS_") {
+			t.Errorf("container variable %s is not among app.EnvVars; the shop would ignore it", name)
 		}
 	}
 	if js(task["TaskRoleArn"]) != `{"Fn::GetAtt":["TaskRole","Arn"]}` || js(task["ExecutionRoleArn"]) != `{"Fn::GetAtt":["ExecutionRole","Arn"]}` {
