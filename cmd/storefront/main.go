@@ -47,6 +47,8 @@ var commands = map[string]command{
 		staffCommand},
 	"catalog": {"import FILE.csv: create or update products by id; export: the catalog as CSV on stdout",
 		catalogCommand},
+	"process-orders": {"run the order processor until SIGINT or SIGTERM (for servers with STOREFRONT_PROCESSOR=off)",
+		processOrdersCommand},
 }
 
 // run runs the command that args name (args[0] is the program's name),
@@ -129,6 +131,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, _, st
 		return err
 	}
 	a.StartJanitor()
+	// The order processor, inline unless STOREFRONT_PROCESSOR=off:
+	// stopped, its record in hand finished, before the store closes.
+	stopProcessor, err := a.StartProcessor(ctx, a.Metrics.Registry)
+	if err != nil {
+		return err
+	}
+	defer stopProcessor()
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(a.Config.Host, a.Config.Port))
 	if err != nil {

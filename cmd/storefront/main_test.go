@@ -66,13 +66,19 @@ type program struct {
 	result error
 }
 
-// startProgram runs the program with env (PORT is set here) and returns
+// startProgram runs the program with env (PORT is set here, and
+// STOREFRONT_PROCESSOR to off unless env sets it) and returns
 // once /healthz answers 200. When the test ends the program is stopped
 // (if the test has not stopped it) and must return nil; on failure the test
 // shows its log.
 func startProgram(t *testing.T, env map[string]string) *program {
 	t.Helper()
 	env["PORT"] = freePort(t)
+	// The orders a test inspects stay as placed unless it runs the order
+	// processor (processing_test.go sets inline).
+	if _, ok := env["STOREFRONT_PROCESSOR"]; !ok {
+		env["STOREFRONT_PROCESSOR"] = "off"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &program{t: t, base: "http://127.0.0.1:" + env["PORT"], stderr: &lockedBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	go func() {

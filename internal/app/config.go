@@ -36,6 +36,9 @@ type Config struct {
 	// sends them to the log. MailFrom is their sender address.
 	SMTPURL  string
 	MailFrom string
+	// Processor is where the order processor runs: ProcessorInline (in
+	// the server) or ProcessorOff (elsewhere).
+	Processor string
 	// ShopURL is the shop's address as shoppers reach it, for the links
 	// in messages (password reset, orders); default http://HOST:PORT.
 	ShopURL string
@@ -74,6 +77,7 @@ var EnvVars = []EnvVar{
 	{"STOREFRONT_REGISTRATION_LIMIT", "30", "registrations per client address per hour; past it the answer is 429"},
 	{"STOREFRONT_SMTP_URL", "", "SMTP server of messages to shoppers: smtp://host:port, smtp+starttls:// or smtps:// (unset: to the log)"},
 	{"STOREFRONT_MAIL_FROM", mail.DefaultFrom, "sender address of messages to shoppers"},
+	{"STOREFRONT_PROCESSOR", ProcessorInline, "inline: the server also processes orders; off: process-orders or the Lambda function does"},
 	{"STOREFRONT_SHOP_URL", "", "the shop's address in links of messages, such as https://shop.example (default: http://HOST:PORT)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", LogJSON, "json or text"},
@@ -143,6 +147,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if cfg.Store == StoreDynamoDB && !dynamo.ValidBucketName(cfg.ImageBucket) {
 		bad("STOREFRONT_IMAGE_BUCKET", "an S3 bucket name: 3 to 63 of a-z, 0-9, '.' and '-', starting and ending with a letter or digit "+
 			"(set it when STOREFRONT_TABLE_PREFIX makes no such name)")
+	}
+	if cfg.Processor = get("STOREFRONT_PROCESSOR"); cfg.Processor != ProcessorInline && cfg.Processor != ProcessorOff {
+		bad("STOREFRONT_PROCESSOR", "inline or off")
 	}
 	if cfg.Store != StoreSQLite && cfg.Store != StoreDynamoDB {
 		bad("STOREFRONT_STORE", "sqlite or dynamodb")

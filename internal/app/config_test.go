@@ -20,7 +20,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	want := Config{Host: "127.0.0.1", Port: "8000", Store: StoreSQLite, DBPath: "var/storefront.db", TablePrefix: "storefront-",
 		ImageBucket: "storefront-images", Demo: true, TrustProxy: false, SessionIdle: 30 * time.Minute, SessionMaxAge: 12 * time.Hour, LogLevel: slog.LevelInfo,
 		LogFormat: LogJSON, RequestTimeout: 10 * time.Second, RegistrationLimit: 30, MailFrom: "shop@localhost",
-		ShopURL: "http://127.0.0.1:8000"}
+		ShopURL: "http://127.0.0.1:8000", Processor: ProcessorInline}
 	if cfg != want {
 		t.Errorf("LoadConfig() = %+v; want %+v", cfg, want)
 	}
@@ -32,7 +32,7 @@ func TestLoadConfigReadsEveryVariable(t *testing.T) {
 		"STOREFRONT_SESSION_IDLE_TIMEOUT": "5m", "STOREFRONT_SESSION_MAX_AGE": "1h", "STOREFRONT_REQUEST_TIMEOUT": "3s",
 		"STOREFRONT_REGISTRATION_LIMIT": "7", "LOG_LEVEL": "debug", "LOG_FORMAT": " text ",
 		"STOREFRONT_SMTP_URL": "smtp://127.0.0.1:2525", "STOREFRONT_MAIL_FROM": "orders@shop.example",
-		"STOREFRONT_SHOP_URL": "https://shop.example/"}
+		"STOREFRONT_SHOP_URL": "https://shop.example/", "STOREFRONT_PROCESSOR": "off"}
 	cfg, err := LoadConfig(env(set))
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +40,8 @@ func TestLoadConfigReadsEveryVariable(t *testing.T) {
 	want := Config{Host: "0.0.0.0", Port: "0", Store: StoreDynamoDB, DBPath: "/tmp/x.db", TablePrefix: "t-", ImageBucket: "shop-photos",
 		Demo: false, TrustProxy: true, SessionIdle: 5 * time.Minute, SessionMaxAge: time.Hour, LogLevel: slog.LevelDebug,
 		LogFormat: LogText, RequestTimeout: 3 * time.Second, RegistrationLimit: 7,
-		SMTPURL: "smtp://127.0.0.1:2525", MailFrom: "orders@shop.example", ShopURL: "https://shop.example"}
+		SMTPURL: "smtp://127.0.0.1:2525", MailFrom: "orders@shop.example", ShopURL: "https://shop.example",
+		Processor: ProcessorOff}
 	if cfg != want {
 		t.Errorf("LoadConfig(set) = %+v; want %+v", cfg, want)
 	}
@@ -63,6 +64,7 @@ func TestLoadConfigRefusesInvalidValues(t *testing.T) {
 		{"STOREFRONT_REGISTRATION_LIMIT", "0"}, {"STOREFRONT_REGISTRATION_LIMIT", "-3"},
 		{"STOREFRONT_REGISTRATION_LIMIT", "many"}, {"STOREFRONT_REGISTRATION_LIMIT", "2.5"},
 		{"LOG_LEVEL", "loud"}, {"LOG_FORMAT", "xml"},
+		{"STOREFRONT_PROCESSOR", "lambda"},
 		{"STOREFRONT_SMTP_URL", "http://127.0.0.1:25"}, {"STOREFRONT_SHOP_URL", "ftp://shop.example"}, {"STOREFRONT_SHOP_URL", "https://shop.example/?x=1"}, {"STOREFRONT_SMTP_URL", "smtp://127.0.0.1:99999"},
 	} {
 		_, err := LoadConfig(env(map[string]string{tc.name: tc.value}))
