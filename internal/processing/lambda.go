@@ -22,7 +22,7 @@ func (p *Processor) HandleStreamBatch(ctx context.Context, batch events.DynamoDB
 	var res events.DynamoDBEventResponse
 	for _, rec := range batch.Records {
 		ev := lambdaEvent(rec)
-		p.cfg.Metrics.observeLag(p.cfg.Now().Sub(rec.Change.ApproximateCreationDateTime.Time))
+		p.cfg.Metrics.observe(p.cfg.Now(), rec.Change.ApproximateCreationDateTime.Time)
 		err := p.Handle(ctx, ev)
 		if err != nil && Permanent(err) {
 			err = p.deadLetter(ctx, ev, err, 1)

@@ -28,10 +28,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-func (m *Metrics) observeLag(lag time.Duration) {
-	if m != nil {
-		m.lag.Set(max(lag, 0).Seconds())
-		m.handled.Inc()
+// observe counts an event taken at now and sets the lag to its age; an
+// event whose time the source did not give (zero) leaves the lag as it was.
+func (m *Metrics) observe(now, written time.Time) {
+	if m == nil {
+		return
+	}
+	m.handled.Inc()
+	if !written.IsZero() {
+		m.lag.Set(max(now.Sub(written), 0).Seconds())
 	}
 }
 

@@ -329,3 +329,65 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 }
 
 var _ shop.Reprocessor = (*processing.Processor)(nil)
+
+// blockingSender holds each send until release is closed, telling started
+// when one began.
+type blockingSender struct {
+	*sender
+	started chan struct{}
+	release chan struct{}
+}
+
+func (s blockingSender) Send(ctx context.Context, m mail.Message) error {
+	s.started <- struct{}{}
+	<-s.release
+	return s.sender.Send(ctx, m)
+}
+
+// TestRunFinishesTheRecordInHandOnStop: a stop (SIGTERM ends Run's
+// context) while a message is being sent lets the send finish and marks it
+// sent, so a restart sends nothing again; Run returns only then.
+func TestRunFinishesTheRecordInHandOnStop(t *testing.T) {
+	e := newEnv(t)
+	bs := blockingSender{sender: e.sender, started: make(chan struct{}, 1), release: make(chan struct{})}
+	p := processing.New(e.service, e.store, bs, processing.Config{Now: e.clock.Now})
+	e.feed.Publish(ev("placed"), start)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx, e.feed) }()
+	<-bs.started
+	cancel()
+	select {
+	case <-done:
+		t.Fatal("Run returned while its send was in flight")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(bs.release)
+	if err := <-done; err != nil {
+		t.Fatalf("Run() = %v; want nil", err)
+	}
+	m, err := e.store.MessageRecord(t.Context(), "o1", "accepted")
+	if err != nil || m.State != shop.MessageSent {
+		t.Fatalf("MessageRecord() = %+v, %v; want sent", m, err)
+	}
+	// A restart (a new processor) replays the event: nothing more is sent.
+	if err := e.processor.Handle(t.Context(), ev("placed")); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.sentIDs(); fmt.Sprint(got) != "[order.o1.confirmation]" {
+		t.Errorf("sent %v; want the confirmation once", got)
+	}
+}
+
+// TestMetricsLag: the lag is the age of the event taken last.
+func TestMetricsLag(t *testing.T) {
+	e := newEnv(t)
+	e.feed.Publish(ev("placed"), start.Add(-90*time.Second))
+	e.runUntil(t, func() bool { return e.feed.Pending() == 0 })
+	if got := metricValue(t, e.registry, "storefront_processor_lag_seconds"); got != 90 {
+		t.Errorf("lag = %v s; want 90", got)
+	}
+	if got := metricValue(t, e.registry, "storefront_processor_events_total"); got != 1 {
+		t.Errorf("events = %v; want 1", got)
+	}
+}

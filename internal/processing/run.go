@@ -66,7 +66,7 @@ func (p *Processor) Run(ctx context.Context, src Source) error {
 // process handles rec with retries and, at the end of them, dead-letters
 // it; nil means rec is done with, either way.
 func (p *Processor) process(ctx context.Context, rec Record) error {
-	p.cfg.Metrics.observeLag(p.cfg.Now().Sub(rec.At))
+	p.cfg.Metrics.observe(p.cfg.Now(), rec.At)
 	pause := p.cfg.Backoff
 	for attempt := 1; ; attempt++ {
 		err := p.handleOnce(ctx, rec.Event)
