@@ -91,3 +91,23 @@ func TestStreamReaderResumesFromItsCheckpoint(t *testing.T) {
 		t.Errorf("record %+v; want its time, shard and position", got[0])
 	}
 }
+
+// TestSaveCheckpointNeverMovesBack: a slower reader of a shard cannot undo
+// a faster one's progress; sequence numbers compare as numbers, not text.
+func TestSaveCheckpointNeverMovesBack(t *testing.T) {
+	s := newTestStore(t)
+	ctx := t.Context()
+	for _, step := range []struct{ save, want string }{
+		{"900", "900"}, {"100", "900"}, {"1000", "1000"}, {"999", "1000"}, {"1001", "1001"},
+	} {
+		if err := s.SaveCheckpoint(ctx, "arn:stream", "shard-1", step.save); err != nil {
+			t.Fatalf("SaveCheckpoint(%s) = %v; want nil", step.save, err)
+		}
+		if got, err := s.Checkpoint(ctx, "arn:stream", "shard-1"); err != nil || got != step.want {
+			t.Errorf("Checkpoint() after saving %s = %q, %v; want %q", step.save, got, err, step.want)
+		}
+	}
+	if got, err := s.Checkpoint(ctx, "arn:stream", "shard-2"); err != nil || got != "" {
+		t.Errorf("Checkpoint(another shard) = %q, %v; want none", got, err)
+	}
+}
