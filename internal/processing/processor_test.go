@@ -294,7 +294,17 @@ func TestRunDeadLettersAfterTheAttempts(t *testing.T) {
 			if got := metricValue(t, e.registry, "storefront_processor_dead_letters_total"); got != 1 {
 				t.Errorf("dead letters metric = %v; want 1", got)
 			}
-			// Staff retry it: it goes out, once, and the dead letter is gone.
+			// Staff retry it. Within the lease of the failed send's claim
+			// the retry waits its turn (the loop may still be sending):
+			// refused, the dead letter kept with the new error.
+			if err := e.processor.Retry(t.Context(), "o1", "placed"); !errors.Is(err, shop.ErrMessageClaimed) {
+				t.Fatalf("Retry() within the lease = %v; want ErrMessageClaimed", err)
+			}
+			if letters, _ := e.store.DeadLetters(t.Context(), 10); len(letters) != 1 || !strings.Contains(letters[0].Error, "claimed") {
+				t.Fatalf("dead letters after a refused retry %+v; want o1's, with the new error", letters)
+			}
+			// After it, the message goes out, once, and the dead letter is gone.
+			e.clock.Advance(3 * time.Minute)
 			if err := e.processor.Retry(t.Context(), "o1", "placed"); err != nil {
 				t.Fatalf("Retry() = %v; want nil", err)
 			}

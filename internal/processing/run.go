@@ -2,6 +2,7 @@ package processing
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 
@@ -114,7 +115,12 @@ func (p *Processor) DeadLetters(ctx context.Context, limit int) ([]shop.DeadLett
 // Retry handles a dead letter again, for staff: on success it is removed;
 // on failure it stays, with the new error. It returns Handle's error.
 func (p *Processor) Retry(ctx context.Context, orderID, event string) error {
-	err := p.Handle(ctx, shop.OrderEvent{OrderID: orderID, Status: event})
+	// A claimer of its own: the retry runs beside this processor's loop,
+	// which may hold a claim of the same message right now, so it must
+	// respect that claim's lease like any other processor.
+	retrier := *p
+	retrier.owner = "retry-" + rand.Text()
+	err := retrier.Handle(ctx, shop.OrderEvent{OrderID: orderID, Status: event})
 	if err != nil {
 		// Kept, with the new error, for another look.
 		if serr := p.store.SaveDeadLetter(ctx, &shop.DeadLetter{OrderID: orderID, Event: event, Error: err.Error(),
