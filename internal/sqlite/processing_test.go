@@ -61,3 +61,45 @@ func TestOutboxHoldsEveryOrderEvent(t *testing.T) {
 		t.Errorf("OutboxEvents() after the delete = %v, %v; want the cancellation only", rest, err)
 	}
 }
+
+// TestOutboxBackfill: migration 0012 gives the orders placed before the
+// outbox existed, and still placed, their placement event, once.
+func TestOutboxBackfill(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shop.db")
+	s := openTemp(t, path)
+	ctx := t.Context()
+	p := shoptest.NewProduct("p1", 1000, 9)
+	shoptest.MustSaveProduct(t, s, p)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	for i, id := range []string{"old-placed", "old-accepted", "new-placed"} {
+		if err := s.PlaceOrder(ctx, shoptest.NewOrder(id, "u1", now.Add(time.Duration(i)*time.Second), shoptest.LineOf(p, 1)), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.ChangeOrderStatus(ctx, "old-accepted", shop.StatusUpdate{From: "placed",
+		Change: shop.StatusChange{Status: "accepted", At: now, Actor: "staff-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	// The two old orders as a database before migration 0010 holds them:
+	// no events; the new one's event is there, not yet handled.
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM processing_outbox WHERE order_id != 'new-placed'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.ExecContext(ctx, `PRAGMA user_version = 11`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	events, err := openTemp(t, path).OutboxEvents(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range events {
+		got = append(got, e.Event.OrderID+":"+e.Event.Status)
+	}
+	if want := "[new-placed:placed old-placed:placed]"; fmt.Sprint(got) != want {
+		t.Errorf("OutboxEvents() after the backfill = %v; want %s", got, want)
+	}
+}
