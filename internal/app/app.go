@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +42,7 @@ type App struct {
 	Metrics *metrics.Metrics
 
 	sqlite      *sqlite.Store // the SQLite store, nil on DynamoDB
+	draining    atomic.Bool   // set by Drain: /readyz answers 503
 	stopJanitor func()        // stops the janitor and waits for it; nil until started
 }
 
@@ -162,8 +164,13 @@ func (a *App) StartJanitor() {
 // Handler is the shop's HTTP handler: the HTML pages and the JSON API.
 func (a *App) Handler() http.Handler {
 	return web.NewServer(a.Service, a.Logger, web.Config{TrustProxy: a.Config.TrustProxy, RequestTimeout: a.Config.RequestTimeout,
-		ObserveRequest: a.Metrics.ObserveRequest})
+		ObserveRequest: a.Metrics.ObserveRequest, Draining: a.draining.Load})
 }
+
+// Drain makes the handler's /readyz answer 503 from now on: the process is
+// about to stop, and a load balancer that checks /readyz stops sending it
+// new requests while it still serves the ones under way.
+func (a *App) Drain() { a.draining.Store(true) }
 
 // Close stops the janitor and closes the store.
 func (a *App) Close() error {

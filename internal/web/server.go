@@ -24,6 +24,10 @@ type Config struct {
 	// route pattern (RouteUnmatched when none matched), method, status and
 	// duration (metrics.go).
 	ObserveRequest func(route, method string, status int, took time.Duration)
+	// Draining, when set, reports that the process is shutting down: /readyz
+	// then answers 503 whatever the store says, so that a load balancer
+	// stops sending new requests while the in-flight ones finish.
+	Draining func() bool
 }
 
 // server holds the dependencies of every handler.

@@ -81,11 +81,18 @@ func (s *server) handleHealth(w http.ResponseWriter, r *http.Request) {
 const readyTimeout = 2 * time.Second
 
 // handleReady serves GET /readyz: 200 when the store answers, 503 while
-// it does not.
+// it does not, and 503 while the process drains before it stops
+// (Config.Draining).
 func (s *server) handleReady(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if s.cfg.Draining != nil && s.cfg.Draining() {
+		w.Header().Set("Retry-After", retryAfterSeconds)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, "draining\n")
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if err := s.shop.Ready(ctx); err != nil {
 		s.log.WarnContext(r.Context(), "not ready", "request_id", requestIDFrom(r.Context()), "err", err)
 		w.Header().Set("Retry-After", retryAfterSeconds)
