@@ -162,6 +162,13 @@ func (r *StreamReader) open(ctx context.Context, c *shardCursor) error {
 		in.ShardIteratorType, in.SequenceNumber = streamtypes.ShardIteratorTypeAfterSequenceNumber, aws.String(seq)
 	}
 	out, err := r.streams.GetShardIterator(ctx, in)
+	var trimmed *streamtypes.TrimmedDataAccessException
+	if errors.As(err, &trimmed) && seq != "" {
+		// The checkpoint is older than the stream keeps (24 hours): what
+		// came after it is gone; go on from the oldest record there is.
+		in.ShardIteratorType, in.SequenceNumber = streamtypes.ShardIteratorTypeTrimHorizon, nil
+		out, err = r.streams.GetShardIterator(ctx, in)
+	}
 	if err != nil {
 		return storeErr("open the orders stream", err)
 	}
