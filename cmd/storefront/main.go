@@ -25,7 +25,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args, environ, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintf(os.Stderr, "storefront: %v\n", err)
 		stop()
 		os.Exit(1)
@@ -138,6 +138,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, _, st
 		return err
 	}
 	defer stopProcessor()
+	// Stopped after the shop's server has drained (deferred): the last
+	// scrapes see the requests of the shutdown counted.
+	stopMetrics, err := serveMetrics(a) // metrics.go
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(a.Config.Host, a.Config.Port))
 	if err != nil {

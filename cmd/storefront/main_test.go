@@ -67,6 +67,8 @@ type program struct {
 }
 
 // startProgram runs the program with env (PORT is set here, and
+// STOREFRONT_METRICS_ADDR to a free port unless env sets it, so that
+// programs of parallel tests never share the default one, and
 // STOREFRONT_PROCESSOR to off unless env sets it) and returns
 // once /healthz answers 200. When the test ends the program is stopped
 // (if the test has not stopped it) and must return nil; on failure the test
@@ -74,6 +76,9 @@ type program struct {
 func startProgram(t *testing.T, env map[string]string) *program {
 	t.Helper()
 	env["PORT"] = freePort(t)
+	if _, ok := env["STOREFRONT_METRICS_ADDR"]; !ok {
+		env["STOREFRONT_METRICS_ADDR"] = "127.0.0.1:0"
+	}
 	// The orders a test inspects stay as placed unless it runs the order
 	// processor (processing_test.go sets inline).
 	if _, ok := env["STOREFRONT_PROCESSOR"]; !ok {

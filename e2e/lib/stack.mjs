@@ -46,6 +46,8 @@ export async function startApp({ bin, dynamoURL, engine, logFile }) {
     STOREFRONT_TABLE_PREFIX: prefix,
     HOST: '127.0.0.1',
     PORT: String(port),
+    // Every engine's shop runs at once: each takes a free port for /metrics.
+    STOREFRONT_METRICS_ADDR: '127.0.0.1:0',
     LOG_LEVEL: process.env.E2E_APP_LOG_LEVEL || 'info',
   };
   // The shop's log (at info, every request) goes to logFile.

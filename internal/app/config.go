@@ -42,6 +42,9 @@ type Config struct {
 	// ShopURL is the shop's address as shoppers reach it, for the links
 	// in messages (password reset, orders); default http://HOST:PORT.
 	ShopURL string
+	// MetricsAddr is where /metrics listens (host:port); MetricsOff (or
+	// an empty variable) serves none.
+	MetricsAddr string
 }
 
 // Stores the program can run on.
@@ -79,6 +82,7 @@ var EnvVars = []EnvVar{
 	{"STOREFRONT_MAIL_FROM", mail.DefaultFrom, "sender address of messages to shoppers"},
 	{"STOREFRONT_PROCESSOR", ProcessorInline, "inline: the server also processes orders; off: process-orders or the Lambda function does"},
 	{"STOREFRONT_SHOP_URL", "", "the shop's address in links of messages, such as https://shop.example (default: http://HOST:PORT)"},
+	{"STOREFRONT_METRICS_ADDR", "127.0.0.1:9090", "where /metrics listens (host:port); set empty (or off) for none"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", LogJSON, "json or text"},
 }
@@ -147,6 +151,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if cfg.Store == StoreDynamoDB && !dynamo.ValidBucketName(cfg.ImageBucket) {
 		bad("STOREFRONT_IMAGE_BUCKET", "an S3 bucket name: 3 to 63 of a-z, 0-9, '.' and '-', starting and ending with a letter or digit "+
 			"(set it when STOREFRONT_TABLE_PREFIX makes no such name)")
+	}
+	if cfg.MetricsAddr = get(MetricsAddrVar); !validMetricsAddr(cfg.MetricsAddr) {
+		bad(MetricsAddrVar, "host:port (port 0 picks a free one), or empty or off for no metrics")
 	}
 	if cfg.Processor = get("STOREFRONT_PROCESSOR"); cfg.Processor != ProcessorInline && cfg.Processor != ProcessorOff {
 		bad("STOREFRONT_PROCESSOR", "inline or off")

@@ -20,7 +20,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	want := Config{Host: "127.0.0.1", Port: "8000", Store: StoreSQLite, DBPath: "var/storefront.db", TablePrefix: "storefront-",
 		ImageBucket: "storefront-images", Demo: true, TrustProxy: false, SessionIdle: 30 * time.Minute, SessionMaxAge: 12 * time.Hour, LogLevel: slog.LevelInfo,
 		LogFormat: LogJSON, RequestTimeout: 10 * time.Second, RegistrationLimit: 30, MailFrom: "shop@localhost",
-		ShopURL: "http://127.0.0.1:8000", Processor: ProcessorInline}
+		ShopURL: "http://127.0.0.1:8000", Processor: ProcessorInline, MetricsAddr: "127.0.0.1:9090"}
 	if cfg != want {
 		t.Errorf("LoadConfig() = %+v; want %+v", cfg, want)
 	}
@@ -32,7 +32,8 @@ func TestLoadConfigReadsEveryVariable(t *testing.T) {
 		"STOREFRONT_SESSION_IDLE_TIMEOUT": "5m", "STOREFRONT_SESSION_MAX_AGE": "1h", "STOREFRONT_REQUEST_TIMEOUT": "3s",
 		"STOREFRONT_REGISTRATION_LIMIT": "7", "LOG_LEVEL": "debug", "LOG_FORMAT": " text ",
 		"STOREFRONT_SMTP_URL": "smtp://127.0.0.1:2525", "STOREFRONT_MAIL_FROM": "orders@shop.example",
-		"STOREFRONT_SHOP_URL": "https://shop.example/", "STOREFRONT_PROCESSOR": "off"}
+		"STOREFRONT_SHOP_URL": "https://shop.example/", "STOREFRONT_PROCESSOR": "off",
+		"STOREFRONT_METRICS_ADDR": "0.0.0.0:9100"}
 	cfg, err := LoadConfig(env(set))
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +42,7 @@ func TestLoadConfigReadsEveryVariable(t *testing.T) {
 		Demo: false, TrustProxy: true, SessionIdle: 5 * time.Minute, SessionMaxAge: time.Hour, LogLevel: slog.LevelDebug,
 		LogFormat: LogText, RequestTimeout: 3 * time.Second, RegistrationLimit: 7,
 		SMTPURL: "smtp://127.0.0.1:2525", MailFrom: "orders@shop.example", ShopURL: "https://shop.example",
-		Processor: ProcessorOff}
+		Processor: ProcessorOff, MetricsAddr: "0.0.0.0:9100"}
 	if cfg != want {
 		t.Errorf("LoadConfig(set) = %+v; want %+v", cfg, want)
 	}
@@ -65,11 +66,23 @@ func TestLoadConfigRefusesInvalidValues(t *testing.T) {
 		{"STOREFRONT_REGISTRATION_LIMIT", "many"}, {"STOREFRONT_REGISTRATION_LIMIT", "2.5"},
 		{"LOG_LEVEL", "loud"}, {"LOG_FORMAT", "xml"},
 		{"STOREFRONT_PROCESSOR", "lambda"},
+		{"STOREFRONT_METRICS_ADDR", "9090"}, {"STOREFRONT_METRICS_ADDR", "localhost:http"}, {"STOREFRONT_METRICS_ADDR", "127.0.0.1:70000"},
 		{"STOREFRONT_SMTP_URL", "http://127.0.0.1:25"}, {"STOREFRONT_SHOP_URL", "ftp://shop.example"}, {"STOREFRONT_SHOP_URL", "https://shop.example/?x=1"}, {"STOREFRONT_SMTP_URL", "smtp://127.0.0.1:99999"},
 	} {
 		_, err := LoadConfig(env(map[string]string{tc.name: tc.value}))
 		if err == nil || !strings.Contains(err.Error(), tc.name) {
 			t.Errorf("LoadConfig(%s=%s) = %v; want an error naming it", tc.name, tc.value, err)
+		}
+	}
+}
+
+// "off" turns the metrics listener off: the program reads an empty
+// STOREFRONT_METRICS_ADDR so (cmd/storefront), and port 0 picks a free one.
+func TestLoadConfigMetricsAddr(t *testing.T) {
+	for _, addr := range []string{MetricsOff, "127.0.0.1:0", "[::1]:9090", ":9090"} {
+		cfg, err := LoadConfig(env(map[string]string{MetricsAddrVar: addr}))
+		if err != nil || cfg.MetricsAddr != addr {
+			t.Errorf("LoadConfig(%s=%s) = %q, %v; want %q", MetricsAddrVar, addr, cfg.MetricsAddr, err, addr)
 		}
 	}
 }
