@@ -29,7 +29,9 @@ image:
 
 ## test: every test: formatting, vet, security analysis, the deployment template (cfn-lint), Go unit/integration tests
 ## (SQLite and a local DynamoDB server), and the browser suite in three engines.
-test: lint test-go test-e2e
+test:
+	@start=$$(date +%s); $(MAKE) --no-print-directory lint test-go test-e2e; status=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s, exit $$status"; exit $$status
 
 deps-go:
 	$(GO) mod download
