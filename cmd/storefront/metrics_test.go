@@ -29,13 +29,14 @@ func scrapeMetrics(t *testing.T, addr string) string {
 	return string(body)
 }
 
-// TestMetrics runs the program with /metrics on its own address, browses,
-// fails a sign-in, places an order and sends it again, and reads each of
-// those in the series, with the store calls and the Go runtime's metrics.
+// TestMetrics runs the program with /metrics on its own address and the
+// order processor inline, browses, fails a sign-in, places an order and
+// sends it again, and reads each of those in the series, with the store
+// calls, the processor's and the Go runtime's metrics.
 func TestMetrics(t *testing.T) {
 	metricsAddr := "127.0.0.1:" + freePort(t)
 	p := startProgram(t, map[string]string{"STOREFRONT_DB": filepath.Join(t.TempDir(), "shop.db"),
-		"STOREFRONT_METRICS_ADDR": metricsAddr})
+		"STOREFRONT_METRICS_ADDR": metricsAddr, "STOREFRONT_PROCESSOR": "inline"})
 	app := &shopClient{t: t, base: p.base, hc: &http.Client{Timeout: 30 * time.Second}}
 	for range 3 {
 		app.product("pour-over-dripper")
@@ -76,6 +77,9 @@ func TestMetrics(t *testing.T) {
 		`storefront_signin_failures_total{reason="invalid_credentials"} 1`,
 		`storefront_store_calls_total{op="PlaceOrder",outcome="ok"} 1`,
 		`storefront_store_calls_total{op="Product",outcome="ok"} `,
+		// The order processor registers on the same registry.
+		`storefront_processor_lag_seconds `,
+		`storefront_processor_dead_letters_total 0`,
 		`go_goroutines `,
 		`go_memstats_heap_alloc_bytes `,
 		`process_resident_memory_bytes `,
