@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { startDynamo, startApp, storefrontBinary } from './lib/stack.mjs';
 import { stopAll, stopAllSync, withTimeout } from './lib/procs.mjs';
 import { API, Catalog } from './lib/api.mjs';
-import { Dynamo, expectedOrder, assertOrderItem } from './lib/dynamo.mjs';
+import { Dynamo, expectedOrder, assertAcceptedOrderItem } from './lib/dynamo.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ENGINES = ['chromium', 'firefox', 'webkit'];
@@ -147,20 +147,26 @@ class Scenario {
 
   /**
    * assertOrders: the orders table holds exactly these orders for the
-   * shopper (none when wants is empty), each exactly as the contract says.
+   * shopper (none when wants is empty), each, once the shop's order
+   * processor accepted it (waited for, ACCEPT_WITHIN_MS), exactly as the
+   * contract says: as placed plus the acceptance. It returns the accepted
+   * items in the order of wants.
    */
   async assertOrders(email, wants, { password } = {}) {
     const items = await this.dynamo.ordersOf(email);
     const ids = items.map((i) => i.order_id && i.order_id.S);
     assert.equal(items.length, wants.length,
       `orders table: ${items.length} orders of ${email} (${ids.join(', ')}); want ${wants.length}${wants.length ? ` (${wants.map((w) => w.order_id).join(', ')})` : ''}`);
-    if (!wants.length) return;
+    if (!wants.length) return [];
     const userId = await this.api.userId(email, password);
+    const accepted = [];
     for (const want of wants) {
-      const raw = items.find((i) => i.order_id && i.order_id.S === want.order_id);
-      assert.ok(raw, `orders table: no order ${want.order_id} for ${email}; has ${ids.join(', ')}`);
-      assertOrderItem(raw, { ...want, user_id: userId }, { after: this.startedAt, before: Date.now() });
+      assert.ok(ids.includes(want.order_id), `orders table: no order ${want.order_id} for ${email}; has ${ids.join(', ')}`);
+      const raw = await this.dynamo.orderItemWithStatus(want.order_id, 'accepted');
+      assertAcceptedOrderItem(raw, { ...want, user_id: userId }, { after: this.startedAt, before: Date.now() });
+      accepted.push(raw);
     }
+    return accepted;
   }
 
   async screenshotAll(name) {

@@ -3,7 +3,8 @@
 // accessibility violation, on a failed subresource, on a script error and,
 // on a phone, on horizontal scrolling; and pass on a clean page. Also with
 // JavaScript off (a different axe-core path in each engine). And the
-// DynamoDB orders-item check must refuse any deviation from the contract.
+// DynamoDB orders-item checks must refuse any deviation from the contract:
+// as placed, as the order processor accepted it, as staff shipped it.
 // And the TOTP codes the staff scenario signs in with must be RFC 6238's.
 //
 //   node selftest.mjs [--engine chromium|firefox|webkit]...
@@ -11,7 +12,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { stopAll, stopAllSync } from './lib/procs.mjs';
-import { expectedOrder, assertOrderItem, assertChangedOrderItem } from './lib/dynamo.mjs';
+import { expectedOrder, assertOrderItem, assertChangedOrderItem, assertAcceptedOrderItem, asPlaced, PROCESSOR_ACTOR } from './lib/dynamo.mjs';
 import { totp, hotp, base32Decode } from './lib/totp.mjs';
 
 const page = (body, head = '') => `<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -78,8 +79,29 @@ const DYNAMO_CASES = [
 ];
 
 /**
- * CHANGED_CASES: the same for an item staff moved to accepted and shipped
- * (assertChangedOrderItem), against the item as placed.
+ * ACCEPTED_CASES: the same for an item the order processor accepted
+ * (assertAcceptedOrderItem: as placed plus exactly its acceptance), as the
+ * scenarios read every order they placed.
+ */
+const ACCEPTED_CASES = [
+  ['the accepted item', (x) => x, null],
+  ['a wrong actor (a staff id)', (x) => { x.status_history.L[0].M.actor = S('u7'); return x; }, /status_history\[0\]\.actor/],
+  ['an extra attribute', (x) => ({ ...x, note: S('x') }), /attributes must be exactly those of the contract/],
+  ['a tracking number', (x) => ({ ...x, tracking_number: S('1Z999') }), /attributes must be exactly those of the contract/],
+  ['an entry with an extra attribute', (x) => { x.status_history.L[0].M.note = S('x'); return x; }, /status_history\[0\] attributes/],
+  ['still placed', (x) => { delete x.status_history; delete x.updated_at; x.status = S('placed'); return x; }, /attributes must be exactly those placed plus/],
+  ['no updated_at', (x) => { delete x.updated_at; return x; }, /attributes must be exactly those placed plus/],
+  ['status placed with the history', (x) => ({ ...x, status: S('placed') }), /^orders item o1: status$/m],
+  ['accepted twice', (x) => { x.status_history.L.push(structuredClone(x.status_history.L[0])); return x; }, /status_history has 2 entries/],
+  ['an entry of another status', (x) => { x.status_history.L[0].M.status = S('shipped'); return x; }, /status_history\[0\]\.status/],
+  ['accepted before it was placed', (x) => { const at = S(new Date(Date.parse(x.created_at.S) - 5000).toISOString()); x.status_history.L[0].M.at = at; x.updated_at = at; return x; }, /status_history\[0\]\.at .* is before created_at/],
+  ['a placed attribute changed', (x) => ({ ...x, total_cents: N(1) }), /^orders item o1: total_cents$/m],
+];
+
+/**
+ * CHANGED_CASES: the same for an item moved to accepted (by the order
+ * processor) and shipped (by staff) (assertChangedOrderItem), against the
+ * item as placed.
  */
 const CHANGED_CASES = [
   ['the shipped item', (x) => x, null],
@@ -90,51 +112,58 @@ const CHANGED_CASES = [
   ['status still accepted', (x) => ({ ...x, status: S('accepted') }), /status/],
   ['a history entry lost', (x) => { x.status_history.L.shift(); return x; }, /status_history has 1 entries/],
   ['another actor', (x) => { x.status_history.L[0].M.actor = S('u9'); return x; }, /status_history\[0\]\.actor/],
+  ['the staff as the acceptance\'s actor', (x) => { x.status_history.L[0].M.actor = S('u7'); return x; }, /status_history\[0\]\.actor/],
   ['an entry without at', (x) => { delete x.status_history.L[1].M.at; return x; }, /status_history\[1\] attributes/],
   ['at not UTC', (x) => { x.status_history.L[0].M.at = S('2026-01-01T10:00:00+02:00'); return x; }, /at must be RFC 3339 in UTC/],
   ['entries out of order', (x) => { x.status_history.L[0].M.at = S(new Date(Date.now() + 1000).toISOString()); return x; }, /is before the entry before it/],
   ['updated_at not the last change', (x) => ({ ...x, updated_at: x.status_history.L[0].M.at }), /updated_at must be the last change/],
 ];
 
-/** dynamoCases: the orders-item check must accept the contract's item and refuse any deviation. */
+/** dynamoCases: the orders-item checks must accept the contract's items and refuse any deviation. */
 function dynamoCases() {
   const product = { id: 'p1', name: 'Lamp', price_cents: 1250 };
   const address = { full_name: 'A B', address_line1: 'L1', address_line2: '', city: 'C', postal_code: 'P', country: 'GB' };
   const want = { ...expectedOrder({ orderId: 'o1', userId: 'u1', email: 'a@example.com', lines: [{ product, quantity: 2 }], address }) };
+  // Placed 10 s ago, within the scenario; changes come after it.
+  const created = new Date(Date.now() - 10000).toISOString().replace(/\.\d+Z$/, 'Z');
   const good = () => ({
     order_id: S('o1'), user_id: S('u1'), user_email: S('a@example.com'), status: S('placed'),
-    created_at: S(new Date().toISOString().replace(/\.\d+Z$/, 'Z')), currency: S('USD'),
+    created_at: S(created), currency: S('USD'),
     items: { L: [{ M: { product_id: S('p1'), name: S('Lamp'), unit_price_cents: N(1250), quantity: N(2), line_total_cents: N(2500) } }] },
     item_count: N(2), subtotal_cents: N(2500), shipping_cents: N(500), total_cents: N(3000),
     shipping_address: { M: { full_name: S('A B'), line1: S('L1'), line2: S(''), city: S('C'), postal_code: S('P'), country: S('GB') } },
   });
   let passed = 0;
   let failed = 0;
-  for (const [what, change, refusal] of DYNAMO_CASES) {
+  // judge runs one check on a changed item: right when it accepts what it
+  // must accept, or refuses naming what the refusal must name.
+  const judge = (kind, what, refusal, check) => {
     let err = null;
-    try { assertOrderItem(change(good()), want, { after: Date.now() - 60000, before: Date.now() }); } catch (e) { err = e; }
+    try { check(); } catch (e) { err = e; }
     const right = refusal ? !!err && refusal.test(err.message) : !err;
     if (right) passed++; else failed++;
-    console.log(`${right ? 'ok  ' : 'FAIL'} orders item with ${what}: ${refusal ? `refused, naming ${refusal}` : 'accepted'}${right ? '' : ` (got ${err ? err.message : 'accepted'})`}`);
+    console.log(`${right ? 'ok  ' : 'FAIL'} ${kind}orders item with ${what}: ${refusal ? `refused, naming ${refusal}` : 'accepted'}${right ? '' : ` (got ${err ? err.message : 'accepted'})`}`);
+  };
+  const span = () => ({ after: Date.now() - 60000, before: Date.now() });
+  for (const [what, change, refusal] of DYNAMO_CASES) {
+    judge('', what, refusal, () => assertOrderItem(change(good()), want, span()));
+  }
+  const t0 = new Date(Date.now() - 2000).toISOString();
+  const t1 = new Date(Date.now() - 1000).toISOString();
+  const acceptance = { M: { status: S('accepted'), at: S(t0), actor: S(PROCESSOR_ACTOR) } };
+  const accepted = () => ({ ...good(), status: S('accepted'), updated_at: S(t0), status_history: { L: [structuredClone(acceptance)] } });
+  for (const [what, change, refusal] of ACCEPTED_CASES) {
+    judge('accepted ', what, refusal, () => assertAcceptedOrderItem(change(accepted()), want, span()));
   }
   for (const [what, change, refusal] of CHANGED_CASES) {
-    const placed = good();
-    const t0 = new Date(Date.now() - 2000).toISOString();
-    const t1 = new Date(Date.now() - 1000).toISOString();
-    const shipped = () => ({
-      ...structuredClone(placed), status: S('shipped'), updated_at: S(t1), tracking_number: S('1Z999'),
-      status_history: { L: [{ M: { status: S('accepted'), at: S(t0), actor: S('u7') } }, { M: { status: S('shipped'), at: S(t1), actor: S('u7') } }] },
-    });
-    let err = null;
-    try {
-      assertChangedOrderItem(change(shipped()), placed, {
-        changes: [{ status: 'accepted', actor: 'u7' }, { status: 'shipped', actor: 'u7' }], tracking: '1Z999',
-        after: Date.now() - 60000, before: Date.now(),
-      });
-    } catch (e) { err = e; }
-    const right = refusal ? !!err && refusal.test(err.message) : !err;
-    if (right) passed++; else failed++;
-    console.log(`${right ? 'ok  ' : 'FAIL'} shipped orders item with ${what}: ${refusal ? `refused, naming ${refusal}` : 'accepted'}${right ? '' : ` (got ${err ? err.message : 'accepted'})`}`);
+    const placed = asPlaced(accepted());
+    const shipped = {
+      ...accepted(), status: S('shipped'), updated_at: S(t1), tracking_number: S('1Z999'),
+      status_history: { L: [structuredClone(acceptance), { M: { status: S('shipped'), at: S(t1), actor: S('u7') } }] },
+    };
+    judge('shipped ', what, refusal, () => assertChangedOrderItem(change(shipped), placed, {
+      changes: [{ status: 'accepted', actor: PROCESSOR_ACTOR }, { status: 'shipped', actor: 'u7' }], tracking: '1Z999', ...span(),
+    }));
   }
   return [passed, failed];
 }
@@ -177,7 +206,7 @@ async function main() {
   const baseURL = `http://127.0.0.1:${server.address().port}`;
   // Every case must have run and been judged: a case skipped by mistake
   // (an engine left out, a loop cut short) fails the selftest too.
-  const planned = DYNAMO_CASES.length + CHANGED_CASES.length + TOTP_CASE_COUNT
+  const planned = DYNAMO_CASES.length + ACCEPTED_CASES.length + CHANGED_CASES.length + TOTP_CASE_COUNT
     + engines.reduce((n, name) => n + CASES.filter(([, , , only]) => !only || only.includes(name)).length, 0);
   let [passed, failed] = dynamoCases();
   const [totpPassed, totpFailed] = totpCases();

@@ -6,6 +6,22 @@ import assert from 'node:assert/strict';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { DynamoDBClient, ScanCommand, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { shippingFor } from './api.mjs';
+import { sleep } from './procs.mjs';
+
+/**
+ * PROCESSOR_ACTOR is the actor of the changes order processing makes:
+ * shop.ProcessorActor (internal/shop/orderacceptance.go), which the
+ * processor running inline in the shop (STOREFRONT_PROCESSOR=inline, the
+ * default) writes when it accepts a placed order.
+ */
+export const PROCESSOR_ACTOR = 'processor';
+
+/**
+ * ACCEPT_WITHIN_MS bounds the wait for the processor to accept an order. The
+ * contract promises 5 s under light load; the browsers, the shop and the
+ * local DynamoDB server share the machine, so three times that.
+ */
+export const ACCEPT_WITHIN_MS = 15000;
 
 export class Dynamo {
   constructor(endpoint, prefix) {
@@ -58,6 +74,22 @@ export class Dynamo {
     const item = await this.getItem('orders', { order_id: { S: orderId } });
     assert.ok(item, `orders table ${this.prefix}orders has no item with order_id ${orderId}`);
     return item;
+  }
+
+  /**
+   * orderItemWithStatus reads the orders item of orderId (consistently)
+   * every 250 ms until its status is status, and returns it; after withinMs
+   * it fails, showing the item last read.
+   */
+  async orderItemWithStatus(orderId, status, withinMs = ACCEPT_WITHIN_MS) {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      const item = await this.orderItem(orderId);
+      if (item.status && item.status.S === status) return item;
+      assert.ok(Date.now() < deadline, `orders item ${orderId}: status ${JSON.stringify(item.status)} after ${withinMs / 1000} s; `
+        + `want ${status} (the shop's order processor accepts every placed order): ${JSON.stringify(item)}`);
+      await sleep(250);
+    }
   }
 
   /** productItem reads the raw products item of id. */
@@ -172,7 +204,7 @@ export function assertOrderItem(raw, want, { after, before }) {
  * status_history exactly the changes [{status, actor}], oldest first, each
  * an M of exactly {status, at, actor} (all S) with at RFC 3339 UTC within
  * the scenario and never before the one before; updated_at the last
- * change's at.
+ * change's at, the first not before created_at.
  */
 export function assertChangedOrderItem(raw, placed, { changes, tracking, after, before }) {
   const id = placed.order_id && placed.order_id.S;
@@ -187,7 +219,8 @@ export function assertChangedOrderItem(raw, placed, { changes, tracking, after, 
   if (shipped) assert.equal(S(raw.tracking_number, w('tracking_number')), tracking, w('tracking_number'));
   const history = typed(raw.status_history, 'L', w('status_history'));
   assert.equal(history.length, changes.length, w(`status_history has ${history.length} entries; want ${changes.length} (${changes.map((c) => c.status).join(', ')})`));
-  let previous = -Infinity;
+  // The first change comes after the placement, each later one after the one before.
+  let previous = placed.created_at && placed.created_at.S ? Date.parse(placed.created_at.S) : -Infinity;
   history.forEach((av, i) => {
     const m = typed(av, 'M', w(`status_history[${i}]`));
     assert.deepEqual(keys(m), ['actor', 'at', 'status'], w(`status_history[${i}] attributes`));
@@ -197,10 +230,33 @@ export function assertChangedOrderItem(raw, placed, { changes, tracking, after, 
     assert.match(at, RFC3339_UTC, w(`status_history[${i}].at must be RFC 3339 in UTC`));
     const t = Date.parse(at);
     assert.ok(t >= after - 5000 && t <= before + 5000, w(`status_history[${i}].at ${at} is not within the scenario`));
-    assert.ok(t >= previous, w(`status_history[${i}].at ${at} is before the entry before it`));
+    assert.ok(t >= previous, w(`status_history[${i}].at ${at} is before ${i ? 'the entry before it' : 'created_at'}`));
     previous = t;
     if (i === history.length - 1) assert.equal(S(raw.updated_at, w('updated_at')), at, w('updated_at must be the last change\'s at'));
   });
+}
+
+/**
+ * asPlaced returns the item as placement wrote it, given an item order
+ * processing accepted since: without the acceptance's updated_at and
+ * status_history, status placed. Anything else stays, for assertOrderItem to
+ * refuse.
+ */
+export function asPlaced(raw) {
+  const { updated_at: _u, status_history: _h, ...placed } = raw;
+  return { ...placed, status: { S: 'placed' } };
+}
+
+/**
+ * assertAcceptedOrderItem checks an orders item after the order processor
+ * accepted it: the placement's attributes exactly as assertOrderItem wants
+ * them, plus status accepted, updated_at and status_history exactly
+ * [{accepted, at, PROCESSOR_ACTOR}] (assertChangedOrderItem), nothing else.
+ */
+export function assertAcceptedOrderItem(raw, want, { after, before }) {
+  const placed = asPlaced(raw);
+  assertOrderItem(placed, want, { after, before });
+  assertChangedOrderItem(raw, placed, { changes: [{ status: 'accepted', actor: PROCESSOR_ACTOR }], after, before });
 }
 
 /**

@@ -5,10 +5,12 @@
 // from another browser: 401, that browser gets in with the next step's
 // code at the end), creates a product
 // on /admin/products, uploads its photo, restocks it; a shopper buys some of
-// it; staff move the order placed -> accepted -> shipped (shipping without a
-// tracking number first: 422) and the shopper sees the tracking number.
-// DynamoDB then holds the orders item as placed plus exactly the status
-// change's attributes, and the product item with its photo and stock =
+// it; the shop's order processor accepts the order; staff move it accepted ->
+// shipped (shipping without a tracking number first: 422) and the shopper
+// sees the tracking number and the history with its times. DynamoDB then
+// holds the orders item as placed plus exactly the status changes'
+// attributes (accepted by the processor, shipped by the staff member), and
+// the product item with its photo and stock =
 // created + restocked - bought. Every page, the staff's too, is checked
 // (axe-core, console, failed requests) as it is shown.
 import assert from 'node:assert/strict';
@@ -18,7 +20,7 @@ import path from 'node:path';
 import * as S from './steps.mjs';
 import { freshCode, wrongCode, stepAt } from '../lib/totp.mjs';
 import { png } from '../lib/png.mjs';
-import { assertChangedOrderItem, assertProductItem } from '../lib/dynamo.mjs';
+import { assertChangedOrderItem, assertProductItem, asPlaced, PROCESSOR_ACTOR } from '../lib/dynamo.mjs';
 
 export const title = 'staff: sign-in with a code, new product, photo, restock, order shipped';
 
@@ -135,7 +137,11 @@ async function restock(page, product, delta, want) {
   assert.match(await page.text('#product-stock'), new RegExp(`\\b${want}\\b`), `${await where(page)}: #product-stock after +${delta}`);
 }
 
-/** buy: a shopper sees the new product with its photo and orders quantity of it. */
+/**
+ * buy: a shopper sees the new product with its photo and orders quantity of
+ * it; it returns the shopper with the orders item once the processor
+ * accepted the order (t.assertOrders waits for that).
+ */
 async function buy(t, product, quantity) {
   const shopper = { email: t.email('s10'), name: t.personName('s10'), addr: S.address('s10') };
   const ctx = await t.newContext();
@@ -153,8 +159,8 @@ async function buy(t, product, quantity) {
   const orderId = await S.placeOrder(page);
   const want = t.expectedOrder({ orderId, email: shopper.email, lines, address: shopper.addr });
   await S.expectOrderPage(page, want);
-  await t.assertOrders(shopper.email, [want], { password: S.PASSWORD });
-  return { ...shopper, page, orderId, placed: await t.dynamo.orderItem(orderId) };
+  const [accepted] = await t.assertOrders(shopper.email, [want], { password: S.PASSWORD });
+  return { ...shopper, page, orderId, accepted };
 }
 
 async function expectOrderStatus(page, status) {
@@ -162,15 +168,23 @@ async function expectOrderStatus(page, status) {
   assert.equal(await page.text('#order-status'), status, `${await where(page)}: #order-status`);
 }
 
-/** shipOrder: staff find the order and move it to accepted, then (after one refusal) shipped. */
-async function shipOrder(page, orderId, tracking) {
+/** actorsShown reads who made each change on the staff's order page: {status: actor}. */
+async function actorsShown(page) {
+  return page.js(() => Object.fromEntries([...document.querySelectorAll('#status-history [data-status]')]
+    .map((e) => [e.getAttribute('data-status'), (e.querySelector('.actor') || {}).textContent || null])));
+}
+
+/**
+ * shipOrder: staff find the order, accepted by the order processor (and
+ * named so), and move it to shipped (after one refusal without a tracking
+ * number).
+ */
+async function shipOrder(page, orderId, tracking, staff) {
   await page.click({ href: '/admin/orders', within: STAFF_NAV });
   await S.expectStatus(page, 200);
   await page.click({ href: `/admin/orders/${orderId}` });
-  await expectOrderStatus(page, 'placed');
-  await page.click({ button: 'Mark as accepted' });
-  await S.expectSeeOther(page, new RegExp(`^/admin/orders/${orderId}$`));
   await expectOrderStatus(page, 'accepted');
+  assert.equal((await actorsShown(page)).accepted, PROCESSOR_ACTOR, `${await where(page)}: who accepted the order`);
   // Shipping needs a tracking number.
   await page.click({ button: 'Mark as shipped' });
   await S.expectStatus(page, 422);
@@ -183,6 +197,8 @@ async function shipOrder(page, orderId, tracking) {
   assert.equal(await page.text('#tracking-number'), tracking, `${await where(page)}: #tracking-number`);
   const history = await page.js(() => [...document.querySelectorAll('#status-history [data-status]')].map((e) => e.getAttribute('data-status')));
   assert.deepEqual(history, ['placed', 'accepted', 'shipped'], `${await where(page)}: #status-history`);
+  const actors = await actorsShown(page);
+  assert.deepEqual([actors.accepted, actors.shipped], [PROCESSOR_ACTOR, staff.id], `${await where(page)}: who made the changes`);
 }
 
 export async function run(t) {
@@ -219,10 +235,11 @@ export async function run(t) {
   assert.equal(shown.price_cents, product.price_cents, `API: price of ${product.id}`);
   const shopper = await buy(t, shown, BOUGHT);
 
-  await shipOrder(page, shopper.orderId, tracking);
+  await shipOrder(page, shopper.orderId, tracking, staff);
   await shopper.page.goto(`/orders/${encodeURIComponent(shopper.orderId)}`);
   await expectOrderStatus(shopper.page, 'shipped');
   assert.equal(await shopper.page.text('#tracking-number'), tracking, `${t.engine.name} shopper: #tracking-number on the order page`);
+  const shownToShopper = await S.historyShown(shopper.page);
 
   // The staff list shows the new member; the audit log names the order's changes.
   await page.click({ href: '/admin/staff', within: STAFF_NAV });
@@ -239,10 +256,14 @@ export async function run(t) {
   t.note(`the second browser's code is of step ${next.step}, ${next.step - used.step} after the first`);
   await codeStep(second, staff, next.code);
 
-  assertChangedOrderItem(await t.dynamo.orderItem(shopper.orderId), shopper.placed, {
-    changes: [{ status: 'accepted', actor: staff.id }, { status: 'shipped', actor: staff.id }],
+  const shipped = await t.dynamo.orderItem(shopper.orderId);
+  assertChangedOrderItem(shipped, asPlaced(shopper.accepted), {
+    changes: [{ status: 'accepted', actor: PROCESSOR_ACTOR }, { status: 'shipped', actor: staff.id }],
     tracking, after: t.startedAt, before: Date.now(),
   });
+  assert.deepEqual(shipped.status_history.L[0], shopper.accepted.status_history.L[0],
+    `orders item ${shopper.orderId}: shipping changed the processor's acceptance entry`);
+  await S.expectHistoryShown(shopper.page, shownToShopper, shipped);
   const stock = CREATED_STOCK + RESTOCK - BOUGHT;
   const photo = assertProductItem(await t.dynamo.productItem(product.id), { ...product, stock, photo: true });
   const after = await t.api.product(product.id);

@@ -1,7 +1,8 @@
 // The full journey of one shopper (scenarios 1 to 3): register (first with
 // invalid input), sign out, sign in, search and filter the catalog, add one
 // product from the list and one from its page, change a quantity in the
-// cart, check out, see the confirmation, find the order in the history.
+// cart, check out, see the confirmation, see the order accepted (with its
+// time) once the shop's order processor took it, find the order in the history.
 import * as S from './steps.mjs';
 
 export async function journey(t, contextOpts, tag) {
@@ -41,8 +42,12 @@ export async function journey(t, contextOpts, tag) {
   const want = t.expectedOrder({ orderId, email, lines, address: addr });
   await S.expectOrderPage(page, want);
   await page.screenshot('confirmation');
+  // The order processor accepts the order after the shopper was answered:
+  // the order page shows it, with its time, once reloaded.
+  const { history, reloads } = await S.waitForOrderStatus(page, 'accepted');
+  t.note(`the order page showed accepted after ${reloads} reloads`);
+  const [item] = await t.assertOrders(email, [want], { password: S.PASSWORD });
+  await S.expectHistoryShown(page, history, item);
   await S.expectInHistory(page, [orderId]);
-
-  await t.assertOrders(email, [want], { password: S.PASSWORD });
   await t.assertStock(stock, lines);
 }

@@ -259,3 +259,52 @@ export async function expectInHistory(page, orderIds, { absent = [] } = {}) {
     assert.ok(!(await page.bodyText()).includes(id), `${await where(page)}: another shopper's order ${id} is shown`);
   }
 }
+
+/**
+ * historyShown reads the order page's status history: [{status, at, text}],
+ * oldest first; at is the entry's time element's datetime, text what it shows.
+ */
+export async function historyShown(page) {
+  return page.js(() => [...document.querySelectorAll('#status-history [data-status]')].map((e) => {
+    const time = e.querySelector('time');
+    return { status: e.getAttribute('data-status'), at: time && time.getAttribute('datetime'), text: time ? time.textContent.trim() : '' };
+  }));
+}
+
+/**
+ * waitForOrderStatus reloads the order page shown until #order-status reads
+ * status (the shop's order processor changes the order after the shopper
+ * was answered), for at most withinMs. It returns the history shown
+ * (historyShown) and how many reloads it took.
+ */
+export async function waitForOrderStatus(page, status, { withinMs = 15000 } = {}) {
+  const deadline = Date.now() + withinMs;
+  for (let reloads = 0; ; reloads++) {
+    const shown = await page.text('#order-status');
+    if (shown === status) return { history: await historyShown(page), reloads };
+    assert.ok(Date.now() < deadline, `${await where(page)}: #order-status still reads "${shown}" after ${withinMs / 1000} s of reloading; want "${status}"`);
+    await new Promise((r) => setTimeout(r, 500));
+    await page.reload();
+    await expectStatus(page, 200);
+  }
+}
+
+/**
+ * expectHistoryShown checks the status history an order page showed
+ * (historyShown) against the orders item: placed at created_at, then each
+ * entry of status_history, each with its time (datetime RFC 3339 UTC, the
+ * item's time to the second) and that time written out.
+ */
+export async function expectHistoryShown(page, shown, item) {
+  const onPage = await where(page);
+  const want = [{ status: 'placed', at: item.created_at.S },
+    ...((item.status_history && item.status_history.L) || []).map((e) => ({ status: e.M.status.S, at: e.M.at.S }))];
+  assert.deepEqual(shown.map((e) => e.status), want.map((e) => e.status), `${onPage}: #status-history`);
+  shown.forEach((e, i) => {
+    const w = `${onPage}: #status-history entry ${e.status}`;
+    assert.match(e.at || '', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/, `${w}: its time's datetime "${e.at}" is not RFC 3339 UTC`);
+    const second = (at) => Math.floor(Date.parse(at) / 1000);
+    assert.equal(second(e.at), second(want[i].at), `${w}: shows ${e.at}; the orders item has ${want[i].at}`);
+    assert.ok(e.text, `${w}: its time is not written out`);
+  });
+}
