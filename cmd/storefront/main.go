@@ -108,7 +108,9 @@ func serverTimeouts(requestTimeout time.Duration) (read, write, shutdown time.Du
 }
 
 // serve serves the shop until ctx is done, then shuts down gracefully:
-// in-flight requests finish (up to the shutdown timeout) and it returns nil.
+// it drains (/readyz 503, still serving) for STOREFRONT_DRAIN_DELAY, stops
+// taking connections, lets in-flight requests finish (up to the shutdown
+// timeout) and returns nil.
 func serve(ctx context.Context, args []string, getenv func(string) string, _, stderr io.Writer) error {
 	if len(args) > 0 {
 		return fmt.Errorf("serve: unexpected argument %q: storefront is configured by environment variables (storefront -h lists them)", args[0])
@@ -168,6 +170,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, _, st
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+	}
+	// Drain before closing the listener: /readyz answers 503 while the
+	// server still serves, so that a load balancer checking it stops
+	// routing here first, and the requests it routes meanwhile are answered
+	// rather than refused.
+	a.Drain()
+	if a.Config.DrainDelay > 0 {
+		logger.Info("draining: /readyz answers 503", "drain_delay", a.Config.DrainDelay.String())
+		select {
+		case err := <-served:
+			return fmt.Errorf("serve: %w", err)
+		case <-time.After(a.Config.DrainDelay):
+		}
 	}
 	logger.Info("shutting down: finishing in-flight requests")
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)

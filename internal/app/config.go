@@ -27,6 +27,10 @@ type Config struct {
 	// RequestTimeout is the deadline of every request; the server's
 	// timeouts and SQLite's busy timeout are derived from it.
 	RequestTimeout time.Duration
+	// DrainDelay is how long serve keeps serving after SIGTERM, /readyz
+	// answering 503, before it stops taking connections: the time a load
+	// balancer's health check needs to stop routing to it.
+	DrainDelay time.Duration
 	// RegistrationLimit is how many accounts one client address may
 	// create per hour.
 	RegistrationLimit int
@@ -77,6 +81,7 @@ var EnvVars = []EnvVar{
 	{"STOREFRONT_SESSION_IDLE_TIMEOUT", "30m", "sign-out after this long without a request"},
 	{"STOREFRONT_SESSION_MAX_AGE", "12h", "sign-out after this long in any case"},
 	{"STOREFRONT_REQUEST_TIMEOUT", "10s", "the deadline of every request; past it the answer is 503"},
+	{"STOREFRONT_DRAIN_DELAY", "0s", "after SIGINT/SIGTERM, how long /readyz answers 503 while requests are still served, before the server stops taking connections (behind a load balancer that learns of the stop from /readyz: a few health-check intervals)"},
 	{"STOREFRONT_REGISTRATION_LIMIT", "30", "registrations per client address per hour; past it the answer is 429"},
 	{"STOREFRONT_SMTP_URL", "", "SMTP server of messages to shoppers: smtp://host:port, smtp+starttls:// or smtps:// (unset: to the log)"},
 	{"STOREFRONT_MAIL_FROM", mail.DefaultFrom, "sender address of messages to shoppers"},
@@ -127,6 +132,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		SessionMaxAge: duration("STOREFRONT_SESSION_MAX_AGE"), LogFormat: get("LOG_FORMAT"),
 		RequestTimeout: duration("STOREFRONT_REQUEST_TIMEOUT"),
 		SMTPURL:        get("STOREFRONT_SMTP_URL"), MailFrom: get("STOREFRONT_MAIL_FROM"),
+	}
+	if d, err := time.ParseDuration(get("STOREFRONT_DRAIN_DELAY")); err != nil || d < 0 {
+		bad("STOREFRONT_DRAIN_DELAY", "a duration of 0s or more, such as 5s")
+	} else {
+		cfg.DrainDelay = d
 	}
 	if cfg.ShopURL = shopURL(get("STOREFRONT_SHOP_URL"), cfg.Host, cfg.Port); cfg.ShopURL == "" {
 		bad("STOREFRONT_SHOP_URL", "an http or https address such as https://shop.example, without query")
