@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"time"
 
 	"storefront/internal/shop"
 )
@@ -69,10 +70,24 @@ func (p *Processor) Run(ctx context.Context, src Source) error {
 func (p *Processor) process(ctx context.Context, rec Record) error {
 	p.cfg.Metrics.observe(p.cfg.Now(), rec.At)
 	pause := p.cfg.Backoff
-	for attempt := 1; ; attempt++ {
+	var claimedSince time.Time // when another processor's claim first held rec up
+	for attempt := 1; ; {
 		err := p.handleOnce(ctx, rec.Event)
 		if err == nil {
 			return nil
+		}
+		if errors.Is(err, shop.ErrMessageClaimed) && p.awaitClaim(ctx, rec.Event, &claimedSince) {
+			// Another processor's claim of the message stands: it is sending
+			// right now, or it died (a crash, a SIGKILL) and its lease runs
+			// out. Neither is a failure of this event, and counting it as one
+			// would dead-letter every event whose sender was killed mid-send
+			// long before its lease ends (found by cmd/storefront's
+			// exactly-once test). So wait, without using up attempts, in
+			// short pauses until the claim is this processor's to take.
+			if shop.Pause(ctx, min(p.cfg.Backoff, p.cfg.Lease/10)) != nil {
+				return errStopped
+			}
+			continue
 		}
 		if Permanent(err) || attempt >= p.cfg.Attempts {
 			return p.deadLetter(ctx, rec.Event, err, attempt)
@@ -83,7 +98,23 @@ func (p *Processor) process(ctx context.Context, rec Record) error {
 			return errStopped
 		}
 		pause *= 2
+		attempt++
 	}
+}
+
+// awaitClaim reports whether a record held up by another processor's
+// claim should wait for it (not counting an attempt), noting in since when
+// the wait began. Any claim ends within one lease of being seen (its owner
+// marks it sent, or its lease runs out); one that holds longer is odd (a
+// clock far off), and counts as a failure again.
+func (p *Processor) awaitClaim(ctx context.Context, ev shop.OrderEvent, since *time.Time) bool {
+	now := p.cfg.Now()
+	if since.IsZero() {
+		*since = now
+		p.cfg.Logger.InfoContext(ctx, "order message claimed by another processor; waiting for it or its lease",
+			"order_id", ev.OrderID, "status", ev.Status, "lease", p.cfg.Lease.String())
+	}
+	return now.Sub(*since) <= 2*p.cfg.Lease
 }
 
 // handleOnce runs Handle detached from ctx's cancellation, under its own
