@@ -17,6 +17,10 @@ conditions and oversell stock. One request at a time makes every
 transaction atomic, as DynamoDB's are. (moto also ignores
 ClientRequestToken; the store does not rely on it.)
 
+A cancelled TransactWriteItems leaves every table's stream as it was (see
+keep_streams_on_rollback): moto would otherwise publish the cancelled writes
+and cut off every reader's iterator.
+
 State lives in memory only and is gone when the process ends.
 """
 
@@ -25,6 +29,38 @@ import logging
 import os
 import signal
 import sys
+
+
+def keep_streams_on_rollback(backend_class) -> None:
+    """Makes a cancelled transaction leave the tables' streams as DynamoDB does.
+
+    moto rolls a cancelled TransactWriteItems back by putting deep copies of
+    its tables, taken before, in their place. The copy brings a copy of the
+    table's stream shard, while the shard iterators handed out before (the
+    order processor's) keep the live shard: they get the records of the
+    cancelled writes (an order that was never placed) and never a later
+    record, which goes to the copy. DynamoDB writes no stream record for a
+    cancelled transaction and has one shard throughout, so after a rollback
+    the live shard is put back in the table, without the cancelled writes'
+    records.
+    """
+    transact = backend_class.transact_write_items
+
+    def transact_write_items(self, transact_items):
+        before = {name: (table.stream_shard, len(table.stream_shard.items))
+                  for name, table in self.tables.items() if table.stream_shard is not None}
+        try:
+            return transact(self, transact_items)
+        except Exception:
+            for name, (shard, length) in before.items():
+                table = self.tables.get(name)
+                if table is not None and table.stream_shard is not shard:
+                    del shard.items[length:]
+                    shard.table = table
+                    table.stream_shard = shard
+            raise
+
+    backend_class.transact_write_items = transact_write_items
 
 
 def main() -> int:
@@ -38,6 +74,7 @@ def main() -> int:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     try:
+        from moto.dynamodb.models import DynamoDBBackend
         from moto.server import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
     except ImportError as exc:
@@ -52,6 +89,7 @@ def main() -> int:
     # moto signs nothing, but the AWS SDKs of clients need some region and
     # credentials; these defaults only matter to moto's own bookkeeping.
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    keep_streams_on_rollback(DynamoDBBackend)
 
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(args.host, args.port, app, threaded=False, processes=1)
