@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"html"
 	"net/http"
 	"net/url"
 	"os"
@@ -204,18 +203,10 @@ func placeOrderThroughPages(t *testing.T, app *shopClient, w *wantOrder) {
 			b.post("/cart/items/"+l.id, url.Values{"quantity": {strconv.Itoa(l.qty)}}).want(http.StatusSeeOther)
 		}
 	}
-	checkout := b.get("/checkout").want(http.StatusOK)
-	m := regexp.MustCompile(`name="checkout_key" value="([^"]+)"`).FindStringSubmatch(checkout.body)
-	if m == nil {
-		t.Fatalf("GET /checkout has no checkout_key field:\n%s", checkout.body)
-	}
-	form := url.Values{"checkout_key": {html.UnescapeString(m[1])}}
-	for k, v := range htmlAddressEntered {
-		form[k] = v
-	}
+	form := checkoutForm(t, b) // scaleout_scenarios_test.go
 	placed := b.post("/checkout", form).want(http.StatusSeeOther)
 	loc := placed.header.Get("Location")
-	m = regexp.MustCompile(`^/orders/([A-Za-z0-9_-]+)$`).FindStringSubmatch(loc)
+	m := regexp.MustCompile(`^/orders/([A-Za-z0-9_-]+)$`).FindStringSubmatch(loc)
 	if m == nil {
 		t.Fatalf("POST /checkout: Location %q; want /orders/{id}", loc)
 	}
