@@ -84,7 +84,7 @@ func TestScaleOutSIGTERMDuringLoad(t *testing.T) {
 	}
 	time.Sleep(termAfter)
 	a := servers[0]
-	servedBefore := lb.backends[0].served.Load()
+	servedBefore, busyAtTerm := lb.backends[0].served.Load(), lb.backends[0].busy.Load()
 	a.signalTerm()
 	exited := make(chan error, 1)
 	go func() { exited <- a.wait(30 * time.Second) }()
@@ -95,9 +95,14 @@ func TestScaleOutSIGTERMDuringLoad(t *testing.T) {
 
 	answers.mu.Lock()
 	defer answers.mu.Unlock()
-	t.Logf("answers %v; %d orders; balancer: A %d requests (%d before SIGTERM), B %d, %d refused, %d broken; A's /readyz said 503 %d times",
-		answers.counts, len(answers.orders), lb.backends[0].served.Load(), servedBefore, lb.backends[1].served.Load(),
+	t.Logf("answers %v; %d orders; balancer: A %d requests (%d before SIGTERM, %d of them under way then), B %d, %d refused, %d broken; A's /readyz said 503 %d times",
+		answers.counts, len(answers.orders), lb.backends[0].served.Load(), servedBefore, busyAtTerm, lb.backends[1].served.Load(),
 		lb.refused.Load(), lb.broken.Load(), lb.backends[0].said503.Load())
+	// Without a request on A when the SIGTERM came or after it, "in-flight
+	// requests finish" would have been checked on none.
+	if busyAtTerm == 0 && lb.backends[0].served.Load() == servedBefore {
+		t.Error("server A had no request under way at SIGTERM and got none after it; the load did not test the drain")
+	}
 	for _, f := range answers.failures {
 		t.Error(f)
 	}

@@ -149,6 +149,7 @@ type backend struct {
 	proxy   *httputil.ReverseProxy
 	ready   atomic.Bool  // its last /readyz answered 200
 	served  atomic.Int64 // requests routed to it
+	busy    atomic.Int64 // requests routed to it and not yet answered
 	said503 atomic.Int64 // /readyz answers 503 the health check got
 }
 
@@ -236,8 +237,11 @@ func (lb *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	lb.mu.Lock()
 	lb.routed = append(lb.routed, pick)
 	lb.mu.Unlock()
-	lb.backends[pick].served.Add(1)
-	lb.backends[pick].proxy.ServeHTTP(w, r)
+	b := lb.backends[pick]
+	b.served.Add(1)
+	b.busy.Add(1)
+	defer b.busy.Add(-1)
+	b.proxy.ServeHTTP(w, r)
 }
 
 // checkHealth asks every server's /readyz each healthInterval until ctx
