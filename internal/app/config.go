@@ -43,6 +43,9 @@ type Config struct {
 	// Processor is where the order processor runs: ProcessorInline (in
 	// the server) or ProcessorOff (elsewhere).
 	Processor string
+	// ProcessorLease is how long a message claimed by a processor that
+	// may have died stands before another sends it (processing.Config.Lease).
+	ProcessorLease time.Duration
 	// ShopURL is the shop's address as shoppers reach it, for the links
 	// in messages (password reset, orders); default http://HOST:PORT.
 	ShopURL string
@@ -86,6 +89,7 @@ var EnvVars = []EnvVar{
 	{"STOREFRONT_SMTP_URL", "", "SMTP server of messages to shoppers: smtp://host:port, smtp+starttls:// or smtps:// (unset: to the log)"},
 	{"STOREFRONT_MAIL_FROM", mail.DefaultFrom, "sender address of messages to shoppers"},
 	{"STOREFRONT_PROCESSOR", ProcessorInline, "inline: the server also processes orders; off: process-orders or the Lambda function does"},
+	{"STOREFRONT_PROCESSOR_LEASE", "2m", "how long a message claimed by a processor that may have died (killed mid-send) waits before another sends it; longer than a send can take"},
 	{"STOREFRONT_SHOP_URL", "", "the shop's address in links of messages, such as https://shop.example (default: http://HOST:PORT)"},
 	{"STOREFRONT_METRICS_ADDR", "127.0.0.1:9090", "where /metrics listens (host:port); set empty (or off) for none"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -167,6 +171,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if cfg.Processor = get("STOREFRONT_PROCESSOR"); cfg.Processor != ProcessorInline && cfg.Processor != ProcessorOff {
 		bad("STOREFRONT_PROCESSOR", "inline or off")
+	}
+	if d, err := time.ParseDuration(get("STOREFRONT_PROCESSOR_LEASE")); err != nil || d < time.Second {
+		bad("STOREFRONT_PROCESSOR_LEASE", "a duration of at least 1s, such as 2m")
+	} else {
+		cfg.ProcessorLease = d
 	}
 	if cfg.Store != StoreSQLite && cfg.Store != StoreDynamoDB {
 		bad("STOREFRONT_STORE", "sqlite or dynamodb")
