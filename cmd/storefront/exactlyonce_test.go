@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,19 +23,6 @@ import (
 
 	"storefront/internal/mail/mailtest"
 )
-
-// runMainEnv makes this test binary run the program's main instead of the
-// tests (init below): the exactly-once tests start `storefront
-// process-orders` that way as a real child process, which they can SIGKILL
-// at any instruction, something a goroutine cannot be.
-const runMainEnv = "STOREFRONT_TEST_RUN_MAIN"
-
-func init() {
-	if os.Getenv(runMainEnv) == "1" {
-		main() // exits 1 on error itself
-		os.Exit(0)
-	}
-}
 
 // Sizes of the exactly-once run: orders placed by buyers at once, and how
 // many kills at least (more while the orders are still being placed).
@@ -207,7 +195,7 @@ func startExactlyOnceRun(t *testing.T, smtp *mailtest.Server, env map[string]str
 	// within it) keeps the run short without changing what it proves.
 	env["STOREFRONT_PROCESSOR_LEASE"] = exactlyOnceLease.String()
 	serverEnv := map[string]string{"STOREFRONT_PROCESSOR": "off"}
-	workerEnv := map[string]string{"STOREFRONT_DEMO": "false", "STOREFRONT_METRICS_ADDR": "127.0.0.1:0", runMainEnv: "1"}
+	workerEnv := map[string]string{"STOREFRONT_DEMO": "false", "STOREFRONT_METRICS_ADDR": "127.0.0.1:0", childProcessEnv: "1"}
 	for k, v := range env {
 		serverEnv[k], workerEnv[k] = v, v
 	}
@@ -468,7 +456,8 @@ func (r *exactlyOnceRun) checkNoDeadLetters(count func() int) {
 }
 
 // workerProcesses runs `storefront process-orders` as a child process
-// (this test binary running main), one at a time.
+// (this test binary running main, see childProcessEnv), one at a time: a
+// process, unlike a goroutine, can be SIGKILLed at any instruction.
 type workerProcesses struct {
 	t       *testing.T
 	env     map[string]string
@@ -485,6 +474,8 @@ func (w *workerProcesses) start() {
 	w.started++
 	// #nosec G204 -- the test binary itself, run with a fixed argument
 	cmd := exec.Command(os.Args[0], "process-orders")
+	// The kernel kills the worker if the test binary dies without cleaning up.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Env = os.Environ()
 	for k, v := range w.env {
 		cmd.Env = append(cmd.Env, k+"="+v)
