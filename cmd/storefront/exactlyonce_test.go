@@ -413,8 +413,12 @@ func (r *exactlyOnceRun) check(when string) {
 	if copies > r.kills {
 		r.t.Errorf("%s: %d copies of confirmations after %d kills; want at most one per kill", when, copies, r.kills)
 	}
-	r.t.Logf("%s: %d orders, %d kills, %d messages received, %d confirmations with distinct Message-IDs, %d copies with a repeated Message-ID",
-		when, len(r.orders), r.kills, len(r.smtp.Messages()), len(byOrder), copies)
+	// How often a restarted worker found a killed one's claim: a kill
+	// between claiming a message and marking it sent.
+	log := r.workers.log.String()
+	r.t.Logf("%s: %d orders, %d kills, %d messages received, %d confirmations with distinct Message-IDs, %d copies with a repeated Message-ID; "+
+		"a killed worker's claim waited for %d times",
+		when, len(r.orders), r.kills, len(r.smtp.Messages()), len(byOrder), copies, strings.Count(log, "claimed by another processor; waiting"))
 }
 
 // replay stops the worker, lets rewind put the source back to its start,
