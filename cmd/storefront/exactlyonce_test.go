@@ -233,10 +233,11 @@ func startExactlyOnceRun(t *testing.T, smtp *mailtest.Server, env map[string]str
 // killWhileBusy SIGKILLs the worker at random moments of its work and
 // starts it again, until the orders are placed (placed closed) and their
 // confirmations arrived, or maxKills. Each kill comes a random 0 to
-// 150 ms after the worker began reading events: a worker handles an order
-// in milliseconds, so the kills land at every step of the handling (the
-// status change, the claim, the send, marking it sent), with a backlog to
-// resume. It returns the number of kills.
+// 250 ms after the worker handled its first event (or 3 s passed): a
+// worker handles an order in milliseconds (SQLite) to a few hundred
+// (the local DynamoDB server), so the kills land at every step of the
+// handling (the status change, the claim, the send, marking it sent), with
+// a backlog to resume. It returns the number of kills.
 func (r *exactlyOnceRun) killWhileBusy(rng *rand.Rand, placed <-chan struct{}) int {
 	kills := 0
 	for ; kills < maxKills; kills++ {
@@ -250,7 +251,8 @@ func (r *exactlyOnceRun) killWhileBusy(rng *rand.Rand, placed <-chan struct{}) i
 		if !r.workers.waitRunning(time.Minute) {
 			return kills
 		}
-		time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
+		r.workers.waitHandling(3 * time.Second)
+		time.Sleep(time.Duration(rng.IntN(250)) * time.Millisecond)
 		r.workers.kill()
 		r.workers.start()
 	}
@@ -521,6 +523,23 @@ func (w *workerProcesses) waitRunning(timeout time.Duration) bool {
 	}
 	w.t.Errorf("process-orders did not start within %v", timeout)
 	return false
+}
+
+// waitHandling waits up to timeout until the running worker handled an
+// order event (its log says so); the local DynamoDB server takes a while
+// to hand the stream's first records to a new reader, and a kill before
+// them would prove little.
+func (w *workerProcesses) waitHandling(timeout time.Duration) {
+	w.mu.Lock()
+	current := w.current
+	w.mu.Unlock()
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		log := current.String()
+		if strings.Contains(log, `"msg":"order status changed"`) || strings.Contains(log, `"msg":"order message sent"`) ||
+			strings.Contains(log, "claimed by another processor; waiting") {
+			return
+		}
+	}
 }
 
 func tail(s string, n int) string {
