@@ -2,6 +2,8 @@ package processing
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -23,7 +25,7 @@ func (p *Processor) HandleStreamBatch(ctx context.Context, batch events.DynamoDB
 	for _, rec := range batch.Records {
 		ev := lambdaEvent(rec)
 		p.cfg.Metrics.observe(p.cfg.Now(), rec.Change.ApproximateCreationDateTime.Time)
-		err := p.Handle(ctx, ev)
+		err := p.handleAwaitingClaims(ctx, ev)
 		if err != nil && Permanent(err) {
 			err = p.deadLetter(ctx, ev, err, 1)
 		}
@@ -49,4 +51,33 @@ func lambdaEvent(rec events.DynamoDBEventRecord) shop.OrderEvent {
 		ev.Status = v.String()
 	}
 	return ev
+}
+
+// lambdaTimeMargin is the time an invocation keeps for answering Lambda:
+// a wait for another processor's claim ends this long before the
+// invocation's deadline, and the record is reported for a retry instead.
+const lambdaTimeMargin = 5 * time.Second
+
+// handleAwaitingClaims handles ev and, while the message it would send is
+// claimed by another processor (an invocation that timed out mid-send,
+// whose lease has not run out), waits for that claim within the
+// invocation's time, as Run does. Reporting the record at once would spend
+// Lambda's retries, which follow each other within seconds, long before the
+// lease ends, and send the batch to the failure queue with its message
+// never sent.
+func (p *Processor) handleAwaitingClaims(ctx context.Context, ev shop.OrderEvent) error {
+	var claimedSince time.Time
+	for {
+		err := p.Handle(ctx, ev)
+		if !errors.Is(err, shop.ErrMessageClaimed) || !p.awaitClaim(ctx, ev, &claimedSince) {
+			return err
+		}
+		pause := min(p.cfg.Backoff, p.cfg.Lease/10)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < lambdaTimeMargin+pause {
+			return err
+		}
+		if shop.Pause(ctx, pause) != nil {
+			return err
+		}
+	}
 }

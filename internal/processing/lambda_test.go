@@ -1,9 +1,11 @@
 package processing_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -80,5 +82,56 @@ func TestHandleStreamBatchDeadLettersPermanentFailures(t *testing.T) {
 	// claim is this processor's); the server took it this time: once.
 	if got := strings.Join(e.sentIDs(), " "); got != "order.o1.confirmation" {
 		t.Errorf("sent %q; want the confirmation once", got)
+	}
+}
+
+// TestHandleStreamBatchWaitsForAnotherProcessorsClaim: an invocation that
+// timed out mid-send left its claim pending; the next invocation waits for
+// the claim's lease within its own time instead of reporting the record at
+// once (Lambda's quick retries would end in the failure queue, the message
+// never sent), and sends the message once when the lease is over. With too
+// little time left it reports the record for Lambda's retry.
+func TestHandleStreamBatchWaitsForAnotherProcessorsClaim(t *testing.T) {
+	e := newEnv(t)
+	e.change(t, "placed", "accepted", "")
+	if _, err := e.store.ClaimMessage(t.Context(), shop.MessageRecord{OrderID: "o1", Event: "accepted",
+		MessageID: "order.o1.confirmation", State: shop.MessagePending, Owner: "timed-out", ClaimedAt: e.clock.Now()}, start.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	batch := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{streamRecord("100", "o1", "accepted")}}
+
+	short, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	if res := e.processor.HandleStreamBatch(short, batch); len(res.BatchItemFailures) != 1 {
+		t.Fatalf("with 1 s left: BatchItemFailures = %+v; want the record reported for a retry", res.BatchItemFailures)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	done := make(chan events.DynamoDBEventResponse, 1)
+	go func() { done <- e.processor.HandleStreamBatch(ctx, batch) }()
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case res := <-done:
+		t.Fatalf("HandleStreamBatch answered %+v within the claim's lease; want it waiting", res)
+	default:
+	}
+	if got := e.sentIDs(); len(got) != 0 {
+		t.Fatalf("sent %v within the lease; want nothing", got)
+	}
+	e.clock.Advance(3 * time.Minute) // past the default lease
+	select {
+	case res := <-done:
+		if len(res.BatchItemFailures) != 0 {
+			t.Errorf("after the lease: BatchItemFailures = %+v; want none", res.BatchItemFailures)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("HandleStreamBatch still waiting 10 s after the lease ended")
+	}
+	if got := fmt.Sprint(e.sentIDs()); got != "[order.o1.confirmation]" {
+		t.Errorf("sent %s; want the confirmation once", got)
+	}
+	if letters, _ := e.store.DeadLetters(t.Context(), 10); len(letters) != 0 {
+		t.Errorf("dead letters %+v; want none", letters)
 	}
 }
