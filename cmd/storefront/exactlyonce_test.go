@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"storefront/internal/mail/mailtest"
+	"storefront/internal/shop/shoptest"
 )
 
 // Sizes of the exactly-once run: orders placed by buyers at once, and how
@@ -470,8 +471,8 @@ type workerProcesses struct {
 	mu      sync.Mutex
 	cmd     *exec.Cmd
 	started int
-	log     lockedBuffer  // every worker's stderr, in turn
-	current *lockedBuffer // the running one's
+	log     shoptest.LogBuffer  // every worker's stderr, in turn
+	current *shoptest.LogBuffer // the running one's
 }
 
 func (w *workerProcesses) start() {
@@ -487,7 +488,7 @@ func (w *workerProcesses) start() {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	fmt.Fprintf(&w.log, "--- worker %d\n", w.started)
-	w.current = &lockedBuffer{}
+	w.current = &shoptest.LogBuffer{}
 	cmd.Stdout = io.MultiWriter(&w.log, w.current)
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Start(); err != nil {

@@ -15,25 +15,8 @@ import (
 	"time"
 
 	"storefront/internal/app"
+	"storefront/internal/shop/shoptest"
 )
-
-// lockedBuffer collects the program's output written from several goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // freePort returns a TCP port that was free a moment ago.
 func freePort(t *testing.T) string {
@@ -59,7 +42,7 @@ const startTimeout = 90 * time.Second
 type program struct {
 	t      *testing.T
 	base   string // http://127.0.0.1:PORT
-	stderr *lockedBuffer
+	stderr *shoptest.LogBuffer
 	cancel context.CancelFunc
 	done   chan error
 	ended  sync.Once // run has returned, its result in result
@@ -85,7 +68,7 @@ func startProgram(t *testing.T, env map[string]string) *program {
 		env["STOREFRONT_PROCESSOR"] = "off"
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &program{t: t, base: "http://127.0.0.1:" + env["PORT"], stderr: &lockedBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	p := &program{t: t, base: "http://127.0.0.1:" + env["PORT"], stderr: &shoptest.LogBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	go func() {
 		p.done <- run(ctx, []string{"storefront"}, func(name string) string { return env[name] }, io.Discard, p.stderr)
 	}()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"storefront/internal/mail/mailtest"
+	"storefront/internal/shop/shoptest"
 )
 
 // newBuyer registers a shopper with email through the API and returns the
@@ -131,7 +132,7 @@ func startWorker(t *testing.T, env map[string]string) *worker {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &worker{cancel: cancel, done: make(chan error, 1)}
-	stderr := &lockedBuffer{}
+	stderr := &shoptest.LogBuffer{}
 	go func() {
 		w.done <- run(ctx, []string{"storefront", "process-orders"}, func(name string) string { return env[name] }, io.Discard, stderr)
 	}()

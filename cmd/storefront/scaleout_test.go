@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"storefront/internal/shop/shoptest"
 )
 
 // childProcessEnv, set to 1 in a child process's environment, makes the
@@ -42,7 +44,7 @@ type childProgram struct {
 	t      *testing.T
 	base   string // http://127.0.0.1:PORT
 	cmd    *exec.Cmd
-	stderr *lockedBuffer
+	stderr *shoptest.LogBuffer
 	exited chan struct{} // closed when the process has exited; then err holds Wait's result
 	err    error
 }
@@ -59,7 +61,7 @@ func startChild(t *testing.T, name string, env map[string]string) *childProgram 
 		env["STOREFRONT_METRICS_ADDR"] = "127.0.0.1:0" // two children cannot share the default :9090
 	}
 	env[childProcessEnv] = "1"
-	c := &childProgram{t: t, base: "http://127.0.0.1:" + env["PORT"], stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	c := &childProgram{t: t, base: "http://127.0.0.1:" + env["PORT"], stderr: &shoptest.LogBuffer{}, exited: make(chan struct{})}
 	c.cmd = exec.Command(os.Args[0]) // #nosec G204 -- the test binary itself, without arguments
 	c.cmd.Env = os.Environ()
 	for _, k := range slices.Sorted(maps.Keys(env)) {

@@ -8,7 +8,6 @@ package shop_test
 // events are logged for investigation without emails or secrets.
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"storefront/internal/shop"
+	"storefront/internal/shop/shoptest"
 )
 
 // keyRecordingStore records every key a client string could become in the
@@ -505,31 +505,13 @@ func TestEmailsNormalisedAndLookAlikesRefused(t *testing.T) {
 // captureLogs replaces the fixture's service by one of the same
 // configuration whose Logger writes its records, as text, to the buffer it
 // returns: the service logs only through the logger it is given.
-func captureLogs(t *testing.T, f *fixture) *syncBuffer {
+func captureLogs(t *testing.T, f *fixture) *shoptest.LogBuffer {
 	t.Helper()
-	buf := &syncBuffer{}
+	buf := &shoptest.LogBuffer{}
 	cfg := f.svc.Config()
 	cfg.Logger = slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f.svc = shop.NewService(f.store, cfg)
 	return buf
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent log writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestSignInEventsLogged: sign-in failures and locks are logged with the

@@ -1,13 +1,11 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -184,7 +182,7 @@ func TestRunJanitor(t *testing.T) {
 // TestJanitorLogsToItsLogger: the janitor's runs are logged through the
 // logger given to Open (WithLogger), the store's only log output.
 func TestJanitorLogsToItsLogger(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &shoptest.LogBuffer{}
 	path := filepath.Join(t.TempDir(), "shop.db")
 	s, err := Open(t.Context(), path, WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
 	if err != nil {
@@ -211,22 +209,4 @@ func TestJanitorLogsToItsLogger(t *testing.T) {
 	}
 	cancel()
 	<-stopped
-}
-
-// lockedBuffer is a bytes.Buffer safe for a writing and a reading goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"database/sql"
@@ -43,7 +42,7 @@ type testEnv struct {
 	fail   *failingStore    // what the service uses
 	svc    *shop.Service
 	dbPath string
-	logs   *syncBuffer
+	logs   *shoptest.LogBuffer
 	clock  *testClock       // the service's clock (second factor codes are computed on it)
 	mailer *shoptest.Mailer // the password reset links the service sent (password_reset_test.go)
 }
@@ -84,7 +83,7 @@ func newEnv(tb testing.TB, opts ...envOption) *testEnv {
 	}
 	saveCatalog(tb, store, categories, products)
 	fail := &failingStore{Store: store}
-	logs := &syncBuffer{}
+	logs := &shoptest.LogBuffer{}
 	logger := slog.New(WithRequestID(slog.NewJSONHandler(logs, nil)))
 	clock := &testClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	mailer := &shoptest.Mailer{}
@@ -169,24 +168,6 @@ func (c *testClock) Now() time.Time {
 	defer c.mu.Unlock()
 	c.now = c.now.Add(time.Millisecond)
 	return c.now
-}
-
-// syncBuffer collects log output written by concurrent handlers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // failingStore is the real store with failures a test switches on. Until
