@@ -172,12 +172,19 @@ func newCheckoutFixture(t *testing.T) *checkoutFixture {
 	ft := newFaultyTransport()
 	s := newTestStoreWith(t, testClient(t, &http.Client{Transport: ft, Timeout: requestTimeout}))
 	s.txBackoff = 0 // keep the tests fast; backoff has its own test
+	svc, in := readyCheckout(t, s)
+	return &checkoutFixture{s: s, ft: ft, svc: svc, in: in}
+}
+
+// readyCheckout gives s a product and a registered buyer whose cart holds
+// two of it, and returns the service and that buyer's checkout.
+func readyCheckout(t *testing.T, s *Store) (*shop.Service, shop.PlaceOrderInput) {
+	t.Helper()
 	svc := newService(s)
 	mustSaveProducts(t, s, product("p1", 1500, 5))
 	u := mustRegister(t, svc, "ada@example.com")
 	mustAddToCart(t, svc, shop.UserCartID(u.ID), "p1", 2)
-	return &checkoutFixture{s: s, ft: ft, svc: svc,
-		in: shop.PlaceOrderInput{User: u, CartID: shop.UserCartID(u.ID), Key: shop.NewCheckoutKey(), Address: testAddress}}
+	return svc, shop.PlaceOrderInput{User: u, CartID: shop.UserCartID(u.ID), Key: shop.NewCheckoutKey(), Address: testAddress}
 }
 
 // checkNothingChanged checks a failed checkout left no trace.

@@ -159,12 +159,8 @@ func newProxiedCheckout(t *testing.T) *proxiedCheckout {
 	// between shop and server is at fault.
 	s := newTestStoreWith(t, clientFor(t, proxy.url(), nil))
 	s.txBackoff = 0
-	svc := newService(s)
-	mustSaveProducts(t, s, product("p1", 1500, 5))
-	u := mustRegister(t, svc, "ada@example.com")
-	mustAddToCart(t, svc, shop.UserCartID(u.ID), "p1", 2)
-	return &proxiedCheckout{proxy: proxy, s: s, svc: svc,
-		in: shop.PlaceOrderInput{User: u, CartID: shop.UserCartID(u.ID), Key: shop.NewCheckoutKey(), Address: testAddress}}
+	svc, in := readyCheckout(t, s)
+	return &proxiedCheckout{proxy: proxy, s: s, svc: svc, in: in}
 }
 
 // checkPlacedOnce checks the table holds the checkout's order exactly once
