@@ -153,17 +153,25 @@ class PuppeteerPage extends BasePage {
     p.on('request', (req) => {
       if (req.isNavigationRequest() && req.frame() === p.mainFrame()) {
         this.docRequests.push({ method: req.method(), url: req.url() });
+        this.lastNavigation = req;
         this.pending.add(req);
         docURLs.add(req.url());
       }
     });
     p.on('requestfinished', (req) => this.pending.delete(req));
     p.on('requestfailed', (req) => {
-      const nav = this.pending.delete(req);
+      this.pending.delete(req);
       const f = req.failure();
       const reason = f ? f.errorText : 'failed';
-      // A navigation replaced by the next one (double click) is aborted by design.
+      // A navigation replaced by the next one (double click) is aborted by
+      // design, also once its answer's headers arrived (the 'response'
+      // handler has then already taken it out of pending).
+      const nav = req.isNavigationRequest() && req.frame() === p.mainFrame();
       if (/ERR_ABORTED|NS_BINDING_ABORTED|NS_ERROR_ABORT/.test(reason) && nav) return;
+      // Firefox reports a navigation cancelled by a newer one (the second
+      // click's) as NS_ERROR_FAILURE: no error when a later navigation
+      // replaced it.
+      if (reason === 'NS_ERROR_FAILURE' && nav && req !== this.lastNavigation) return;
       if (/ERR_ABORTED|NS_BINDING_ABORTED/.test(reason) && /\/static\/|\/images\//.test(req.url()) && this.navigating) return;
       this.errors.push(`request failed: ${req.method()} ${req.url()}: ${reason}`);
     });
