@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { startDynamo, startApp, storefrontBinary } from './lib/stack.mjs';
 import { stopAll, stopAllSync, withTimeout } from './lib/procs.mjs';
+import { startProxy } from './lib/proxy.mjs';
 import { API, Catalog } from './lib/api.mjs';
 import { Dynamo, expectedOrder, assertAcceptedOrderItem } from './lib/dynamo.mjs';
 
@@ -93,9 +94,11 @@ async function makeEngine(name, opts) {
 
 /** Scenario is what a scenario gets: the engine, the shop's API, DynamoDB and helpers. */
 class Scenario {
-  constructor({ n, engine, api, dynamo, catalog, log, app }) {
-    Object.assign(this, { n, engine, api, dynamo, catalog, log, app });
+  constructor({ n, engine, api, dynamo, catalog, log, app, stack }) {
+    Object.assign(this, { n, engine, api, dynamo, catalog, log, app, stack });
     this.contexts = [];
+    this.proxies = [];
+    this.apps = [];
     this.startedAt = Date.now();
     this.rand = crypto.randomBytes(3).toString('hex');
     this.notes = [];
@@ -115,6 +118,27 @@ class Scenario {
     const r = await this.app.command(args, input);
     assert.equal(r.code, 0, `storefront ${args.join(' ')}: exit ${r.code}${r.signal ? ` (${r.signal})` : ''}\n${r.stderr}${r.stdout}`);
     return r;
+  }
+
+  /**
+   * proxy starts a test proxy (lib/proxy.mjs) to targets (default the
+   * engine's shop), ended with the scenario; a context reaches the shop
+   * through it with newContext({via: proxy.url}).
+   */
+  async proxy(targets = this.app.baseURL, opts = {}) {
+    const p = await startProxy(targets, { seed: parseInt(this.rand, 16), ...opts });
+    this.proxies.push(p);
+    return p;
+  }
+
+  /** secondApp starts another shop process on the engine's tables (same prefix), ended with the scenario. */
+  async secondApp() {
+    const a = await startApp({
+      bin: this.stack.bin, dynamoURL: this.stack.dynamoURL, engine: this.engine.name, prefix: this.app.prefix,
+      logFile: path.join(this.engine.shotsDir, `storefront-s${this.n}-second.log`), name: `storefront (${this.engine.name}, second)`,
+    });
+    this.apps.push(a);
+    return a;
   }
 
   async newContext(opts) {
@@ -194,6 +218,8 @@ class Scenario {
         await c.kill?.();
       });
     }
+    for (const p of this.proxies) await p.close();
+    for (const a of this.apps) await a.stop();
   }
 }
 
@@ -233,7 +259,7 @@ async function main() {
         for (const s of scenarios) {
           const ts = Date.now();
           engine.scenarioTag = `s${s.n}`;
-          const sc = new Scenario({ n: s.n, engine, api, dynamo: db, catalog, log, app });
+          const sc = new Scenario({ n: s.n, engine, api, dynamo: db, catalog, log, app, stack: { bin, dynamoURL: dynamo.url } });
           let error = null;
           try {
             await withTimeout(s.run(sc), timeoutMs, `scenario ${s.n}`);
@@ -299,7 +325,9 @@ function summary(results, engines, scenarios, shotsRoot, t0) {
     console.log(`FAILED ${r.engine} scenario ${r.n}: ${lines.slice(0, 2).join(' ').slice(0, 400)}`);
   }
   console.log(`screenshots: ${path.relative(process.cwd(), shotsRoot) || shotsRoot}/<engine>/`);
+  const total = engines.length * scenarios.length;
   console.log(`e2e: ${results.length - failed.length} passed, ${failed.length} failed`);
+  console.log(`e2e: cells passed ${results.filter((r) => r.ok).length}/${total} (${scenarios.length} scenarios x ${engines.length} engines)`);
 }
 
 let stopping = false;

@@ -6,6 +6,8 @@
 //   _type(sel, text)         type into the field (find with prepareFill cleared and focused it)
 //   _select(sel, value)      choose an option
 //   _upload(sel, file)       choose the file at path file in a file input
+//   _key(key, {shift})       press Tab, Enter or Space (with Shift held) where the focus is
+//   _typeText(text)          type text as key presses where the focus is
 //   _back()                  history back
 //   _png()                   screenshot as a Buffer
 //   _lastDocument()          {url, status, headers, chain} of the last top-level document, or null
@@ -135,6 +137,20 @@ export class BasePage {
     return this.status();
   }
 
+  /**
+   * press presses key (Tab, Enter or Space; shift: with Shift held) where
+   * the focus is. navigate: wait for the page it leads to and check it.
+   */
+  async press(key, { shift = false, navigate = false, check = true } = {}) {
+    if (!navigate) return this._key(key, { shift });
+    await this.navigation(() => this._key(key, { shift }));
+    if (check) await this.check();
+    return this.status();
+  }
+
+  /** typeText types text as key presses into the focused field. */
+  async typeText(text) { await this._typeText(String(text)); }
+
   async back({ check = true } = {}) {
     await this.navigation(() => this._back());
     if (check) await this.check();
@@ -194,8 +210,16 @@ export class BasePage {
       else problems.push(`console/network error: ${e}`);
     }
     const facts = await this.js(B.pageFacts);
-    if (this.opts.phone && facts.scrollWidth > facts.clientWidth) {
-      problems.push(`horizontal scrolling on a ${facts.innerWidth}px wide screen: page is ${facts.scrollWidth}px wide (viewport ${facts.clientWidth}px); too wide: ${facts.wide.join(', ')}`);
+    if ((this.opts.phone || this.opts.zoom) && facts.scrollWidth > facts.clientWidth) {
+      problems.push(`horizontal scrolling on a ${facts.innerWidth}px wide screen${this.opts.zoom ? ` (${this.opts.zoom * 100}% zoom)` : ''}: page is ${facts.scrollWidth}px wide (viewport ${facts.clientWidth}px); too wide: ${facts.wide.join(', ')}`);
+    }
+    if (this.opts.zoom) {
+      for (const c of await this.js(B.cutOff)) problems.push(`at ${this.opts.zoom * 100}% zoom: ${c}`);
+    }
+    if (this.opts.forcedColors) {
+      const fc = await this.js(B.forcedColorsFacts);
+      if (!fc.active) problems.push('forced colours are not in effect (matchMedia("(forced-colors: active)") is false)');
+      for (const b of fc.bare) problems.push(`in forced colours, ${b} has no visible edge (no border, no underline)`);
     }
     const ta = Date.now();
     // axe-core's findings depend only on the DOM, the stylesheets (the same

@@ -12,6 +12,7 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-ne
   '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--disable-features=Translate,MediaRouter'];
 
 const PHONE = { width: 375, height: 667 };
+const DESKTOP = { width: 1280, height: 900 };
 
 export class PuppeteerEngine {
   constructor(name, { baseURL, shotsDir, log }) {
@@ -45,6 +46,9 @@ export class PuppeteerEngine {
       const prefs = { 'browser.sessionstore.resume_from_crash': false, 'dom.w3c_touch_events.enabled': 1 };
       if (extra.blockCookies) prefs['network.cookie.cookieBehavior'] = 2; // block all cookies
       if (extra.noJavaScript) prefs['javascript.enabled'] = false;
+      // Forced colours (Windows high contrast's equivalent): "Override the
+      // colours specified by the page with your selections above: Always".
+      if (extra.forcedColors) prefs['browser.display.document_color_use'] = 2;
       browser = await puppeteer.launch({
         browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true, extraPrefsFirefox: prefs,
         protocolTimeout: 60000, defaultViewport: { width: 1280, height: 900 },
@@ -81,9 +85,9 @@ export class PuppeteerEngine {
    */
   async newContext(opts = {}) {
     const ctx = new PuppeteerContext(this, opts);
-    const ownBrowser = !ctx.opts.cookies || (!ctx.opts.javascript && this.name === 'firefox');
+    const ownBrowser = !ctx.opts.cookies || (this.name === 'firefox' && (!ctx.opts.javascript || ctx.opts.forcedColors));
     if (ownBrowser) {
-      ctx.browser = await this.launch({ blockCookies: !ctx.opts.cookies, noJavaScript: !ctx.opts.javascript });
+      ctx.browser = await this.launch({ blockCookies: !ctx.opts.cookies, noJavaScript: !ctx.opts.javascript, forcedColors: ctx.opts.forcedColors });
       ctx.bctx = await ctx.browser.createBrowserContext();
     } else {
       ctx.bctx = await this.main.createBrowserContext();
@@ -93,7 +97,8 @@ export class PuppeteerEngine {
 }
 
 class PuppeteerContext extends BaseContext {
-  get baseURL() { return this.engine.baseURL; }
+  // opts.via: the shop's address as this context reaches it (a test proxy).
+  get baseURL() { return this.opts.via || this.engine.baseURL; }
 
   async newPage(label = `tab${this.pages.length + 1}`) {
     const p = await this.bctx.newPage();
@@ -140,6 +145,14 @@ class PuppeteerPage extends BasePage {
         await p.setViewport({ ...PHONE, hasTouch: true });
       }
     }
+    if (this.opts.zoom) {
+      // Zoom z on a DESKTOP screen: the page gets 1/z of its CSS pixels,
+      // each drawn z device pixels wide, as the browser's own zoom does.
+      await p.setViewport({ width: DESKTOP.width / this.opts.zoom, height: DESKTOP.height / this.opts.zoom, deviceScaleFactor: this.opts.zoom });
+    }
+    // Chromium: DevTools' forced-colors emulation (the palette is applied,
+    // not only the media query); Firefox: a pref of its own browser.
+    if (this.opts.forcedColors && engine === 'chromium') await p.emulateMediaFeatures([{ name: 'forced-colors', value: 'active' }]);
     const docURLs = new Set();
     p.on('console', (msg) => {
       if (msg.type() !== 'error') return;
@@ -210,6 +223,17 @@ class PuppeteerPage extends BasePage {
       }
     }
   }
+
+  async _key(key, { shift = false } = {}) {
+    if (shift) await this.p.keyboard.down('Shift');
+    try {
+      await this.p.keyboard.press(key === 'Space' ? ' ' : key);
+    } finally {
+      if (shift) await this.p.keyboard.up('Shift');
+    }
+  }
+
+  async _typeText(text) { await this.p.keyboard.type(text); }
 
   async _type(sel, text) {
     if (text !== '') await this.p.keyboard.type(text);

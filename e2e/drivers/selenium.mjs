@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Builder, Capabilities, By } from 'selenium-webdriver';
+import { Builder, Capabilities, By, Key } from 'selenium-webdriver';
 import { Command } from 'selenium-webdriver/lib/command.js';
 import { BasePage, BaseContext, DOUBLE_CLICK_GAP_MS } from './base.mjs';
 import * as B from '../lib/browser-fns.mjs';
@@ -35,6 +35,8 @@ export class SeleniumEngine {
     this.ignored = [];
     this.contexts = new Set();
     this.limits = [
+      'forced colours: WebKitGTK has no forced-colours mode (the forced-colors media feature never matches); scenario 14 checks 200% zoom only',
+      'zoom: emulated by a half-size viewport (640x450 CSS px) at device scale 1; WebDriver has no page zoom',
       'console: WebDriver classic has no console log; errors are trapped in each page once it has loaded (window error events, CSP violations, console.error), failed requests are seen by the recording proxy',
       'phone: the window is sized to a 375x667 viewport and taps are WebDriver touch actions, but WebKitGTK has no touch-capable emulation (pointer: coarse, maxTouchPoints stay desktop)',
     ];
@@ -73,7 +75,8 @@ export class SeleniumEngine {
 class SeleniumContext extends BaseContext {
   async open() {
     const { engine } = this;
-    this.proxy = await startProxy(engine.baseURL);
+    // opts.via: the shop's address as this context reaches it (a test proxy).
+    this.proxy = await startProxy(this.opts.via || engine.baseURL, { mirrorDrops: true });
     this.baseURL = this.proxy.url;
     const port = await freePort();
     this.wd = start('/usr/bin/WebKitWebDriver', [`--port=${port}`], {
@@ -91,7 +94,10 @@ class SeleniumContext extends BaseContext {
     });
     this.driver = await new Builder().usingServer(server).withCapabilities(caps).build();
     await this.driver.manage().setTimeouts({ script: 60000, pageLoad: 30000, implicit: 0 });
+    // Zoom z: the page gets 1/z of the desktop's CSS pixels (WebDriver has
+    // no page zoom, and WebKitGTK's MiniBrowser no zoom option).
     if (this.opts.phone) await this.sizeViewport(375, 667);
+    else if (this.opts.zoom) await this.sizeViewport(1280 / this.opts.zoom, 900 / this.opts.zoom);
     else await this.sizeViewport(1280, 900);
     this.current = await this.driver.getWindowHandle();
     this.firstHandleFree = true;
@@ -194,6 +200,22 @@ class SeleniumPage extends BasePage {
     const session = await this.d.getSession();
     await this.d.getExecutor().execute(new Command('actions').setParameter('sessionId', session.getId())
       .setParameter('actions', [{ type: 'pointer', id: 'pointer1', parameters: { pointerType: this.opts.phone ? 'touch' : 'mouse' }, actions }]));
+  }
+
+  async _key(key, { shift = false } = {}) {
+    await this.focus();
+    const k = { Tab: Key.TAB, Enter: Key.ENTER, Space: Key.SPACE }[key];
+    if (!k) throw new Error(`no key ${key}`);
+    let a = this.d.actions({ async: true });
+    if (shift) a = a.keyDown(Key.SHIFT);
+    a = a.keyDown(k).keyUp(k);
+    if (shift) a = a.keyUp(Key.SHIFT);
+    await a.perform();
+  }
+
+  async _typeText(text) {
+    await this.focus();
+    await this.d.actions({ async: true }).sendKeys(text).perform();
   }
 
   async _type(sel, text) {

@@ -59,7 +59,7 @@ export function find(spec, mark) {
   }
   const el = list[0];
   el.setAttribute('data-e2e-target', mark);
-  el.scrollIntoView({ block: 'center', inline: 'nearest' });
+  if (!spec.noScroll) el.scrollIntoView({ block: 'center', inline: 'nearest' });
   if (spec.prepareFill && el.tagName !== 'SELECT') {
     el.value = '';
     el.focus();
@@ -189,4 +189,144 @@ export function formFields(sel) {
   const form = el && el.closest('form');
   if (!form) return null;
   return { action: form.getAttribute('action'), fields: [...new FormData(form).entries()].map(([k, v]) => [k, String(v)]) };
+}
+
+/**
+ * cutOff lists what a narrow (zoomed) viewport cuts off or hides: elements
+ * that are shown (not display:none, visibility:hidden, a 1px screen-reader
+ * box or inside one, or moved wholly off the left edge as a skip link is
+ * until focused) but reach past the viewport's left or right edge, content
+ * clipped by overflow hidden/clip, and text cut with an ellipsis.
+ */
+export function cutOff() {
+  const de = document.documentElement;
+  const vw = de.clientWidth;
+  const out = [];
+  const name = (el) => {
+    const t = (el.innerText || el.value || el.getAttribute('aria-label') || '').replace(/\s+/g, ' ').trim().slice(0, 40);
+    return `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.getAttribute('name') ? `[name=${el.getAttribute('name')}]` : ''}${t ? ` "${t}"` : ''}`;
+  };
+  const srOnly = (el) => {
+    for (let a = el; a && a !== document.body; a = a.parentElement) {
+      const r = a.getBoundingClientRect();
+      if (r.width <= 1 && r.height <= 1) return true;
+    }
+    return false;
+  };
+  for (const el of document.body.querySelectorAll('*')) {
+    if (['OPTION', 'OPTGROUP', 'SCRIPT', 'STYLE', 'NOSCRIPT', 'BR', 'WBR'].includes(el.tagName)) continue;
+    const st = getComputedStyle(el);
+    if (st.display === 'none' || st.visibility === 'hidden' || st.display === 'contents') continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    if (srOnly(el)) continue;
+    if (r.right <= 0) continue; // moved off the left edge on purpose (a skip link until focused)
+    if (r.left < -1 || r.right > vw + 1) {
+      out.push(`${name(el)} spans ${Math.round(r.left)}..${Math.round(r.right)} px of a ${vw} px wide viewport`);
+    }
+    const clips = /hidden|clip/.test(`${st.overflowX} ${st.overflowY}`);
+    if (clips && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)) {
+      out.push(`${name(el)} clips its content (${el.scrollWidth}x${el.scrollHeight} px in ${el.clientWidth}x${el.clientHeight} px, overflow ${st.overflowX}/${st.overflowY})`);
+    }
+    if (st.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth + 1) out.push(`${name(el)} is cut with an ellipsis`);
+    if (out.length >= 8) break;
+  }
+  return out;
+}
+
+/**
+ * forcedColorsFacts: whether forced colours are in effect, and the form
+ * controls that have no visible edge in them (no border and no underline:
+ * forced colours drop backgrounds, so such a control would be bare text
+ * that does not look operable).
+ */
+export function forcedColorsFacts() {
+  const bare = [];
+  for (const el of document.querySelectorAll('button, input:not([type=hidden]), select, textarea')) {
+    const st = getComputedStyle(el);
+    const r = el.getBoundingClientRect();
+    if (st.display === 'none' || st.visibility === 'hidden' || (r.width <= 1 && r.height <= 1)) continue;
+    const border = ['Top', 'Right', 'Bottom', 'Left'].some((s) => st[`border${s}Style`] !== 'none' && parseFloat(st[`border${s}Width`]) >= 1);
+    const underline = /underline/.test(st.textDecorationLine || st.textDecoration);
+    if (!border && !underline) bare.push(`${el.tagName.toLowerCase()}${el.name ? `[name=${el.name}]` : ''} "${(el.innerText || el.value || '').trim().slice(0, 30)}"`);
+  }
+  return { active: matchMedia('(forced-colors: active)').matches, bare };
+}
+
+/**
+ * rememberUnfocusedLooks stores, for every element of the page that can
+ * take focus, how it looks unfocused (what a focus indicator may change:
+ * outline, box shadow, border, background, colour, underline), for
+ * focusState to compare with how it looks focused. The element focused now
+ * is left out.
+ */
+export function rememberUnfocusedLooks() {
+  const props = ['outline-style', 'outline-width', 'outline-color', 'outline-offset', 'box-shadow', 'border-top-color',
+    'border-top-width', 'border-bottom-color', 'border-bottom-width', 'background-color', 'color', 'text-decoration-line'];
+  const m = new Map();
+  for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, [tabindex], summary')) {
+    if (el === document.activeElement) continue;
+    const st = getComputedStyle(el);
+    m.set(el, props.map((p) => st.getPropertyValue(p)));
+  }
+  window.__e2eUnfocused = m;
+  return m.size;
+}
+
+/**
+ * focusState describes the focused element: what it is, whether it shows a
+ * focus indicator (it looks different from how it looked unfocused, and the
+ * change is visible: an outline or shadow that is not none and not
+ * transparent, or a changed border, background or underline; an element
+ * focused before its look was recorded needs a visible outline or shadow),
+ * and whether it is on screen and not covered by another element.
+ */
+export function focusState(matchCss) {
+  const props = ['outline-style', 'outline-width', 'outline-color', 'outline-offset', 'box-shadow', 'border-top-color',
+    'border-top-width', 'border-bottom-color', 'border-bottom-width', 'background-color', 'color', 'text-decoration-line'];
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return { none: true };
+  const s = getComputedStyle(el);
+  const now = props.map((p) => s.getPropertyValue(p));
+  const before = window.__e2eUnfocused && window.__e2eUnfocused.get(el);
+  const transparent = (c) => /^transparent$|rgba\([^)]*,\s*0\)$/.test(c.trim());
+  const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 1 && !transparent(s.outlineColor);
+  const shadow = !!s.boxShadow && s.boxShadow !== 'none' && !/^(rgba\([^)]*,\s*0\)|transparent)\s/.test(s.boxShadow);
+  let indicator;
+  let how;
+  if (!before) {
+    indicator = outline || shadow;
+    how = `(no unfocused look recorded) outline ${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}; box-shadow ${s.boxShadow}`;
+  } else {
+    const changed = props.map((p, i) => [p, before[i], now[i]]).filter(([, b, a]) => a !== b);
+    const visible = changed.some(([p]) => (p.startsWith('outline') && outline) || (p === 'box-shadow' && shadow)
+      || /^border|^background|^text-decoration/.test(p));
+    indicator = visible;
+    how = changed.length ? changed.map(([p, b, a]) => `${p}: ${b} -> ${a}`).join('; ')
+      : `looks as it did unfocused (outline ${s.outlineStyle} ${s.outlineWidth}; box-shadow ${s.boxShadow})`;
+  }
+  const r = el.getBoundingClientRect();
+  const vw = document.documentElement.clientWidth;
+  const vh = window.innerHeight;
+  const onScreen = r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0 && r.left < vw && r.top < vh;
+  let covered = null;
+  if (onScreen) {
+    const x = Math.min(Math.max(r.left + r.width / 2, 0), vw - 1);
+    const y = Math.min(Math.max(r.top + r.height / 2, 0), vh - 1);
+    const hit = document.elementFromPoint(x, y);
+    if (hit && hit !== el && !el.contains(hit) && !hit.contains(el) && !(el.labels && [...el.labels].some((l) => l.contains(hit)))) {
+      covered = `${hit.tagName.toLowerCase()}${hit.id ? `#${hit.id}` : ''}`;
+    }
+  }
+  const text = (el.innerText || el.value || el.getAttribute('aria-label') || '').replace(/\s+/g, ' ').trim().slice(0, 40);
+  return {
+    none: false,
+    what: `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.getAttribute('name') ? `[name=${el.getAttribute('name')}]` : ''}${el.getAttribute('href') ? `[href=${el.getAttribute('href')}]` : ''}${text ? ` "${text}"` : ''}`,
+    tag: el.tagName,
+    indicator,
+    how,
+    onScreen,
+    covered,
+    matches: !!matchCss && el.matches(matchCss),
+  };
 }

@@ -31,10 +31,15 @@ export function storefrontBinary() {
   return bin;
 }
 
-/** startApp starts the shop on DynamoDB with a fresh table prefix and waits for /healthz. */
-export async function startApp({ bin, dynamoURL, engine, logFile }) {
+/**
+ * startApp starts the shop on DynamoDB with a fresh table prefix (or the
+ * given one: a second server on the same tables) and waits for /healthz
+ * and the catalog. The result can restart the process on the same port and
+ * tables (scenario 11).
+ */
+export async function startApp({ bin, dynamoURL, engine, logFile, prefix, name = `storefront (${engine})` }) {
   const port = await freePort();
-  const prefix = `e2e-${engine}-${crypto.randomBytes(4).toString('hex')}-`;
+  prefix ||= `e2e-${engine}-${crypto.randomBytes(4).toString('hex')}-`;
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -52,26 +57,51 @@ export async function startApp({ bin, dynamoURL, engine, logFile }) {
   };
   // The shop's log (at info, every request) goes to logFile.
   const onLine = logFile ? (line) => fs.appendFileSync(logFile, `${line}\n`) : undefined;
-  const child = start(bin, [], { env, name: `storefront (${engine})`, onLine });
   const baseURL = `http://127.0.0.1:${port}`;
-  let exited = null;
-  child.exited.then((x) => { exited = x; });
-  await poll(async () => {
-    if (exited) throw new Error(`storefront exited (code ${exited.code}):\n${child.output.slice(-30).join('\n')}`);
-    const r = await fetch(`${baseURL}/healthz`);
-    return r.status === 200;
-  }, { timeoutMs: 120000, intervalMs: 200, what: `${baseURL}/healthz` }).catch((e) => {
-    throw new Error(`${e.message}\nstorefront output:\n${child.output.slice(-30).join('\n')}`);
-  });
-  // The demo catalog is loaded on start; wait until the API lists it.
-  await poll(async () => {
-    const r = await fetch(`${baseURL}/api/v1/products?per_page=1`);
-    if (r.status !== 200) return false;
-    const j = await r.json();
-    return j.total >= 48;
-  }, { timeoutMs: 60000, intervalMs: 250, what: 'the demo catalog (48+ products) via /api/v1/products' });
+  const app = { baseURL, prefix, port, env, starts: 0 };
+  const launch = async () => {
+    app.starts++;
+    if (logFile && app.starts > 1) fs.appendFileSync(logFile, `--- e2e: ${name} started again (start ${app.starts}) ---\n`);
+    const child = start(bin, [], { env, name, onLine });
+    app.child = child;
+    let exited = null;
+    child.exited.then((x) => { exited = x; });
+    await poll(async () => {
+      if (exited) throw new Error(`storefront exited (code ${exited.code}):\n${child.output.slice(-30).join('\n')}`);
+      const r = await fetch(`${baseURL}/healthz`);
+      return r.status === 200;
+    }, { timeoutMs: 120000, intervalMs: 200, what: `${baseURL}/healthz` }).catch((e) => {
+      throw new Error(`${e.message}\nstorefront output:\n${child.output.slice(-30).join('\n')}`);
+    });
+    // The demo catalog is loaded on start; wait until the API lists it.
+    await poll(async () => {
+      const r = await fetch(`${baseURL}/api/v1/products?per_page=1`);
+      if (r.status !== 200) return false;
+      const j = await r.json();
+      return j.total >= 48;
+    }, { timeoutMs: 60000, intervalMs: 250, what: 'the demo catalog (48+ products) via /api/v1/products' });
+  };
+  await launch();
   // command runs the program's command line (`storefront staff add ...`)
   // in the same environment, so it reaches the running shop's store.
-  const command = (args, input) => runCommand(bin, args, { env, input, name: `storefront ${args[0]} (${engine})` });
-  return { baseURL, prefix, child, command, stop: () => stop(child) };
+  app.command = (args, input) => runCommand(bin, args, { env, input, name: `storefront ${args[0]} (${engine})` });
+  app.stop = () => stop(app.child);
+  /**
+   * restart ends the process with signal (SIGTERM: a graceful stop, waited
+   * for; SIGKILL: at once) and starts it again on the same port and tables.
+   * It returns how the old process ended.
+   */
+  app.restart = async (signal = 'SIGTERM') => {
+    const old = app.child;
+    try { process.kill(-old.pid, signal); } catch { /* gone */ }
+    const t = setTimeout(() => { try { process.kill(-old.pid, 'SIGKILL'); } catch { /* gone */ } }, 15000);
+    const how = await old.exited;
+    clearTimeout(t);
+    // Nothing answers on the port any more.
+    const refused = await fetch(`${baseURL}/healthz`).then(() => false, () => true);
+    if (!refused) throw new Error(`${baseURL} still answers after the shop process ended (${signal})`);
+    await launch();
+    return how;
+  };
+  return app;
 }
