@@ -160,8 +160,31 @@ func (s *Store) SaveCategory(ctx context.Context, c *shop.Category) error {
 	return s.putItem(ctx, "save category", s.categories, categoryItem(c))
 }
 
+// HasProducts reports whether any product exists: a Scan with Limit 1,
+// only the key projected, so it reads at most one item however large the
+// table (a page that is empty yet not the last is followed). It decides
+// only whether to load the demo catalog at start.
+func (s *Store) HasProducts(ctx context.Context) (bool, error) {
+	in := &dynamodb.ScanInput{TableName: aws.String(s.products), Limit: aws.Int32(1), ConsistentRead: aws.Bool(true),
+		ProjectionExpression: aws.String("id")}
+	for {
+		out, err := s.db.Scan(ctx, in)
+		if err != nil {
+			return false, storeErr("look for a product", err)
+		}
+		if len(out.Items) > 0 {
+			return true, nil
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return false, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
 // CountProducts counts the products, active or not, with a paginated,
-// strongly consistent Scan that returns counts only.
+// strongly consistent Scan that returns counts only: for tests and tools,
+// never at start (HasProducts) or on a request path.
 func (s *Store) CountProducts(ctx context.Context) (int, error) {
 	p := dynamodb.NewScanPaginator(s.db, &dynamodb.ScanInput{
 		TableName: aws.String(s.products), Select: types.SelectCount, ConsistentRead: aws.Bool(true),

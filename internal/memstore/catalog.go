@@ -15,7 +15,7 @@ func (s *Store) SaveProduct(ctx context.Context, p *shop.Product) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	s.products[p.ID] = *p
+	s.putProduct(*p)
 	return nil
 }
 
@@ -94,7 +94,7 @@ func (s *Store) SaveCategory(ctx context.Context, c *shop.Category) error {
 	defer s.mu.Unlock()
 	saved := *c
 	saved.ProductCount = 0
-	s.categories[c.ID] = saved
+	s.putCategory(saved)
 	return nil
 }
 
@@ -105,6 +105,15 @@ func (s *Store) CountProducts(ctx context.Context) (int, error) {
 	}
 	defer s.mu.Unlock()
 	return len(s.products), nil
+}
+
+// HasProducts reports whether any product exists, active or not.
+func (s *Store) HasProducts(ctx context.Context) (bool, error) {
+	if err := s.lock(ctx, "look for a product"); err != nil {
+		return false, err
+	}
+	defer s.mu.Unlock()
+	return len(s.products) > 0, nil
 }
 
 // sortCategories orders categories by name, ties by id.

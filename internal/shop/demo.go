@@ -7,8 +7,10 @@ import (
 // LoadDemoCatalog saves the demo catalog when the store holds no product,
 // and reports whether it did. Running it on a filled store changes nothing.
 func (s *Service) LoadDemoCatalog(ctx context.Context) (bool, error) {
-	n, err := s.store.CountProducts(ctx)
-	if err != nil || n > 0 {
+	// HasProducts reads at most one product: a start never counts the
+	// catalog (on DynamoDB a COUNT is a scan of the whole table).
+	has, err := s.store.HasProducts(ctx)
+	if err != nil || has {
 		return false, err
 	}
 	categories, products := DemoCatalog()
@@ -22,6 +24,7 @@ func (s *Service) LoadDemoCatalog(ctx context.Context) (bool, error) {
 			return false, err
 		}
 	}
+	s.catalogChanged(ctx)
 	s.log.InfoContext(ctx, "demo catalog loaded", "products", len(products), "categories", len(categories))
 	return true, nil
 }

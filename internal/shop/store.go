@@ -106,8 +106,13 @@ type Store interface {
 	Categories(ctx context.Context) ([]Category, error)
 	// SaveCategory inserts or replaces a category (ProductCount ignored).
 	SaveCategory(ctx context.Context, c *Category) error
-	// CountProducts returns how many products exist, active or not.
+	// CountProducts returns how many products exist, active or not. It
+	// may read every product (a COUNT scan on DynamoDB): for tests and
+	// tools, never on a request path or at start (HasProducts).
 	CountProducts(ctx context.Context) (int, error)
+	// HasProducts reports whether any product exists, active or not,
+	// reading at most one: whether the demo catalog is to be loaded.
+	HasProducts(ctx context.Context) (bool, error)
 
 	// Cart returns the cart with id and its Version; a cart never saved is
 	// returned empty with Version "", never ErrNotFound.

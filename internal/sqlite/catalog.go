@@ -154,6 +154,14 @@ func (s *Store) CountProducts(ctx context.Context) (int, error) {
 	return n, wrap("count products", err)
 }
 
+// HasProducts reports whether any product exists, active or not: one row
+// looked up, however large the catalog.
+func (s *Store) HasProducts(ctx context.Context) (bool, error) {
+	var has bool
+	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM products)`).Scan(&has)
+	return has, wrap("look for a product", err)
+}
+
 // Categories returns the categories ordered by name (ties by id), each
 // counting its active products.
 func (s *Store) Categories(ctx context.Context) ([]shop.Category, error) {

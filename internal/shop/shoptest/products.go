@@ -120,6 +120,22 @@ func testProducts(t *testing.T, newStore func(t *testing.T) shop.Store) {
 			t.Fatalf("CountProducts() = %d, %v; want 3, nil (active or not)", n, err)
 		}
 	})
+	t.Run("HasProducts", func(t *testing.T) {
+		s := newStore(t)
+		if has, err := s.HasProducts(t.Context()); err != nil || has {
+			t.Fatalf("HasProducts() of an empty store = %v, %v; want false, nil", has, err)
+		}
+		inactive := NewProduct("p1", 1000, 0)
+		inactive.Active = false
+		MustSaveProduct(t, s, inactive)
+		if has, err := s.HasProducts(t.Context()); err != nil || !has {
+			t.Fatalf("HasProducts() with one inactive product = %v, %v; want true, nil", has, err)
+		}
+		MustSaveProduct(t, s, NewProduct("p2", 2000, 5), NewProduct("p3", 3000, 1))
+		if has, err := s.HasProducts(t.Context()); err != nil || !has {
+			t.Fatalf("HasProducts() with three products = %v, %v; want true, nil", has, err)
+		}
+	})
 }
 
 func productIDs(products []shop.Product) []string {
