@@ -134,7 +134,7 @@ func TestAddToVisitorCart(t *testing.T) {
 func TestStartVisit(t *testing.T) {
 	f := newFixture(t)
 	v, err := f.svc.StartVisit(t.Context(), "")
-	if err != nil || v.Session != nil || v.User != nil || v.Cart != nil || v.CartID() != "" || v.CartCount() != 0 {
+	if err != nil || v.Session != nil || v.User != nil || v.CartID() != "" || v.CartCount() != 0 {
 		t.Errorf("StartVisit(\"\") = %+v, %v; want an empty visit", v, err)
 	}
 	if _, err := f.svc.StartVisit(t.Context(), "no-such-token"); !errors.Is(err, shop.ErrUnauthorized) {

@@ -5,16 +5,23 @@ import (
 )
 
 // Visit is who asks for a page, loaded once per request: the browser's
-// session (nil for a guest before their first cart add), its user (nil
-// for a guest) and the cart summary every page shows.
+// session (nil for a guest before their first cart add) and its user (nil
+// for a guest). The cart summary the layout shows is read from the store
+// only when a page asks for it (Cart, CartCount), once per visit: a POST
+// that only redirects reads no cart. A Visit belongs to the one request
+// that started it (it reads the cart under that request's context) and is
+// not safe for concurrent use.
 type Visit struct {
 	Session *Session
 	User    *User
-	// Cart is the session's cart at current prices; nil without a
-	// session, or when it could not be loaded (CartErr says why: pages
-	// that show the cart fail with it, the others show no count).
-	Cart    *CartView
-	CartErr error
+
+	// The request's context and the service, for the one cart read; nil
+	// for a visit without a session.
+	ctx        context.Context //nolint:containedctx // a Visit lives exactly as long as its request
+	svc        *Service
+	cartLoaded bool
+	cart       *CartView
+	cartErr    error
 }
 
 // GuestSession returns the session if it is a guest's, the one whose cart
@@ -34,19 +41,38 @@ func (v *Visit) CartID() string {
 	return v.Session.CartID
 }
 
-// CartCount is the number of items in the visitor's cart, 0 when it is
-// unknown.
+// Cart returns the session's cart at current prices, read from the store
+// (under the context StartVisit was given) on the first call and
+// remembered for the visit's later calls: the layout's count and the cart
+// page share one read. Without a session it is nil, nil, reading nothing.
+// Errors as Service.Cart.
+func (v *Visit) Cart() (*CartView, error) {
+	if v.Session == nil || v.svc == nil {
+		return nil, nil
+	}
+	if !v.cartLoaded {
+		v.cart, v.cartErr = v.svc.Cart(v.ctx, v.Session.CartID)
+		v.cartLoaded = true
+	}
+	return v.cart, v.cartErr
+}
+
+// CartCount is the number of items in the visitor's cart (Cart), 0 when
+// there is none or it could not be read: a page that only shows the count
+// does not fail for it.
 func (v *Visit) CartCount() int {
-	if v.Cart == nil {
+	c, err := v.Cart()
+	if err != nil || c == nil {
 		return 0
 	}
-	return v.Cart.ItemCount
+	return c.ItemCount
 }
 
 // StartVisit loads the visit of a browser's session token ("" for a
-// browser without one: an empty Visit). Errors as Session:
+// browser without one: an empty Visit, no store read). Errors as Session:
 // ErrUnauthorized for an unknown, expired or idle session, store errors.
-// A cart that cannot be loaded is no error here (Visit.CartErr).
+// It reads no cart: Visit.Cart does, with ctx, when a page shows it, so
+// ctx must be the request's.
 func (s *Service) StartVisit(ctx context.Context, token string) (*Visit, error) {
 	v := &Visit{}
 	if token == "" {
@@ -56,8 +82,7 @@ func (s *Service) StartVisit(ctx context.Context, token string) (*Visit, error) 
 	if err != nil {
 		return nil, err
 	}
-	v.Session, v.User = sess, u
-	v.Cart, v.CartErr = s.Cart(ctx, sess.CartID)
+	v.Session, v.User, v.ctx, v.svc = sess, u, ctx, s
 	return v, nil
 }
 

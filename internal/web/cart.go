@@ -54,14 +54,15 @@ func (s *server) handleCart(w http.ResponseWriter, r *http.Request) {
 func (s *server) renderCart(w http.ResponseWriter, r *http.Request, status int, lp lineProblem) {
 	vis := visitFrom(r.Context())
 	v := &cartView{layoutView: layoutView{Title: "Your cart"}, Cart: &shop.CartView{}, FreeShipping: shop.FreeShippingThreshold}
+	c, err := vis.Cart()
 	switch {
 	case vis.Session == nil:
 		v.CookiesNeeded = r.URL.Query().Get("added") == "1"
-	case vis.CartErr != nil:
-		s.errorPage(w, r, vis.CartErr)
+	case err != nil:
+		s.errorPage(w, r, err)
 		return
 	default:
-		v.Cart = vis.Cart
+		v.Cart = c
 	}
 	v.PricesChanged = v.Cart.NeedsPriceConfirmation()
 	v.Totals = newCartTotals("cart", v.Cart)

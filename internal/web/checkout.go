@@ -79,11 +79,11 @@ func (s *server) handleCheckoutForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if vis.CartErr != nil {
-		s.errorPage(w, r, vis.CartErr)
+	c, err := vis.Cart() // a signed-in visit has a cart, or an error
+	if err != nil {
+		s.errorPage(w, r, err)
 		return
 	}
-	c := vis.Cart // a signed-in visit has a cart, or CartErr
 	v := newCheckoutView(c, shop.Address{FullName: vis.User.Name}, shop.NewCheckoutKey(), nil)
 	v.PriceChange = c.NeedsPriceConfirmation()
 	s.render(w, r, http.StatusOK, "checkout", v)
@@ -161,7 +161,7 @@ func (s *server) checkoutFailed(w http.ResponseWriter, r *http.Request, vis *sho
 		// The cart as it was before this refused checkout, which changed
 		// nothing; nil (no summary, the form still kept) when it could not
 		// be loaded.
-		c = vis.Cart
+		c, _ = vis.Cart()
 	}
 	if fields["checkout_key"] != "" {
 		key = shop.NewCheckoutKey() // a malformed or expired form: this page is a new checkout

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -186,6 +187,9 @@ type failingStore struct {
 	placeCommits bool
 	readsFail    bool
 	readsFailing bool
+	// cartReads and productReads count Cart and Product calls
+	// (httpcache_test.go, session_test.go).
+	cartReads, productReads atomic.Int64
 }
 
 // failPing makes Ping answer err (nil: pass through).
@@ -210,6 +214,7 @@ func (s *failingStore) failCart(err error) {
 }
 
 func (s *failingStore) Cart(ctx context.Context, id string) (*shop.Cart, error) {
+	s.cartReads.Add(1)
 	s.mu.Lock()
 	err := s.cart
 	s.mu.Unlock()
@@ -226,6 +231,11 @@ func (s *failingStore) failPlaceOrder(err error, commit, readsFail bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.placeOrder, s.placeCommits, s.readsFail, s.readsFailing = err, commit, readsFail, false
+}
+
+func (s *failingStore) Product(ctx context.Context, id string) (*shop.Product, error) {
+	s.productReads.Add(1)
+	return s.Store.Product(ctx, id)
 }
 
 func (s *failingStore) Ping(ctx context.Context) error {

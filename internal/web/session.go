@@ -41,10 +41,11 @@ func (s *server) sessionCookieName(r *http.Request) string {
 	return sessionCookiePlain
 }
 
-// withSession loads the visit of the request's cookie (session, user and
-// cart summary, once: shop.StartVisit) into the context for a page
-// handler, so render, whatever page a request ends in (a refused form
-// included), reads no store. An unknown, expired or revoked cookie is
+// withSession loads the visit of the request's cookie (session and user,
+// once: shop.StartVisit) into the context for a page handler. The cart
+// summary is read only by a page that shows it (render's count, the cart
+// and checkout pages: shop.Visit.Cart), once per request, so a POST that
+// only redirects reads no cart. An unknown, expired or revoked cookie is
 // cleared and the visitor is a guest; a store failure is an error page, so
 // a guest cart is never silently replaced by a new one.
 func (s *server) withSession(h http.HandlerFunc) http.Handler {

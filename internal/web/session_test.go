@@ -168,3 +168,39 @@ func TestSessionRenewedAtRegistration(t *testing.T) {
 		t.Errorf("Location %q carries the session id", loc)
 	}
 }
+
+// TestCartReadOnlyByPagesShowingIt: the visit's cart summary is read from
+// the store only by a page that shows it, once per request however many
+// parts of the page show it (the layout's count and the cart page); a POST
+// that only redirects reads no cart for the visit.
+func TestCartReadOnlyByPagesShowingIt(t *testing.T) {
+	e := newEnv(t)
+	w := e.send(rawReq{method: "POST", target: "/cart/items", form: url.Values{"product_id": {"kettle"}, "quantity": {"1"}}})
+	guest := cookieValue(w, sessionCookiePlain)
+	if w.Code != http.StatusSeeOther || guest == "" {
+		t.Fatalf("POST /cart/items (guest) = %d, cookie %q; want 303 and a session", w.Code, guest)
+	}
+	user := e.register("reads@example.com")
+	for _, c := range []struct {
+		name   string
+		rq     rawReq
+		status int
+		reads  int64
+	}{
+		{"cart page", rawReq{method: "GET", target: "/cart", cookie: guest}, http.StatusOK, 1},
+		{"product page", rawReq{method: "GET", target: "/products/kettle", cookie: guest}, http.StatusOK, 1},
+		{"refused quantity shows the cart", rawReq{method: "POST", target: "/cart/items/kettle", cookie: guest,
+			form: url.Values{"quantity": {"abc"}}}, http.StatusUnprocessableEntity, 1},
+		{"checkout form", rawReq{method: "GET", target: "/checkout", cookie: user}, http.StatusOK, 1},
+		{"remove a line, redirect", rawReq{method: "POST", target: "/cart/items/mug", cookie: guest,
+			form: url.Values{"quantity": {"0"}}}, http.StatusSeeOther, 1}, // SetCartQuantity's own read
+		{"sign out, redirect", rawReq{method: "POST", target: "/logout", cookie: user, form: url.Values{}}, http.StatusSeeOther, 0},
+	} {
+		before := e.fail.cartReads.Load()
+		w := e.send(c.rq)
+		got := e.fail.cartReads.Load() - before
+		if w.Code != c.status || got != c.reads {
+			t.Errorf("%s: %s %s = %d with %d cart reads; want %d with %d", c.name, c.rq.method, c.rq.target, w.Code, got, c.status, c.reads)
+		}
+	}
+}

@@ -1,0 +1,95 @@
+package shop_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"storefront/internal/memstore"
+	"storefront/internal/shop"
+	"storefront/internal/shop/shoptest"
+)
+
+// cartCountingStore counts the cart reads of a real store, and fails them
+// with err once set.
+type cartCountingStore struct {
+	shop.Store
+	reads atomic.Int64
+	err   error
+}
+
+func (s *cartCountingStore) Cart(ctx context.Context, id string) (*shop.Cart, error) {
+	s.reads.Add(1)
+	if s.err != nil {
+		return nil, s.err
+	}
+	return s.Store.Cart(ctx, id)
+}
+
+// TestVisitReadsTheCartOnlyWhenAsked: starting a visit reads the session,
+// never the cart (a POST that only redirects needs none); the first Cart
+// or CartCount reads it, once, and later calls share that read, its error
+// included.
+func TestVisitReadsTheCartOnlyWhenAsked(t *testing.T) {
+	ctx := t.Context()
+	store := &cartCountingStore{Store: memstore.New()}
+	params := cheapHashing
+	svc := shop.NewService(store, shop.Config{PasswordParams: &params,
+		Now: shoptest.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)).Now})
+	if err := store.SaveCategory(ctx, &shop.Category{ID: "kitchen", Name: "Kitchen"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SaveProduct(ctx, &shop.Product{ID: "kettle", Name: "Kettle", Description: "Boils.", Category: "kitchen",
+		PriceCents: 3900, Stock: 10, Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	added, err := svc.AddToVisitorCart(ctx, &shop.Visit{}, "kettle", "2")
+	if err != nil {
+		t.Fatalf("AddToVisitorCart = %v", err)
+	}
+
+	before := store.reads.Load()
+	v, err := svc.StartVisit(ctx, added.Guest.Token)
+	if err != nil || v.Session == nil {
+		t.Fatalf("StartVisit = %+v, %v; want the guest's session", v, err)
+	}
+	if got := store.reads.Load() - before; got != 0 {
+		t.Errorf("StartVisit read the cart %d times; want 0", got)
+	}
+	if n := v.CartCount(); n != 2 {
+		t.Errorf("CartCount = %d; want 2", n)
+	}
+	if c, err := v.Cart(); err != nil || c == nil || c.ItemCount != 2 {
+		t.Errorf("Cart = %+v, %v; want 2 items", c, err)
+	}
+	if got := store.reads.Load() - before; got != 1 {
+		t.Errorf("CartCount and Cart read the cart %d times; want 1", got)
+	}
+
+	// A failed read is the visit's answer from then on, not retried: the
+	// page shows no count, and the cart page fails with the error.
+	store.err = shop.ErrUnavailable
+	v2, err := svc.StartVisit(ctx, added.Guest.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := v2.CartCount(); n != 0 {
+		t.Errorf("CartCount with a failing store = %d; want 0", n)
+	}
+	if _, err := v2.Cart(); !errors.Is(err, shop.ErrUnavailable) {
+		t.Errorf("Cart with a failing store = %v; want ErrUnavailable", err)
+	}
+	if got := store.reads.Load() - before; got != 2 {
+		t.Errorf("cart reads = %d; want 2 (one per visit)", got)
+	}
+
+	// Without a session nothing is read.
+	if c, err := (&shop.Visit{}).Cart(); c != nil || err != nil {
+		t.Errorf("guest Cart = %+v, %v; want nil, nil", c, err)
+	}
+	if got := store.reads.Load() - before; got != 2 {
+		t.Errorf("a guest's visit read the cart: %d reads; want 2", got)
+	}
+}
