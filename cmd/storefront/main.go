@@ -49,6 +49,8 @@ var commands = map[string]command{
 		catalogCommand},
 	"process-orders": {"run the order processor until SIGINT or SIGTERM (for servers with STOREFRONT_PROCESSOR=off)",
 		processOrdersCommand},
+	"loadtest": {"[-url URL -scenario NAME -vus N -duration D]: drive a shop and measure it; gen-catalog, serve-hello, bench, report (loadtest -h)",
+		loadtestCommand},
 }
 
 // run runs the command that args name (args[0] is the program's name),
