@@ -15,7 +15,7 @@ func (s *Store) SaveProduct(ctx context.Context, p *shop.Product) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	s.putProduct(*p)
+	s.products[p.ID] = *p
 	return nil
 }
 
@@ -94,7 +94,7 @@ func (s *Store) SaveCategory(ctx context.Context, c *shop.Category) error {
 	defer s.mu.Unlock()
 	saved := *c
 	saved.ProductCount = 0
-	s.putCategory(saved)
+	s.categories[c.ID] = saved
 	return nil
 }
 
