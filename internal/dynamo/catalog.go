@@ -129,21 +129,8 @@ func (s *Store) Categories(ctx context.Context) ([]shop.Category, error) {
 		categories = append(categories, c)
 		return err
 	})
-	if err != nil || len(categories) == 0 {
-		return categories, err
-	}
-	all, err := s.allProducts(ctx, "count products by category")
 	if err != nil {
 		return nil, err
-	}
-	counts := map[string]int{}
-	for _, p := range all {
-		if p.Active {
-			counts[p.Category]++
-		}
-	}
-	for i := range categories {
-		categories[i].ProductCount = counts[categories[i].ID]
 	}
 	slices.SortFunc(categories, func(a, b shop.Category) int {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {

@@ -15,7 +15,7 @@ func (s *Store) SaveProduct(ctx context.Context, p *shop.Product) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	s.products[p.ID] = *p
+	s.putProduct(*p)
 	return nil
 }
 
@@ -71,15 +71,9 @@ func (s *Store) Categories(ctx context.Context) ([]shop.Category, error) {
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	counts := map[string]int{}
-	for _, p := range s.products {
-		if p.Active {
-			counts[p.Category]++
-		}
-	}
 	categories := make([]shop.Category, 0, len(s.categories))
 	for _, c := range s.categories {
-		c.ProductCount = counts[c.ID]
+		c.ProductCount = 0
 		categories = append(categories, c)
 	}
 	sortCategories(categories)
@@ -94,7 +88,7 @@ func (s *Store) SaveCategory(ctx context.Context, c *shop.Category) error {
 	defer s.mu.Unlock()
 	saved := *c
 	saved.ProductCount = 0
-	s.categories[c.ID] = saved
+	s.putCategory(saved)
 	return nil
 }
 

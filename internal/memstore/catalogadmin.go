@@ -17,7 +17,7 @@ func (s *Store) CreateProduct(ctx context.Context, p *shop.Product) error {
 	if _, taken := s.products[p.ID]; taken {
 		return shop.ErrProductExists
 	}
-	s.products[p.ID] = *p
+	s.putProduct(*p)
 	return nil
 }
 
@@ -28,7 +28,7 @@ func (s *Store) SaveProducts(ctx context.Context, products []shop.Product) error
 	}
 	defer s.mu.Unlock()
 	for _, p := range products {
-		s.products[p.ID] = p
+		s.putProduct(p)
 	}
 	return nil
 }

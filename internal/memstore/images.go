@@ -20,7 +20,7 @@ func (s *Store) SetProductPhoto(ctx context.Context, id string, photo shop.Produ
 		return nil, shop.ErrNotFound
 	}
 	p.Photo = photo
-	s.products[id] = p
+	s.putProduct(p)
 	return &p, nil
 }
 

@@ -20,7 +20,7 @@ func (s *Store) UpdateProduct(ctx context.Context, id string, u shop.ProductUpda
 		return nil, shop.ErrNotFound
 	}
 	p = u.Apply(p)
-	s.products[id] = p
+	s.putProduct(p)
 	return &p, nil
 }
 
@@ -39,7 +39,7 @@ func (s *Store) AdjustStock(ctx context.Context, id string, delta int) (*shop.Pr
 		return nil, &shop.StockError{Items: []shop.Shortage{{ProductID: id, Name: p.Name, Requested: -delta, Available: p.Stock}}}
 	}
 	p.Stock += delta
-	s.products[id] = p
+	s.putProduct(p)
 	return &p, nil
 }
 
@@ -72,7 +72,7 @@ func (s *Store) ChangeOrderStatus(ctx context.Context, id string, u shop.StatusU
 		for _, l := range o.Items {
 			p := s.products[l.ProductID]
 			p.Stock += l.Quantity
-			s.products[l.ProductID] = p
+			s.putProduct(p)
 		}
 	}
 	o.Status, o.UpdatedAt = u.Change.Status, u.Change.At

@@ -33,6 +33,9 @@ type Store struct {
 	audit      []shop.AuditEntry             // in the order appended
 	processing processingState               // message claims and dead letters (processing.go)
 	resets     map[string]shop.PasswordReset // by IDHash (passwordreset.go)
+	// catalogLog is every product and category write, in order: the
+	// catalog feed (catalogfeed.go).
+	catalogLog []catalogChange
 }
 
 var _ shop.Store = (*Store)(nil)

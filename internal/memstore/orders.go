@@ -96,7 +96,7 @@ func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) 
 	for _, l := range o.Items {
 		p := s.products[l.ProductID]
 		p.Stock -= l.Quantity
-		s.products[l.ProductID] = p
+		s.putProduct(p)
 	}
 	placed := *o
 	placed.Items, placed.StatusHistory = slices.Clone(o.Items), slices.Clone(o.StatusHistory)

@@ -21,7 +21,12 @@ func (s *Service) SearchProducts(ctx context.Context, q ProductQuery) (ProductPa
 	if err != nil {
 		return ProductPage{}, err
 	}
-	return s.store.SearchProducts(ctx, q)
+	m, err := s.catalog.current(ctx)
+	if err != nil {
+		return ProductPage{}, err
+	}
+	page, _, err := s.queryCatalog(ctx, m, q)
+	return page, err
 }
 
 // ValidateProductQuery fills defaults and checks q.
@@ -37,9 +42,17 @@ func ValidateProductQuery(q ProductQuery) (ProductQuery, error) {
 	switch q.Sort {
 	case "":
 		q.Sort = SortName
-	case SortName, SortPriceAsc, SortPriceDesc, SortNewest:
+		if q.Text != "" {
+			q.Sort = SortRelevance
+		}
+	case SortName, SortPriceAsc, SortPriceDesc, SortNewest, SortRelevance:
 	default:
-		fe.add("sort", "Sort by name, price_asc, price_desc or newest.")
+		fe.add("sort", "Sort by relevance, name, price_asc, price_desc or newest.")
+	}
+	if q.Cursor != "" {
+		if _, ok := parseCursor(q.Cursor, q.Sort); !ok {
+			fe.add("cursor", "Use the next cursor of the previous page, with the same sort.")
+		}
 	}
 	if q.Page == 0 {
 		q.Page = 1
@@ -66,7 +79,11 @@ func (s *Service) Product(ctx context.Context, id string) (*Product, error) {
 
 // Categories returns every category by name with its product count.
 func (s *Service) Categories(ctx context.Context) ([]Category, error) {
-	return s.store.Categories(ctx)
+	m, err := s.catalog.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.categoriesIn(ctx, m)
 }
 
 // IsID reports whether s is a well-formed URL-safe id: 1 to 64 of a-z, A-Z,

@@ -99,6 +99,7 @@ func (s *Service) CreateProduct(ctx context.Context, actor *User, in ProductInpu
 	if err := s.store.CreateProduct(ctx, &p); err != nil {
 		return nil, err
 	}
+	s.catalogChanged(ctx)
 	s.recordAudit(ctx, actor, AuditProductCreate, p.ID, nil, p)
 	return &p, nil
 }
@@ -151,6 +152,7 @@ func (s *Service) EditProduct(ctx context.Context, actor *User, id string, e Pro
 	if err != nil {
 		return nil, err
 	}
+	s.catalogChanged(ctx)
 	s.recordAudit(ctx, actor, AuditProductUpdate, id, before, after)
 	return after, nil
 }
@@ -177,6 +179,7 @@ func (s *Service) AdjustStock(ctx context.Context, actor *User, id, delta string
 	if err != nil {
 		return nil, err
 	}
+	s.catalogChanged(ctx)
 	s.recordAudit(ctx, actor, AuditStockAdjust, id, map[string]int{"stock": before.Stock, "delta": n},
 		map[string]int{"stock": after.Stock})
 	return after, nil
@@ -201,7 +204,14 @@ func parseDelta(s string) (int, bool) {
 // LowStockProducts returns the active products with at most LowStockLevel
 // in stock, the fewest first: the staff dashboard lists them first.
 func (s *Service) LowStockProducts(ctx context.Context) ([]Product, error) {
-	return s.store.LowStockProducts(ctx, LowStockLevel)
+	m, err := s.catalog.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return s.store.LowStockProducts(ctx, LowStockLevel)
+	}
+	return m.lowStock(LowStockLevel), nil
 }
 
 // FewestInStockFirst orders products as Store.LowStockProducts lists them:
@@ -235,6 +245,7 @@ func (s *Service) CreateCategory(ctx context.Context, actor *User, c Category) (
 	if err := s.store.SaveCategory(ctx, &c); err != nil {
 		return nil, err
 	}
+	s.catalogChanged(ctx)
 	s.recordAudit(ctx, actor, AuditCategorySave, c.ID, nil, c.Name)
 	return &c, nil
 }
@@ -256,6 +267,7 @@ func (s *Service) RenameCategory(ctx context.Context, actor *User, id, name stri
 	if err := s.store.SaveCategory(ctx, &c); err != nil {
 		return nil, err
 	}
+	s.catalogChanged(ctx)
 	s.recordAudit(ctx, actor, AuditCategorySave, id, before.Name, c.Name)
 	return &c, nil
 }
@@ -275,14 +287,24 @@ func (s *Service) Category(ctx context.Context, id string) (*Category, error) {
 // category returns the category id and whether it exists. The list of
 // categories is short, so it is read whole.
 func (s *Service) category(ctx context.Context, id string) (Category, bool, error) {
-	categories, err := s.store.Categories(ctx)
+	categories, err := s.store.Categories(ctx) // exact: whether it exists now
 	if err != nil {
 		return Category{}, false, err
 	}
 	for _, c := range categories {
-		if c.ID == id {
-			return c, true, nil
+		if c.ID != id {
+			continue
 		}
+		counted, err := s.Categories(ctx)
+		if err != nil {
+			return Category{}, false, err
+		}
+		for _, withCount := range counted {
+			if withCount.ID == id {
+				c.ProductCount = withCount.ProductCount
+			}
+		}
+		return c, true, nil
 	}
 	return Category{}, false, nil
 }

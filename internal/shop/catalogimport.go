@@ -74,6 +74,7 @@ func (s *Service) ImportCatalog(ctx context.Context, actor *User, r io.Reader) (
 			return nil, err
 		}
 	}
+	s.catalogChanged(ctx)
 	s.recordAudit(ctx, actor, AuditCatalogImport, "catalog", nil, fmt.Sprintf(
 		"%d products created, %d updated, categories created: %v", report.Created, report.Updated, report.CategoriesCreated))
 	return report, nil

@@ -13,7 +13,10 @@ const MaxPage = 10000
 type CatalogRequest struct {
 	Text, Category, Sort string
 	Page, PerPage        string
-	WithCategories       bool
+	// Cursor is the Next of the page before (keyset pagination); it
+	// replaces Page.
+	Cursor         string
+	WithCategories bool
 }
 
 // Catalog is one page of the catalog, ready to show: the query as it was
@@ -24,6 +27,9 @@ type Catalog struct {
 	Products   []Product
 	Total      int
 	Pages      int
+	Next       string // the cursor of the next page; "" on the last
+	// Categories are every category; with search words, each counts the
+	// search's matches in it, else its products on sale.
 	Categories []Category
 }
 
@@ -41,24 +47,61 @@ func (s *Service) BrowseCatalog(ctx context.Context, req CatalogRequest) (*Catal
 // includeInactive (StaffCatalog).
 func (s *Service) browseCatalog(ctx context.Context, req CatalogRequest, includeInactive bool) (*Catalog, error) {
 	q, verr := ValidateProductQuery(ProductQuery{Text: req.Text, Category: req.Category, Sort: req.Sort,
-		Page: countParam(req.Page, MaxPage), PerPage: countParam(req.PerPage, MaxPerPage), IncludeInactive: includeInactive})
+		Page: countParam(req.Page, MaxPage), PerPage: countParam(req.PerPage, MaxPerPage), Cursor: req.Cursor,
+		IncludeInactive: includeInactive})
 	c := &Catalog{Query: q}
+	m, err := s.catalog.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var searchCounts map[string]int
 	if verr == nil {
-		found, err := s.store.SearchProducts(ctx, q)
+		found, counts, err := s.queryCatalog(ctx, m, q)
 		if err != nil {
 			return nil, err
 		}
-		c.Products, c.Total = found.Items, found.Total
+		c.Products, c.Total, c.Next, searchCounts = found.Items, found.Total, found.Next, counts
 		c.Pages = (found.Total + q.PerPage - 1) / q.PerPage
 	}
 	if req.WithCategories {
-		categories, err := s.store.Categories(ctx)
+		categories, err := s.categoriesIn(ctx, m)
 		if err != nil {
 			return nil, err
+		}
+		if searchCounts != nil {
+			for i := range categories {
+				categories[i].ProductCount = searchCounts[categories[i].ID]
+			}
 		}
 		c.Categories = categories
 	}
 	return c, verr
+}
+
+// queryCatalog answers a valid query from the read model m, or from the
+// store when it has no change feed (m nil); counts are a search's matches
+// per category (nil without search words or from the store).
+func (s *Service) queryCatalog(ctx context.Context, m *catalogModel, q ProductQuery) (ProductPage, map[string]int, error) {
+	if m == nil {
+		page, err := s.store.SearchProducts(ctx, q)
+		return page, nil, err
+	}
+	var cursor *pageCursor
+	if q.Cursor != "" {
+		c, _ := parseCursor(q.Cursor, q.Sort) // valid: ValidateProductQuery checked it
+		cursor = &c
+	}
+	answer := m.query(q, cursor)
+	return answer.ProductPage, answer.CategoryCounts, nil
+}
+
+// categoriesIn returns the categories by name with their number of
+// products on sale, from the read model m (nil: from the store).
+func (s *Service) categoriesIn(ctx context.Context, m *catalogModel) ([]Category, error) {
+	if m == nil {
+		return s.store.Categories(ctx)
+	}
+	return m.categoriesWithCounts(), nil
 }
 
 // countParam reads the text of a count parameter for ValidateProductQuery:

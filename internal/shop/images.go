@@ -119,6 +119,7 @@ func (s *Service) SetProductPhoto(ctx context.Context, staff *User, id string, u
 	if err != nil {
 		return nil, err
 	}
+	s.catalogChanged(ctx)
 	var replaced any // the audit's "before": nothing when the product showed its generated picture
 	if !before.Photo.IsZero() {
 		replaced = before.Photo

@@ -131,12 +131,18 @@ type ProductQuery struct {
 	// IncludeInactive lists withdrawn products too (the staff's product
 	// list); shoppers never see them.
 	IncludeInactive bool
+	// Cursor, when set, starts the page right after the product it names
+	// (keyset pagination: ProductPage.Next of the previous page) instead
+	// of at Page.
+	Cursor string
 }
 
 // ProductPage is one page of a product query and the total number of matches.
 type ProductPage struct {
 	Items []Product
 	Total int
+	// Next is the cursor of the page after this one; "" on the last page.
+	Next string
 }
 
 // CartLine is one product in a cart with the unit price the shopper saw when

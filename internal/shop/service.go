@@ -66,6 +66,9 @@ type Service struct {
 	throttleLocks [64]sync.Mutex
 	// mailWork counts the password reset mails in flight (WaitForMail).
 	mailWork sync.WaitGroup
+	// catalog is the catalog read model the listings are answered from
+	// (catalogreader.go).
+	catalog *catalogReader
 	// reprocessor handles a dead letter again for staff (SetReprocessor,
 	// processingadmin.go); nil where no processor was handed over.
 	reprocessor Reprocessor
@@ -104,7 +107,8 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.Observer == nil {
 		cfg.Observer = noObserver{}
 	}
-	s := &Service{store: store, cfg: cfg, log: cfg.Logger, hasher: newPasswordHasher(*cfg.PasswordParams)}
+	s := &Service{store: store, cfg: cfg, log: cfg.Logger, hasher: newPasswordHasher(*cfg.PasswordParams),
+		catalog: newCatalogReader(store, cfg.Logger)}
 	s.dummyHash = s.hasher.hash("dummy password for unknown accounts")
 	return s
 }

@@ -102,7 +102,9 @@ type Store interface {
 	// when set. Order by Sort, ties by ID ascending;
 	// SortNewest is CreatedAt descending.
 	SearchProducts(ctx context.Context, q ProductQuery) (ProductPage, error)
-	// Categories returns the categories by name, counting active products.
+	// Categories returns the categories by name, ties by ID, with
+	// ProductCount 0: the catalog read model counts (catalogmodel.go), so
+	// no store reads every product to count them.
 	Categories(ctx context.Context) ([]Category, error)
 	// SaveCategory inserts or replaces a category (ProductCount ignored).
 	SaveCategory(ctx context.Context, c *Category) error

@@ -166,8 +166,7 @@ func (s *Store) HasProducts(ctx context.Context) (bool, error) {
 // counting its active products.
 func (s *Store) Categories(ctx context.Context) ([]shop.Category, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT c.id, c.name, (SELECT count(*) FROM products p WHERE p.category = c.id AND p.active = 1)
-		FROM categories c ORDER BY c.name, c.id`)
+		SELECT id, name FROM categories ORDER BY name, id`)
 	if err != nil {
 		return nil, wrap("read categories", err)
 	}
@@ -175,7 +174,7 @@ func (s *Store) Categories(ctx context.Context) ([]shop.Category, error) {
 	categories := []shop.Category{}
 	for rows.Next() {
 		var c shop.Category
-		if err := rows.Scan(&c.ID, &c.Name, &c.ProductCount); err != nil {
+		if err := rows.Scan(&c.ID, &c.Name); err != nil {
 			return nil, wrap("read categories", err)
 		}
 		categories = append(categories, c)

@@ -68,6 +68,11 @@ var expiries = []expiry{
 		},
 	},
 	{
+		what:  "catalog changes",
+		query: `DELETE FROM catalog_changes WHERE rowid IN (SELECT rowid FROM catalog_changes WHERE changed_at <= ? LIMIT ?)`,
+		args:  func(now time.Time) []any { return []any{millis(now.Add(-CatalogChangeRetention))} },
+	},
+	{
 		what:  "password reset links",
 		query: `DELETE FROM password_resets WHERE rowid IN (SELECT rowid FROM password_resets WHERE expires_at <= ? LIMIT ?)`,
 		args:  func(now time.Time) []any { return []any{millis(now)} },

@@ -31,6 +31,10 @@ type productPageJSON struct {
 	Page    int           `json:"page"`
 	PerPage int           `json:"per_page"`
 	Total   int           `json:"total"`
+	// Next is the cursor of the next page (keyset pagination: pass it as
+	// cursor, with the same q, category, sort and per_page); absent on the
+	// last page.
+	Next string `json:"next,omitempty"`
 }
 
 // categoryJSON is a category with the number of products on sale in it.
@@ -56,16 +60,17 @@ func (s *server) handleAPICategories(w http.ResponseWriter, r *http.Request) {
 	s.apiWrite(w, r, http.StatusOK, out)
 }
 
-// handleAPIProducts serves GET /api/v1/products?q&category&sort&page&per_page.
+// handleAPIProducts serves GET /api/v1/products?q&category&sort&page&per_page&cursor.
 func (s *server) handleAPIProducts(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
 	c, err := s.shop.BrowseCatalog(r.Context(), shop.CatalogRequest{Text: v.Get("q"), Category: v.Get("category"),
-		Sort: v.Get("sort"), Page: v.Get("page"), PerPage: v.Get("per_page")})
+		Sort: v.Get("sort"), Page: v.Get("page"), PerPage: v.Get("per_page"), Cursor: v.Get("cursor")})
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	out := productPageJSON{Items: make([]productJSON, len(c.Products)), Page: c.Query.Page, PerPage: c.Query.PerPage, Total: c.Total}
+	out := productPageJSON{Items: make([]productJSON, len(c.Products)), Page: c.Query.Page, PerPage: c.Query.PerPage, Total: c.Total,
+		Next: c.Next}
 	for i := range c.Products {
 		out.Items[i] = newProductJSON(&c.Products[i])
 	}

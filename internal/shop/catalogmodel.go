@@ -1,0 +1,292 @@
+package shop
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+	"sync"
+)
+
+// catalogModel is the catalog as one server process holds it in memory:
+// every product, the search index over their words, the products in each
+// sort order (all of them, and per category), and the categories with
+// their counts, so that a catalog page, a search or page 400 costs the
+// same at 100,000 products as at 1,000 and reads nothing from the store.
+// It is fed by the store's change feed (catalogreader.go); it may lag the
+// store by the feed's delay, which listings accept and what a shopper
+// commits to (the product page, the cart, the checkout) never relies on.
+//
+// Products are never deleted from a store (withdrawn ones are inactive),
+// so a product keeps its slot for the life of the model.
+type catalogModel struct {
+	mu       sync.RWMutex
+	products []*Product       // by slot; each *Product is never modified, only replaced
+	slots    map[string]int32 // product ID -> slot
+	// terms maps a search term to its postings in slot order.
+	terms map[string][]posting
+	// categories by name, from the store; their counts come from views.
+	categories []Category
+	// order holds every slot in each sort order; rank[s][slot] is the
+	// slot's position in order[s], the cheap comparison of a search's
+	// matches.
+	order [sortOrders][]int32
+	rank  [sortOrders][]int32
+	// listed are the slots of order[s] filtered: [shoppers (active only)
+	// or staff (all)][category ID, "" for all].
+	listed [2]map[string]*[sortOrders][]int32
+	// unsorted marks the sort orders a change has made stale, re-sorted
+	// by settle before anyone reads the model again.
+	unsorted [sortOrders]bool
+	// relisted marks the listed views stale (activity or category changed).
+	relisted bool
+}
+
+// posting is a slot and whether the term is in the product's name (the
+// lowest bit), which ranks it above a match in the description only.
+type posting uint32
+
+func newPosting(slot int32, inName bool) posting {
+	p := posting(slot) << 1
+	if inName {
+		p |= 1
+	}
+	return p
+}
+
+func (p posting) slot() int32  { return int32(p >> 1) }
+func (p posting) inName() bool { return p&1 == 1 }
+
+// The sort orders the model keeps, indexes of catalogModel.order.
+const (
+	byName = iota
+	byPriceAsc
+	byPriceDesc
+	byNewest
+	sortOrders
+)
+
+// sortOrderOf is the model's order for a ProductQuery's Sort (relevance
+// orders its ties by name).
+func sortOrderOf(sortBy string) int {
+	switch sortBy {
+	case SortPriceAsc:
+		return byPriceAsc
+	case SortPriceDesc:
+		return byPriceDesc
+	case SortNewest:
+		return byNewest
+	}
+	return byName
+}
+
+// compareProducts orders a and b as sort order s does, ties by ID, as
+// SortProducts does.
+func compareProducts(s int, a, b *Product) int {
+	var c int
+	switch s {
+	case byPriceAsc:
+		c = cmp.Compare(a.PriceCents, b.PriceCents)
+	case byPriceDesc:
+		c = cmp.Compare(b.PriceCents, a.PriceCents)
+	case byNewest:
+		c = b.CreatedAt.Compare(a.CreatedAt)
+	default:
+		c = cmp.Compare(a.Name, b.Name)
+	}
+	if c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
+
+// newCatalogModel holds products and categories.
+func newCatalogModel(products []Product, categories []Category) *catalogModel {
+	m := &catalogModel{slots: make(map[string]int32, len(products)), terms: map[string][]posting{}}
+	m.products = make([]*Product, 0, len(products))
+	for i := range products {
+		m.put(&products[i])
+	}
+	m.setCategories(categories)
+	m.settle()
+	return m
+}
+
+// apply changes the model by one batch of the feed and categories (nil:
+// unchanged), under the write lock.
+func (m *catalogModel) apply(products []Product, categories []Category) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range products {
+		p := products[i]
+		m.put(&p)
+	}
+	if categories != nil {
+		m.setCategories(categories)
+	}
+	m.settle()
+}
+
+// put adds p or replaces the product with its ID; the caller settles.
+func (m *catalogModel) put(p *Product) {
+	slot, known := m.slots[p.ID]
+	if !known {
+		slot = int32(len(m.products)) // #nosec G115 -- a catalog is far below 2^31 products
+		m.slots[p.ID] = slot
+		m.products = append(m.products, p)
+		m.index(slot, p)
+		m.unsorted = [sortOrders]bool{true, true, true, true}
+		m.relisted = true
+		return
+	}
+	old := m.products[slot]
+	m.products[slot] = p
+	if old.Name != p.Name || old.Description != p.Description {
+		m.unindex(slot, old)
+		m.index(slot, p)
+	}
+	if old.Name != p.Name {
+		m.unsorted[byName] = true
+	}
+	if old.PriceCents != p.PriceCents {
+		m.unsorted[byPriceAsc], m.unsorted[byPriceDesc] = true, true
+	}
+	if !old.CreatedAt.Equal(p.CreatedAt) {
+		m.unsorted[byNewest] = true
+	}
+	if old.Active != p.Active || old.Category != p.Category {
+		m.relisted = true
+	}
+}
+
+// index adds the postings of p's words.
+func (m *catalogModel) index(slot int32, p *Product) {
+	inName := map[string]bool{}
+	for _, term := range searchTerms(p.Name) {
+		inName[term] = true
+		m.addPosting(term, newPosting(slot, true))
+	}
+	for _, term := range searchTerms(p.Description) {
+		if !inName[term] {
+			m.addPosting(term, newPosting(slot, false))
+		}
+	}
+}
+
+// unindex removes the postings of p's words.
+func (m *catalogModel) unindex(slot int32, p *Product) {
+	for _, text := range []string{p.Name, p.Description} {
+		for _, term := range searchTerms(text) {
+			list := m.terms[term]
+			i, found := slices.BinarySearchFunc(list, slot, func(p posting, slot int32) int { return cmp.Compare(p.slot(), slot) })
+			if !found {
+				continue
+			}
+			if list = slices.Delete(list, i, i+1); len(list) == 0 {
+				delete(m.terms, term)
+			} else {
+				m.terms[term] = list
+			}
+		}
+	}
+}
+
+func (m *catalogModel) addPosting(term string, p posting) {
+	list := m.terms[term]
+	if n := len(list); n == 0 || list[n-1].slot() < p.slot() {
+		m.terms[term] = append(list, p) // the usual case: a new product has the highest slot
+		return
+	}
+	i, found := slices.BinarySearchFunc(list, p.slot(), func(q posting, slot int32) int { return cmp.Compare(q.slot(), slot) })
+	if found {
+		list[i] |= p & 1
+		return
+	}
+	m.terms[term] = slices.Insert(list, i, p)
+}
+
+func (m *catalogModel) setCategories(categories []Category) {
+	m.categories = slices.Clone(categories)
+	slices.SortFunc(m.categories, func(a, b Category) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+}
+
+// settle re-sorts the stale orders and rebuilds the listed views.
+func (m *catalogModel) settle() {
+	for s := range sortOrders {
+		if !m.unsorted[s] && len(m.order[s]) == len(m.products) {
+			continue
+		}
+		order := m.order[s][:0]
+		if len(order) != len(m.products) {
+			order = make([]int32, len(m.products))
+			for i := range order {
+				order[i] = int32(i) // #nosec G115 -- slots fit in int32 (put)
+			}
+		}
+		products := m.products
+		slices.SortFunc(order, func(a, b int32) int { return compareProducts(s, products[a], products[b]) })
+		rank := m.rank[s]
+		if len(rank) != len(order) {
+			rank = make([]int32, len(order))
+		}
+		for pos, slot := range order {
+			rank[slot] = int32(pos) // #nosec G115 -- as above
+		}
+		m.order[s], m.rank[s] = order, rank
+		m.unsorted[s] = false
+		m.relisted = true
+	}
+	if !m.relisted && m.listed[0] != nil {
+		return
+	}
+	for staff := range 2 {
+		views := map[string]*[sortOrders][]int32{"": {}}
+		for s := range sortOrders {
+			for _, slot := range m.order[s] {
+				p := m.products[slot]
+				if !p.Active && staff == 0 {
+					continue
+				}
+				all := views[""]
+				all[s] = append(all[s], slot)
+				inCategory := views[p.Category]
+				if inCategory == nil {
+					inCategory = &[sortOrders][]int32{}
+					views[p.Category] = inCategory
+				}
+				inCategory[s] = append(inCategory[s], slot)
+			}
+		}
+		m.listed[staff] = views
+	}
+	m.relisted = false
+}
+
+// categoriesWithCounts returns the categories with their number of active
+// products, under the read lock.
+func (m *catalogModel) categoriesWithCounts() []Category {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	categories := slices.Clone(m.categories)
+	for i := range categories {
+		categories[i].ProductCount = 0
+		if view := m.listed[0][categories[i].ID]; view != nil {
+			categories[i].ProductCount = len(view[byName])
+		}
+	}
+	return categories
+}
+
+// lowStock returns the active products with at most atMost in stock, the
+// fewest first, ties by name then ID, as Store.LowStockProducts does.
+func (m *catalogModel) lowStock(atMost int) []Product {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var low []Product
+	for _, slot := range m.order[byName] {
+		if p := m.products[slot]; p.Active && p.Stock <= atMost {
+			low = append(low, *p)
+		}
+	}
+	sort.SliceStable(low, func(i, j int) bool { return low[i].Stock < low[j].Stock })
+	return low
+}

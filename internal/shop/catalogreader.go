@@ -1,0 +1,185 @@
+package shop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// CatalogRefreshInterval is how often a following server asks the store's
+// change feed for news: a change reaches every server's listings well
+// within 2 seconds.
+const CatalogRefreshInterval = 250 * time.Millisecond
+
+// catalogReader keeps this process's catalogModel in step with the store.
+// A server follows the feed in the background (Service.FollowCatalog);
+// until then (tests, command-line tools) every read first brings the model
+// up to date, so a process reads its own and others' writes at once.
+type catalogReader struct {
+	store    Store
+	follower CatalogFollower // nil: the store has no feed; the store answers queries itself
+	log      *slog.Logger
+
+	mu        sync.Mutex // held while loading or applying a batch: one at a time
+	feed      CatalogFeed
+	model     atomic.Pointer[catalogModel]
+	following atomic.Bool
+	// version changes whenever the model does (CatalogVersion).
+	version atomic.Uint64
+}
+
+func newCatalogReader(store Store, log *slog.Logger) *catalogReader {
+	follower, _ := store.(CatalogFollower)
+	return &catalogReader{store: store, follower: follower, log: log}
+}
+
+// current returns the model to answer from: nil when the store has no
+// feed (the store answers).
+func (r *catalogReader) current(ctx context.Context) (*catalogModel, error) {
+	if r.follower == nil {
+		return nil, nil
+	}
+	if m := r.model.Load(); m != nil && r.following.Load() {
+		return m, nil
+	}
+	if err := r.refresh(ctx); err != nil {
+		return nil, err
+	}
+	return r.model.Load(), nil
+}
+
+// refresh loads the model, or applies what the feed reports since the
+// last refresh.
+func (r *catalogReader) refresh(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := r.model.Load()
+	if m == nil || r.feed == nil {
+		return r.load(ctx)
+	}
+	changes, err := r.feed.Changes(ctx)
+	if err != nil {
+		return err
+	}
+	if changes.Lost {
+		r.log.Warn("catalog feed lost its position; loading the whole catalog again")
+		return r.load(ctx)
+	}
+	if changes.Empty() {
+		return nil
+	}
+	var categories []Category
+	if changes.CategoriesChanged {
+		if categories, err = r.store.Categories(ctx); err != nil {
+			return err
+		}
+	}
+	m.apply(changes.Products, categories)
+	r.version.Add(1)
+	return nil
+}
+
+// load reads the whole catalog into a new model, following the feed from
+// just before, so nothing committed meanwhile is missed (applying a
+// change the load already saw again is harmless: the later write wins).
+func (r *catalogReader) load(ctx context.Context) error {
+	if r.feed != nil {
+		_ = r.feed.Close() // a new feed replaces it
+		r.feed = nil
+	}
+	feed, err := r.follower.FollowCatalog(ctx)
+	if err != nil {
+		return err
+	}
+	var products []Product
+	err = r.store.EachProduct(ctx, func(p *Product) error {
+		products = append(products, *p)
+		return nil
+	})
+	if err != nil {
+		_ = feed.Close()
+		return err
+	}
+	categories, err := r.store.Categories(ctx)
+	if err != nil {
+		_ = feed.Close()
+		return err
+	}
+	r.feed = feed
+	r.model.Store(newCatalogModel(products, categories))
+	r.version.Add(1)
+	return nil
+}
+
+// follow refreshes the model every interval until ctx ends; a failed
+// refresh is logged and tried again at the next tick.
+func (r *catalogReader) follow(ctx context.Context, interval time.Duration) {
+	r.following.Store(true)
+	defer r.following.Store(false)
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+		err := r.refresh(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil && !failing:
+			r.log.Warn("catalog refresh failed; listings may lag until it succeeds", "err", err)
+			failing = true
+		case err == nil && failing:
+			r.log.Info("catalog refresh works again")
+			failing = false
+		}
+	}
+}
+
+// FollowCatalog loads the catalog read model and then keeps it within
+// CatalogRefreshInterval of the store in a goroutine of its own, until ctx
+// ends. A server calls it once at start, before it is ready: starting
+// reads every product once. On a store without a change feed it does
+// nothing (the store answers catalog queries).
+func (s *Service) FollowCatalog(ctx context.Context) error {
+	r := s.catalog
+	if r.follower == nil {
+		return nil
+	}
+	if r.following.Load() {
+		return errors.New("shop: the catalog is followed already")
+	}
+	started := time.Now()
+	if err := r.refresh(ctx); err != nil {
+		return fmt.Errorf("shop: load the catalog: %w", err)
+	}
+	m := r.model.Load()
+	m.mu.RLock()
+	count := len(m.products)
+	m.mu.RUnlock()
+	s.log.Info("catalog loaded", "products", count, "took", time.Since(started).Round(time.Millisecond))
+	go r.follow(ctx, CatalogRefreshInterval)
+	return nil
+}
+
+// CatalogVersion changes whenever the catalog read model does: a key for
+// caching what a listing shows. It is 0 on a store without a feed.
+func (s *Service) CatalogVersion() uint64 { return s.catalog.version.Load() }
+
+// catalogChanged brings this server's model up to date after the service
+// itself changed the catalog (staff edits, imports), so the next page on
+// this server shows it; other servers follow within the refresh interval.
+// A failure is only logged: the follower catches up.
+func (s *Service) catalogChanged(ctx context.Context) {
+	if s.catalog.follower == nil || s.catalog.model.Load() == nil {
+		return
+	}
+	if err := s.catalog.refresh(ctx); err != nil {
+		s.log.Warn("catalog refresh after a change failed; listings catch up later", "err", err)
+	}
+}
