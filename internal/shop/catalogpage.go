@@ -23,11 +23,11 @@ type CatalogRequest struct {
 // understood (defaults filled), the products, the number of matches and
 // of pages, and (WithCategories) every category with its product count.
 type Catalog struct {
-	Query      ProductQuery
-	Products   []Product
-	Total      int
-	Pages      int
-	Next       string // the cursor of the next page; "" on the last
+	Query    ProductQuery
+	Products []Product
+	Total    int
+	Pages    int
+	Next     string // the cursor of the next page; "" on the last
 	// Categories are every category; with search words, each counts the
 	// search's matches in it, else its products on sale.
 	Categories []Category
