@@ -24,6 +24,7 @@ func (s *Service) LoadDemoCatalog(ctx context.Context) (bool, error) {
 			return false, err
 		}
 	}
+	s.catalogChanged(ctx)
 	s.log.InfoContext(ctx, "demo catalog loaded", "products", len(products), "categories", len(categories))
 	return true, nil
 }
