@@ -48,6 +48,9 @@ export class BasePage {
   get opts() { return this.context.opts; }
   log(msg) { this.engine.log(`  [${this.label}] ${msg}`); }
 
+  /** jsNow is js for the document shown while a navigation is pending (a driver may override it). */
+  async jsNow(fn, ...args) { return this.js(fn, ...args); }
+
   async url() { return (await this.js(B.docState)).url; }
   async path() { const u = new URL(await this.url()); return u.pathname + u.search; }
 

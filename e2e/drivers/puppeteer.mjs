@@ -203,6 +203,24 @@ class PuppeteerPage extends BasePage {
 
   js(fn, ...args) { return this.p.evaluate(fn, ...args); }
 
+  /**
+   * jsNow evaluates fn in the document shown now, also while a navigation
+   * is pending (puppeteer's evaluate waits for the next document there in
+   * Chromium): a CDP Runtime.evaluate in Chromium; Firefox's evaluate
+   * runs in the document shown.
+   */
+  async jsNow(fn, ...args) {
+    if (this.engine.name !== 'chromium') return this.js(fn, ...args);
+    const client = await this.p.createCDPSession();
+    try {
+      const r = await client.send('Runtime.evaluate', { expression: `(${fn.toString()})(...${JSON.stringify(args)})`, returnByValue: true, awaitPromise: true });
+      if (r.exceptionDetails) throw new Error(`evaluate: ${r.exceptionDetails.text} ${r.exceptionDetails.exception ? r.exceptionDetails.exception.description : ''}`);
+      return r.result.value;
+    } finally {
+      await client.detach().catch(() => {});
+    }
+  }
+
   async _load(url) { await this.p.goto(url, { waitUntil: 'load' }); }
 
   // Trusted input at the element's centre (find() scrolled it into view).

@@ -330,3 +330,29 @@ export function focusState(matchCss) {
     matches: !!matchCss && el.matches(matchCss),
   };
 }
+
+/**
+ * pendingFacts: what the page shows while the submit of the form holding
+ * sel waits for its answer: whether the form and the values typed are
+ * still there, whether the page marks the wait (aria-busy on the form or
+ * the button, the button disabled), and the text of its live regions
+ * (role status/alert, aria-live) and of the button.
+ */
+export function pendingFacts(sel, values) {
+  const btn = document.querySelector(sel);
+  const form = btn && btn.closest('form');
+  const kept = !!form && Object.entries(values).every(([k, v]) => {
+    const f = form.querySelector(`[name="${k}"]:not([type=hidden])`);
+    return f && f.value === v;
+  });
+  const live = [...document.querySelectorAll('[role=status], [role=alert], [aria-live]:not([aria-live=off])')]
+    .map((e) => e.textContent.replace(/\s+/g, ' ').trim()).filter(Boolean);
+  return {
+    url: location.href,
+    kept,
+    busy: !!form && (form.getAttribute('aria-busy') === 'true' || btn.getAttribute('aria-busy') === 'true'),
+    disabled: !!btn && (btn.disabled || btn.getAttribute('aria-disabled') === 'true'),
+    button: btn ? btn.textContent.replace(/\s+/g, ' ').trim() : null,
+    live,
+  };
+}

@@ -21,9 +21,13 @@ import http from 'node:http';
  * startProxy starts a proxy to target (a URL, or a list of URLs served in
  * turn, one request each). Options: latencyMs [min, max] added before each
  * answer is passed on (uniformly random, from a seeded sequence), and
- * mirrorDrops (see above; otherwise a failed upstream answers 502).
+ * mirrorDrops (see above; otherwise a failed upstream answers 502), and
+ * keepAlive false: every answer closes its connection (Connection: close,
+ * which a recording proxy in front passes on), so that a browser never
+ * takes a lost answer for a connection that its server closed while idle
+ * and quietly sends the request again (Chromium does).
  */
-export async function startProxy(target, { latencyMs = null, mirrorDrops = false, seed = 1 } = {}) {
+export async function startProxy(target, { latencyMs = null, mirrorDrops = false, seed = 1, keepAlive = true } = {}) {
   const targets = (Array.isArray(target) ? target : [target]).map((u) => new URL(u));
   const agents = targets.map(() => new http.Agent({ keepAlive: true, maxSockets: 16 }));
   const log = [];
@@ -46,8 +50,14 @@ export async function startProxy(target, { latencyMs = null, mirrorDrops = false
       time: Date.now(), upstream: i, answeredAt: null,
     };
     log.push(entry);
-    const ruleAt = rules.findIndex((r) => r.match(entry));
-    const rule = ruleAt >= 0 ? rules.splice(ruleAt, 1)[0] : null;
+    const ruleAt = rules.findIndex((r) => r.match(entry) && !(r.until && Date.now() > r.until));
+    const rule = ruleAt >= 0 ? rules[ruleAt] : null;
+    if (rule) {
+      rule.hits++;
+      // A rule with windowMs stays for that long after its first request.
+      if (rule.windowMs && !rule.until) rule.until = Date.now() + rule.windowMs;
+      else if (!rule.windowMs) rules.splice(ruleAt, 1);
+    }
     inflight++;
     if (isDoc) inflightDocs++;
     let done = false;
@@ -68,7 +78,7 @@ export async function startProxy(target, { latencyMs = null, mirrorDrops = false
       upRes.on('error', drop);
       upRes.on('end', async () => {
         entry.answeredAt = Date.now();
-        if (rule) rule.arrived(entry);
+        if (rule && rule.hits === 1) rule.arrived(entry);
         if (rule && rule.kind === 'drop') {
           entry.dropped = true;
           drop();
@@ -82,7 +92,8 @@ export async function startProxy(target, { latencyMs = null, mirrorDrops = false
           await new Promise((r) => setTimeout(r, ms));
         }
         if (res.destroyed || res.writableEnded) { finish(); return; } // the browser gave up meanwhile
-        res.writeHead(upRes.statusCode, upRes.rawHeaders);
+        const headers = keepAlive ? upRes.rawHeaders : [...upRes.rawHeaders.filter((_, j, h) => !/^connection$|^keep-alive$/i.test(h[j - (j % 2)])), 'Connection', 'close'];
+        res.writeHead(upRes.statusCode, headers);
         res.end(Buffer.concat(body));
       });
     });
@@ -103,11 +114,14 @@ export async function startProxy(target, { latencyMs = null, mirrorDrops = false
   const url = `http://127.0.0.1:${server.address().port}`;
 
   /** arm adds a rule for the next request matching (method, path regexp). */
-  const arm = (kind, method, pathRe) => {
+  const arm = (kind, method, pathRe, { windowMs = 0 } = {}) => {
     let arrived;
     let release;
     const rule = {
       kind,
+      windowMs,
+      hits: 0,
+      until: 0,
       match: (e) => e.method === method && pathRe.test(e.path),
       arrived: null,
       released: new Promise((r) => { release = r; }),
@@ -115,7 +129,8 @@ export async function startProxy(target, { latencyMs = null, mirrorDrops = false
     const answered = new Promise((r) => { arrived = r; });
     rule.arrived = arrived;
     rules.push(rule);
-    return { answered, release: () => release() };
+    const stop = () => { const i = rules.indexOf(rule); if (i >= 0) rules.splice(i, 1); };
+    return { answered, release: () => release(), stop, get hits() { return rule.hits; } };
   };
 
   return {
@@ -132,9 +147,13 @@ export async function startProxy(target, { latencyMs = null, mirrorDrops = false
     /**
      * dropNext lets the next request method pathRe reach the shop, waits
      * for the shop's whole answer and then closes the browser's connection
-     * without passing any of it on: {answered (its log entry)}.
+     * without passing any of it on: {answered (its log entry), hits}.
+     * windowMs: every such request within that time after the first (or
+     * until stop()) is lost too (a browser may send it again by itself).
      */
-    dropNext: (method, pathRe) => arm('drop', method, pathRe),
+    dropNext: (method, pathRe, opts) => arm('drop', method, pathRe, opts),
+    /** sendNextTo makes target i take the next request (the turn goes on from there). */
+    sendNextTo: (i) => { next = i % targets.length; },
     /** requests: the log entries of method and pathRe. */
     requests: (method, pathRe) => log.filter((e) => e.method === method && pathRe.test(e.path)),
     close: () => new Promise((r) => {
