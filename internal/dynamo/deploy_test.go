@@ -205,10 +205,12 @@ func TestTableSpecsProtectWhatMatters(t *testing.T) {
 
 // TestWebTierPolicyIsLeastPrivilege reads the template's managed policy:
 // only item-level actions on the storefront's tables, Query only on the two
-// indexes, and Scan only on the two catalog tables, whose search still
-// scans (docs/dynamodb.md). No statement grants Scan on a table of users,
-// orders, sessions, carts or throttles, nor any wildcard action or
-// resource.
+// indexes, and Scan only on the two catalog tables, which each server's
+// catalog read model loads whole at start (docs/dynamodb.md); the stream
+// actions on the orders stream (the inline processor) and the products
+// and categories streams (the catalog feed) only. No statement grants Scan
+// on a table of users, orders, sessions, carts or throttles, nor any
+// wildcard action or resource.
 func TestWebTierPolicyIsLeastPrivilege(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "cloudformation.json"))
 	if err != nil {
@@ -284,6 +286,16 @@ func TestWebTierPolicyIsLeastPrivilege(t *testing.T) {
 	want := map[string]bool{`{"Fn::GetAtt":["ProductsTable","Arn"]}`: true, `{"Fn::GetAtt":["CategoriesTable","Arn"]}`: true}
 	if !reflect.DeepEqual(scanned, want) {
 		t.Errorf("Scan granted on %v; want only the products and categories tables", slices.Sorted(maps.Keys(scanned)))
+	}
+	streams := []string{`{"Fn::GetAtt":["OrdersTable","StreamArn"]}`, `{"Fn::GetAtt":["ProductsTable","StreamArn"]}`,
+		`{"Fn::GetAtt":["CategoriesTable","StreamArn"]}`}
+	for _, action := range []string{"dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords"} {
+		if got := slices.Sorted(slices.Values(granted[action])); !slices.Equal(got, slices.Sorted(slices.Values(streams))) {
+			t.Errorf("policy grants %s on %v; want it on the orders, products and categories streams only", action, got)
+		}
+	}
+	if len(granted["dynamodb:ListStreams"]) > 0 {
+		t.Errorf("policy grants ListStreams; want none (the store finds a stream by DescribeTable)")
 	}
 	const auditTable = `{"Fn::GetAtt":["AuditTable","Arn"]}`
 	const processingTable = `{"Fn::GetAtt":["ProcessingTable","Arn"]}` // its dead letters' partition

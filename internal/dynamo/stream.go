@@ -58,10 +58,7 @@ func (s *Store) StreamReader(ctx context.Context) (*StreamReader, error) {
 	if out.Table.LatestStreamArn == nil {
 		return nil, fmt.Errorf("dynamo: table %s has no stream", s.orders)
 	}
-	o := s.db.Options()
-	streams := dynamodbstreams.New(dynamodbstreams.Options{Region: o.Region, Credentials: o.Credentials,
-		BaseEndpoint: o.BaseEndpoint, HTTPClient: o.HTTPClient, Retryer: o.Retryer, RetryMaxAttempts: o.RetryMaxAttempts})
-	return &StreamReader{streams: streams, store: s, streamARN: *out.Table.LatestStreamArn, byID: map[string]*shardCursor{},
+	return &StreamReader{streams: s.streamsClient(), store: s, streamARN: *out.Table.LatestStreamArn, byID: map[string]*shardCursor{},
 		Poll: 250 * time.Millisecond, Batch: 100}, nil
 }
 

@@ -97,8 +97,18 @@ var tableSpecs = []tableSpec{
 		Indexes:      []indexSpec{{Name: indexSessionsByUser, HashKey: "user_id", Projection: types.ProjectionTypeKeysOnly}},
 		TTLAttribute: ttlAttribute,
 	},
-	{Suffix: tableProducts, HashKey: "id", Attributes: map[string]string{"id": "S"}, Durable: true},
-	{Suffix: tableCategories, HashKey: "id", Attributes: map[string]string{"id": "S"}},
+	{
+		// Each server's catalog read model follows the stream
+		// (catalogfeed.go); the new image is the product as written.
+		Suffix: tableProducts, HashKey: "id", Attributes: map[string]string{"id": "S"}, Durable: true,
+		Stream: types.StreamViewTypeNewImage,
+	},
+	{
+		// A record only says "read the categories again" (there are
+		// few): the keys are enough.
+		Suffix: tableCategories, HashKey: "id", Attributes: map[string]string{"id": "S"},
+		Stream: types.StreamViewTypeKeysOnly,
+	},
 	{Suffix: tableCarts, HashKey: "id", Attributes: map[string]string{"id": "S"}, TTLAttribute: ttlAttribute},
 	{Suffix: tableThrottles, HashKey: "throttle_key", Attributes: map[string]string{"throttle_key": "S"}, TTLAttribute: ttlAttribute},
 	{
