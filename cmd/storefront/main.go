@@ -135,6 +135,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, _, st
 		return err
 	}
 	a.StartJanitor()
+	if err := a.StartCatalog(ctx); err != nil {
+		return err
+	}
 	// The order processor, inline unless STOREFRONT_PROCESSOR=off:
 	// stopped, its record in hand finished, before the store closes.
 	stopProcessor, err := a.StartProcessor(ctx, a.Metrics.Registry)

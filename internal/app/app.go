@@ -44,6 +44,7 @@ type App struct {
 	sqlite      *sqlite.Store // the SQLite store, nil on DynamoDB
 	draining    atomic.Bool   // set by Drain: /readyz answers 503
 	stopJanitor func()        // stops the janitor and waits for it; nil until started
+	stopCatalog func()        // stops following the catalog's changes; nil until started
 }
 
 // Open reads the configuration through getenv, builds the logger writing
@@ -161,6 +162,24 @@ func (a *App) StartJanitor() {
 	}
 }
 
+// StartCatalog loads the catalog read model and keeps it following the
+// store's changes in the background until Close: a serving process calls
+// it once, before it listens. A one-shot command leaves it: its reads
+// bring the model up to date themselves.
+func (a *App) StartCatalog(ctx context.Context) error {
+	if a.stopCatalog != nil {
+		return nil
+	}
+	// The follower outlives the start's context; Close ends it before the
+	// store closes.
+	stop, err := a.Service.FollowCatalog(context.WithoutCancel(ctx))
+	if err != nil {
+		return err
+	}
+	a.stopCatalog = stop
+	return nil
+}
+
 // Handler is the shop's HTTP handler: the HTML pages and the JSON API.
 func (a *App) Handler() http.Handler {
 	return web.NewServer(a.Service, a.Logger, web.Config{TrustProxy: a.Config.TrustProxy, RequestTimeout: a.Config.RequestTimeout,
@@ -180,6 +199,10 @@ func (a *App) Close() error {
 	if a.stopJanitor != nil {
 		a.stopJanitor()
 		a.stopJanitor = nil
+	}
+	if a.stopCatalog != nil {
+		a.stopCatalog()
+		a.stopCatalog = nil
 	}
 	if a.sqlite != nil {
 		if err := a.sqlite.Close(); err != nil {

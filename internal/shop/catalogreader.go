@@ -118,7 +118,6 @@ func (r *catalogReader) load(ctx context.Context) error {
 // follow refreshes the model every interval until ctx ends; a failed
 // refresh is logged and tried again at the next tick.
 func (r *catalogReader) follow(ctx context.Context, interval time.Duration) {
-	r.following.Store(true)
 	defer r.following.Store(false)
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
@@ -142,29 +141,39 @@ func (r *catalogReader) follow(ctx context.Context, interval time.Duration) {
 }
 
 // FollowCatalog loads the catalog read model and then keeps it within
-// CatalogRefreshInterval of the store in a goroutine of its own, until ctx
-// ends. A server calls it once at start, before it is ready: starting
-// reads every product once. On a store without a change feed it does
-// nothing (the store answers catalog queries).
-func (s *Service) FollowCatalog(ctx context.Context) error {
+// CatalogRefreshInterval of the store in a goroutine of its own, until
+// stop (which waits for it) or the end of ctx. A server calls it once at
+// start, before it is ready: starting reads every product once. On a store
+// without a change feed it does nothing (the store answers catalog
+// queries).
+func (s *Service) FollowCatalog(ctx context.Context) (stop func(), err error) {
 	r := s.catalog
 	if r.follower == nil {
-		return nil
+		return func() {}, nil
 	}
-	if r.following.Load() {
-		return errors.New("shop: the catalog is followed already")
+	if !r.following.CompareAndSwap(false, true) {
+		return nil, errors.New("shop: the catalog is followed already")
 	}
 	started := time.Now()
 	if err := r.refresh(ctx); err != nil {
-		return fmt.Errorf("shop: load the catalog: %w", err)
+		r.following.Store(false)
+		return nil, fmt.Errorf("shop: load the catalog: %w", err)
 	}
 	m := r.model.Load()
 	m.mu.RLock()
 	count := len(m.products)
 	m.mu.RUnlock()
 	s.log.Info("catalog loaded", "products", count, "took", time.Since(started).Round(time.Millisecond))
-	go r.follow(ctx, CatalogRefreshInterval)
-	return nil
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.follow(ctx, CatalogRefreshInterval)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}, nil
 }
 
 // CatalogVersion changes whenever the catalog read model does: a key for

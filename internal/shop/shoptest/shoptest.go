@@ -24,6 +24,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) shop.Store) {
 	t.Run("Products", func(t *testing.T) { testProducts(t, newStore) })
 	t.Run("SearchProducts", func(t *testing.T) { testSearchProducts(t, newStore) })
 	t.Run("Categories", func(t *testing.T) { testCategories(t, newStore) })
+	t.Run("CatalogFeed", func(t *testing.T) { testCatalogFeed(t, newStore) })
 	t.Run("Carts", func(t *testing.T) { testCarts(t, newStore) })
 	t.Run("PlaceOrder", func(t *testing.T) { testPlaceOrder(t, newStore) })
 	t.Run("Orders", func(t *testing.T) { testOrders(t, newStore) })

@@ -1,0 +1,261 @@
+package shop
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// referenceQuery answers q by brute force over every product, by the rules
+// the model implements with its index and sorted views: the statement the
+// model is checked against.
+func referenceQuery(products []Product, q ProductQuery) (ids []string, total int, counts map[string]int) {
+	type scored struct {
+		p     Product
+		score int
+	}
+	words := queryTerms(q.Text)
+	var matched []scored
+	counts = map[string]int{}
+	for _, p := range products {
+		if !p.Active && !q.IncludeInactive {
+			continue
+		}
+		score := 0
+		if q.Text != "" {
+			name, desc := searchTerms(p.Name), searchTerms(p.Description)
+			for _, w := range words {
+				switch {
+				case slices.Contains(name, w):
+					score += nameScore
+				case slices.Contains(desc, w):
+					score++
+				default:
+					score = -1
+				}
+				if score < 0 {
+					break
+				}
+			}
+			if score <= 0 {
+				continue
+			}
+			counts[p.Category]++
+		}
+		if q.Category != "" && p.Category != q.Category {
+			continue
+		}
+		matched = append(matched, scored{p, score})
+	}
+	sort.SliceStable(matched, func(i, j int) bool {
+		a, b := matched[i], matched[j]
+		if q.Sort == SortRelevance && a.score != b.score {
+			return a.score > b.score
+		}
+		return compareProducts(sortOrderOf(q.Sort), &a.p, &b.p) < 0
+	})
+	start := (q.Page - 1) * q.PerPage
+	for i := start; i < len(matched) && i < start+q.PerPage; i++ {
+		ids = append(ids, matched[i].p.ID)
+	}
+	return ids, len(matched), counts
+}
+
+var (
+	testWords  = []string{"kettle", "kettles", "Café", "cafe", "mug", "mugs", "blue", "Blue", "steel", "glass", "glasses", "teapot", "the", "for", "garden", "spade", "brush", "brushes"}
+	testCats   = []string{"kitchen", "garden", "bath"}
+	testSorts  = []string{SortRelevance, SortName, SortPriceAsc, SortPriceDesc, SortNewest}
+	testOrigin = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+)
+
+func randomText(r *rand.Rand, words int) string {
+	parts := make([]string, words)
+	for i := range parts {
+		parts[i] = testWords[r.IntN(len(testWords))]
+	}
+	return strings.Join(parts, " ")
+}
+
+func randomProduct(r *rand.Rand, id string) Product {
+	return Product{ID: id, Name: randomText(r, 1+r.IntN(3)), Description: randomText(r, r.IntN(6)),
+		Category: testCats[r.IntN(len(testCats))], PriceCents: Money(100 * (1 + r.IntN(20))), Stock: r.IntN(5),
+		Active: r.IntN(6) != 0, CreatedAt: testOrigin.Add(time.Duration(r.IntN(50)) * time.Hour)}
+}
+
+// TestCatalogModelAnswersAsTheReference: after a random catalog and random
+// batches of changes (new products, renames, price, category, activity and
+// stock changes), every query the model answers, by page and by cursor,
+// equals the brute-force answer over the same products.
+func TestCatalogModelAnswersAsTheReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	products := make([]Product, 60)
+	for i := range products {
+		products[i] = randomProduct(r, fmt.Sprintf("p%03d", i))
+	}
+	m := newCatalogModel(slices.Clone(products), []Category{{ID: "kitchen", Name: "Kitchen"}, {ID: "garden", Name: "Garden"}, {ID: "bath", Name: "Bath"}})
+	for round := range 30 {
+		if round > 0 {
+			var batch []Product
+			for range 1 + r.IntN(8) {
+				if r.IntN(4) == 0 {
+					p := randomProduct(r, fmt.Sprintf("p%03d", len(products)))
+					products = append(products, p)
+					batch = append(batch, p)
+					continue
+				}
+				i := r.IntN(len(products))
+				p := products[i]
+				switch r.IntN(5) {
+				case 0:
+					p.Name = randomText(r, 1+r.IntN(3))
+				case 1:
+					p.PriceCents = Money(100 * (1 + r.IntN(20)))
+				case 2:
+					p.Category = testCats[r.IntN(len(testCats))]
+				case 3:
+					p.Active = !p.Active
+				default:
+					p.Stock, p.Description = r.IntN(5), randomText(r, r.IntN(6))
+				}
+				products[i] = p
+				batch = append(batch, p)
+			}
+			m.apply(batch, nil)
+		}
+		for range 40 {
+			q := ProductQuery{Sort: testSorts[r.IntN(len(testSorts))], Page: 1, PerPage: 1 + r.IntN(7), IncludeInactive: r.IntN(4) == 0}
+			if r.IntN(3) > 0 {
+				q.Text = randomText(r, 1+r.IntN(2))
+			}
+			if r.IntN(3) == 0 {
+				q.Category = testCats[r.IntN(len(testCats))]
+			}
+			if q.Text == "" && q.Sort == SortRelevance {
+				q.Sort = SortName
+			}
+			checkWalk(t, m, products, q)
+		}
+	}
+}
+
+// checkWalk pages through q by page number and by cursor, comparing every
+// page with the reference.
+func checkWalk(t *testing.T, m *catalogModel, products []Product, q ProductQuery) {
+	t.Helper()
+	var cursor *pageCursor
+	for q.Page = 1; ; q.Page++ {
+		wantIDs, wantTotal, wantCounts := referenceQuery(products, q)
+		got := m.query(q, nil)
+		if ids := pageIDs(got.Items); !slices.Equal(ids, wantIDs) || got.Total != wantTotal {
+			t.Fatalf("query(%+v) = %v (total %d); want %v (total %d)", q, ids, got.Total, wantIDs, wantTotal)
+		}
+		if q.Text != "" && !mapsEqual(got.CategoryCounts, wantCounts) {
+			t.Fatalf("query(%+v) counts = %v; want %v", q, got.CategoryCounts, wantCounts)
+		}
+		byCursor := m.query(q, cursor)
+		if ids := pageIDs(byCursor.Items); !slices.Equal(ids, wantIDs) {
+			t.Fatalf("query(%+v) after cursor %+v = %v; want %v", q, cursor, ids, wantIDs)
+		}
+		if got.Next == "" {
+			if q.Page*q.PerPage < wantTotal {
+				t.Fatalf("query(%+v): no next cursor with %d matches", q, wantTotal)
+			}
+			return
+		}
+		c, ok := parseCursor(got.Next, q.Sort)
+		if !ok {
+			t.Fatalf("query(%+v): next %q does not parse", q, got.Next)
+		}
+		cursor = &c
+	}
+}
+
+func pageIDs(products []Product) []string {
+	var ids []string
+	for _, p := range products {
+		ids = append(ids, p.ID)
+	}
+	return ids
+}
+
+func mapsEqual(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestCatalogCursorSurvivesChanges: a product added before the cursor's
+// position neither repeats nor shifts the rest of the walk, as an offset
+// would.
+func TestCatalogCursorSurvivesChanges(t *testing.T) {
+	var products []Product
+	for i := range 10 {
+		products = append(products, Product{ID: fmt.Sprintf("p%02d", i), Name: fmt.Sprintf("Item %02d", i), Active: true, Category: "c"})
+	}
+	m := newCatalogModel(products, nil)
+	q := ProductQuery{Sort: SortName, Page: 1, PerPage: 4}
+	first := m.query(q, nil)
+	m.apply([]Product{{ID: "a-new", Name: "Item 00 and a half", Active: true, Category: "c"}}, nil)
+	c, _ := parseCursor(first.Next, SortName)
+	second := m.query(q, &c)
+	if ids := pageIDs(second.Items); !slices.Equal(ids, []string{"p04", "p05", "p06", "p07"}) {
+		t.Errorf("second page after an insertion before it = %v; want p04..p07", ids)
+	}
+	q.Page = 2
+	if ids := pageIDs(m.query(q, nil).Items); !slices.Equal(ids, []string{"p03", "p04", "p05", "p06"}) {
+		t.Errorf("page 2 by offset = %v; want p03..p06 (the offset shifts: what cursors avoid)", ids)
+	}
+}
+
+func TestParseCursorRefusesForeignAndMalformed(t *testing.T) {
+	p := &Product{ID: "p1", Name: "Mug", PriceCents: 100}
+	good := cursorAfter(SortPriceAsc, p, 0)
+	for _, tt := range []struct {
+		text, sort string
+		ok         bool
+	}{
+		{good, SortPriceAsc, true},
+		{good, SortName, false},
+		{"%%%", SortName, false},
+		{"e30", SortName, false}, // {}: no sort, no id
+		{strings.Repeat("A", maxCursorLen+1), SortName, false},
+		{cursorAfter(SortName, &Product{ID: "bad id", Name: "x"}, 0), SortName, false},
+	} {
+		if _, ok := parseCursor(tt.text, tt.sort); ok != tt.ok {
+			t.Errorf("parseCursor(%.20q, %s) ok = %v; want %v", tt.text, tt.sort, ok, tt.ok)
+		}
+	}
+}
+
+func TestSearchTerms(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want []string
+	}{
+		{"Kettles", []string{"kettl"}},
+		{"kettle", []string{"kettl"}},
+		{"CAFÉ crème", []string{"cafe", "creme"}},
+		{"batteries, battery!", []string{"batteri"}},
+		{"  ", nil},
+	} {
+		if got := searchTerms(tt.text); !slices.Equal(got, tt.want) {
+			t.Errorf("searchTerms(%q) = %v; want %v", tt.text, got, tt.want)
+		}
+	}
+	if got := queryTerms("mug for the tea"); !slices.Equal(got, []string{"mug", "tea"}) {
+		t.Errorf("queryTerms(mug for the tea) = %v; want [mug tea] (stop words dropped)", got)
+	}
+	if got := queryTerms("the"); !slices.Equal(got, []string{"the"}) {
+		t.Errorf("queryTerms(the) = %v; want [the] (a query of stop words only keeps them)", got)
+	}
+}
