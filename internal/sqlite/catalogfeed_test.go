@@ -3,8 +3,8 @@ package sqlite
 import (
 	"context"
 	"path/filepath"
-	"sync/atomic"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
