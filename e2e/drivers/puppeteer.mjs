@@ -152,7 +152,12 @@ class PuppeteerPage extends BasePage {
     }
     // Chromium: DevTools' forced-colors emulation (the palette is applied,
     // not only the media query); Firefox: a pref of its own browser.
-    if (this.opts.forcedColors && engine === 'chromium') await p.emulateMediaFeatures([{ name: 'forced-colors', value: 'active' }]);
+    // (Puppeteer's emulateMediaFeatures refuses forced-colors: CDP itself,
+    // over a session kept for the page's life, which the emulation lasts.)
+    if (this.opts.forcedColors && engine === 'chromium') {
+      this.cdp = await p.createCDPSession();
+      await this.cdp.send('Emulation.setEmulatedMedia', { features: [{ name: 'forced-colors', value: 'active' }] });
+    }
     const docURLs = new Set();
     p.on('console', (msg) => {
       if (msg.type() !== 'error') return;
@@ -204,21 +209,13 @@ class PuppeteerPage extends BasePage {
   js(fn, ...args) { return this.p.evaluate(fn, ...args); }
 
   /**
-   * jsNow evaluates fn in the document shown now, also while a navigation
-   * is pending (puppeteer's evaluate waits for the next document there in
-   * Chromium): a CDP Runtime.evaluate in Chromium; Firefox's evaluate
-   * runs in the document shown.
+   * pressAgain clicks (taps) at el's point again while the navigation its
+   * first press started is pending (the impatient shopper): trusted input.
    */
-  async jsNow(fn, ...args) {
-    if (this.engine.name !== 'chromium') return this.js(fn, ...args);
-    const client = await this.p.createCDPSession();
-    try {
-      const r = await client.send('Runtime.evaluate', { expression: `(${fn.toString()})(...${JSON.stringify(args)})`, returnByValue: true, awaitPromise: true });
-      if (r.exceptionDetails) throw new Error(`evaluate: ${r.exceptionDetails.text} ${r.exceptionDetails.exception ? r.exceptionDetails.exception.description : ''}`);
-      return r.result.value;
-    } finally {
-      await client.detach().catch(() => {});
-    }
+  async pressAgain(el) {
+    if (this.opts.phone) await this.p.touchscreen.tap(el.x, el.y);
+    else await this.p.mouse.click(el.x, el.y);
+    return 'pressed';
   }
 
   async _load(url) { await this.p.goto(url, { waitUntil: 'load' }); }

@@ -36,6 +36,7 @@ export class SeleniumEngine {
     this.contexts = new Set();
     this.limits = [
       'forced colours: WebKitGTK has no forced-colours mode (the forced-colors media feature never matches); scenario 14 checks 200% zoom only',
+      'slow network: no second press while the checkout\'s answer is on its way (WebKitWebDriver performs no input and runs no script while a navigation is pending); what the page shows then is recorded by the page itself',
       'zoom: emulated by a half-size viewport (640x450 CSS px) at device scale 1; WebDriver has no page zoom',
       'console: WebDriver classic has no console log; errors are trapped in each page once it has loaded (window error events, CSP violations, console.error), failed requests are seen by the recording proxy',
       'phone: the window is sized to a 375x667 viewport and taps are WebDriver touch actions, but WebKitGTK has no touch-capable emulation (pointer: coarse, maxTouchPoints stay desktop)',
@@ -200,6 +201,16 @@ class SeleniumPage extends BasePage {
     const session = await this.d.getSession();
     await this.d.getExecutor().execute(new Command('actions').setParameter('sessionId', session.getId())
       .setParameter('actions', [{ type: 'pointer', id: 'pointer1', parameters: { pointerType: this.opts.phone ? 'touch' : 'mouse' }, actions }]));
+  }
+
+  /**
+   * pressAgain cannot press while a navigation is pending here:
+   * WebKitWebDriver waits for the pending navigation before it performs
+   * any command (input actions and scripts too), so the press would land on
+   * the next page. It says so instead.
+   */
+  async pressAgain() {
+    return 'not possible in WebKit (WebKitWebDriver performs no input while a navigation is pending)';
   }
 
   async _key(key, { shift = false } = {}) {

