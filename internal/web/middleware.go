@@ -201,6 +201,16 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection's writer.
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// Flush sends what was written so far: for a streaming handler, through
+// writers that look for http.Flusher rather than Unwrap (the compress
+// middleware's). Flushing commits the status, 200 unless one was written.
+func (w *statusRecorder) Flush() {
+	if !w.wroteHeader {
+		w.status, w.wroteHeader = http.StatusOK, true
+	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush() // fails only for a writer that cannot flush
+}
+
 // isAPI reports whether r is a call of the JSON API, which answers errors
 // in JSON rather than with pages.
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }

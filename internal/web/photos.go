@@ -98,8 +98,12 @@ func (s *server) handlePhoto(w http.ResponseWriter, r *http.Request) {
 }
 
 // etagMatches reports whether an If-None-Match header names etag (or is
-// "*"), weak or strong alike (RFC 9110, 13.1.2).
+// "*"), weak or strong alike (RFC 9110, 13.1.2: the weak comparison).
 func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	etag = strings.TrimPrefix(etag, "W/")
 	for _, candidate := range strings.Split(header, ",") {
 		candidate = strings.TrimPrefix(strings.TrimSpace(candidate), "W/")
 		if candidate == etag || candidate == "*" {

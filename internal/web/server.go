@@ -4,6 +4,7 @@
 package web
 
 import (
+	"context"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -28,6 +29,18 @@ type Config struct {
 	// then answers 503 whatever the store says, so that a load balancer
 	// stops sending new requests while the in-flight ones finish.
 	Draining func() bool
+	// CatalogVersion, when set, is the version of everything the catalog
+	// pages show (products, categories, counts): it must change whenever
+	// any of them does, and be read before the catalog it versions. The
+	// page cache keeps guests' catalog pages by it (httpcache.go). Unset,
+	// it is the service's CatalogVersion when the service has one; without
+	// any, guests' catalog pages are rendered every time (still with an
+	// ETag and 304). A version of 0 means unknown (a store without a change
+	// feed): nothing is kept by it.
+	CatalogVersion func(context.Context) uint64
+	// PageCacheBytes bounds the memory of the rendered guest pages kept
+	// (httpcache.go); zero means DefaultPageCacheBytes, negative keeps none.
+	PageCacheBytes int64
 }
 
 // server holds the dependencies of every handler.
@@ -43,32 +56,67 @@ type server struct {
 	// apiNoRoute answers, in JSON, an /api/ request no route matches
 	// (set by apiRoutes).
 	apiNoRoute http.Handler
+	// pageCache keeps rendered guest pages (nil: none kept), listings by
+	// catalogVersion (nil: listings not kept); httpcache.go.
+	pageCache      *pageCache
+	catalogVersion func(context.Context) uint64
 }
 
 // NewServer returns the shop's whole HTTP surface with its middleware. It
 // panics if the embedded templates do not parse, a programming error that
 // every test run catches.
 func NewServer(svc *shop.Service, logger *slog.Logger, cfg Config) http.Handler {
+	_, h := newServer(svc, logger, cfg)
+	return h
+}
+
+// newServer is NewServer, with the server for tests to look into.
+func newServer(svc *shop.Service, logger *slog.Logger, cfg Config) (*server, http.Handler) {
 	pages, err := parsePages()
 	if err != nil {
 		panic(err)
 	}
 	s := &server{shop: svc, log: logger, cfg: cfg, pages: pages,
-		styleURL: staticURL("style.css"), scriptURL: staticURL("pageshow.js"), iconURL: staticURL("favicon.svg")}
+		styleURL: staticURL("style.css"), scriptURL: staticURL("pageshow.js"), iconURL: staticURL("favicon.svg"),
+		catalogVersion: catalogVersionOf(svc, cfg)}
+	switch {
+	case cfg.PageCacheBytes == 0:
+		s.pageCache = newPageCache(DefaultPageCacheBytes, pageCacheMaxEntries)
+	case cfg.PageCacheBytes > 0:
+		s.pageCache = newPageCache(cfg.PageCacheBytes, pageCacheMaxEntries)
+	}
 	mux := http.NewServeMux()
 	s.routes(mux)    // routes.go: pages, static files, health
 	s.apiRoutes(mux) // api_routes.go: /api/v1
 	// Outermost first: every answer, a refused or panicking one too, gets a
-	// request id, a log line and the security headers.
-	return chain(s.routeErrors(mux),
+	// request id, a log line and the security headers; every answer but a
+	// panic's is compressed when worth it.
+	return s, chain(s.routeErrors(mux),
 		s.recoverPanics,
 		s.countRequests(mux),
 		s.requestID,
 		s.logRequests,
 		s.securityHeaders,
+		s.compress,
 		s.requestDeadline,
 		s.proxyClient,
 		s.crossOrigin,
 		s.limitBody,
 	)
+}
+
+// catalogVersionOf returns cfg.CatalogVersion or else the service's own
+// CatalogVersion method, when it has one (the catalog read model's); nil
+// when neither exists.
+func catalogVersionOf(svc *shop.Service, cfg Config) func(context.Context) uint64 {
+	if cfg.CatalogVersion != nil {
+		return cfg.CatalogVersion
+	}
+	switch v := any(svc).(type) {
+	case interface{ CatalogVersion(context.Context) uint64 }:
+		return v.CatalogVersion
+	case interface{ CatalogVersion() uint64 }:
+		return func(context.Context) uint64 { return v.CatalogVersion() }
+	}
+	return nil
 }

@@ -3,16 +3,21 @@ package web
 import (
 	"context"
 	"io"
+	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"storefront/internal/shop"
 )
 
-// handleStatic serves GET /static/NAME: the embedded stylesheet. Its
-// address carries a content version (styleURL), so it is cached for a year.
-// Folders are not listed.
+// handleStatic serves GET /static/NAME: the embedded stylesheet, script
+// and icon. Their addresses carry a content version (styleURL), so they are
+// cached for a year; a weak ETag of the content answers a revalidation
+// (a reload) with 304, and Range requests work on the plain form. Folders
+// are not listed.
 func (s *server) handleStatic(w http.ResponseWriter, r *http.Request) {
 	name := "ui/static/" + strings.TrimPrefix(r.URL.Path, "/static/")
 	f, err := ui.Open(name) // refuses invalid paths: "..", "//", a trailing "/"
@@ -28,8 +33,30 @@ func (s *server) handleStatic(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	http.ServeContent(w, r, info.Name(), time.Time{}, content)
+	if etag := staticETag(name); etag != "" {
+		w.Header().Set("ETag", etag)
+	}
+	http.ServeContent(w, r, info.Name(), time.Time{}, content) // answers If-None-Match with 304
 }
+
+// staticETags are the weak ETags of the embedded static files, by path,
+// computed once.
+var staticETags = sync.OnceValue(func() map[string]string {
+	tags := make(map[string]string)
+	_ = fs.WalkDir(ui, "ui/static", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if b, err := ui.ReadFile(path); err == nil {
+			tags[path] = weakETag(b)
+		}
+		return nil
+	})
+	return tags
+})
+
+// staticETag is the ETag of the embedded file at path, "" for none.
+func staticETag(path string) string { return staticETags()[path] }
 
 // handleFavicon serves GET /favicon.ico, which browsers ask for whatever
 // the pages name: the shop's icon, an SVG.
@@ -39,18 +66,28 @@ func (s *server) handleFavicon(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
-	writeSVG(w, icon)
+	writeSVG(w, r, icon)
 }
 
-// writeSVG answers 200 with an SVG picture that browsers may keep for a
-// day: the icon, and product pictures, which the same product always draws
-// alike.
-func writeSVG(w http.ResponseWriter, svg []byte) {
+// writeSVG answers with an SVG picture that browsers and shared caches
+// may keep for a day: the icon, and product pictures, which the same
+// product always draws alike. Its weak ETag (a hash of the bytes) answers
+// a revalidation with 304; HEAD gets the headers only.
+func writeSVG(w http.ResponseWriter, r *http.Request, svg []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "image/svg+xml")
+	etag := weakETag(svg)
 	h.Set("Cache-Control", "public, max-age=86400")
+	h.Set("ETag", etag)
+	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "image/svg+xml")
+	h.Set("Content-Length", strconv.Itoa(len(svg)))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(svg) // a failed write means the client left
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(svg) // a failed write means the client left
+	}
 }
 
 // handleProductImage serves GET /images/products/{id}.svg: the product's
@@ -67,7 +104,7 @@ func (s *server) handleProductImage(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
-	writeSVG(w, productSVG(*p))
+	writeSVG(w, r, productSVG(*p))
 }
 
 // handleHealth serves GET /healthz: 200 while the process serves.

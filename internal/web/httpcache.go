@@ -1,0 +1,369 @@
+package web
+
+import (
+	"bytes"
+	"container/list"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// HTTP caching of the pages that are the same for every visitor without a
+// session (docs/operations.md, "HTTP caching").
+//
+// A request is a guest's when it is a GET or HEAD without the session
+// cookie. Only the routes wrapped in publicPage (the catalog, its
+// categories, searches and pages, and product pages) may answer a guest
+// publicly, and only with a 200 page rendered for a visit with neither
+// session nor user and no cookie set: such a page carries nothing
+// personal (no name, a cart count of 0, no flash message, and no CSRF
+// token, as the shop's cross-site protection is by Origin and
+// Sec-Fetch-Site, crossOrigin). Every other answer, and every answer to a
+// request with the session cookie, stays Cache-Control: no-store.
+//
+// A public page has a weak ETag (a hash of its uncompressed bytes, so the
+// gzip and the plain form share it) and answers If-None-Match with 304.
+// Browsers revalidate it on every use (max-age=0), so a guest who signs in
+// or fills a cart never sees the guest page again from their cache; shared
+// caches (a CDN) may keep a listing for listingSharedMaxAge seconds and
+// must revalidate a product page every time (no-cache), because a product
+// page's price and availability are read from the store on every request.
+// Vary names Cookie, for shared caches that key on it, and
+// Accept-Encoding.
+//
+// The page cache keeps rendered public pages, plain and gzipped, in memory,
+// bounded by bytes and entries (least recently used out first), keyed by
+// the page's address (scheme, host, path, and its query re-encoded in one
+// order) and a version of what it shows:
+//   - a listing by the catalog's version (Config.CatalogVersion), read
+//     before the handler runs: a hit answers without reading the catalog;
+//   - a product page by a hash of its whole view, made from the product
+//     the handler has just read from the store: the store read happens on
+//     every request, and a hit saves only the rendering and compression,
+//     serving bytes rendered from an equal product.
+
+// listingSharedMaxAge is how long a shared cache may keep a listing, in
+// seconds: it adds to the catalog read model's lag (at most 2 s).
+const listingSharedMaxAge = 2
+
+// Defaults of the page cache's bounds (Config.PageCacheBytes).
+const (
+	DefaultPageCacheBytes = 32 << 20
+	pageCacheMaxEntries   = 8192
+	// maxPageKeyBytes bounds a key (host, path and query are the client's
+	// to choose): a longer address is answered, never kept.
+	maxPageKeyBytes = 1024
+)
+
+// cachePolicy is how a public route's pages are cached.
+type cachePolicy struct {
+	kind         string // names the route's pages in cache keys
+	cacheControl string
+	// byCatalogVersion keys pages by the catalog's version, looked up
+	// before the handler runs; otherwise a view that is viewKeyed is keyed
+	// by its own content, at render.
+	byCatalogVersion bool
+}
+
+var (
+	listingPolicy = &cachePolicy{kind: "listing", byCatalogVersion: true,
+		cacheControl: "public, max-age=0, s-maxage=" + strconv.Itoa(listingSharedMaxAge) + ", must-revalidate"}
+	productPolicy = &cachePolicy{kind: "product", cacheControl: "public, no-cache"}
+)
+
+// viewKeyed is a page view whose own content versions its page: keyed by
+// a hash of the view, a cached page is only ever served for an equal view.
+type viewKeyed interface {
+	pageView
+	keyedByView()
+}
+
+// keyedByView: a product page's view holds the product just read from the
+// store, and everything else the page shows.
+func (*productView) keyedByView() {}
+
+// publicRequest is what publicPage tells render about a guest's request.
+type publicRequest struct {
+	policy *cachePolicy
+	key    string // set when publicPage looked the page up by the catalog's version
+}
+
+type publicRequestKey struct{}
+
+// publicPage lets h answer a guest's GET or HEAD publicly with policy
+// (render, renderPublic), serving listings from the page cache by the
+// catalog's version when it has them. Requests with the session cookie
+// pass straight to h.
+func (s *server) publicPage(policy *cachePolicy, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.guestRequest(r) {
+			h.ServeHTTP(w, r)
+			return
+		}
+		pr := &publicRequest{policy: policy}
+		if key, ok := s.listingKey(r, policy); ok {
+			if p := s.pageCache.get(key); p != nil {
+				servePage(w, r, p, policy)
+				return
+			}
+			pr.key = key
+		}
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), publicRequestKey{}, pr)))
+	})
+}
+
+// listingKey is the page cache's key of r's page under policy when the
+// policy keys by the catalog's version and that version is known (not 0,
+// which a catalog without a change feed answers).
+func (s *server) listingKey(r *http.Request, policy *cachePolicy) (string, bool) {
+	if !policy.byCatalogVersion || s.catalogVersion == nil || s.pageCache == nil {
+		return "", false
+	}
+	v := s.catalogVersion(r.Context())
+	if v == 0 {
+		return "", false
+	}
+	return s.pageKey(r, policy.kind, strconv.FormatUint(v, 10))
+}
+
+// guestRequest reports whether r is a GET or HEAD without the session
+// cookie withSession would read.
+func (s *server) guestRequest(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	_, err := r.Cookie(s.sessionCookieName(r))
+	return err != nil
+}
+
+// renderPublic answers, for render, a page that is the same for every
+// guest: from the page cache, or rendered with t, kept and served. It
+// reports false, having written nothing, when the page is not public (not
+// a publicPage route, not a guest's visit, not a 200, a cookie being set)
+// or the template fails (render then shows the failure).
+func (s *server) renderPublic(w http.ResponseWriter, r *http.Request, status int, t *template.Template, v pageView) bool {
+	pr, _ := r.Context().Value(publicRequestKey{}).(*publicRequest)
+	if pr == nil || status != http.StatusOK {
+		return false
+	}
+	if vis := visitFrom(r.Context()); vis.Session != nil || vis.User != nil {
+		return false
+	}
+	if len(w.Header().Values("Set-Cookie")) > 0 {
+		return false
+	}
+	key := pr.key
+	if vk, ok := v.(viewKeyed); ok && key == "" && s.pageCache != nil {
+		key, _ = s.pageKey(r, pr.policy.kind, viewVersion(vk))
+	}
+	if key != "" {
+		if p := s.pageCache.get(key); p != nil {
+			servePage(w, r, p, pr.policy)
+			return true
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		return false
+	}
+	p := newCachedPage(key, "text/html; charset=utf-8", buf.Bytes(), key != "")
+	if key != "" {
+		s.pageCache.put(p)
+	}
+	servePage(w, r, p, pr.policy)
+	return true
+}
+
+// viewVersion is a hash of everything v holds but the request id, which
+// the layout carries for error pages only. Two views with the same
+// version render the same page. A pointer inside v (other than at its
+// top) prints as its address, so a view holding one never matches
+// another: it is rendered each time, never served wrong.
+func viewVersion(v pageView) string {
+	l := v.layout()
+	id := l.RequestID
+	l.RequestID = ""
+	h := sha256.New()
+	fmt.Fprintf(h, "%#v", v)
+	l.RequestID = id
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// pageKey is the cache key of r's page of kind at version: scheme, host,
+// path and the query re-encoded with its parameters in one order (pages
+// read only parsed query values), so equal addresses share a key. It
+// reports false for a query that does not parse or a key over
+// maxPageKeyBytes.
+func (s *server) pageKey(r *http.Request, kind, version string) (string, bool) {
+	query := ""
+	if r.URL.RawQuery != "" {
+		values, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return "", false
+		}
+		query = values.Encode()
+	}
+	scheme := "http"
+	if s.isHTTPS(r) {
+		scheme = "https"
+	}
+	path := r.URL.EscapedPath()
+	n := len(kind) + len(version) + len(scheme) + len(r.Host) + len(path) + len(query) + 6
+	if n > maxPageKeyBytes {
+		return "", false
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, part := range []string{kind, " ", version, " ", scheme, "://", r.Host, path, "?", query} {
+		b.WriteString(part)
+	}
+	return b.String(), true
+}
+
+// cachedPage is a rendered public page: immutable once made, so readers
+// share it without a lock.
+type cachedPage struct {
+	key         string
+	etag        string // weak: a hash of body
+	contentType string
+	body        []byte
+	gzip        []byte // body gzipped; nil when small or not kept
+}
+
+// newCachedPage makes the page of body; with compressed, its gzip too
+// (when body is worth compressing), made once for every later answer.
+func newCachedPage(key, contentType string, body []byte, compressed bool) *cachedPage {
+	p := &cachedPage{key: key, etag: weakETag(body), contentType: contentType, body: body}
+	if compressed && len(body) >= compressMinSize {
+		if gz := gzipBytes(body); len(gz) < len(body) {
+			p.gzip = gz
+		}
+	}
+	return p
+}
+
+// size is what the page holds in memory, roughly.
+func (p *cachedPage) size() int64 {
+	return int64(len(p.key)+len(p.etag)+len(p.contentType)+len(p.body)+len(p.gzip)) + 200
+}
+
+// weakETag is the weak entity tag of a representation's bytes: weak, so
+// it stays valid for the gzipped form of the same bytes.
+func weakETag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `W/"` + hex.EncodeToString(sum[:12]) + `"`
+}
+
+// servePage answers r with p under policy: 304 when r's If-None-Match
+// names p's ETag, else p's bytes, gzipped for a client that accepts it
+// (the compress middleware passes them through), without a body for HEAD.
+func servePage(w http.ResponseWriter, r *http.Request, p *cachedPage, policy *cachePolicy) {
+	h := w.Header()
+	h.Set("Cache-Control", policy.cacheControl)
+	h.Set("ETag", p.etag)
+	addVary(h, "Accept-Encoding")
+	addVary(h, "Cookie")
+	if etagMatches(r.Header.Get("If-None-Match"), p.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := p.body
+	h.Set("Content-Type", p.contentType)
+	if p.gzip != nil && acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+		body = p.gzip
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body) // a failed write means the client left
+	}
+}
+
+// addVary adds name to the Vary header unless it is there already.
+func addVary(h http.Header, name string) {
+	for _, v := range h.Values("Vary") {
+		for _, token := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(token), name) {
+				return
+			}
+		}
+	}
+	h.Add("Vary", name)
+}
+
+// pageCache keeps cachedPages by key, at most maxBytes (their size) and
+// maxEntries of them, dropping the least recently used first. Pages of an
+// older version are never asked for again and age out the same way.
+type pageCache struct {
+	maxBytes   int64
+	maxEntries int
+
+	mu    sync.Mutex
+	bytes int64
+	order *list.List // of *cachedPage, the most recently used first
+	byKey map[string]*list.Element
+
+	hits, misses atomic.Int64
+}
+
+func newPageCache(maxBytes int64, maxEntries int) *pageCache {
+	return &pageCache{maxBytes: maxBytes, maxEntries: maxEntries, order: list.New(), byKey: make(map[string]*list.Element)}
+}
+
+// get returns the page kept under key, or nil.
+func (c *pageCache) get(key string) *cachedPage {
+	c.mu.Lock()
+	el, ok := c.byKey[key]
+	if ok {
+		c.order.MoveToFront(el)
+	}
+	c.mu.Unlock()
+	if !ok {
+		c.misses.Add(1)
+		return nil
+	}
+	c.hits.Add(1)
+	return el.Value.(*cachedPage)
+}
+
+// put keeps p, replacing a page under the same key. A page larger than an
+// eighth of the budget is not kept: one page never empties the cache.
+func (c *pageCache) put(p *cachedPage) {
+	size := p.size()
+	if size > c.maxBytes/8 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.byKey[p.key]; ok {
+		c.remove(el)
+	}
+	c.byKey[p.key] = c.order.PushFront(p)
+	c.bytes += size
+	for c.bytes > c.maxBytes || c.order.Len() > c.maxEntries {
+		c.remove(c.order.Back())
+	}
+}
+
+// remove drops el; c.mu is held.
+func (c *pageCache) remove(el *list.Element) {
+	p := c.order.Remove(el).(*cachedPage)
+	delete(c.byKey, p.key)
+	c.bytes -= p.size()
+}
+
+// stats returns how many pages and bytes c holds.
+func (c *pageCache) stats() (entries int, bytes int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len(), c.bytes
+}
