@@ -9,9 +9,11 @@ import "net/http"
 func (s *server) routes(mux *http.ServeMux) {
 	page := s.withSession
 
-	mux.Handle("GET /{$}", page(s.handleCatalog))
-	mux.Handle("GET /products", page(s.handleCatalog))
-	mux.Handle("GET /products/{id}", page(s.handleProduct))
+	// Guests' catalog and product pages are public: cacheable, and kept
+	// rendered (httpcache.go).
+	mux.Handle("GET /{$}", s.publicPage(listingPolicy, page(s.handleCatalog)))
+	mux.Handle("GET /products", s.publicPage(listingPolicy, page(s.handleCatalog)))
+	mux.Handle("GET /products/{id}", s.publicPage(productPolicy, page(s.handleProduct)))
 
 	mux.Handle("GET /cart", page(s.handleCart))
 	mux.Handle("POST /cart/items", page(s.handleCartAdd))

@@ -78,11 +78,13 @@ func staticURL(name string) string {
 	return "/static/" + name + "?v=" + hex.EncodeToString(sum[:6])
 }
 
-// render writes page with view v and status. It calls no store: the
-// layout's user and cart count come from the visit withSession loaded. The
-// page is rendered into a buffer first, so a template failure is a clean
-// 500 page, never half a page. Pages are personal (the header names the
-// user and counts their cart), so they are never cached.
+// render writes page with view v and status. The layout's user comes from
+// the visit withSession loaded, its cart count from the visit's one cart
+// read (shop.Visit.CartCount). The page is rendered into a buffer first,
+// so a template failure is a clean 500 page, never half a page. Pages are
+// personal (the header names the user and counts their cart), so they are
+// never cached, but for the guests' catalog and product pages
+// (renderPublic, httpcache.go).
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page string, v pageView) {
 	l := v.layout()
 	vis := visitFrom(r.Context())
@@ -94,6 +96,9 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if !ok {
 		s.renderFailed(w, r, fmt.Errorf("no page template %q", page))
 		return
+	}
+	if s.renderPublic(w, r, status, t, v) {
+		return // a guest's public page, from the page cache or kept there (httpcache.go)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
