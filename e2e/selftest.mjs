@@ -6,6 +6,8 @@
 // DynamoDB orders-item checks must refuse any deviation from the contract:
 // as placed, as the order processor accepted it, as staff shipped it.
 // And the TOTP codes the staff scenario signs in with must be RFC 6238's.
+// And the zoom, forced-colours and focus-indicator checks (scenarios 13,
+// 14) and the test proxy (scenarios 12, 15, 16) must do what they say.
 //
 //   node selftest.mjs [--engine chromium|firefox|webkit]...
 import http from 'node:http';
@@ -14,6 +16,8 @@ import path from 'node:path';
 import { stopAll, stopAllSync } from './lib/procs.mjs';
 import { expectedOrder, assertOrderItem, assertChangedOrderItem, assertAcceptedOrderItem, asPlaced, PROCESSOR_ACTOR } from './lib/dynamo.mjs';
 import { totp, hotp, base32Decode } from './lib/totp.mjs';
+import { startProxy } from './lib/proxy.mjs';
+import * as B from './lib/browser-fns.mjs';
 
 const page = (body, head = '') => `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>t</title>${head}</head>
@@ -27,6 +31,10 @@ const PAGES = {
   '/wide': page('<div style="width:600px">wide</div>'),
   '/throws': page('<p>x</p>', '<script src="/throw.js"></script>'),
   '/lowcontrast': page('<p style="color:#ccc;background:#fff">pale</p>'),
+  '/verywide': page('<div style="width:1000px">wide at 200% zoom</div>'),
+  '/clipped': page('<p style="width:200px;overflow:hidden;white-space:nowrap">A sentence far too long for two hundred pixels, cut off.</p>'),
+  '/focus': page('<p><a href="/ok">a link</a> <button type="button">a button</button></p>'),
+  '/nofocus': page('<p><a href="/ok">a link</a> <button type="button">a button</button></p>', '<style>*:focus { outline: none; box-shadow: none; }</style>'),
 };
 
 const server = http.createServer((req, res) => {
@@ -50,7 +58,18 @@ const CASES = [
   ['/ok', { javascript: false }, null],
   ['/noalt', { javascript: false }, /axe image-alt/],
   ['/lowcontrast', { javascript: false }, /axe color-contrast/],
+  ['/ok', { zoom: 2 }, null],
+  ['/verywide', { zoom: 2 }, /horizontal scrolling/],
+  ['/clipped', { zoom: 2 }, /clips its content/],
+  // Clean only if forced colours are really in effect (else "not in effect").
+  ['/ok', { zoom: 2, forcedColors: true }, null, ['chromium', 'firefox']],
 ];
+
+/**
+ * FOCUS_CASES: after Tab, the focused link must show a focus indicator
+ * (the browser's own ring) and must not where the page removes it.
+ */
+const FOCUS_CASES = [['/focus', true], ['/nofocus', false]];
 
 const S = (v) => ({ S: v });
 const N = (v) => ({ N: String(v) });
@@ -195,6 +214,72 @@ function totpCases() {
 }
 const TOTP_CASE_COUNT = 1 + 2 * TOTP_CASES.length;
 
+/**
+ * proxyCases: the test proxy alternates its upstreams, adds its latency,
+ * holds an answer until released, and loses one (the upstream got the
+ * request; the client gets no answer).
+ */
+async function proxyCases() {
+  let passed = 0;
+  let failed = 0;
+  const judge = (what, right, got) => {
+    if (right) passed++; else failed++;
+    console.log(`${right ? 'ok  ' : 'FAIL'} proxy ${what}${right ? '' : ` (got ${got})`}`);
+  };
+  const seen = [];
+  const ups = await Promise.all([0, 1].map((i) => new Promise((r) => {
+    const s = http.createServer((req, res) => { seen.push([i, req.method, req.url]); res.writeHead(200, { 'Content-Type': 'text/plain' }); res.end(`u${i}`); });
+    s.listen(0, '127.0.0.1', () => r(s));
+  })));
+  const urls = ups.map((s) => `http://127.0.0.1:${s.address().port}`);
+  const rr = await startProxy(urls);
+  const bodies = [];
+  for (let i = 0; i < 4; i++) bodies.push(await (await fetch(`${rr.url}/x`)).text());
+  judge('round robin: u0 u1 u0 u1', bodies.join(' ') === 'u0 u1 u0 u1', bodies.join(' '));
+  const held = rr.holdNext('GET', /^\/held$/);
+  let done = false;
+  const f = fetch(`${rr.url}/held`).then((r) => r.text()).then((b) => { done = true; return b; });
+  await held.answered;
+  await new Promise((r) => setTimeout(r, 300));
+  judge('hold: no answer before release', !done, 'answered');
+  held.release();
+  judge('hold: the answer after release', (await f) !== '' && done, 'none');
+  const lost = rr.dropNext('POST', /^\/lost$/);
+  const before = seen.length;
+  const got = await fetch(`${rr.url}/lost`, { method: 'POST', body: 'x' }).then((r) => `status ${r.status}`, (e) => `error ${e.cause ? e.cause.code : e.message}`);
+  await lost.answered;
+  judge('drop: the upstream got the post, the client no answer', got.startsWith('error') && seen.slice(before).some(([, m, u]) => m === 'POST' && u === '/lost'), got);
+  await rr.close();
+  const slow = await startProxy(urls[0], { latencyMs: [300, 400] });
+  const t0 = Date.now();
+  await (await fetch(`${slow.url}/slow`)).text();
+  const ms = Date.now() - t0;
+  judge(`latency: 300..400 ms added (took ${ms} ms)`, ms >= 300 && slow.log[0].delayMs >= 300 && slow.log[0].delayMs <= 400, ms);
+  await slow.close();
+  for (const s of ups) s.close();
+  return [passed, failed];
+}
+const PROXY_CASE_COUNT = 5;
+
+async function focusCase(engine, name, p, want) {
+  const ctx = await engine.newContext({});
+  let got;
+  try {
+    const pg = await ctx.newPage('self');
+    await pg.goto(p);
+    await pg.js(B.rememberUnfocusedLooks);
+    await pg.press('Tab');
+    got = await pg.js(B.focusState, 'a');
+  } catch (e) {
+    got = { error: e.message };
+  } finally {
+    await ctx.close();
+  }
+  const ok = !got.error && got.matches && got.indicator === want;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name} ${p}: Tab to the link, ${want ? 'a focus indicator' : 'no focus indicator'}${ok ? '' : `; got ${JSON.stringify(got)}`}`);
+  return ok;
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const engines = [];
@@ -206,12 +291,15 @@ async function main() {
   const baseURL = `http://127.0.0.1:${server.address().port}`;
   // Every case must have run and been judged: a case skipped by mistake
   // (an engine left out, a loop cut short) fails the selftest too.
-  const planned = DYNAMO_CASES.length + ACCEPTED_CASES.length + CHANGED_CASES.length + TOTP_CASE_COUNT
-    + engines.reduce((n, name) => n + CASES.filter(([, , , only]) => !only || only.includes(name)).length, 0);
+  const planned = DYNAMO_CASES.length + ACCEPTED_CASES.length + CHANGED_CASES.length + TOTP_CASE_COUNT + PROXY_CASE_COUNT
+    + engines.length * FOCUS_CASES.length + engines.reduce((n, name) => n + CASES.filter(([, , , only]) => !only || only.includes(name)).length, 0);
   let [passed, failed] = dynamoCases();
   const [totpPassed, totpFailed] = totpCases();
   passed += totpPassed;
   failed += totpFailed;
+  const [proxyPassed, proxyFailed] = await proxyCases();
+  passed += proxyPassed;
+  failed += proxyFailed;
   for (const name of engines) {
     const mod = name === 'webkit' ? await import('./drivers/selenium.mjs') : await import('./drivers/puppeteer.mjs');
     const Engine = mod.SeleniumEngine || mod.PuppeteerEngine;
@@ -236,6 +324,9 @@ async function main() {
         const ok = want ? got !== null && want.test(got) : got === null;
         if (ok) passed++; else failed++;
         console.log(`${ok ? 'ok  ' : 'FAIL'} ${name} ${p} ${JSON.stringify(opts)}: ${want ? `want ${want}` : 'want clean'}${ok ? '' : `; got ${got}`}`);
+      }
+      for (const [p, want] of FOCUS_CASES) {
+        if (await focusCase(engine, name, p, want)) passed++; else failed++;
       }
     } finally {
       await engine.close();
