@@ -290,14 +290,16 @@ func servePage(w http.ResponseWriter, r *http.Request, p *cachedPage, policy *ca
 
 // addVary adds name to the Vary header unless it is there already.
 func addVary(h http.Header, name string) {
-	for _, v := range h.Values("Vary") {
-		for _, token := range strings.Split(v, ",") {
+	for _, v := range h["Vary"] {
+		for v != "" {
+			var token string
+			token, v, _ = strings.Cut(v, ",")
 			if strings.EqualFold(strings.TrimSpace(token), name) {
 				return
 			}
 		}
 	}
-	h.Add("Vary", name)
+	h["Vary"] = append(h["Vary"], name)
 }
 
 // pageCache keeps cachedPages by key, at most maxBytes (their size) and
