@@ -346,7 +346,8 @@ export function installPendingProbe(sel, values) {
   const form = btn && btn.closest('form');
   if (!form) return false;
   sessionStorage.removeItem('e2e-pending');
-  const snap = (label) => {
+  let presses = 0;
+  const snap = (press, afterMs) => {
     const b = document.querySelector(sel);
     const f = b && b.closest('form');
     const kept = !!f && Object.entries(values).every(([k, v]) => {
@@ -357,7 +358,8 @@ export function installPendingProbe(sel, values) {
       .map((e) => e.textContent.replace(/\s+/g, ' ').trim()).filter(Boolean);
     const all = JSON.parse(sessionStorage.getItem('e2e-pending') || '[]');
     all.push({
-      label,
+      press,
+      afterMs,
       url: location.href,
       kept,
       busy: !!f && (f.getAttribute('aria-busy') === 'true' || b.getAttribute('aria-busy') === 'true'),
@@ -368,8 +370,9 @@ export function installPendingProbe(sel, values) {
     sessionStorage.setItem('e2e-pending', JSON.stringify(all));
   };
   form.addEventListener('submit', () => {
-    setTimeout(() => snap('0.3 s after the press'), 300);
-    setTimeout(() => snap('1.5 s after the press'), 1500);
+    const press = ++presses;
+    setTimeout(() => snap(press, 300), 300);
+    setTimeout(() => snap(press, 1500), 1500);
   });
   return true;
 }
