@@ -110,16 +110,6 @@ func (s *Store) allProducts(ctx context.Context, op string) ([]shop.Product, err
 	return all, err
 }
 
-// SearchProducts returns one page of active products matching q, by the
-// rules of shop.PageOf.
-func (s *Store) SearchProducts(ctx context.Context, q shop.ProductQuery) (shop.ProductPage, error) {
-	all, err := s.allProducts(ctx, "search products")
-	if err != nil {
-		return shop.ProductPage{}, err
-	}
-	return shop.PageOf(all, q), nil
-}
-
 // Categories returns every category by name (ties by id), counting its
 // active products.
 func (s *Store) Categories(ctx context.Context) ([]shop.Category, error) {

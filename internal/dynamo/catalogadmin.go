@@ -88,24 +88,6 @@ func (s *Store) resendUnprocessed(ctx context.Context, op, what string, call fun
 	}
 }
 
-// LowStockProducts scans the catalog (see catalog.go: it is small) and
-// returns the active products with at most atMost in stock, by
-// shop.FewestInStockFirst.
-func (s *Store) LowStockProducts(ctx context.Context, atMost int) ([]shop.Product, error) {
-	all, err := s.allProducts(ctx, "read low stock")
-	if err != nil {
-		return nil, err
-	}
-	low := []shop.Product{}
-	for _, p := range all {
-		if p.Active && p.Stock <= atMost {
-			low = append(low, p)
-		}
-	}
-	slices.SortFunc(low, shop.FewestInStockFirst)
-	return low, nil
-}
-
 // EachProduct scans the catalog and calls each with every product in id
 // order (a Scan has no order of its own, so the products are sorted first).
 func (s *Store) EachProduct(ctx context.Context, each func(*shop.Product) error) error {

@@ -48,22 +48,6 @@ func (s *Store) Products(ctx context.Context, ids []string) ([]shop.Product, err
 	return found, nil
 }
 
-// SearchProducts returns one page of the active products matching q, with
-// the number of all matches, by shop.PageOf: the domain's own statement of
-// the rules that the other stores follow in their queries.
-func (s *Store) SearchProducts(ctx context.Context, q shop.ProductQuery) (shop.ProductPage, error) {
-	if err := s.lock(ctx, "search products"); err != nil {
-		return shop.ProductPage{}, err
-	}
-	defer s.mu.Unlock()
-	all := make([]shop.Product, 0, len(s.products))
-	for _, p := range s.products {
-		all = append(all, p)
-	}
-	// PageOf returns a slice of all, which no one else holds.
-	return shop.PageOf(all, q), nil
-}
-
 // Categories returns the categories ordered by name (ties by id), each
 // counting its active products.
 func (s *Store) Categories(ctx context.Context) ([]shop.Category, error) {

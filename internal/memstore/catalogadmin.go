@@ -33,23 +33,6 @@ func (s *Store) SaveProducts(ctx context.Context, products []shop.Product) error
 	return nil
 }
 
-// LowStockProducts returns the active products with at most atMost in
-// stock, the fewest first (ties by name, then id).
-func (s *Store) LowStockProducts(ctx context.Context, atMost int) ([]shop.Product, error) {
-	if err := s.lock(ctx, "read low stock"); err != nil {
-		return nil, err
-	}
-	defer s.mu.Unlock()
-	low := []shop.Product{}
-	for _, p := range s.products {
-		if p.Active && p.Stock <= atMost {
-			low = append(low, p)
-		}
-	}
-	slices.SortFunc(low, shop.FewestInStockFirst)
-	return low, nil
-}
-
 // EachProduct calls each with a copy of every product, in id order. The
 // products are copied first, so each may call the store.
 func (s *Store) EachProduct(ctx context.Context, each func(*shop.Product) error) error {

@@ -167,16 +167,14 @@ func (s *Store) SaveProducts(ctx context.Context, products []shop.Product) error
 	return s.count("SaveProducts", s.Store.SaveProducts(ctx, products))
 }
 
-func (s *Store) LowStockProducts(ctx context.Context, atMost int) ([]shop.Product, error) {
-	return counted[[]shop.Product](s.count, "LowStockProducts")(s.Store.LowStockProducts(ctx, atMost))
+// FollowCatalog is counted when the feed starts; its Changes are not
+// (they run in the background every few hundred milliseconds).
+func (s *Store) FollowCatalog(ctx context.Context) (shop.CatalogFeed, error) {
+	return counted[shop.CatalogFeed](s.count, "FollowCatalog")(s.Store.FollowCatalog(ctx))
 }
 
 func (s *Store) EachProduct(ctx context.Context, each func(*shop.Product) error) error {
 	return s.count("EachProduct", s.Store.EachProduct(ctx, each))
-}
-
-func (s *Store) SearchProducts(ctx context.Context, q shop.ProductQuery) (shop.ProductPage, error) {
-	return counted[shop.ProductPage](s.count, "SearchProducts")(s.Store.SearchProducts(ctx, q))
 }
 
 func (s *Store) Categories(ctx context.Context) ([]shop.Category, error) {

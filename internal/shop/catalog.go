@@ -2,7 +2,6 @@ package shop
 
 import (
 	"context"
-	"sort"
 	"strings"
 )
 
@@ -25,8 +24,8 @@ func (s *Service) SearchProducts(ctx context.Context, q ProductQuery) (ProductPa
 	if err != nil {
 		return ProductPage{}, err
 	}
-	page, _, err := s.queryCatalog(ctx, m, q)
-	return page, err
+	page, _ := queryCatalog(m, q)
+	return page, nil
 }
 
 // ValidateProductQuery fills defaults and checks q.
@@ -83,7 +82,7 @@ func (s *Service) Categories(ctx context.Context) ([]Category, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.categoriesIn(ctx, m)
+	return m.categoriesWithCounts(), nil
 }
 
 // IsID reports whether s is a well-formed URL-safe id: 1 to 64 of a-z, A-Z,
@@ -99,62 +98,4 @@ func IsID(s string) bool {
 		}
 	}
 	return true
-}
-
-// MatchesQuery reports whether product p belongs in the results of q, by
-// the rules Store.SearchProducts documents. Stores that filter in memory
-// use it, so both stores answer a query alike.
-func MatchesQuery(p Product, q ProductQuery) bool {
-	if !p.Active && !q.IncludeInactive || q.Category != "" && p.Category != q.Category {
-		return false
-	}
-	if q.Text == "" {
-		return true
-	}
-	text := strings.ToLower(q.Text)
-	return strings.Contains(strings.ToLower(p.Name), text) || strings.Contains(strings.ToLower(p.Description), text)
-}
-
-// SortProducts orders products by q.Sort, ties by ID, as
-// Store.SearchProducts documents.
-func SortProducts(products []Product, sortBy string) {
-	sort.SliceStable(products, func(i, j int) bool {
-		a, b := products[i], products[j]
-		switch sortBy {
-		case SortPriceAsc:
-			if a.PriceCents != b.PriceCents {
-				return a.PriceCents < b.PriceCents
-			}
-		case SortPriceDesc:
-			if a.PriceCents != b.PriceCents {
-				return a.PriceCents > b.PriceCents
-			}
-		case SortNewest:
-			if !a.CreatedAt.Equal(b.CreatedAt) {
-				return a.CreatedAt.After(b.CreatedAt)
-			}
-		default:
-			if a.Name != b.Name {
-				return a.Name < b.Name
-			}
-		}
-		return a.ID < b.ID
-	})
-}
-
-// PageOf filters, sorts and cuts all into the page q asks for.
-func PageOf(all []Product, q ProductQuery) ProductPage {
-	var matched []Product
-	for _, p := range all {
-		if MatchesQuery(p, q) {
-			matched = append(matched, p)
-		}
-	}
-	SortProducts(matched, q.Sort)
-	page := ProductPage{Total: len(matched), Items: []Product{}}
-	start := (q.Page - 1) * q.PerPage
-	if start < len(matched) {
-		page.Items = matched[start:min(start+q.PerPage, len(matched))]
-	}
-	return page
 }

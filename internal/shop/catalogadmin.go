@@ -208,13 +208,10 @@ func (s *Service) LowStockProducts(ctx context.Context) ([]Product, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m == nil {
-		return s.store.LowStockProducts(ctx, LowStockLevel)
-	}
 	return m.lowStock(LowStockLevel), nil
 }
 
-// FewestInStockFirst orders products as Store.LowStockProducts lists them:
+// FewestInStockFirst orders products as the staff dashboard lists them:
 // stock ascending, then name, then id. It is a cmp function for
 // slices.SortFunc.
 func FewestInStockFirst(a, b Product) int {

@@ -3,7 +3,6 @@ package shop
 import (
 	"cmp"
 	"slices"
-	"sort"
 	"sync"
 )
 
@@ -277,16 +276,16 @@ func (m *catalogModel) categoriesWithCounts() []Category {
 }
 
 // lowStock returns the active products with at most atMost in stock, the
-// fewest first, ties by name then ID, as Store.LowStockProducts does.
+// fewest first (FewestInStockFirst).
 func (m *catalogModel) lowStock(atMost int) []Product {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	var low []Product
-	for _, slot := range m.order[byName] {
-		if p := m.products[slot]; p.Active && p.Stock <= atMost {
+	low := []Product{}
+	for _, p := range m.products {
+		if p.Active && p.Stock <= atMost {
 			low = append(low, *p)
 		}
 	}
-	sort.SliceStable(low, func(i, j int) bool { return low[i].Stock < low[j].Stock })
+	slices.SortFunc(low, FewestInStockFirst)
 	return low
 }

@@ -56,18 +56,12 @@ func (s *Service) browseCatalog(ctx context.Context, req CatalogRequest, include
 	}
 	var searchCounts map[string]int
 	if verr == nil {
-		found, counts, err := s.queryCatalog(ctx, m, q)
-		if err != nil {
-			return nil, err
-		}
+		found, counts := queryCatalog(m, q)
 		c.Products, c.Total, c.Next, searchCounts = found.Items, found.Total, found.Next, counts
 		c.Pages = (found.Total + q.PerPage - 1) / q.PerPage
 	}
 	if req.WithCategories {
-		categories, err := s.categoriesIn(ctx, m)
-		if err != nil {
-			return nil, err
-		}
+		categories := m.categoriesWithCounts()
 		if searchCounts != nil {
 			for i := range categories {
 				categories[i].ProductCount = searchCounts[categories[i].ID]
@@ -78,30 +72,16 @@ func (s *Service) browseCatalog(ctx context.Context, req CatalogRequest, include
 	return c, verr
 }
 
-// queryCatalog answers a valid query from the read model m, or from the
-// store when it has no change feed (m nil); counts are a search's matches
-// per category (nil without search words or from the store).
-func (s *Service) queryCatalog(ctx context.Context, m *catalogModel, q ProductQuery) (ProductPage, map[string]int, error) {
-	if m == nil {
-		page, err := s.store.SearchProducts(ctx, q)
-		return page, nil, err
-	}
+// queryCatalog answers a valid query from the read model m; counts are a
+// search's matches per category (nil without search words).
+func queryCatalog(m *catalogModel, q ProductQuery) (ProductPage, map[string]int) {
 	var cursor *pageCursor
 	if q.Cursor != "" {
 		c, _ := parseCursor(q.Cursor, q.Sort) // valid: ValidateProductQuery checked it
 		cursor = &c
 	}
 	answer := m.query(q, cursor)
-	return answer.ProductPage, answer.CategoryCounts, nil
-}
-
-// categoriesIn returns the categories by name with their number of
-// products on sale, from the read model m (nil: from the store).
-func (s *Service) categoriesIn(ctx context.Context, m *catalogModel) ([]Category, error) {
-	if m == nil {
-		return s.store.Categories(ctx)
-	}
-	return m.categoriesWithCounts(), nil
+	return answer.ProductPage, answer.CategoryCounts
 }
 
 // countParam reads the text of a count parameter for ValidateProductQuery:

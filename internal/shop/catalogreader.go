@@ -20,9 +20,8 @@ const CatalogRefreshInterval = 250 * time.Millisecond
 // until then (tests, command-line tools) every read first brings the model
 // up to date, so a process reads its own and others' writes at once.
 type catalogReader struct {
-	store    Store
-	follower CatalogFollower // nil: the store has no feed; the store answers queries itself
-	log      *slog.Logger
+	store Store
+	log   *slog.Logger
 
 	mu        sync.Mutex // held while loading or applying a batch: one at a time
 	feed      CatalogFeed
@@ -33,16 +32,12 @@ type catalogReader struct {
 }
 
 func newCatalogReader(store Store, log *slog.Logger) *catalogReader {
-	follower, _ := store.(CatalogFollower)
-	return &catalogReader{store: store, follower: follower, log: log}
+	return &catalogReader{store: store, log: log}
 }
 
-// current returns the model to answer from: nil when the store has no
-// feed (the store answers).
+// current returns the model to answer from, up to date unless a follower
+// keeps it so.
 func (r *catalogReader) current(ctx context.Context) (*catalogModel, error) {
-	if r.follower == nil {
-		return nil, nil
-	}
 	if m := r.model.Load(); m != nil && r.following.Load() {
 		return m, nil
 	}
@@ -91,7 +86,7 @@ func (r *catalogReader) load(ctx context.Context) error {
 		_ = r.feed.Close() // a new feed replaces it
 		r.feed = nil
 	}
-	feed, err := r.follower.FollowCatalog(ctx)
+	feed, err := r.store.FollowCatalog(ctx)
 	if err != nil {
 		return err
 	}
@@ -143,14 +138,9 @@ func (r *catalogReader) follow(ctx context.Context, interval time.Duration) {
 // FollowCatalog loads the catalog read model and then keeps it within
 // CatalogRefreshInterval of the store in a goroutine of its own, until
 // stop (which waits for it) or the end of ctx. A server calls it once at
-// start, before it is ready: starting reads every product once. On a store
-// without a change feed it does nothing (the store answers catalog
-// queries).
+// start, before it is ready: starting reads every product once.
 func (s *Service) FollowCatalog(ctx context.Context) (stop func(), err error) {
 	r := s.catalog
-	if r.follower == nil {
-		return func() {}, nil
-	}
 	if !r.following.CompareAndSwap(false, true) {
 		return nil, errors.New("shop: the catalog is followed already")
 	}
@@ -177,7 +167,7 @@ func (s *Service) FollowCatalog(ctx context.Context) (stop func(), err error) {
 }
 
 // CatalogVersion changes whenever the catalog read model does: a key for
-// caching what a listing shows. It is 0 on a store without a feed.
+// caching what a listing shows.
 func (s *Service) CatalogVersion() uint64 { return s.catalog.version.Load() }
 
 // catalogChanged brings this server's model up to date after the service
@@ -185,7 +175,7 @@ func (s *Service) CatalogVersion() uint64 { return s.catalog.version.Load() }
 // this server shows it; other servers follow within the refresh interval.
 // A failure is only logged: the follower catches up.
 func (s *Service) catalogChanged(ctx context.Context) {
-	if s.catalog.follower == nil || s.catalog.model.Load() == nil {
+	if s.catalog.model.Load() == nil {
 		return
 	}
 	if err := s.catalog.refresh(ctx); err != nil {

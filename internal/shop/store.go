@@ -12,6 +12,10 @@ import (
 // Both implementations run the conformance suite in package shoptest.
 type Store interface {
 	PasswordResetStore // passwordreset.go
+	// The catalog's change feed (catalogfeed.go): listings, search and
+	// category counts are answered by each server's read model
+	// (catalogmodel.go), never by reading the catalog per request.
+	CatalogFollower
 	// Ping reports whether the store is reachable; it backs /readyz.
 	Ping(ctx context.Context) error
 
@@ -90,18 +94,9 @@ type Store interface {
 	// written. Each write is a whole product by id, so saving the same
 	// products again converges.
 	SaveProducts(ctx context.Context, products []Product) error
-	// LowStockProducts returns the active products with at most atMost in
-	// stock, the fewest first (ties by name, then id).
-	LowStockProducts(ctx context.Context, atMost int) ([]Product, error)
 	// EachProduct calls each with every product, active or not, in id
 	// order, stopping at (and returning) the first error each returns.
 	EachProduct(ctx context.Context, each func(*Product) error) error
-	// SearchProducts returns one page of active products (every product
-	// with q.IncludeInactive) matching q: Text is a case-insensitive
-	// substring of the name or the description, Category matches exactly
-	// when set. Order by Sort, ties by ID ascending;
-	// SortNewest is CreatedAt descending.
-	SearchProducts(ctx context.Context, q ProductQuery) (ProductPage, error)
 	// Categories returns the categories by name, ties by ID, with
 	// ProductCount 0: the catalog read model counts (catalogmodel.go), so
 	// no store reads every product to count them.

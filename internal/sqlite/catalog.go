@@ -90,63 +90,6 @@ func (s *Store) Products(ctx context.Context, ids []string) ([]shop.Product, err
 	return products, wrap("read products", err)
 }
 
-// productOrder is the ORDER BY of each sort, ties by id as
-// shop.SortProducts orders them (SQLite's BINARY collation compares bytes,
-// as Go compares strings).
-var productOrder = map[string]string{
-	shop.SortName:      `name, id`,
-	shop.SortPriceAsc:  `price_cents, id`,
-	shop.SortPriceDesc: `price_cents DESC, id`,
-	shop.SortNewest:    `created_at DESC, id`,
-}
-
-// SearchProducts returns one page of the active products (all with
-// q.IncludeInactive) matching q, with
-// the number of all matches, by the rules of shop.MatchesQuery and
-// shop.SortProducts. q must be valid (shop.ValidateProductQuery).
-func (s *Store) SearchProducts(ctx context.Context, q shop.ProductQuery) (shop.ProductPage, error) {
-	where := `active = 1`
-	if q.IncludeInactive {
-		where = `1 = 1`
-	}
-	var args []any
-	if q.Category != "" {
-		where += ` AND category = ?`
-		args = append(args, q.Category)
-	}
-	if q.Text != "" {
-		// go_lower folds case as shop.MatchesQuery does, and instr takes
-		// the text literally, so no character of it is a wildcard.
-		where += ` AND (instr(go_lower(name), ?) > 0 OR instr(go_lower(description), ?) > 0)`
-		text := strings.ToLower(q.Text)
-		args = append(args, text, text)
-	}
-	order, ok := productOrder[q.Sort]
-	if !ok {
-		order = productOrder[shop.SortName]
-	}
-	page := shop.ProductPage{Items: []shop.Product{}}
-	// One snapshot, so Total and Items agree.
-	err := s.inReadTx(ctx, "search products", func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM products WHERE `+where, args...).Scan(&page.Total); err != nil {
-			return err
-		}
-		offset := (q.Page - 1) * q.PerPage
-		if page.Total <= offset {
-			return nil
-		}
-		var err error
-		page.Items, err = scanProducts(tx.QueryContext(ctx,
-			`SELECT `+productColumns+` FROM products WHERE `+where+` ORDER BY `+order+` LIMIT ? OFFSET ?`,
-			append(args, q.PerPage, offset)...))
-		return err
-	})
-	if err != nil {
-		return shop.ProductPage{}, err
-	}
-	return page, nil
-}
-
 // CountProducts returns how many products exist, active or not.
 func (s *Store) CountProducts(ctx context.Context) (int, error) {
 	var n int

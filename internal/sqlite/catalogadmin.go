@@ -42,15 +42,6 @@ func (s *Store) SaveProducts(ctx context.Context, products []shop.Product) error
 	})
 }
 
-// LowStockProducts returns the active products with at most atMost in
-// stock, the fewest first (ties by name, then id, as
-// shop.FewestInStockFirst).
-func (s *Store) LowStockProducts(ctx context.Context, atMost int) ([]shop.Product, error) {
-	products, err := scanProducts(s.db.QueryContext(ctx, `SELECT `+productColumns+` FROM products
-		WHERE active = 1 AND stock <= ? ORDER BY stock, name, id`, atMost))
-	return products, wrap("read low stock", err)
-}
-
 // EachProduct calls each with every product in id order, reading them in
 // pages by id, so no read transaction stays open while each runs (a
 // catalog export written to a slow reader never holds back the

@@ -120,9 +120,9 @@ type readCountingStore struct {
 	reads atomic.Int64
 }
 
-func (s *readCountingStore) SearchProducts(ctx context.Context, q shop.ProductQuery) (shop.ProductPage, error) {
+func (s *readCountingStore) Products(ctx context.Context, ids []string) ([]shop.Product, error) {
 	s.reads.Add(1)
-	return s.Store.SearchProducts(ctx, q)
+	return s.Store.Products(ctx, ids)
 }
 
 func (s *readCountingStore) Categories(ctx context.Context) ([]shop.Category, error) {

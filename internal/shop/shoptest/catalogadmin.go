@@ -79,14 +79,14 @@ func testCatalogAdmin(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		withdrawn.Active = false
 		b, a := NewProduct("b", 100, 2), NewProduct("a", 100, 2)
 		a.Name = "Product b" // same name as b: ties by id
-		MustSaveProduct(t, s, NewProduct("plenty", 100, 4), NewProduct("three", 100, 3), b, a,
+		MustSaveProduct(t, s, NewProduct("plenty", 100, shop.LowStockLevel+1), NewProduct("three", 100, 3), b, a,
 			NewProduct("none", 100, 0), withdrawn)
-		got, err := s.LowStockProducts(t.Context(), 3)
+		got, err := shop.NewService(s, shop.Config{}).LowStockProducts(t.Context())
 		if err != nil {
-			t.Fatalf("LowStockProducts(3) = %v; want nil", err)
+			t.Fatalf("LowStockProducts() = %v; want nil", err)
 		}
 		if ids, want := productIDs(got), []string{"none", "a", "b", "three"}; !slices.Equal(ids, want) {
-			t.Errorf("LowStockProducts(3) = %v; want %v (active, stock at most 3, fewest first, then name, then id)", ids, want)
+			t.Errorf("LowStockProducts() = %v; want %v (active, stock at most LowStockLevel, fewest first, then name, then id)", ids, want)
 		}
 	})
 	t.Run("EachProduct", func(t *testing.T) {
@@ -115,25 +115,6 @@ func testCatalogAdmin(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		})
 		if !errors.Is(err, stop) || visited != 1 {
 			t.Errorf("EachProduct(failing) = %v after %d calls; want its error after 1", err, visited)
-		}
-	})
-	t.Run("SearchIncludeInactive", func(t *testing.T) {
-		s := newStore(t)
-		withdrawn := NewProduct("withdrawn", 100, 5)
-		withdrawn.Active = false
-		MustSaveProduct(t, s, NewProduct("active", 100, 5), withdrawn)
-		q := shop.ProductQuery{Sort: shop.SortName, Page: 1, PerPage: 10, IncludeInactive: true}
-		page, err := s.SearchProducts(t.Context(), q)
-		if err != nil {
-			t.Fatalf("SearchProducts(IncludeInactive) = %v; want nil", err)
-		}
-		if ids, want := productIDs(page.Items), []string{"active", "withdrawn"}; !slices.Equal(ids, want) || page.Total != 2 {
-			t.Errorf("SearchProducts(IncludeInactive) = %v (total %d); want %v (total 2)", ids, page.Total, want)
-		}
-		q.IncludeInactive = false
-		page, err = s.SearchProducts(t.Context(), q)
-		if ids := productIDs(page.Items); err != nil || !slices.Equal(ids, []string{"active"}) {
-			t.Errorf("SearchProducts() = %v, %v; want [active]", ids, err)
 		}
 	})
 }
