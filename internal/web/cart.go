@@ -97,6 +97,7 @@ func (s *server) handleCartAdd(w http.ResponseWriter, r *http.Request) {
 		target = "/cart?added=1" // lets the cart page tell a cookie-refusing browser why it is empty
 	}
 	if err == nil {
+		s.flashAdded(w, r, r.PostForm.Get("product_id")) // views.go: the cart page's confirmation
 		seeOther(w, r, target)
 		return
 	}

@@ -90,6 +90,7 @@ func (s *server) handleCatalog(w http.ResponseWriter, r *http.Request) {
 	for _, p := range c.Products {
 		v.Products = append(v.Products, newProductCard(p))
 	}
+	v.setFindability(c.Query) // seo.go
 	s.render(w, r, http.StatusOK, "catalog", v)
 }
 
@@ -178,5 +179,7 @@ func (s *server) handleProduct(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "product", newProductView(p, ""))
+	v := newProductView(p, "")
+	s.setProductFindability(r, v, p) // seo.go
+	s.render(w, r, http.StatusOK, "product", v)
 }

@@ -44,7 +44,7 @@ func TestCheckout(t *testing.T) {
 	page.wantText("checkout-subtotal", "$64.00")
 	page.wantText("checkout-shipping", "$0.00")
 	page.wantText("checkout-total", "$64.00")
-	page.wantContains(`<select id="country" name="country" required>`, `<option value="" selected>Choose a country</option>`,
+	page.wantContains(`<select id="country" name="country" autocomplete="shipping country" required>`, `<option value="" selected>Choose a country</option>`,
 		`<option value="GB">United Kingdom</option>`, `<label for="address_line1">`, `autocomplete="shipping postal-code"`)
 	if got := page.inputValue("full_name"); got != "Ada" {
 		t.Errorf("full_name = %q; want the user's name", got)

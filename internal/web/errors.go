@@ -159,10 +159,20 @@ func (s *server) errorPage(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	setRetryAfter(w, p, err)
 	heading := errorHeading(p.Status)
-	s.render(w, r, p.Status, "message", &messageView{
+	v := &messageView{
 		layoutView: layoutView{Title: heading}, Heading: heading, Message: p.Message, ShowRequestID: true,
 		Links: []linkView{{URL: "/", Text: "Back to the shop"}},
-	})
+	}
+	if p.Status == http.StatusNotFound {
+		// A page not found says what may have happened and offers ways on:
+		// the search box of the header, the catalog, the cart, the orders.
+		v.Details = []string{"The address may be mistyped, or the page may have moved or been removed. Search for a product with the box at the top of the page, or go on from here:"}
+		v.Links = []linkView{{URL: "/products", Text: "Browse all products"}, {URL: "/cart", Text: "Your cart"}}
+		if visitFrom(r.Context()).User != nil {
+			v.Links = append(v.Links, linkView{URL: "/orders", Text: "Your orders"})
+		}
+	}
+	s.render(w, r, p.Status, "message", v)
 }
 
 // errorHeading is the headline of an error page.

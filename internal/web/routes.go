@@ -80,6 +80,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /favicon.ico", s.handleFavicon)
 	mux.HandleFunc("GET /images/products/{file}", s.handleProductImage)
 	mux.HandleFunc("GET /images/{file}", s.handlePhoto)
+	mux.HandleFunc("GET /robots.txt", s.handleRobots)
+	mux.HandleFunc("GET /sitemap.xml", s.handleSitemapIndex)
+	mux.HandleFunc("GET /sitemaps/{file}", s.handleSitemapFile)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)
 }

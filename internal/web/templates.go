@@ -92,6 +92,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 	l.Staff = shop.StaffOf(vis.Session, vis.User) != nil
 	l.StyleURL, l.ScriptURL, l.IconURL = s.styleURL, s.scriptURL, s.iconURL
 	l.RequestID = w.Header().Get("X-Request-Id")
+	s.frame(w, r, l, status, page) // seo.go: search box, description, canonical address
 	t, ok := s.pages[page]
 	if !ok {
 		s.renderFailed(w, r, fmt.Errorf("no page template %q", page))

@@ -2,7 +2,9 @@ package web
 
 import (
 	"errors"
+	"net/http"
 	"strings"
+	"time"
 
 	"storefront/internal/shop"
 )
@@ -24,6 +26,29 @@ type layoutView struct {
 	StyleURL  string
 	ScriptURL string // the one script: pageshow.js
 	IconURL   string
+
+	// Description is the page's meta description; render fills in its
+	// page's default (seo.go) when the handler set none.
+	Description string
+	// Canonical is the page's one address, absolute; render sets it to
+	// the request's path for a 200 page whose handler set none. Pages
+	// that are not 200 have none.
+	Canonical string
+	// Breadcrumbs is the trail to the page, the page itself last.
+	Breadcrumbs []crumbView
+	// StructuredData is the page's schema.org data, written as JSON-LD
+	// (a data block, which the Content-Security-Policy does not execute).
+	StructuredData []any
+	// SearchForm shows the shop's search box in the header (not in the
+	// staff area, which has its own); SearchQuery is its value, the
+	// catalog's search text.
+	SearchForm  bool
+	SearchQuery string
+	// CatalogFilters is set on the catalog page, whose category and sort
+	// controls belong to the header's search form (form="site-search").
+	CatalogFilters bool
+	// AddedID is, on the cart page, the product just added (takeAdded).
+	AddedID string
 }
 
 func (v *layoutView) layout() *layoutView { return v }
@@ -43,6 +68,25 @@ type fieldView struct {
 	Autocomplete string
 	Required     bool
 	Min, Max     string // number inputs
+}
+
+// InputMode is the input's inputmode: the keyboard a phone shows. Numbers
+// and one-time codes get digits; email and search inputs bring their own.
+func (f fieldView) InputMode() string {
+	if f.Type == "number" || f.Autocomplete == "one-time-code" {
+		return "numeric"
+	}
+	return ""
+}
+
+// Verbatim reports whether the input takes text that must not be
+// capitalised or spell-checked: addresses, codes, passwords, ids.
+func (f fieldView) Verbatim() bool {
+	switch f.Type {
+	case "email", "password":
+		return true
+	}
+	return f.Autocomplete == "one-time-code" || f.Name == "id" || f.Name == "tracking_number"
 }
 
 // Described is the input's aria-describedby: its hint and its message.
@@ -65,6 +109,56 @@ type selectView struct {
 	Error    string
 	Required bool
 	Options  []optionView
+}
+
+// selectAutocomplete is the autocomplete of the selects that fill in
+// something the browser knows: the checkout's country.
+var selectAutocomplete = map[string]string{"country": "shipping country"}
+
+// Autocomplete is the select's autocomplete attribute, "" for none.
+func (f selectView) Autocomplete() string { return selectAutocomplete[f.Name] }
+
+// errorSummaryView is the summary at the top of a form that was refused:
+// what went wrong, and a link to each field with a message (GOV.UK's error
+// summary). It receives the focus when the page loads.
+type errorSummaryView struct {
+	ID      string // the prefix of its ids, on a page of several forms
+	Message string
+	Links   []linkView
+}
+
+// errorSummaryIn is errorSummary for one of several forms on a page: its
+// ids start with id ("password-error-summary-title").
+func errorSummaryIn(id, message string, fields ...any) *errorSummaryView {
+	v := errorSummary(message, fields...)
+	if v != nil {
+		v.ID = id + "-"
+	}
+	return v
+}
+
+// errorSummary is the summary of a refused form: its message (a form
+// error, or "" for the usual one when fields have messages) and a link
+// "#NAME" per fieldView or selectView among fields with a message, in the
+// order of the form. Nil when there is nothing to show.
+func errorSummary(message string, fields ...any) *errorSummaryView {
+	v := &errorSummaryView{Message: message}
+	for _, f := range fields {
+		switch f := f.(type) {
+		case fieldView:
+			if f.Error != "" {
+				v.Links = append(v.Links, linkView{URL: "#" + f.Name, Text: f.Error})
+			}
+		case selectView:
+			if f.Error != "" {
+				v.Links = append(v.Links, linkView{URL: "#" + f.Name, Text: f.Error})
+			}
+		}
+	}
+	if v.Message == "" && len(v.Links) == 0 {
+		return nil
+	}
+	return v
 }
 
 // Described is the select's aria-describedby.
@@ -157,4 +251,141 @@ func newOrderLineTable(o *shop.Order) lineTableView {
 		t.Lines = append(t.Lines, lineRowView{OrderLine: l})
 	}
 	return t
+}
+
+// progressStepView is one step of an order's status timeline: done (with
+// its time), the current one, or still to come.
+type progressStepView struct {
+	Status  string
+	Label   string
+	State   string // "done", "current" or "todo"
+	At      time.Time
+	Note    string // the tracking number of the shipped step
+	Current bool
+}
+
+// orderProgress is the timeline of an order's way: placed, accepted,
+// shipped (with its tracking number), delivered, each done with its time,
+// the order's status current, the rest to come. A cancelled order shows
+// the steps it reached, then its cancellation.
+func orderProgress(o *shop.Order) []progressStepView {
+	reached := map[string]time.Time{}
+	for _, c := range o.History() {
+		reached[c.Status] = c.At
+	}
+	labels := map[string]string{shop.OrderStatusPlaced: "Placed", shop.OrderStatusAccepted: "Accepted",
+		shop.OrderStatusShipped: "Shipped", shop.OrderStatusDelivered: "Delivered", shop.OrderStatusCancelled: "Cancelled"}
+	way := []string{shop.OrderStatusPlaced, shop.OrderStatusAccepted, shop.OrderStatusShipped, shop.OrderStatusDelivered}
+	var steps []progressStepView
+	for _, st := range way {
+		at, done := reached[st]
+		if o.Status == shop.OrderStatusCancelled && !done {
+			break
+		}
+		step := progressStepView{Status: st, Label: labels[st], State: "todo"}
+		if done {
+			step.State, step.At = "done", at
+		}
+		if st == o.Status {
+			step.State, step.Current = "current", true
+		}
+		if st == shop.OrderStatusShipped && done {
+			step.Note = o.TrackingNumber
+		}
+		steps = append(steps, step)
+	}
+	if o.Status == shop.OrderStatusCancelled {
+		steps = append(steps, progressStepView{Status: o.Status, Label: labels[o.Status], State: "current",
+			At: reached[o.Status], Current: true})
+	}
+	return steps
+}
+
+// filtersOpenByDefault opens the catalog's "Filter and sort" disclosure on
+// every catalog page. The disclosure can fold the filters away on a phone
+// without any script; it starts open because the browser suite's catalog
+// search (e2e/scenarios/steps.mjs searchCatalog) fills the category and
+// sort selects without opening it first. Once it opens it (clicking
+// #catalog-filters > summary), set this to false: the filters then start
+// folded unless one is in use, and a phone's first screen shows more
+// products.
+const filtersOpenByDefault = true
+
+// FiltersOpen reports whether the catalog's filter disclosure starts open:
+// always (filtersOpenByDefault), or when a category or sort is chosen, so
+// the shopper sees the filters in use.
+func (v *catalogView) FiltersOpen() bool {
+	return filtersOpenByDefault || v.Category != "" || (v.Sort != "" && v.Sort != shop.SortName) || v.Error != ""
+}
+
+// FilterSummary names the filters in use, for the disclosure's summary:
+// "Kitchen, price: low to high"; "" for none.
+func (v *catalogView) FilterSummary() string {
+	var parts []string
+	for _, c := range v.CategoryOptions {
+		if c.Value != "" && c.Value == v.Category {
+			parts = append(parts, strings.TrimSpace(strings.Split(c.Label, " (")[0]))
+		}
+	}
+	for _, o := range v.SortOptions {
+		if o.Value != shop.SortName && o.Value == v.Sort {
+			parts = append(parts, strings.ToLower(o.Label))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// The templates' functions for the views above (templateFuncs is parsed
+// with every page at start, after this).
+func init() {
+	templateFuncs["errorSummary"] = errorSummary
+	templateFuncs["errorSummaryIn"] = errorSummaryIn
+	templateFuncs["orderProgress"] = orderProgress
+}
+
+// addedCookie carries, from adding a product to the cart page it leads
+// to, which product was added: the page confirms it by name, once (the
+// page clears it). It lives a minute and holds only a product id.
+const addedCookie = "added"
+
+// flashAdded remembers that the product with id was just added to the
+// cart, for the cart page's confirmation.
+func (s *server) flashAdded(w http.ResponseWriter, r *http.Request, id string) {
+	if shop.IsID(id) {
+		http.SetCookie(w, s.newCookie(r, addedCookie, id, 60))
+	}
+}
+
+// takeAdded returns the product id flashAdded remembered, if any, and
+// forgets it, so a reload shows no confirmation.
+func (s *server) takeAdded(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(addedCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, s.newCookie(r, addedCookie, "", -1))
+	if !shop.IsID(c.Value) {
+		return ""
+	}
+	return c.Value
+}
+
+// Added is the cart line just added (takeAdded), for the confirmation at
+// the top of the cart page; nil when none.
+func (v *cartView) Added() *cartLineView {
+	for i := range v.Lines {
+		if v.Lines[i].ProductID == v.AddedID {
+			return &v.Lines[i]
+		}
+	}
+	return nil
+}
+
+// FreeShippingToGo is how much more the cart needs for free shipping; 0
+// when it has it (or is empty).
+func (v *cartView) FreeShippingToGo() shop.Money {
+	if len(v.Lines) == 0 || v.Cart == nil || v.Cart.Totals.SubtotalCents >= v.FreeShipping {
+		return 0
+	}
+	return v.FreeShipping - v.Cart.Totals.SubtotalCents
 }
