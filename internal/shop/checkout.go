@@ -79,10 +79,12 @@ func (s *Service) PlaceOrder(ctx context.Context, in PlaceOrderInput) (o *Order,
 	if err != nil {
 		return nil, false, err
 	}
+	// The key's order is not looked up first: the placement's condition
+	// on the order id refuses a second order (ErrOrderExists), and every
+	// way a checkout can end without placing (an empty or refused cart, a
+	// failed read or write) looks it up before answering (replay). A
+	// checkout reads only what placing needs.
 	id := OrderID(in.User.ID, in.Key)
-	if o, err := s.replay(ctx, id, in.User, addr); o != nil || err != nil {
-		return o, o != nil, err
-	}
 	for round := 1; ; round++ {
 		o, replayed, err := s.placeCart(ctx, id, in, addr)
 		if !errors.Is(err, ErrCartChanged) {
@@ -110,16 +112,17 @@ const resolveTimeout = 2 * time.Second
 // ErrCartChanged means nothing was placed and the cart changed since it
 // was read.
 func (s *Service) placeCart(ctx context.Context, id string, in PlaceOrderInput, addr Address) (*Order, bool, error) {
-	c, err := s.store.Cart(ctx, in.CartID)
+	c, err := s.checkoutCart(ctx, in.User, in.CartID)
 	if err != nil {
-		return nil, false, err
+		// An earlier submission of the key may have placed the order.
+		return s.lostRace(ctx, id, in.User, addr, err)
 	}
 	if len(c.Lines) == 0 {
 		return s.lostRace(ctx, id, in.User, addr, ErrCartEmpty)
 	}
 	products, err := s.productsOf(ctx, c)
 	if err != nil {
-		return nil, false, err
+		return s.lostRace(ctx, id, in.User, addr, err)
 	}
 	o := &Order{ID: id, UserID: in.User.ID, UserEmail: in.User.Email, Status: OrderStatusPlaced,
 		CreatedAt: s.now(), Currency: Currency, ShippingAddress: addr}
@@ -168,11 +171,8 @@ func (s *Service) placeCart(ctx context.Context, id string, in PlaceOrderInput, 
 		return s.resolveOutcome(after, o, in.User, addr, err)
 	}
 	s.log.InfoContext(ctx, "order placed", "order_id", o.ID, "user_id", o.UserID, "total_cents", int64(o.TotalCents))
-	// Confirm from the store itself (a strongly consistent read), so the
-	// page shows what downstream processing will read.
-	if stored, err := s.store.Order(after, id); err == nil {
-		return stored, false, nil
-	}
+	// o is the order as the store wrote it, all or nothing: it is not
+	// read back (the order page that follows reads it, strongly).
 	return o, false, nil
 }
 

@@ -345,17 +345,27 @@ func TestConcurrentAddsToOneCartKeepEveryLine(t *testing.T) {
 	}
 }
 
-// Whether the key already has an order is looked up first; when the store
-// cannot say, an earlier submission of the same form may have placed it,
-// so the answer is ErrOutcomeUnknown, never "nothing was ordered".
+// Whether the key already has an order is looked up only when the
+// checkout does not place it (here the cart is empty: an earlier
+// submission of the same form may have placed it); when the store cannot
+// say, the answer is ErrOutcomeUnknown, never "nothing was ordered". A
+// checkout that places its order reads no order: the placement's
+// condition on the order id keeps it unique.
 func TestCheckoutWithTheStoreUnreadableIsNeverNothingOrdered(t *testing.T) {
 	f := newOutcomeFixture(t)
 	f.store.readErr = fmt.Errorf("read order: %w", shop.ErrUnavailable)
-	_, _, err := f.svc.PlaceOrder(t.Context(), f.in)
-	if !errors.Is(err, shop.ErrOutcomeUnknown) || errors.Is(err, shop.ErrUnavailable) {
-		t.Fatalf("PlaceOrder() with orders unreadable = %v; want ErrOutcomeUnknown alone", err)
+	o, _, err := f.svc.PlaceOrder(t.Context(), f.in)
+	if err != nil || o == nil {
+		t.Fatalf("PlaceOrder() with orders unreadable = %v; want the order (placing it reads no order)", err)
 	}
-	f.checkOrders(t, "after the refusal", 0, 10)
+	f.checkOrders(t, "after the checkout", 1, 8)
+
+	f.in.Key = shop.NewCheckoutKey() // the cart is empty now
+	_, _, err = f.svc.PlaceOrder(t.Context(), f.in)
+	if !errors.Is(err, shop.ErrOutcomeUnknown) || errors.Is(err, shop.ErrUnavailable) || errors.Is(err, shop.ErrCartEmpty) {
+		t.Fatalf("PlaceOrder() of an empty cart with orders unreadable = %v; want ErrOutcomeUnknown alone", err)
+	}
+	f.checkOrders(t, "after the refusal", 1, 8)
 }
 
 // The answer after a write is read under a fresh deadline: here the write

@@ -54,6 +54,11 @@ type User struct {
 	// TOTPLastStep is the time step of the last code accepted, so a code
 	// works once (Store.UseTOTPStep).
 	TOTPLastStep int64
+
+	// sessionCart is the cart of the session this user was read for, read
+	// in the same store call (UserCartReader), until this request's
+	// checkout takes it (usercart.go); nil otherwise. Never stored.
+	sessionCart *Cart
 }
 
 // Session is a signed-in browser session, a guest's cart-holding session, or

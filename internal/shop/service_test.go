@@ -848,17 +848,21 @@ func TestReadyReportsStore(t *testing.T) {
 
 // raceStore hides orders from the first Order call, as if a concurrent
 // submission of the same checkout committed just after it.
+// raceStore answers the first cart read with the cart as it was before
+// (the race of two submissions of one checkout: the second read the cart
+// before the first placed it and emptied it).
 type raceStore struct {
 	shop.Store
-	calls int
+	before *shop.Cart
+	calls  int
 }
 
-func (s *raceStore) Order(ctx context.Context, id string) (*shop.Order, error) {
+func (s *raceStore) Cart(ctx context.Context, id string) (*shop.Cart, error) {
 	s.calls++
 	if s.calls == 1 {
-		return nil, shop.ErrNotFound
+		return s.before, nil
 	}
-	return s.Store.Order(ctx, id)
+	return s.Store.Cart(ctx, id)
 }
 
 func TestPlaceOrderLosingTheRaceToTheSameCheckoutAnswersWithTheOrder(t *testing.T) {
@@ -866,13 +870,17 @@ func TestPlaceOrderLosingTheRaceToTheSameCheckoutAnswersWithTheOrder(t *testing.
 	ctx := t.Context()
 	u := f.register(t, "ada@example.com")
 	f.mustAddToCart(t, shop.UserCartID(u.ID), "kettle", 1)
+	before, err := f.store.Cart(ctx, shop.UserCartID(u.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
 	key := shop.NewCheckoutKey()
 	first, _, err := checkout(t, f, u, key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	params := cheapHashing
-	racing := shop.NewService(&raceStore{Store: f.store}, shop.Config{PasswordParams: &params, Now: f.clock.Now})
+	racing := shop.NewService(&raceStore{Store: f.store, before: before}, shop.Config{PasswordParams: &params, Now: f.clock.Now})
 	o, replayed, err := racing.PlaceOrder(ctx, shop.PlaceOrderInput{User: u, CartID: shop.UserCartID(u.ID), Key: key, Address: homeAddress})
 	if err != nil || !replayed || o.ID != first.ID {
 		t.Fatalf("PlaceOrder after losing the race = %v, replayed %v, %v; want the first order", o, replayed, err)

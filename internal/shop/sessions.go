@@ -103,7 +103,7 @@ func (s *Service) liveSession(ctx context.Context, token, kind string) (*Session
 	// A session awaiting its second factor is a guest's until the code
 	// passes (CompleteSignIn): it holds a cart, nothing else.
 	if sess.UserID != "" && sess.SecondFactor != SecondFactorPending {
-		if u, err = s.store.User(ctx, sess.UserID); errors.Is(err, ErrNotFound) {
+		if u, err = s.sessionUser(ctx, sess); errors.Is(err, ErrNotFound) {
 			return nil, nil, ErrUnauthorized
 		} else if err != nil {
 			return nil, nil, err

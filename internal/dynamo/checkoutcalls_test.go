@@ -1,0 +1,221 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
+
+	"storefront/internal/shop"
+	"storefront/internal/web"
+)
+
+// The DynamoDB calls of one request, counted by the SDK itself: a
+// middleware in the client's stack sees every operation once (its
+// retries are attempts of that one call, below the Initialize step).
+
+// callCounter counts the DynamoDB operations a client makes, by name.
+type callCounter struct {
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (c *callCounter) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls = map[string]int{}
+}
+
+func (c *callCounter) snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.calls)
+}
+
+// addTo is an APIOptions function: it adds the counting middleware.
+func (c *callCounter) addTo(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("storefrontCountCalls",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			c.mu.Lock()
+			c.calls[awsmiddleware.GetOperationName(ctx)]++
+			c.mu.Unlock()
+			return next.HandleInitialize(ctx, in)
+		}), middleware.Before)
+}
+
+// countingClient is a client of the test server whose calls c counts.
+func countingClient(t *testing.T, c *callCounter) *dynamodb.Client {
+	t.Helper()
+	c.reset()
+	cfg, err := loadConfig(t.Context(), nil, config.WithBaseEndpoint(testEndpoint(t)), config.WithRegion("us-east-1"),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, c.addTo) })
+}
+
+// The operations that read items, and those that write them.
+var (
+	readOps  = []string{"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"}
+	writeOps = []string{"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+)
+
+func sumOf(calls map[string]int, ops []string) int {
+	n := 0
+	for _, op := range ops {
+		n += calls[op]
+	}
+	return n
+}
+
+func describeCalls(calls map[string]int) string {
+	var parts []string
+	for _, op := range slices.Sorted(maps.Keys(calls)) {
+		parts = append(parts, fmt.Sprintf("%s %d", op, calls[op]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// checkoutBudget: the most DynamoDB calls one checkout request may make
+// (docs/dynamodb.md, "Calls per request").
+const (
+	checkoutReadBudget  = 3
+	checkoutWriteBudget = 1
+)
+
+// TestCheckoutCallBudget: placing a cart of several lines, through the
+// API with a bearer token and through the checkout page's form, makes at
+// most one write call (the transaction) and three read calls (the
+// session; the user and the cart together; the cart's products), counted
+// by the SDK's middleware; and the order is placed.
+func TestCheckoutCallBudget(t *testing.T) {
+	counter := &callCounter{}
+	s := newTestStoreWith(t, countingClient(t, counter))
+	svc := newService(s)
+	mustSaveProducts(t, s, product("p1", 1500, 50), product("p2", 2500, 50), product("p3", 900, 50), product("p4", 4900, 50))
+	u := mustRegister(t, svc, "ada@example.com")
+	h := web.NewServer(svc, slog.New(slog.DiscardHandler), web.Config{})
+	fillCart := func() {
+		for _, id := range []string{"p1", "p2", "p3", "p4"} {
+			mustAddToCart(t, svc, shop.UserCartID(u.ID), id, 2)
+		}
+	}
+
+	requests := []struct {
+		name       string
+		start      func() *http.Request
+		wantStatus int
+	}{
+		{"API POST /api/v1/orders", func() *http.Request {
+			signed, err := svc.CreateToken(t.Context(), "ada@example.com", "correct horse battery 42", "", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := httptest.NewRequest("POST", "/api/v1/orders", strings.NewReader(`{"shipping_address": {"full_name": "Ada Lovelace",
+				"line1": "12 St James's Square", "line2": "", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB"}}`))
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("Authorization", "Bearer "+signed.Token)
+			r.Header.Set("Idempotency-Key", shop.NewCheckoutKey())
+			return r
+		}, http.StatusCreated},
+		{"page POST /checkout", func() *http.Request {
+			signed, err := svc.StartSession(t.Context(), u, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			form := url.Values{"full_name": {"Ada Lovelace"}, "address_line1": {"12 St James's Square"}, "city": {"London"},
+				"postal_code": {"SW1Y 4JH"}, "country": {"GB"}, "checkout_key": {shop.NewCheckoutKey()}}
+			r := httptest.NewRequest("POST", "/checkout", strings.NewReader(form.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.AddCookie(&http.Cookie{Name: "session", Value: signed.Token})
+			return r
+		}, http.StatusSeeOther},
+	}
+	for _, req := range requests {
+		t.Run(req.name, func(t *testing.T) {
+			fillCart()
+			r := req.start()
+			before := orderCount(t, s)
+			counter.reset()
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			calls := counter.snapshot()
+			t.Logf("DynamoDB calls of one checkout: %s", describeCalls(calls))
+			if w.Code != req.wantStatus {
+				t.Fatalf("status = %d; want %d: %s", w.Code, req.wantStatus, w.Body)
+			}
+			if n := orderCount(t, s); n != before+1 {
+				t.Fatalf("orders = %d after a checkout; want %d", n, before+1)
+			}
+			if reads := sumOf(calls, readOps); reads > checkoutReadBudget {
+				t.Errorf("one checkout made %d read calls (%s); want at most %d", reads, describeCalls(calls), checkoutReadBudget)
+			}
+			if writes := sumOf(calls, writeOps); writes > checkoutWriteBudget {
+				t.Errorf("one checkout made %d write calls (%s); want at most %d", writes, describeCalls(calls), checkoutWriteBudget)
+			}
+			if others := len(calls) - countOf(calls, readOps) - countOf(calls, writeOps); others > 0 {
+				t.Errorf("one checkout made calls other than reads and writes (%s); want none", describeCalls(calls))
+			}
+		})
+	}
+}
+
+// countOf is how many of ops calls holds.
+func countOf(calls map[string]int, ops []string) int {
+	n := 0
+	for _, op := range ops {
+		if _, ok := calls[op]; ok {
+			n++
+		}
+	}
+	return n
+}
+
+// TestCheckoutOfACartChangedSinceItWasReadWithTheUser: the cart read
+// with the user at the start of a request (UserAndCart) is only a first
+// guess: a line added since makes the placement fail its cart version
+// condition, and the checkout runs again from a fresh read, so the order
+// holds the added line.
+func TestCheckoutOfACartChangedSinceItWasReadWithTheUser(t *testing.T) {
+	s := newTestStore(t)
+	svc := newService(s)
+	mustSaveProducts(t, s, product("p1", 1500, 50), product("p2", 2500, 50))
+	mustRegister(t, svc, "ada@example.com")
+	signed, err := svc.CreateToken(t.Context(), "ada@example.com", "correct horse battery 42", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cartID := signed.Session.CartID
+	mustAddToCart(t, svc, cartID, "p1", 1)
+	sess, u, err := svc.TokenUser(t.Context(), signed.Token) // reads the cart with the user
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAddToCart(t, svc, cartID, "p2", 3) // after the request read it
+	o, _, err := svc.PlaceOrder(t.Context(), shop.PlaceOrderInput{User: u, CartID: sess.CartID, Key: shop.NewCheckoutKey(), Address: testAddress})
+	if err != nil {
+		t.Fatalf("PlaceOrder() = %v; want the order", err)
+	}
+	if len(o.Items) != 2 || o.Items[1].ProductID != "p2" || o.Items[1].Quantity != 3 {
+		t.Errorf("order items = %+v; want p1 x1 and p2 x3 (the line added after the cart was read)", o.Items)
+	}
+	stored, err := s.Order(t.Context(), o.ID)
+	if err != nil || len(stored.Items) != 2 {
+		t.Fatalf("stored order = %+v, %v; want the two lines", stored, err)
+	}
+	checkStock(t, s, "p2", 47)
+}
