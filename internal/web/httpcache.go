@@ -288,9 +288,11 @@ func servePage(w http.ResponseWriter, r *http.Request, p *cachedPage, policy *ca
 	}
 }
 
-// addVary adds name to the Vary header unless it is there already.
+// addVary adds name to the Vary header unless it is there already, in
+// its last line (one line for caches that read only one).
 func addVary(h http.Header, name string) {
-	for _, v := range h["Vary"] {
+	vary := h["Vary"]
+	for _, v := range vary {
 		for v != "" {
 			var token string
 			token, v, _ = strings.Cut(v, ",")
@@ -299,7 +301,11 @@ func addVary(h http.Header, name string) {
 			}
 		}
 	}
-	h["Vary"] = append(h["Vary"], name)
+	if len(vary) == 0 {
+		h["Vary"] = []string{name}
+		return
+	}
+	vary[len(vary)-1] += ", " + name
 }
 
 // pageCache keeps cachedPages by key, at most maxBytes (their size) and
