@@ -31,6 +31,9 @@ type Config struct {
 	Query    string        // the search word; "" picks a frequent word of the product names
 	Label    string        // names the run in results ("1k", "100k")
 	Log      io.Writer     // progress and set-up messages; nil: none
+	// Phase, when set, is called as the measured time starts ("measure")
+	// and once the last request has finished ("end"): a profiler's hook.
+	Phase func(phase string)
 }
 
 // Result is what one run measured.
@@ -85,8 +88,21 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	defer tr.CloseIdleConnections()
 	sh := &shared{base: base.String(), cfg: cfg, runID: randomHex(4)}
 	if sc.needsCatalog {
-		if err := sh.discover(ctx, tr); err != nil {
-			return nil, fmt.Errorf("read the catalog through the API: %w", err)
+		// Listings may lag the store by a few seconds (the catalog read
+		// model): a catalog just imported may not be listed yet.
+		for tries := 1; ; tries++ {
+			err := sh.discover(ctx, tr)
+			if err == nil {
+				break
+			}
+			if !errors.Is(err, errNoCatalog) || tries == 20 {
+				return nil, fmt.Errorf("read the catalog through the API: %w", err)
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(500 * time.Millisecond):
+			}
 		}
 	}
 	sh.target = sc.target(sh)
@@ -107,6 +123,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	start := time.Now()
 	measureFrom := start.Add(cfg.Warmup)
 	end := measureFrom.Add(cfg.Duration)
+	if cfg.Phase != nil {
+		measuring := time.AfterFunc(cfg.Warmup, func() { cfg.Phase("measure") })
+		defer measuring.Stop()
+	}
 	var wg sync.WaitGroup
 	for _, v := range vus {
 		v.measureFrom, v.end = measureFrom, end
@@ -117,6 +137,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		})
 	}
 	wg.Wait()
+	if cfg.Phase != nil {
+		cfg.Phase("end")
+	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}

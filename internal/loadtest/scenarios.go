@@ -37,13 +37,13 @@ var scenarios = map[string]scenario{
 	"product": {summary: "GET /products/{id}, a random product of the first API pages", needsCatalog: true,
 		step: get("product", func(v *vu) string { return "/products/" + url.PathEscape(v.pick(v.sh.products)) }), target: noTarget},
 	"search": {summary: "GET /products?q=WORD (-query, else a frequent word of the product names)", needsCatalog: true,
-		step: get("search", func(v *vu) string { return "/products?q=" + url.QueryEscape(v.sh.query) }),
+		step:   get("search", func(v *vu) string { return "/products?q=" + url.QueryEscape(v.sh.query) }),
 		target: func(sh *shared) string { return "q=" + sh.query }},
 	"category": {summary: "GET /products?category=ID, a random category", needsCatalog: true,
-		step: get("category", func(v *vu) string { return "/products?category=" + url.QueryEscape(v.pick(v.sh.categories)) }),
+		step:   get("category", func(v *vu) string { return "/products?category=" + url.QueryEscape(v.pick(v.sh.categories)) }),
 		target: noTarget},
 	"page400": {summary: "GET /products?page=N (-page, default 400; the last page when the catalog has fewer)", needsCatalog: true,
-		step: get("page400", func(v *vu) string { return "/products?page=" + strconv.Itoa(v.sh.page) }),
+		step:   get("page400", func(v *vu) string { return "/products?page=" + strconv.Itoa(v.sh.page) }),
 		target: func(sh *shared) string { return "page=" + strconv.Itoa(sh.page) }},
 	"api-list": {summary: "GET /api/v1/products (12 items)", needsCatalog: true,
 		step: get("api-list", func(*vu) string { return "/api/v1/products?per_page=12" }), target: noTarget},
@@ -83,30 +83,20 @@ type shared struct {
 func (v *vu) pick(s []string) string { return s[v.rng.IntN(len(s))] }
 
 type apiProduct struct {
-	ID    string `json:"id"`
-	Name  string `json:"name"`
-	Stock int    `json:"stock"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Category string `json:"category"`
+	Stock    int    `json:"stock"`
 }
 
-// discover reads the categories and the first pages of products through
-// the API (not measured): the products in stock, the categories, a search
-// word and the page of page400.
+var errNoCatalog = errors.New("the catalog lists no products in stock (10 or more)")
+
+// discover reads the first pages of products through the API (not
+// measured): the products in stock, their categories, a search word and
+// the page of page400.
 func (sh *shared) discover(ctx context.Context, tr http.RoundTripper) error {
 	hc := &http.Client{Transport: tr}
-	var cats struct {
-		Items []struct {
-			ID           string `json:"id"`
-			ProductCount int    `json:"product_count"`
-		} `json:"items"`
-	}
-	if err := getJSON(ctx, hc, sh.base+"/api/v1/categories", &cats); err != nil {
-		return err
-	}
-	for _, c := range cats.Items {
-		if c.ProductCount > 0 {
-			sh.categories = append(sh.categories, c.ID)
-		}
-	}
+	sh.categories, sh.products = nil, nil
 	var names []string
 	total := 0
 	for page := 1; page <= 5; page++ {
@@ -120,6 +110,9 @@ func (sh *shared) discover(ctx context.Context, tr http.RoundTripper) error {
 		total = list.Total
 		for _, p := range list.Items {
 			names = append(names, p.Name)
+			if !slices.Contains(sh.categories, p.Category) {
+				sh.categories = append(sh.categories, p.Category)
+			}
 			if p.Stock >= 10 {
 				sh.products = append(sh.products, p.ID)
 			}
@@ -129,7 +122,7 @@ func (sh *shared) discover(ctx context.Context, tr http.RoundTripper) error {
 		}
 	}
 	if len(sh.products) == 0 || len(sh.categories) == 0 {
-		return errors.New("the catalog has no products in stock (10 or more) or no categories")
+		return errNoCatalog
 	}
 	sh.query = sh.cfg.Query
 	if sh.query == "" {

@@ -38,7 +38,7 @@ type KindStats struct {
 	P95      float64        `json:"p95_ms"`
 	P99      float64        `json:"p99_ms"`
 	Max      float64        `json:"max_ms"`
-	Bytes    int64          `json:"bytes"`             // response bytes as received (compressed when the server compressed)
+	Bytes    int64          `json:"bytes"`              // response bytes as received (compressed when the server compressed)
 	Failures map[string]int `json:"failures,omitempty"` // error kind ("status 409", "transport") -> count
 	Sample   string         `json:"sample,omitempty"`   // one error message, to tell what went wrong
 }

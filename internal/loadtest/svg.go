@@ -11,11 +11,11 @@ import (
 // one bar per series.
 type BarChart struct {
 	Title  string
-	Unit   string    // after each value ("%", " ms")
-	Groups []string  // row labels, top to bottom
-	Series []Series  // bars within a group, top to bottom
-	Marks  []Mark    // vertical reference lines (the ceiling, a target)
-	Max    float64   // the axis' end; 0: from the data and marks
+	Unit   string   // after each value ("%", " ms")
+	Groups []string // row labels, top to bottom
+	Series []Series // bars within a group, top to bottom
+	Marks  []Mark   // vertical reference lines (the ceiling, a target)
+	Max    float64  // the axis' end; 0: from the data and marks
 	format func(float64) string
 }
 
