@@ -23,6 +23,7 @@ type catalogModel struct {
 	slots    map[string]int32 // product ID -> slot
 	// terms maps a search term to its postings in slot order.
 	terms map[string][]posting
+	stems stemCache // of the words of the products' text
 	// categories by name, from the store; their counts come from views.
 	categories []Category
 	// order holds every slot in each sort order; rank[s][slot] is the
@@ -100,7 +101,7 @@ func compareProducts(s int, a, b *Product) int {
 
 // newCatalogModel holds products and categories.
 func newCatalogModel(products []Product, categories []Category) *catalogModel {
-	m := &catalogModel{slots: make(map[string]int32, len(products)), terms: map[string][]posting{}}
+	m := &catalogModel{slots: make(map[string]int32, len(products)), terms: map[string][]posting{}, stems: stemCache{}}
 	m.products = make([]*Product, 0, len(products))
 	for i := range products {
 		m.put(&products[i])
@@ -160,11 +161,11 @@ func (m *catalogModel) put(p *Product) {
 // index adds the postings of p's words.
 func (m *catalogModel) index(slot int32, p *Product) {
 	inName := map[string]bool{}
-	for _, term := range searchTerms(p.Name) {
+	for _, term := range terms(p.Name, false, m.stems) {
 		inName[term] = true
 		m.addPosting(term, newPosting(slot, true))
 	}
-	for _, term := range searchTerms(p.Description) {
+	for _, term := range terms(p.Description, false, m.stems) {
 		if !inName[term] {
 			m.addPosting(term, newPosting(slot, false))
 		}
@@ -174,7 +175,7 @@ func (m *catalogModel) index(slot int32, p *Product) {
 // unindex removes the postings of p's words.
 func (m *catalogModel) unindex(slot int32, p *Product) {
 	for _, text := range []string{p.Name, p.Description} {
-		for _, term := range searchTerms(text) {
+		for _, term := range terms(text, false, m.stems) {
 			list := m.terms[term]
 			i, found := slices.BinarySearchFunc(list, slot, func(p posting, slot int32) int { return cmp.Compare(p.slot(), slot) })
 			if !found {

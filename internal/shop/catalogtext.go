@@ -1,8 +1,10 @@
 package shop
 
 import (
+	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/kljensen/snowball/english"
 	"golang.org/x/text/unicode/norm"
@@ -14,29 +16,46 @@ import (
 // Snowball (Porter2) stemmer, so "Kettles" and "kettle" are one term.
 // Each term appears once, in the order of its first occurrence.
 func searchTerms(text string) []string {
-	return terms(text, false)
+	return terms(text, false, nil)
 }
 
 // queryTerms are the terms a shopper's query must all match: its search
 // terms without English stop words ("mug for tea" asks for mugs and tea),
 // unless the query has nothing else.
 func queryTerms(text string) []string {
-	if content := terms(text, true); len(content) > 0 {
+	if content := terms(text, true, nil); len(content) > 0 {
 		return content
 	}
-	return terms(text, false)
+	return terms(text, false, nil)
 }
 
-func terms(text string, withoutStopWords bool) []string {
+// stemCache remembers the stem of each word a catalog holds: a catalog of
+// 100,000 products has millions of words but few thousand distinct ones,
+// and stemming is most of the cost of indexing them.
+type stemCache map[string]string
+
+func (c stemCache) stem(word string) string {
+	if term, ok := c[word]; ok {
+		return term
+	}
+	term := english.Stem(word, true)
+	c[word] = term
+	return term
+}
+
+func terms(text string, withoutStopWords bool, cache stemCache) []string {
 	var found []string
-	seen := map[string]bool{}
 	for _, word := range strings.FieldsFunc(foldText(text), isWordSeparator) {
 		if withoutStopWords && english.IsStopWord(word) {
 			continue
 		}
-		term := english.Stem(word, true)
-		if term != "" && !seen[term] {
-			seen[term] = true
+		var term string
+		if cache != nil {
+			term = cache.stem(word)
+		} else {
+			term = english.Stem(word, true)
+		}
+		if term != "" && !slices.Contains(found, term) {
 			found = append(found, term)
 		}
 	}
@@ -46,6 +65,9 @@ func terms(text string, withoutStopWords bool) []string {
 // foldText lower-cases text and removes its accents: decomposed (NFD),
 // combining marks dropped.
 func foldText(text string) string {
+	if isASCII(text) {
+		return strings.ToLower(text)
+	}
 	var b strings.Builder
 	b.Grow(len(text))
 	for _, r := range norm.NFD.String(text) {
@@ -57,3 +79,12 @@ func foldText(text string) string {
 }
 
 func isWordSeparator(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
