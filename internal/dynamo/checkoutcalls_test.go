@@ -13,10 +13,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 
 	"storefront/internal/shop"
@@ -27,16 +29,18 @@ import (
 // middleware in the client's stack sees every operation once (its
 // retries are attempts of that one call, below the Initialize step).
 
-// callCounter counts the DynamoDB operations a client makes, by name.
+// callCounter counts the DynamoDB operations a client makes, by name,
+// and keeps the input of each Scan.
 type callCounter struct {
 	mu    sync.Mutex
 	calls map[string]int
+	scans []*dynamodb.ScanInput
 }
 
 func (c *callCounter) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.calls = map[string]int{}
+	c.calls, c.scans = map[string]int{}, nil
 }
 
 func (c *callCounter) snapshot() map[string]int {
@@ -51,6 +55,9 @@ func (c *callCounter) addTo(stack *middleware.Stack) error {
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 			c.mu.Lock()
 			c.calls[awsmiddleware.GetOperationName(ctx)]++
+			if scan, ok := in.Parameters.(*dynamodb.ScanInput); ok {
+				c.scans = append(c.scans, scan)
+			}
 			c.mu.Unlock()
 			return next.HandleInitialize(ctx, in)
 		}), middleware.Before)
@@ -218,4 +225,25 @@ func TestCheckoutOfACartChangedSinceItWasReadWithTheUser(t *testing.T) {
 		t.Fatalf("stored order = %+v, %v; want the two lines", stored, err)
 	}
 	checkStock(t, s, "p2", 47)
+}
+
+// TestDemoCatalogCheckReadsOneProduct: whether the demo catalog is to be
+// loaded is learned by one Scan of at most one item, never a count of the
+// whole table (a start of a shop with 100,000 products read them all).
+func TestDemoCatalogCheckReadsOneProduct(t *testing.T) {
+	counter := &callCounter{}
+	s := newTestStoreWith(t, countingClient(t, counter))
+	mustSaveProducts(t, s, product("p1", 1500, 5), product("p2", 2500, 5), product("p3", 900, 5))
+	counter.reset()
+	loaded, err := newService(s).LoadDemoCatalog(t.Context())
+	if err != nil || loaded {
+		t.Fatalf("LoadDemoCatalog() on a filled store = %v, %v; want false, nil", loaded, err)
+	}
+	calls := counter.snapshot()
+	if calls["Scan"] != 1 || len(calls) != 1 {
+		t.Fatalf("LoadDemoCatalog() on a filled store made %s; want one Scan", describeCalls(calls))
+	}
+	if scan := counter.scans[0]; aws.ToInt32(scan.Limit) != 1 || scan.Select == types.SelectCount {
+		t.Errorf("the demo catalog check scanned with Limit %d, Select %q; want Limit 1, items (not a count)", aws.ToInt32(scan.Limit), scan.Select)
+	}
 }
