@@ -58,6 +58,19 @@ var sortOptions = []optionView{
 	{shop.SortNewest, "Newest first"},
 }
 
+// searchSortOptions are the orders of a search: the best matches first
+// by default (nothing selected selects the first option).
+var searchSortOptions = append([]optionView{{shop.SortRelevance, "Best match"}}, sortOptions...)
+
+// sortOptionsFor returns the orders the sort select offers for a search
+// of text.
+func sortOptionsFor(text string) []optionView {
+	if text == "" {
+		return sortOptions
+	}
+	return searchSortOptions
+}
+
 // handleCatalog serves GET / and GET /products: search q, category, sort
 // and page. Query values the catalog refuses get 422 with a message and
 // the filters to try again; never a 500.
@@ -72,7 +85,7 @@ func (s *server) handleCatalog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &catalogView{layoutView: layoutView{Title: "Products"}, Heading: "Products",
-		Query: req.Text, Category: req.Category, Sort: req.Sort, SortOptions: sortOptions}
+		Query: req.Text, Category: req.Category, Sort: req.Sort, SortOptions: sortOptionsFor(req.Text)}
 	v.setCategories(c.Categories)
 	if fields != nil {
 		v.Error = fieldSummary(fields)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -140,5 +141,74 @@ func TestSearchTextIsData(t *testing.T) {
 	}
 	if w := e.send(rawReq{method: "GET", target: "/api/v1/products"}); !strings.Contains(w.Body.String(), `"total":22`) {
 		t.Errorf("the catalog after the searches: %s; want its 22 products", w.Body)
+	}
+}
+
+// TestAPIProductsCursorWalk: following next from the first page visits
+// every product once, in the order of the pages, with the same total; a
+// cursor of another sort or a made-up one is a 422 naming cursor.
+func TestAPIProductsCursorWalk(t *testing.T) {
+	e := newEnv(t)
+	get := func(target string) (productPageJSON, int) {
+		t.Helper()
+		w := e.send(rawReq{method: "GET", target: target})
+		var page productPageJSON
+		if w.Code == http.StatusOK {
+			if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil {
+				t.Fatalf("GET %s: %v", target, err)
+			}
+		}
+		return page, w.Code
+	}
+	for _, sortBy := range []string{"name", "price_desc", "newest"} {
+		all, _ := get("/api/v1/products?per_page=100&sort=" + sortBy)
+		var walked []string
+		page, code := get("/api/v1/products?per_page=5&sort=" + sortBy)
+		for code == http.StatusOK {
+			for _, p := range page.Items {
+				walked = append(walked, p.ID)
+			}
+			if page.Total != all.Total {
+				t.Fatalf("sort %s: total %d on a later page; want %d", sortBy, page.Total, all.Total)
+			}
+			if page.Next == "" {
+				break
+			}
+			page, code = get("/api/v1/products?per_page=5&sort=" + sortBy + "&cursor=" + url.QueryEscape(page.Next))
+		}
+		var want []string
+		for _, p := range all.Items {
+			want = append(want, p.ID)
+		}
+		if !slices.Equal(walked, want) || len(want) != all.Total {
+			t.Errorf("sort %s: the cursor walk visited %v; want %v", sortBy, walked, want)
+		}
+	}
+	first, _ := get("/api/v1/products?per_page=5&sort=name")
+	for _, target := range []string{"/api/v1/products?sort=price_asc&cursor=" + url.QueryEscape(first.Next),
+		"/api/v1/products?cursor=bm90LWEtY3Vyc29y"} {
+		w := e.send(rawReq{method: "GET", target: target})
+		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `"cursor"`) {
+			t.Errorf("GET %s = %d %s; want 422 naming cursor", target, w.Code, w.Body)
+		}
+	}
+}
+
+// TestCatalogSearchFindsWords: the catalog page finds products by their
+// words in any case and number, offers the best matches first, and finds
+// nothing for a fragment of a word.
+func TestCatalogSearchFindsWords(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	res := c.get("/products?q=KETTLES").wantStatus(http.StatusOK)
+	if !strings.Contains(res.Body, `href="/products/kettle"`) {
+		t.Errorf("search KETTLES: no link to the kettle in %s", res.Body)
+	}
+	if !strings.Contains(res.Body, `<option value="relevance"`) {
+		t.Errorf("search KETTLES: no Best match order offered")
+	}
+	res = c.get("/products?q=kett").wantStatus(http.StatusOK)
+	if strings.Contains(res.Body, `href="/products/kettle"`) {
+		t.Errorf("search kett found the kettle; want words, not fragments")
 	}
 }
