@@ -28,6 +28,11 @@ func processOrdersCommand(ctx context.Context, args []string, getenv func(string
 			a.Logger.Error("close the store", "err", err)
 		}
 	}()
+	stopMetrics, err := serveMetrics(a) // metrics.go
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	if err := a.RunProcessor(ctx, a.Metrics.Registry); err != nil {
 		return fmt.Errorf("process-orders: %w", err)
 	}

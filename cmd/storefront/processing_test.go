@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -112,9 +113,19 @@ func TestProcessOrdersWorker(t *testing.T) {
 	time.Sleep(time.Second)
 	app.waitForStatus(token, id, "placed", 0)
 
-	worker := startWorker(t, map[string]string{"STOREFRONT_DB": db, "STOREFRONT_SMTP_URL": smtp.URL, "STOREFRONT_DEMO": "false"})
+	metricsAddr := "127.0.0.1:" + freePort(t)
+	worker := startWorker(t, map[string]string{"STOREFRONT_DB": db, "STOREFRONT_SMTP_URL": smtp.URL, "STOREFRONT_DEMO": "false",
+		"STOREFRONT_METRICS_ADDR": metricsAddr})
 	app.waitForStatus(token, id, "accepted", 5*time.Second)
 	wantConfirmations(t, smtp, email, id)
+	// The worker's own metrics: the event it handled, its lag, no dead letter.
+	scraped := scrapeMetrics(t, metricsAddr)
+	for _, want := range []string{`(?m)^storefront_processor_events_total [1-9]`, `(?m)^storefront_processor_lag_seconds `,
+		`(?m)^storefront_processor_dead_letters_total 0$`, `(?m)^storefront_store_calls_total\{op="ChangeOrderStatus",outcome="ok"\} 1$`} {
+		if !regexp.MustCompile(want).MatchString(scraped) {
+			t.Errorf("process-orders /metrics lacks %q:\n%s", want, scraped)
+		}
+	}
 	if err := worker.stop(); err != nil {
 		t.Errorf("process-orders after SIGTERM = %v; want nil", err)
 	}
@@ -130,6 +141,9 @@ type worker struct {
 // it: main's context ends).
 func startWorker(t *testing.T, env map[string]string) *worker {
 	t.Helper()
+	if _, ok := env["STOREFRONT_METRICS_ADDR"]; !ok {
+		env["STOREFRONT_METRICS_ADDR"] = "off" // the default address may be taken by another test's program
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &worker{cancel: cancel, done: make(chan error, 1)}
 	stderr := &shoptest.LogBuffer{}
