@@ -78,6 +78,9 @@ type catalogFeed struct {
 	// pending is what was read but not yet returned, because a later call
 	// of the same Changes failed: the next Changes returns it first.
 	pending shop.CatalogChanges
+	// lost says the position was lost and the feed could not yet be
+	// positioned at now again: the next Changes tries, then reports Lost.
+	lost bool
 }
 
 // followedStream is the feed's position in one table's stream.
@@ -98,12 +101,16 @@ type feedShard struct {
 // start (again) positions the feed at now: every open shard of both
 // streams at LATEST.
 func (f *catalogFeed) start(ctx context.Context) error {
-	var err error
-	if f.products, err = f.follow(ctx, f.store.products); err != nil {
+	products, err := f.follow(ctx, f.store.products)
+	if err != nil {
 		return err
 	}
-	f.categories, err = f.follow(ctx, f.store.categories)
-	return err
+	categories, err := f.follow(ctx, f.store.categories)
+	if err != nil {
+		return err
+	}
+	f.products, f.categories = products, categories
+	return nil
 }
 
 // follow finds table's stream and opens each of its open shards at LATEST.
@@ -172,6 +179,9 @@ var errFeedLost = errors.New("dynamo: catalog stream position lost")
 // each) and returns what changed: shop.CatalogFeed. A lost position is
 // reported as Lost, the feed then positioned at now again.
 func (f *catalogFeed) Changes(ctx context.Context) (shop.CatalogChanges, error) {
+	if f.lost {
+		return f.restart(ctx)
+	}
 	err := f.read(ctx, f.products, func(rec streamtypes.Record) error {
 		if rec.Dynamodb == nil || len(rec.Dynamodb.NewImage) == 0 {
 			// A removed product: the shop never deletes one, and a
@@ -192,11 +202,8 @@ func (f *catalogFeed) Changes(ctx context.Context) (shop.CatalogChanges, error) 
 		})
 	}
 	if errors.Is(err, errFeedLost) {
-		f.pending = shop.CatalogChanges{}
-		if err := f.start(ctx); err != nil {
-			return shop.CatalogChanges{}, err
-		}
-		return shop.CatalogChanges{Lost: true}, nil
+		f.lost = true
+		return f.restart(ctx)
 	}
 	if err != nil {
 		return shop.CatalogChanges{}, err // what was read stays pending for the next call
@@ -204,6 +211,16 @@ func (f *catalogFeed) Changes(ctx context.Context) (shop.CatalogChanges, error) 
 	changes := f.pending
 	f.pending = shop.CatalogChanges{}
 	return changes, nil
+}
+
+// restart positions a feed that lost its position at now again and
+// reports Lost; when that fails, the next Changes tries again.
+func (f *catalogFeed) restart(ctx context.Context) (shop.CatalogChanges, error) {
+	if err := f.start(ctx); err != nil {
+		return shop.CatalogChanges{}, err
+	}
+	f.lost, f.pending = false, shop.CatalogChanges{}
+	return shop.CatalogChanges{Lost: true}, nil
 }
 
 // read reads every readable shard of fs once, passing each record to each.

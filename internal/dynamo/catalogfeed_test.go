@@ -135,8 +135,16 @@ func TestCatalogFeedReportsWhatChangesAfterItStarts(t *testing.T) {
 // GetRecords call after failAfter more fails with it (once).
 type failingStreams struct {
 	streamsAPI
-	fail      atomic.Pointer[error]
-	failAfter atomic.Int32
+	fail         atomic.Pointer[error]
+	failAfter    atomic.Int32
+	failDescribe atomic.Bool // DescribeStream fails while set
+}
+
+func (f *failingStreams) DescribeStream(ctx context.Context, in *dynamodbstreams.DescribeStreamInput, optFns ...func(*dynamodbstreams.Options)) (*dynamodbstreams.DescribeStreamOutput, error) {
+	if f.failDescribe.Load() {
+		return nil, &streamtypes.InternalServerError{Message: aws.String("down")}
+	}
+	return f.streamsAPI.DescribeStream(ctx, in, optFns...)
 }
 
 func (f *failingStreams) GetRecords(ctx context.Context, in *dynamodbstreams.GetRecordsInput, optFns ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetRecordsOutput, error) {
@@ -165,7 +173,14 @@ func TestCatalogFeedReportsLostPosition(t *testing.T) {
 			if err != nil {
 				t.Fatalf("FollowCatalog() = %v", err)
 			}
+			// Positioning the feed again fails at first: Lost comes once
+			// it worked.
 			streams.fail.Store(&tc.err)
+			streams.failDescribe.Store(true)
+			if c, err := feed.Changes(t.Context()); !errors.Is(err, shop.ErrUnavailable) {
+				t.Fatalf("Changes() after %v, the stream not to be described = %s, %v; want ErrUnavailable", tc.err, describeChanges(c), err)
+			}
+			streams.failDescribe.Store(false)
 			if c, err := feed.Changes(t.Context()); err != nil || !c.Lost {
 				t.Fatalf("Changes() after %v = %s, %v; want Lost", tc.err, describeChanges(c), err)
 			}
