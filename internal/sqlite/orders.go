@@ -13,14 +13,10 @@ import (
 // version; a cart never saved (or deleted) is returned empty at version "",
 // never shop.ErrNotFound.
 func (s *Store) Cart(ctx context.Context, id string) (*shop.Cart, error) {
-	st, err := s.prepared(ctx, `
+	rows, err := s.db.QueryContext(ctx, `
 		SELECT c.updated_at, c.version, l.product_id, l.quantity, l.price_cents
 		FROM carts c LEFT JOIN cart_lines l ON l.cart_id = c.id
-		WHERE c.id = ? ORDER BY l.position`)
-	if err != nil {
-		return nil, wrap("read cart", err)
-	}
-	rows, err := st.QueryContext(ctx, id)
+		WHERE c.id = ? ORDER BY l.position`, id)
 	if err != nil {
 		return nil, wrap("read cart", err)
 	}
@@ -51,24 +47,24 @@ func (s *Store) SaveCart(ctx context.Context, c *shop.Cart) error {
 		next = shop.NewCartVersion()
 	}
 	err := s.inTx(ctx, "save cart", func(tx *sql.Tx) error {
-		if err := s.checkCartVersion(ctx, tx, c.ID, c.Version); err != nil {
+		if err := checkCartVersion(ctx, tx, c.ID, c.Version); err != nil {
 			return err
 		}
 		if len(c.Lines) == 0 {
-			_, err := s.txExec(ctx, tx, `DELETE FROM carts WHERE id = ?`, c.ID)
+			_, err := tx.ExecContext(ctx, `DELETE FROM carts WHERE id = ?`, c.ID)
 			return err
 		}
-		if _, err := s.txExec(ctx, tx, `
+		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO carts (id, updated_at, version) VALUES (?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, version = excluded.version`,
 			c.ID, millis(c.UpdatedAt), next); err != nil {
 			return err
 		}
-		if _, err := s.txExec(ctx, tx, `DELETE FROM cart_lines WHERE cart_id = ?`, c.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM cart_lines WHERE cart_id = ?`, c.ID); err != nil {
 			return err
 		}
 		for i, l := range c.Lines {
-			if _, err := s.txExec(ctx, tx, `
+			if _, err := tx.ExecContext(ctx, `
 				INSERT INTO cart_lines (cart_id, position, product_id, quantity, price_cents) VALUES (?, ?, ?, ?, ?)`,
 				c.ID, i, l.ProductID, l.Quantity, l.SeenPriceCents); err != nil {
 				return err
@@ -85,9 +81,9 @@ func (s *Store) SaveCart(ctx context.Context, c *shop.Cart) error {
 
 // checkCartVersion returns shop.ErrConflict unless the cart id is stored at
 // version want ("" when there is no such cart).
-func (s *Store) checkCartVersion(ctx context.Context, tx *sql.Tx, id, want string) error {
+func checkCartVersion(ctx context.Context, tx *sql.Tx, id, want string) error {
 	var stored string
-	err := s.txQueryRow(ctx, tx, `SELECT version FROM carts WHERE id = ?`, id).Scan(&stored)
+	err := tx.QueryRowContext(ctx, `SELECT version FROM carts WHERE id = ?`, id).Scan(&stored)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
@@ -100,10 +96,7 @@ func (s *Store) checkCartVersion(ctx context.Context, tx *sql.Tx, id, want strin
 // DeleteCart removes a cart and its lines; removing a missing one is no
 // error.
 func (s *Store) DeleteCart(ctx context.Context, id string) error {
-	st, err := s.prepared(ctx, `DELETE FROM carts WHERE id = ?`)
-	if err == nil {
-		_, err = st.ExecContext(ctx, id)
-	}
+	_, err := s.db.ExecContext(ctx, `DELETE FROM carts WHERE id = ?`, id)
 	return wrap("delete cart", err)
 }
 
@@ -122,7 +115,7 @@ func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) 
 	}
 	return s.inTx(ctx, "place order", func(tx *sql.Tx) error {
 		// The order first: a replay must change nothing, whatever the stock.
-		n, err := affected(s.txExec(ctx, tx, `
+		n, err := affected(tx.ExecContext(ctx, `
 			INSERT INTO orders (id, user_id, user_email, status, created_at, currency, item_count,
 				subtotal_cents, shipping_cents, total_cents, ship_full_name, ship_line1, ship_line2,
 				ship_city, ship_postal_code, ship_country)
@@ -140,7 +133,7 @@ func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) 
 		// The order must be the cart as it is now: a concurrent checkout
 		// of the same cart, or a line added since it was read, changed the
 		// version.
-		if err := s.checkCartVersion(ctx, tx, cart.ID, cart.Version); errors.Is(err, shop.ErrConflict) {
+		if err := checkCartVersion(ctx, tx, cart.ID, cart.Version); errors.Is(err, shop.ErrConflict) {
 			return fmt.Errorf("sqlite: place order %s: %w", o.ID, shop.ErrCartChanged)
 		} else if err != nil {
 			return err
@@ -150,7 +143,7 @@ func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) 
 			// The conditions are the whole check (shop.CanPlace); the
 			// transaction holds the write lock, so nothing changes between
 			// check and update.
-			n, err := affected(s.txExec(ctx, tx, `
+			n, err := affected(tx.ExecContext(ctx, `
 				UPDATE products SET stock = stock - ?1
 				WHERE id = ?2 AND active = 1 AND price_cents = ?3 AND stock >= ?1`,
 				l.Quantity, l.ProductID, l.UnitPriceCents))
@@ -165,14 +158,14 @@ func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) 
 			return refusal(ctx, tx, refused) // rolls back
 		}
 		for i, l := range o.Items {
-			if _, err := s.txExec(ctx, tx, `
+			if _, err := tx.ExecContext(ctx, `
 				INSERT INTO order_items (order_id, position, product_id, name, unit_price_cents, quantity, line_total_cents)
 				VALUES (?, ?, ?, ?, ?, ?, ?)`,
 				o.ID, i, l.ProductID, l.Name, l.UnitPriceCents, l.Quantity, l.LineTotalCents); err != nil {
 				return err
 			}
 		}
-		_, err = s.txExec(ctx, tx, `DELETE FROM carts WHERE id = ?`, cart.ID)
+		_, err = tx.ExecContext(ctx, `DELETE FROM carts WHERE id = ?`, cart.ID)
 		return err
 	})
 }
@@ -264,11 +257,10 @@ func (s *Store) readOrders(ctx context.Context, op, orderWhere, historyWhere str
 	var orders []shop.Order
 	err := s.inReadTx(ctx, op, func(tx *sql.Tx) error {
 		var err error
-		q := preparedTx{s, tx}
-		if orders, err = scanOrders(q.QueryContext(ctx, orderQuery+` WHERE `+orderWhere, arg)); err != nil { // #nosec G202 -- orderWhere is a package constant; the id is bound
+		if orders, err = scanOrders(tx.QueryContext(ctx, orderQuery+` WHERE `+orderWhere, arg)); err != nil { // #nosec G202 -- orderWhere is a package constant; the id is bound
 			return err
 		}
-		histories, err := statusHistories(ctx, q, historyWhere, arg)
+		histories, err := statusHistories(ctx, tx, historyWhere, arg)
 		for i := range orders {
 			orders[i].StatusHistory = histories[orders[i].ID]
 		}
@@ -278,15 +270,4 @@ func (s *Store) readOrders(ctx context.Context, op, orderWhere, historyWhere str
 		return nil, err
 	}
 	return orders, nil
-}
-
-// preparedTx runs queries in a transaction as prepared statements (see
-// Store.prepared): for the readers that take a querier.
-type preparedTx struct {
-	s  *Store
-	tx *sql.Tx
-}
-
-func (p preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return p.s.txQuery(ctx, p.tx, query, args...)
 }
