@@ -260,11 +260,11 @@ func startProcess(ctx context.Context, cfg BenchConfig, name string, env []strin
 	cmd.Stdout, cmd.Stderr = logf, logf
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		logf.Close()
+		_ = logf.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	p := &process{cmd: cmd, url: "http://" + addr, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); logf.Close(); close(p.done) }()
+	go func() { _ = cmd.Wait(); _ = logf.Close(); close(p.done) }()
 	health := "/readyz"
 	if len(args) > 0 {
 		health = "/"
@@ -320,7 +320,7 @@ func httpOK(ctx context.Context, hc *http.Client, u string) (bool, error) {
 		return false, err
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return false, fmt.Errorf("status %d", resp.StatusCode)
 	}
