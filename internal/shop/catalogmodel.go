@@ -62,6 +62,7 @@ const (
 	byPriceAsc
 	byPriceDesc
 	byNewest
+	byID // the sitemap's order
 	sortOrders
 )
 
@@ -90,6 +91,8 @@ func compareProducts(s int, a, b *Product) int {
 		c = cmp.Compare(b.PriceCents, a.PriceCents)
 	case byNewest:
 		c = b.CreatedAt.Compare(a.CreatedAt)
+	case byID:
+		c = 0
 	default:
 		c = cmp.Compare(a.Name, b.Name)
 	}
@@ -134,7 +137,7 @@ func (m *catalogModel) put(p *Product) {
 		m.slots[p.ID] = slot
 		m.products = append(m.products, p)
 		m.index(slot, p)
-		m.unsorted = [sortOrders]bool{true, true, true, true}
+		m.unsorted = [sortOrders]bool{true, true, true, true, true}
 		m.relisted = true
 		return
 	}
@@ -289,4 +292,18 @@ func (m *catalogModel) lowStock(atMost int) []Product {
 	}
 	slices.SortFunc(low, FewestInStockFirst)
 	return low
+}
+
+// forSale returns every active product in ID order: a copy of the list,
+// so the caller may take its time (a sitemap written to a slow client)
+// without holding the model's lock.
+func (m *catalogModel) forSale() []*Product {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	view := m.listed[0][""][byID]
+	products := make([]*Product, len(view))
+	for i, slot := range view {
+		products[i] = m.products[slot]
+	}
+	return products
 }
