@@ -253,11 +253,17 @@ func (s *Service) RenameCategory(ctx context.Context, actor *User, id, name stri
 	if !actor.IsStaff() {
 		return nil, ErrNotFound
 	}
-	before, err := s.Category(ctx, id)
+	before, found, err := s.category(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	c := Category{ID: id, Name: cleanText(name), ProductCount: before.ProductCount}
+	if !found {
+		return nil, ErrNotFound
+	}
+	c := Category{ID: id, Name: cleanText(name)}
+	if counted, err := s.Category(ctx, id); err == nil {
+		c.ProductCount = counted.ProductCount
+	}
 	if m := textProblem(c.Name, "the name", MaxCategoryNameLen, false); m != "" {
 		return nil, &ValidationError{Fields: map[string]string{"name": m}}
 	}
@@ -269,39 +275,35 @@ func (s *Service) RenameCategory(ctx context.Context, actor *User, id, name stri
 	return &c, nil
 }
 
-// Category returns the category id with its product count, or ErrNotFound.
+// Category returns the category id with its product count, or
+// ErrNotFound, as the listings know it (the catalog read model: a product
+// page's breadcrumb reads no store).
 func (s *Service) Category(ctx context.Context, id string) (*Category, error) {
-	c, found, err := s.category(ctx, id)
+	categories, err := s.Categories(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, ErrNotFound
+	for _, c := range categories {
+		if c.ID == id {
+			return &c, nil
+		}
 	}
-	return &c, nil
+	return nil, ErrNotFound
 }
 
-// category returns the category id and whether it exists. The list of
-// categories is short, so it is read whole.
+// category returns the category id and whether it exists, read from the
+// store (a write is checked against what exists now, not against a read
+// model a moment behind). The list of categories is short, so it is read
+// whole.
 func (s *Service) category(ctx context.Context, id string) (Category, bool, error) {
-	categories, err := s.store.Categories(ctx) // exact: whether it exists now
+	categories, err := s.store.Categories(ctx)
 	if err != nil {
 		return Category{}, false, err
 	}
 	for _, c := range categories {
-		if c.ID != id {
-			continue
+		if c.ID == id {
+			return c, true, nil
 		}
-		counted, err := s.Categories(ctx)
-		if err != nil {
-			return Category{}, false, err
-		}
-		for _, withCount := range counted {
-			if withCount.ID == id {
-				c.ProductCount = withCount.ProductCount
-			}
-		}
-		return c, true, nil
 	}
 	return Category{}, false, nil
 }
