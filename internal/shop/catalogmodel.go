@@ -46,7 +46,7 @@ type catalogModel struct {
 type posting uint32
 
 func newPosting(slot int32, inName bool) posting {
-	p := posting(slot) << 1
+	p := posting(slot) << 1 // #nosec G115 -- slots are 0 or more and below 2^31 (put)
 	if inName {
 		p |= 1
 	}
@@ -232,7 +232,7 @@ func (m *catalogModel) settle() {
 			rank = make([]int32, len(order))
 		}
 		for pos, slot := range order {
-			rank[slot] = int32(pos) // #nosec G115 -- as above
+			rank[slot] = int32(pos) // #nosec G115 -- a position among the slots, below 2^31 (put)
 		}
 		m.order[s], m.rank[s] = order, rank
 		m.unsorted[s] = false
