@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: the speed and memory measurements of the shop, never part of
-# the timed tests. In one run on this machine (about 8 minutes on 2 cores):
+# the timed tests. In one run on this machine (about 8 to 10 minutes on 2 cores):
 #
 #  1. storefront loadtest bench (internal/loadtest): a hello-world Go
 #     net/http server as the ceiling, then the shop on SQLite with a

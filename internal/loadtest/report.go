@@ -158,14 +158,28 @@ func (r *BenchResults) smallLarge() (small, large *SizeResults) {
 	return small, large
 }
 
+// ceiling is the hello-world run a size's runs are compared with: its
+// own best, else the bench's first.
+func (r *BenchResults) ceiling(s *SizeResults) *Result {
+	if s != nil {
+		if c := s.Ceiling(); c != nil {
+			return c
+		}
+	}
+	return r.Hello
+}
+
 // ratio is a run's throughput as a share of the hello-world ceiling (NaN
 // when either is missing).
 func (r *BenchResults) ratio(s *SizeResults, scenario string) float64 {
-	run := s.Run(scenario)
-	if run == nil || r.Hello == nil || r.Hello.Overall.RPS == 0 {
+	if s == nil {
 		return math.NaN()
 	}
-	return run.Overall.RPS / r.Hello.Overall.RPS
+	run, ceiling := s.Run(scenario), r.ceiling(s)
+	if run == nil || ceiling == nil || ceiling.Overall.RPS == 0 {
+		return math.NaN()
+	}
+	return run.Overall.RPS / ceiling.Overall.RPS
 }
 
 // p50Scale is a run's median at the large catalog over the small one.
@@ -213,6 +227,8 @@ func renderBench(b *strings.Builder, r *BenchResults) {
 		"users, keep-alive, `Accept-Encoding: gzip`; checkout: %d API clients. The shop runs on SQLite, as shipped "+
 		"(`STOREFRONT_PROCESSOR=inline`) but with `LOG_LEVEL=warn` (no line per request) and without the metrics "+
 		"listener; the catalog is generated (`storefront loadtest gen-catalog`) and imported with `storefront catalog import`. "+
+		"The ceiling (a hello-world Go net/http server) is measured just before and just after each catalog size's "+
+		"page runs, and that size's ratios use the higher of the two. "+
 		"Figures from a machine shared with other work are noisy: compare ratios within one run.\n\n",
 		r.Started.Format(time.DateTime+" MST"), r.Machine.CPUs, r.Machine.CPUModel, r.Machine.GoVersion, r.Machine.LoadAvg,
 		r.Seconds, r.Duration, r.Warmup, r.VUs, r.CheckoutVUs)
@@ -265,13 +281,18 @@ func renderBench(b *strings.Builder, r *BenchResults) {
 
 	b.WriteString("### Throughput and latency\n\n")
 	b.WriteString("| run | products | req/s | of hello world | p50 ms | p95 ms | p99 ms | errors | orders/s |\n|---|---|---|---|---|---|---|---|---|\n")
-	if r.Hello != nil {
-		writeRunRow(b, r, nil, r.Hello)
-	}
 	for i := range r.Sizes {
 		s := &r.Sizes[i]
+		for j, h := range s.Hello {
+			writeHelloRow(b, s, h, []string{"before", "after"}[min(j, 1)])
+		}
 		for _, run := range s.Runs {
 			writeRunRow(b, r, s, run)
+		}
+	}
+	if len(r.Sizes) == 0 || r.Sizes[0].Ceiling() == nil {
+		if r.Hello != nil {
+			writeHelloRow(b, nil, r.Hello, "")
 		}
 	}
 	b.WriteString("\n")
@@ -310,6 +331,21 @@ func renderBench(b *strings.Builder, r *BenchResults) {
 			kb(s.Page.CSSBytes), kb(s.Page.CSSWireBytes), encNote(s.Page.CSSEncoding), kb(s.Page.GzipBytes))
 	}
 	b.WriteString("\n")
+}
+
+// writeHelloRow is a ceiling run's line: its share of the size's ceiling
+// (the best of its runs) shows how much the machine's load drifted.
+func writeHelloRow(b *strings.Builder, s *SizeResults, h *Result, when string) {
+	products, ratio, title := "", "100%", scenarioTitles["hello"]
+	if s != nil {
+		products = sizeName(s)
+		ratio = pct(h.Overall.RPS / s.Ceiling().Overall.RPS)
+	}
+	if when != "" {
+		title += ", " + when + " the page runs"
+	}
+	fmt.Fprintf(b, "| %s | %s | %.0f | %s | %.2f | %.2f | %.2f | %s |  |\n", title, products, h.Overall.RPS, ratio,
+		h.Overall.P50, h.Overall.P95, h.Overall.P99, errorsCell(h.Overall))
 }
 
 func writeRunRow(b *strings.Builder, r *BenchResults, s *SizeResults, run *Result) {
@@ -493,7 +529,11 @@ func latencyChart(r *BenchResults, small, large *SizeResults) BarChart {
 		p95.Values = append(p95.Values, run.Overall.P95)
 		p99.Values = append(p99.Values, run.Overall.P99)
 	}
-	add(scenarioTitles["hello"], r.Hello)
+	for _, s := range []*SizeResults{small, large} {
+		if s != nil {
+			add(scenarioTitles["hello"]+", "+sizeName(s), r.ceiling(s))
+		}
+	}
 	for _, sc := range append(append([]string{}, PageScenarios...), "checkout") {
 		for _, s := range []*SizeResults{small, large} {
 			if s != nil {

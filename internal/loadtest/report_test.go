@@ -98,6 +98,26 @@ func TestRenderTargets(t *testing.T) {
 	}
 }
 
+// Each size is compared with the best of the ceiling runs around its own
+// page runs, not with the bench's first.
+func TestRenderPerSizeCeiling(t *testing.T) {
+	r := fixture()
+	r.Sizes[0].Hello = []*Result{run("hello", 9000, 1, 2, 3), run("hello", 12000, 1, 2, 3)}
+	md := Render(r).Markdown
+	// 6000/12000 at 1k; 4500/10000 at 100k (no runs of its own: the first).
+	if row := targetRow(t, md, "catalog page, guest RPS / hello world"); !strings.Contains(row, "| 50.0% | 45.0% |") {
+		t.Errorf("row %q; want 50.0%% at 1k (of its own ceiling, 12,000) and 45.0%% at 100k", row)
+	}
+	for _, want := range []string{
+		"| hello world (ceiling), before the page runs | 1k | 9000 | 75.0% |",
+		"| hello world (ceiling), after the page runs | 1k | 12000 | 100.0% |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
 func TestRenderProjection(t *testing.T) {
 	md := Render(fixture()).Markdown
 	// Memory: (149-50)/99,000 MB per product = 1 MB per 1,000; 1M = 149 + 1 x 900 = 1049 MB.
@@ -138,9 +158,9 @@ func TestRenderCharts(t *testing.T) {
 	if !strings.Contains(rep.Charts[chartThroughput], "45%") || !strings.Contains(rep.Charts[chartThroughput], ">ceiling<") {
 		t.Errorf("throughput chart lacks the 45%% bar or the ceiling:\n%s", rep.Charts[chartThroughput])
 	}
-	// Latency: hello + 4 runs at each size, 3 percentiles each.
-	if n := strings.Count(rep.Charts[chartLatency], `class="bar"`); n != 27 {
-		t.Errorf("latency chart has %d bars; want 27", n)
+	// Latency: the ceiling and 4 runs at each size, 3 percentiles each.
+	if n := strings.Count(rep.Charts[chartLatency], `class="bar"`); n != 30 {
+		t.Errorf("latency chart has %d bars; want 30", n)
 	}
 	if !strings.Contains(rep.Charts[chartScale], "search (3.00x)") {
 		t.Errorf("scale chart lacks the search ratio:\n%s", rep.Charts[chartScale])
