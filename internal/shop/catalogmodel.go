@@ -307,3 +307,18 @@ func (m *catalogModel) forSale() []*Product {
 	}
 	return products
 }
+
+// itemCount is how many items cart c holds, counting the lines of products
+// the model knows (as the priced cart does: a line of an unknown product
+// is not shown).
+func (m *catalogModel) itemCount(c *Cart) int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	n := 0
+	for _, l := range c.Lines {
+		if _, ok := m.slots[l.ProductID]; ok {
+			n += l.Quantity
+		}
+	}
+	return n
+}

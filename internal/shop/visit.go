@@ -22,6 +22,10 @@ type Visit struct {
 	cartLoaded bool
 	cart       *CartView
 	cartErr    error
+	// stored is the cart as the store holds it, read once (storedCart).
+	storedLoaded bool
+	stored       *Cart
+	storedErr    error
 }
 
 // GuestSession returns the session if it is a guest's, the one whose cart
@@ -51,21 +55,54 @@ func (v *Visit) Cart() (*CartView, error) {
 		return nil, nil
 	}
 	if !v.cartLoaded {
-		v.cart, v.cartErr = v.svc.Cart(v.ctx, v.Session.CartID)
+		var c *Cart
+		if c, v.cartErr = v.storedCart(); v.cartErr == nil {
+			v.cart, v.cartErr = v.svc.price(v.ctx, c)
+		}
 		v.cartLoaded = true
 	}
 	return v.cart, v.cartErr
 }
 
-// CartCount is the number of items in the visitor's cart (Cart), 0 when
-// there is none or it could not be read: a page that only shows the count
-// does not fail for it.
+// storedCart reads the session's cart once per visit: the one read with
+// the user in the session's own read when the store reads both at once
+// (UserCartReader), else the store's.
+func (v *Visit) storedCart() (*Cart, error) {
+	if !v.storedLoaded {
+		if u := v.User; u != nil && u.sessionCart != nil && u.sessionCart.ID == v.Session.CartID {
+			v.stored = u.sessionCart
+		} else {
+			v.stored, v.storedErr = v.svc.store.Cart(v.ctx, v.Session.CartID)
+		}
+		v.storedLoaded = true
+	}
+	return v.stored, v.storedErr
+}
+
+// CartCount is the number of items in the visitor's cart, 0 when there is
+// none or it could not be read: a page that only shows the count does not
+// fail for it. It counts the lines of products the catalog knows, as the
+// cart page does, from the catalog read model: a page showing only the
+// count reads the cart and no product.
 func (v *Visit) CartCount() int {
-	c, err := v.Cart()
+	if v.cartLoaded {
+		if v.cart == nil {
+			return 0
+		}
+		return v.cart.ItemCount
+	}
+	if v.Session == nil || v.svc == nil {
+		return 0
+	}
+	c, err := v.storedCart()
 	if err != nil || c == nil {
 		return 0
 	}
-	return c.ItemCount
+	m, err := v.svc.catalog.current(v.ctx)
+	if err != nil {
+		return 0
+	}
+	return m.itemCount(c)
 }
 
 // StartVisit loads the visit of a browser's session token ("" for a

@@ -93,3 +93,61 @@ func TestVisitReadsTheCartOnlyWhenAsked(t *testing.T) {
 		t.Errorf("a guest's visit read the cart: %d reads; want 2", got)
 	}
 }
+
+// productCountingStore counts the product reads of a real store.
+type productCountingStore struct {
+	shop.Store
+	reads atomic.Int64
+}
+
+func (s *productCountingStore) Products(ctx context.Context, ids []string) ([]shop.Product, error) {
+	s.reads.Add(1)
+	return s.Store.Products(ctx, ids)
+}
+
+func (s *productCountingStore) Product(ctx context.Context, id string) (*shop.Product, error) {
+	s.reads.Add(1)
+	return s.Store.Product(ctx, id)
+}
+
+// TestCartCountReadsNoProduct: the header's count comes from the cart and
+// the catalog read model, reading no product from the store (a catalog
+// page of a shopper with a cart reads the session and the cart only); the
+// cart page's priced cart reads them strongly, and its count agrees.
+func TestCartCountReadsNoProduct(t *testing.T) {
+	ctx := t.Context()
+	store := &productCountingStore{Store: memstore.New()}
+	svc := shop.NewService(store, shop.Config{})
+	for _, id := range []string{"kettle", "mug"} {
+		if err := store.SaveProduct(ctx, &shop.Product{ID: id, Name: id, Description: "A " + id + ".", Category: "kitchen",
+			PriceCents: 1000, Stock: 10, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	added, err := svc.AddToVisitorCart(ctx, &shop.Visit{}, "kettle", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := svc.StartVisit(ctx, added.Guest.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddToVisitorCart(ctx, v, "mug", "3"); err != nil {
+		t.Fatal(err)
+	}
+	v, err = svc.StartVisit(ctx, added.Guest.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := store.reads.Load()
+	if n := v.CartCount(); n != 5 {
+		t.Errorf("CartCount = %d; want 5", n)
+	}
+	if got := store.reads.Load() - before; got != 0 {
+		t.Errorf("CartCount read products %d times; want 0 (the read model knows them)", got)
+	}
+	c, err := v.Cart()
+	if err != nil || c.ItemCount != 5 || store.reads.Load()-before != 1 {
+		t.Errorf("Cart = %+v, %v after %d product reads; want 5 items, read once", c, err, store.reads.Load()-before)
+	}
+}
