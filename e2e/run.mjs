@@ -232,6 +232,7 @@ async function main() {
   const timeoutMs = Number(process.env.E2E_SCENARIO_TIMEOUT || 240) * 1000;
   const results = [];
   const log = (m) => console.log(m);
+  const parallel = Math.max(1, Number(process.env.E2E_PARALLEL || 1));
   const t0 = Date.now();
 
   console.log(`e2e: engines ${engines.join(', ')}; scenarios ${scenarios.map((s) => s.n).join(', ')}; app ${path.relative(process.cwd(), bin)}`);
@@ -239,62 +240,69 @@ async function main() {
   fs.rmSync(path.join(shotsRoot, 'dynamodb_local.log'), { force: true });
   const dynamo = await startDynamo({ logFile: path.join(shotsRoot, 'dynamodb_local.log') });
   console.log(`e2e: local DynamoDB server at ${dynamo.url}`);
-  try {
-    for (const name of engines) {
-      const te = Date.now();
-      const shotsDir = path.join(shotsRoot, name);
-      fs.rmSync(shotsDir, { recursive: true, force: true });
-      fs.mkdirSync(shotsDir, { recursive: true });
-      let app;
-      let engine;
-      let db;
-      try {
-        app = await startApp({ bin, dynamoURL: dynamo.url, engine: name, logFile: path.join(shotsDir, 'storefront.log') });
-        db = new Dynamo(dynamo.url, app.prefix);
-        const api = new API(app.baseURL);
-        const catalog = new Catalog(await api.products());
-        engine = await makeEngine(name, { baseURL: app.baseURL, shotsDir, log });
-        await engine.start();
-        console.log(`\n== ${name}: shop at ${app.baseURL}, tables ${app.prefix}*, ${catalog.products.length} products`);
-        for (const s of scenarios) {
-          const ts = Date.now();
-          engine.scenarioTag = `s${s.n}`;
-          const sc = new Scenario({ n: s.n, engine, api, dynamo: db, catalog, log, app, stack: { bin, dynamoURL: dynamo.url } });
-          let error = null;
-          try {
-            await withTimeout(s.run(sc), timeoutMs, `scenario ${s.n}`);
-          } catch (e) {
-            error = e;
-            const shots = await sc.screenshotAll('failure');
-            if (shots.length) error.shots = shots;
-          } finally {
-            await sc.close();
-          }
-          const secs = ((Date.now() - ts) / 1000).toFixed(1);
-          results.push({ engine: name, n: s.n, title: s.title, ok: !error, error, secs, notes: sc.notes });
-          if (error) {
-            console.log(`FAIL ${name} ${s.n} ${s.title} (${secs} s)\n${indent(error.stack || String(error))}`);
-            if (error.shots) console.log(`     screenshots: ${error.shots.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
-          } else {
-            console.log(`ok   ${name} ${s.n} ${s.title} (${secs} s)`);
-          }
+  // runEngine runs every scenario in one engine, with its own shop.
+  const runEngine = async (name) => {
+    const say = parallel > 1 ? (m) => console.log(String(m).split('\n').map((l) => `[${name}] ${l}`).join('\n')) : log;
+    const te = Date.now();
+    const shotsDir = path.join(shotsRoot, name);
+    fs.rmSync(shotsDir, { recursive: true, force: true });
+    fs.mkdirSync(shotsDir, { recursive: true });
+    let app;
+    let engine;
+    let db;
+    try {
+      app = await startApp({ bin, dynamoURL: dynamo.url, engine: name, logFile: path.join(shotsDir, 'storefront.log') });
+      db = new Dynamo(dynamo.url, app.prefix);
+      const api = new API(app.baseURL);
+      const catalog = new Catalog(await api.products());
+      engine = await makeEngine(name, { baseURL: app.baseURL, shotsDir, log: say });
+      await engine.start();
+      say(`\n== ${name}: shop at ${app.baseURL}, tables ${app.prefix}*, ${catalog.products.length} products`);
+      for (const s of scenarios) {
+        const ts = Date.now();
+        engine.scenarioTag = `s${s.n}`;
+        const sc = new Scenario({ n: s.n, engine, api, dynamo: db, catalog, log: say, app, stack: { bin, dynamoURL: dynamo.url } });
+        let error = null;
+        try {
+          await withTimeout(s.run(sc), timeoutMs, `scenario ${s.n}`);
+        } catch (e) {
+          error = e;
+          const shots = await sc.screenshotAll('failure');
+          if (shots.length) error.shots = shots;
+        } finally {
+          await sc.close();
         }
-        for (const l of engine.limits) console.log(`  ${name} limit: ${l}`);
-        if (engine.ignored.length) console.log(`  ${name}: ${engine.ignored.length} errors ignored by E2E_IGNORE_ERRORS:\n${indent([...new Set(engine.ignored)].join('\n'))}`);
-        console.log(`  ${name}: ${engine.pagesChecked} pages checked in ${((Date.now() - te) / 1000).toFixed(0)} s (axe-core ${((engine.axeMs || 0) / 1000).toFixed(0)} s; ${engine.axeCached || 0} pages identical to one checked before)`);
-      } catch (e) {
-        console.log(`FAIL ${name}: could not run the scenarios:\n${indent(e.stack || String(e))}`);
-        for (const s of scenarios) {
-          if (!results.some((r) => r.engine === name && r.n === s.n)) {
-            results.push({ engine: name, n: s.n, title: s.title, ok: false, error: e, secs: '0', notes: [] });
-          }
+        const secs = ((Date.now() - ts) / 1000).toFixed(1);
+        results.push({ engine: name, n: s.n, title: s.title, ok: !error, error, secs, notes: sc.notes });
+        if (error) {
+          say(`FAIL ${name} ${s.n} ${s.title} (${secs} s)\n${indent(error.stack || String(error))}`);
+          if (error.shots) say(`     screenshots: ${error.shots.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+        } else {
+          say(`ok   ${name} ${s.n} ${s.title} (${secs} s)`);
         }
-      } finally {
-        if (engine) await engine.close().catch(() => {});
-        if (db) db.close();
-        if (app) await app.stop();
       }
+      for (const l of engine.limits) say(`  ${name} limit: ${l}`);
+      if (engine.ignored.length) say(`  ${name}: ${engine.ignored.length} errors ignored by E2E_IGNORE_ERRORS:\n${indent([...new Set(engine.ignored)].join('\n'))}`);
+      say(`  ${name}: ${engine.pagesChecked} pages checked in ${((Date.now() - te) / 1000).toFixed(0)} s (axe-core ${((engine.axeMs || 0) / 1000).toFixed(0)} s; ${engine.axeCached || 0} pages identical to one checked before)`);
+    } catch (e) {
+      say(`FAIL ${name}: could not run the scenarios:\n${indent(e.stack || String(e))}`);
+      for (const s of scenarios) {
+        if (!results.some((r) => r.engine === name && r.n === s.n)) {
+          results.push({ engine: name, n: s.n, title: s.title, ok: false, error: e, secs: '0', notes: [] });
+        }
+      }
+    } finally {
+      if (engine) await engine.close().catch(() => {});
+      if (db) db.close();
+      if (app) await app.stop();
     }
+  };
+  try {
+    // E2E_PARALLEL engines at once (default 1: one after the other).
+    const queue = [...engines];
+    await Promise.all(Array.from({ length: Math.min(parallel, engines.length) }, async () => {
+      while (queue.length) await runEngine(queue.shift());
+    }));
   } finally {
     await dynamo.stop();
     await stopAll();
