@@ -115,6 +115,13 @@ type selectView struct {
 // something the browser knows: the checkout's country.
 var selectAutocomplete = map[string]string{"country": "shipping country"}
 
+// RequiredAttr reports whether the select carries the required
+// attribute: only when its first option is the empty "choose" one, as
+// HTML asks (with a real first option there is always a value).
+func (f selectView) RequiredAttr() bool {
+	return f.Required && len(f.Options) > 0 && f.Options[0].Value == ""
+}
+
 // Autocomplete is the select's autocomplete attribute, "" for none.
 func (f selectView) Autocomplete() string { return selectAutocomplete[f.Name] }
 
