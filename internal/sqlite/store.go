@@ -135,11 +135,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	// NORMAL: a commit writes the WAL without waiting for the disk (fsync);
-	// the WAL is synced at each checkpoint. So an operating system crash or
-	// a power loss may lose the last transactions committed since then (an
-	// order the shopper was told is placed), never corrupt the database; a
-	// crash of the process alone loses nothing. FULL would sync the WAL at
-	// every commit, a disk flush per order.
+	// the WAL is synced at each checkpoint (every checkpointInterval). So
+	// an operating system crash or a power loss may lose the transactions
+	// committed since then, about the last half second (orders shoppers
+	// were told are placed), never corrupting the database; a crash of the
+	// process alone loses nothing. FULL would sync the WAL at every commit,
+	// a disk flush per order.
 	q.Add("_pragma", "synchronous(NORMAL)")
 	// No checkpoint inside a commit: the writer whose commit crosses the
 	// WAL's threshold would copy it into the database and sync it while
@@ -157,9 +158,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
-	stop, done := make(chan struct{}), make(chan struct{})
-	s.stopCheckpoints = func() { close(stop); <-done }
-	go s.checkpointer(stop, done)
+	// The checkpoints run until Close, whatever happens to ctx.
+	cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	s.stopCheckpoints = func() { stop(); <-done }
+	go s.checkpointer(cctx, done)
 	return s, nil
 }
 
@@ -176,24 +179,24 @@ func (s *Store) Close() error {
 // than once per thousand pages.
 const checkpointInterval = 500 * time.Millisecond
 
-// checkpointer checkpoints the WAL every checkpointInterval until stop is
-// closed. PASSIVE copies what no reader still needs without taking any
-// lock a reader or writer waits for; what it leaves, the next one copies.
-func (s *Store) checkpointer(stop <-chan struct{}, done chan<- struct{}) {
+// checkpointer checkpoints the WAL every checkpointInterval until ctx is
+// done. PASSIVE copies what no reader still needs without taking any lock
+// a reader or writer waits for; what it leaves, the next one copies.
+func (s *Store) checkpointer(ctx context.Context, done chan<- struct{}) {
 	defer close(done)
 	t := time.NewTicker(checkpointInterval)
 	defer t.Stop()
 	for {
 		select {
-		case <-stop:
+		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		one, cancel := context.WithTimeout(ctx, 10*time.Second)
 		var busy, logFrames, checkpointed int
-		err := s.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &checkpointed)
+		err := s.db.QueryRowContext(one, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &checkpointed)
 		cancel()
-		if err != nil {
+		if err != nil && !errors.Is(err, context.Canceled) {
 			s.log.Warn("sqlite: checkpoint", "err", err)
 		}
 	}
