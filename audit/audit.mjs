@@ -129,7 +129,7 @@ async function signIn(page, base, email, password, secret) {
 }
 
 /** pageChecks loads url in page at size and returns its problems, its HTML and its layout shift. */
-async function pageChecks(page, url, size, shot) {
+async function pageChecks(page, url, size, shot, print) {
   const problems = [];
   const consoleErrors = [];
   const onConsole = (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); };
@@ -184,6 +184,22 @@ async function pageChecks(page, url, size, shot) {
     await Promise.all([...document.images].map((i) => (i.complete ? null : new Promise((r) => { i.onload = r; i.onerror = r; }))));
   });
   await page.screenshot({ path: shot, fullPage: true });
+  if (size === 'phone') {
+    // The dark scheme (prefers-color-scheme): its contrast checked by axe, and shot.
+    await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+    const dark = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { runOnly: ['color-contrast'], resultTypes: ['violations'] });
+      return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+    });
+    for (const v of dark) problems.push(`axe in the dark scheme: ${v}`);
+    await page.screenshot({ path: shot.replace(/\.png$/, '-dark.png') });
+    await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+  }
+  if (print) {
+    await page.emulateMediaType('print');
+    await page.screenshot({ path: shot.replace(/\.png$/, '-print.png'), fullPage: true });
+    await page.emulateMediaType('screen');
+  }
   page.off('console', onConsole);
   page.off('pageerror', onError);
   for (const e of consoleErrors) problems.push(`console error: ${e}`);
@@ -296,7 +312,7 @@ async function main() {
       for (const size of sizes) {
         const page = await ctx.newPage();
         const url = base + p;
-        const { problems, html } = await pageChecks(page, url, size, path.join(shotDir, `${name}-${size}.png`));
+        const { problems, html } = await pageChecks(page, url, size, path.join(shotDir, `${name}-${size}.png`), name === 'order' && size === 'desktop');
         const file = path.join(htmlDir, `${name}-${size}.html`);
         fs.writeFileSync(file, html);
         let scores = {};
