@@ -155,6 +155,7 @@ func loadtestBench(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.DurationVar(&cfg.Warmup, "warmup", 2*time.Second, "unmeasured time before each run")
 	fs.IntVar(&cfg.VUs, "vus", 32, "virtual users of the page runs")
 	fs.IntVar(&cfg.CheckoutVUs, "checkout-vus", 16, "API clients of the checkout run")
+	fs.StringVar(&cfg.Query, "query", "kettle", "the search word of the search runs, the same at every size")
 	if err := fs.Parse(args); err != nil {
 		return flagError(err)
 	}

@@ -32,7 +32,12 @@ type BenchConfig struct {
 	Warmup      time.Duration // unmeasured time before it
 	VUs         int           // virtual users of the page runs
 	CheckoutVUs int           // API clients of the checkout run
-	Log         io.Writer
+	// Query is the search word of the search runs, the same at every size
+	// so that their latencies compare (default "kettle": a kind of product
+	// of the generated catalog, in about 1% of the names and more of the
+	// descriptions).
+	Query string
+	Log   io.Writer
 }
 
 // PageScenarios are the single-page runs of make bench, in report order.
@@ -115,6 +120,9 @@ func (s *SizeResults) Run(scenario string) *Result {
 func Bench(ctx context.Context, cfg BenchConfig) (*BenchResults, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
+	}
+	if cfg.Query == "" {
+		cfg.Query = "kettle"
 	}
 	if err := os.MkdirAll(cfg.WorkDir, 0o750); err != nil {
 		return nil, err
@@ -220,7 +228,7 @@ func benchSize(ctx context.Context, cfg BenchConfig, n int, helloURL string) (*S
 		return nil, err
 	}
 	for _, sc := range PageScenarios {
-		r, err := runLogged(ctx, cfg, Config{BaseURL: shop.url, Scenario: sc, VUs: cfg.VUs, Label: label})
+		r, err := runLogged(ctx, cfg, Config{BaseURL: shop.url, Scenario: sc, VUs: cfg.VUs, Label: label, Query: cfg.Query})
 		if err != nil {
 			return nil, err
 		}

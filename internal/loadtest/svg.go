@@ -33,8 +33,8 @@ type Mark struct {
 }
 
 const (
-	chartWidth  = 760
-	labelWidth  = 170
+	chartWidth  = 860
+	labelWidth  = 250
 	barHeight   = 14
 	barGap      = 2
 	groupGap    = 10
