@@ -14,7 +14,14 @@ export const title = '200% zoom, forced colours';
 
 export async function run(t) {
   const forcedColors = t.engine.name !== 'webkit';
-  if (!forcedColors) t.note('forced colours cannot be emulated in WebKitGTK (no forced-colours mode): 200% zoom only');
+  if (!forcedColors) {
+    // Measured, not assumed: WebKitGTK knows the media feature but is never in forced colours.
+    const ctx = await t.newContext();
+    const page = await ctx.newPage('probe');
+    await page.goto('/');
+    const mq = await page.js(() => ['active', 'none'].map((v) => `(forced-colors: ${v}) ${matchMedia(`(forced-colors: ${v})`).matches}`).join(', '));
+    t.note(`forced colours cannot be emulated in WebKitGTK (no forced-colours mode; here ${mq}): 200% zoom only`);
+  }
   await journey(t, { zoom: 2, forcedColors }, 's14');
   const bare = [...(t.engine.bareInForcedColors || new Map())].map(([b, n]) => `${b} (${n} pages)`);
   if (bare.length) t.note(`in forced colours these controls show as bare text (no border, no underline; not cut off or hidden, so not a failure): ${bare.join('; ')}`);
