@@ -46,9 +46,8 @@ func loadtestCommand(ctx context.Context, args []string, _ func(string) string, 
 			return loadtestBench(ctx, args[1:], stdout, stderr)
 		case "report":
 			return loadtestReport(args[1:], stdout, stderr)
-		case "-h", "-help", "--help", "help":
-			fmt.Fprint(stdout, loadtestUsage)
-			return nil
+		case "help":
+			args = []string{"-h"} // the flags' usage: the scenarios too
 		}
 	}
 	fs := newFlagSet("loadtest", stderr)

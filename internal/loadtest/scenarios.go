@@ -27,7 +27,7 @@ type scenario struct {
 
 var scenarios = map[string]scenario{
 	"mix": {summary: "a browser shopper's visit: catalog, search, category, product pages, add to cart, view it; " +
-		"half the visits sign in, check out (CSRF-protected forms, checkout key) and sign out",
+		"half the visits sign in, check out and sign out (form posts as a browser sends them: Origin and Sec-Fetch-Site same-origin, every hidden field such as the checkout key)",
 		needsCatalog: true, setup: setupBrowserAccount, step: stepVisit, target: noTarget},
 	"hello": {summary: "GET / of any server (the hello-world ceiling)", step: get("hello", func(*vu) string { return "/" }), target: noTarget},
 	"catalog-guest": {summary: "GET / without a session", needsCatalog: true,
