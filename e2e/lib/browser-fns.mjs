@@ -70,7 +70,10 @@ export function find(spec, mark) {
 
 /** docState tells which document is shown and whether it has loaded. */
 export function docState() {
-  return { mark: document.documentElement.getAttribute('data-e2e-doc'), ready: document.readyState, url: location.href };
+  // Between two documents Firefox may run this in one without its root
+  // element yet: not ready.
+  const de = document.documentElement;
+  return { mark: de ? de.getAttribute('data-e2e-doc') : null, ready: de ? document.readyState : 'loading', url: location.href };
 }
 
 /** domSnapshot is the document's markup without the suite's own marker attributes. */
