@@ -59,7 +59,7 @@ export function find(spec, mark) {
   }
   const el = list[0];
   el.setAttribute('data-e2e-target', mark);
-  if (!spec.noScroll) el.scrollIntoView({ block: 'center', inline: 'nearest' });
+  el.scrollIntoView({ block: 'center', inline: 'nearest' });
   if (spec.prepareFill && el.tagName !== 'SELECT') {
     el.value = '';
     el.focus();
