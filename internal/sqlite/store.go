@@ -264,9 +264,9 @@ func (s *Store) migrate(ctx context.Context) error {
 // The Store's writers queue for their turn in Go (acquireWriter) before
 // they ask SQLite for the write lock: SQLite's busy handler polls a held
 // lock with sleeps of up to 100 ms, so writers of one process contending
-// through it wait long after the lock is free (at 16 concurrent checkouts,
-// most of a checkout's p99) and serve fewer writes per second; queued in
-// Go, the next writer starts as soon as the previous one commits. Writers
+// through it may wait long after the lock is free (a checkout's tail
+// latency) and serve fewer writes per second; queued in Go, the next
+// writer starts as soon as the previous one commits. Writers
 // of other processes on the same file still meet through SQLite's lock
 // and its busy timeout.
 func (s *Store) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
