@@ -2,6 +2,8 @@ package shop
 
 import (
 	"cmp"
+	"maps"
+	"runtime"
 	"slices"
 	"sync"
 )
@@ -106,12 +108,48 @@ func compareProducts(s int, a, b *Product) int {
 func newCatalogModel(products []Product, categories []Category) *catalogModel {
 	m := &catalogModel{slots: make(map[string]int32, len(products)), terms: map[string][]posting{}, stems: stemCache{}}
 	m.products = make([]*Product, 0, len(products))
+	words := m.wordsOf(products)
 	for i := range products {
-		m.put(&products[i])
+		p := &products[i]
+		if _, twice := m.slots[p.ID]; twice {
+			m.put(p)
+			continue
+		}
+		slot := int32(len(m.products)) // #nosec G115 -- a catalog is far below 2^31 products
+		m.slots[p.ID] = slot
+		m.products = append(m.products, p)
+		m.indexTerms(slot, words[i].name, words[i].description)
 	}
+	m.unsorted = [sortOrders]bool{true, true, true, true, true}
 	m.setCategories(categories)
 	m.settle()
 	return m
+}
+
+// productWords are the search terms of a product's name and description.
+type productWords struct{ name, description []string }
+
+// wordsOf works out the terms of every product on every core (splitting,
+// folding and stemming are most of a start's time), each worker with a
+// stem cache of its own, merged into the model's for later changes.
+func (m *catalogModel) wordsOf(products []Product) []productWords {
+	words := make([]productWords, len(products))
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(products)/1000))
+	caches := make([]stemCache, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		caches[w] = stemCache{}
+		wg.Go(func() {
+			for i := w; i < len(products); i += workers {
+				words[i] = productWords{terms(products[i].Name, false, caches[w]), terms(products[i].Description, false, caches[w])}
+			}
+		})
+	}
+	wg.Wait()
+	for _, c := range caches {
+		maps.Copy(m.stems, c)
+	}
+	return words
 }
 
 // apply changes the model by one batch of the feed and categories (nil:
@@ -163,13 +201,16 @@ func (m *catalogModel) put(p *Product) {
 
 // index adds the postings of p's words.
 func (m *catalogModel) index(slot int32, p *Product) {
-	inName := map[string]bool{}
-	for _, term := range terms(p.Name, false, m.stems) {
-		inName[term] = true
+	m.indexTerms(slot, terms(p.Name, false, m.stems), terms(p.Description, false, m.stems))
+}
+
+// indexTerms adds the postings of a product's name and description terms.
+func (m *catalogModel) indexTerms(slot int32, name, description []string) {
+	for _, term := range name {
 		m.addPosting(term, newPosting(slot, true))
 	}
-	for _, term := range terms(p.Description, false, m.stems) {
-		if !inName[term] {
+	for _, term := range description {
+		if !slices.Contains(name, term) {
 			m.addPosting(term, newPosting(slot, false))
 		}
 	}
@@ -214,30 +255,15 @@ func (m *catalogModel) setCategories(categories []Category) {
 
 // settle re-sorts the stale orders and rebuilds the listed views.
 func (m *catalogModel) settle() {
+	var wg sync.WaitGroup
 	for s := range sortOrders {
 		if !m.unsorted[s] && len(m.order[s]) == len(m.products) {
 			continue
 		}
-		order := m.order[s][:0]
-		if len(order) != len(m.products) {
-			order = make([]int32, len(m.products))
-			for i := range order {
-				order[i] = int32(i) // #nosec G115 -- slots fit in int32 (put)
-			}
-		}
-		products := m.products
-		slices.SortFunc(order, func(a, b int32) int { return compareProducts(s, products[a], products[b]) })
-		rank := m.rank[s]
-		if len(rank) != len(order) {
-			rank = make([]int32, len(order))
-		}
-		for pos, slot := range order {
-			rank[slot] = int32(pos) // #nosec G115 -- a position among the slots, below 2^31 (put)
-		}
-		m.order[s], m.rank[s] = order, rank
-		m.unsorted[s] = false
 		m.relisted = true
+		wg.Go(func() { m.sortOrder(s) }) // each order its own arrays: on every core
 	}
+	wg.Wait()
 	if !m.relisted && m.listed[0] != nil {
 		return
 	}
@@ -262,6 +288,26 @@ func (m *catalogModel) settle() {
 		m.listed[staff] = views
 	}
 	m.relisted = false
+}
+
+// sortOrder sorts every slot in order s, from the order before (nearly
+// sorted after a few changes), new slots at its end, and ranks them.
+func (m *catalogModel) sortOrder(s int) {
+	order := m.order[s]
+	for slot := len(order); slot < len(m.products); slot++ {
+		order = append(order, int32(slot)) // #nosec G115 -- slots fit in int32 (put)
+	}
+	products := m.products
+	slices.SortFunc(order, func(a, b int32) int { return compareProducts(s, products[a], products[b]) })
+	rank := m.rank[s]
+	if len(rank) != len(order) {
+		rank = make([]int32, len(order))
+	}
+	for pos, slot := range order {
+		rank[slot] = int32(pos) // #nosec G115 -- a position among the slots, below 2^31 (put)
+	}
+	m.order[s], m.rank[s] = order, rank
+	m.unsorted[s] = false
 }
 
 // categoriesWithCounts returns the categories with their number of active
