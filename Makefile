@@ -6,7 +6,7 @@ GO ?= go
 GOSEC_VERSION := v2.30.0
 export CGO_ENABLED ?= 0
 
-.PHONY: run run-dynamodb build image test test-go test-e2e test-e2e-selftest lint deps-go deps-e2e deps-moto bench fuzz clean
+.PHONY: run run-dynamodb build image test test-go test-e2e test-e2e-selftest test-audit deps-audit lint deps-go deps-e2e deps-moto bench fuzz clean
 
 ## run: serve the shop on http://127.0.0.1:8000 with the embedded SQLite store and the demo catalog.
 run:
@@ -30,7 +30,7 @@ image:
 ## test: every test: formatting, vet, security analysis, the deployment template (cfn-lint), Go unit/integration tests
 ## (SQLite and a local DynamoDB server), and the browser suite in three engines.
 test:
-	@start=$$(date +%s); $(MAKE) --no-print-directory lint test-go test-e2e; status=$$?; \
+	@start=$$(date +%s); $(MAKE) --no-print-directory lint test-go test-e2e test-audit; status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s, exit $$status"; exit $$status
 
 deps-go:
@@ -61,13 +61,29 @@ test-e2e: test-e2e-selftest deps-moto build
 test-e2e-selftest: deps-e2e
 	cd e2e && node selftest.mjs
 
+## test-audit: every page (catalog, category, search, product, cart, checkout, register, sign-in,
+## account, orders, order, staff dashboard, product editor) at phone and desktop sizes: Lighthouse
+## (100 performance, accessibility, best practices; SEO at least 95), the Nu HTML Checker (0 errors),
+## axe-core (0 violations), no layout shift after load; screenshots in e2e/screenshots/audit/.
+test-audit: deps-audit build
+	cd audit && STOREFRONT_BIN=../bin/storefront node audit.mjs
+
+## deps-audit: Debian's chromium and a Java runtime (default-jre-headless, for vnu.jar) when missing
+## (as root), and the audit's npm packages.
+deps-audit:
+	audit/install-deps.sh
+
 deps-e2e:
 	scripts/install-browsers.sh
 	cd e2e && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 
-## bench: speed and memory benchmarks.
+## bench: speed and memory benchmarks, never in timed tests (scripts/bench.sh, about 8 minutes): the
+## hello-world ceiling, the shop's pages, API and checkout on SQLite at 1,000 and 100,000 products
+## (storefront loadtest bench), memory, start-up, page size; writes docs/performance.md and its charts;
+## then the Go benchmarks (go test -bench). BENCH_FLAGS go to storefront loadtest bench.
+BENCH_FLAGS ?=
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	GO=$(GO) scripts/bench.sh $(BENCH_FLAGS)
 
 ## fuzz: longer fuzzing runs of every fuzz target (FUZZTIME per target, default 30s).
 FUZZTIME ?= 30s
