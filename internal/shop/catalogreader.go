@@ -168,7 +168,17 @@ func (s *Service) FollowCatalog(ctx context.Context) (stop func(), err error) {
 
 // CatalogVersion changes whenever the catalog read model does: a key for
 // caching what a listing shows.
-func (s *Service) CatalogVersion() uint64 { return s.catalog.version.Load() }
+// A process that does not follow the feed (tests, tools) brings the model
+// up to date first, as its reads do; a failure to is 0: no version, so
+// nothing is cached by it.
+func (s *Service) CatalogVersion(ctx context.Context) uint64 {
+	if !s.catalog.following.Load() {
+		if _, err := s.catalog.current(ctx); err != nil {
+			return 0
+		}
+	}
+	return s.catalog.version.Load()
+}
 
 // catalogChanged brings this server's model up to date after the service
 // itself changed the catalog (staff edits, imports), so the next page on

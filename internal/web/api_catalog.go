@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"storefront/internal/shop"
@@ -74,7 +75,7 @@ func (s *server) handleAPIProducts(w http.ResponseWriter, r *http.Request) {
 	for i := range c.Products {
 		out.Items[i] = newProductJSON(&c.Products[i])
 	}
-	s.apiWrite(w, r, http.StatusOK, out)
+	s.apiWritePublic(w, r, out)
 }
 
 // handleAPIProduct serves GET /api/v1/products/{id}.
@@ -85,4 +86,24 @@ func (s *server) handleAPIProduct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.apiWrite(w, r, http.StatusOK, newProductJSON(p))
+}
+
+// apiWritePublic answers 200 with v as JSON; when the request is one the
+// page cache keeps by the catalog's version (a listing asked without a
+// session, publicPage), the answer is kept there and the next such request
+// is served from it, with its ETag, compressed once.
+func (s *server) apiWritePublic(w http.ResponseWriter, r *http.Request, v any) {
+	pr, _ := r.Context().Value(publicRequestKey{}).(*publicRequest)
+	if pr == nil || pr.key == "" || s.pageCache == nil {
+		s.apiWrite(w, r, http.StatusOK, v)
+		return
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	p := newCachedPage(pr.key, "application/json", append(body, '\n'), true)
+	s.pageCache.put(p)
+	servePage(w, r, p, pr.policy)
 }

@@ -21,7 +21,9 @@ func (s *server) apiRouteTable() []apiRoute {
 		{"DELETE /api/v1/tokens/current", s.apiAuth(s.handleAPIDeleteToken)},
 		{"GET /api/v1/me", s.apiAuth(s.handleAPIMe)},
 		{"GET /api/v1/categories", s.handleAPICategories},
-		{"GET /api/v1/products", s.handleAPIProducts},
+		// The product list is the same for every caller: kept by the
+		// catalog's version in the page cache, public to CDNs (httpcache.go).
+		{"GET /api/v1/products", s.publicPage(listingPolicy, http.HandlerFunc(s.handleAPIProducts)).ServeHTTP},
 		{"GET /api/v1/products/{id}", s.handleAPIProduct},
 		{"GET /api/v1/cart", s.apiAuth(s.handleAPICart)},
 		{"PUT /api/v1/cart/items/{product_id}", s.apiAuth(s.handleAPICartSet)},

@@ -2,10 +2,12 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
+	"storefront/internal/shop"
 	"strings"
 	"testing"
 )
@@ -210,5 +212,42 @@ func TestCatalogSearchFindsWords(t *testing.T) {
 	res = c.get("/products?q=kett").wantStatus(http.StatusOK)
 	if strings.Contains(res.Body, `href="/products/kettle"`) {
 		t.Errorf("search kett found the kettle; want words, not fragments")
+	}
+}
+
+// TestAPIProductListCachedByCatalogVersion: the API's product list, the
+// same for every caller, is public with an ETag (304 when it still
+// holds), served from the page cache while the catalog is unchanged, and
+// fresh once a product changes.
+func TestAPIProductListCachedByCatalogVersion(t *testing.T) {
+	e := newEnv(t)
+	const target = "/api/v1/products?sort=price_asc&per_page=3"
+	e.send(rawReq{method: "GET", target: "/api/v1/products"}) // loads the read model, as a server does at start
+	first := e.send(rawReq{method: "GET", target: target})
+	etag := first.Header().Get("ETag")
+	if first.Code != http.StatusOK || etag == "" || !strings.HasPrefix(first.Header().Get("Cache-Control"), "public") {
+		t.Fatalf("GET %s = %d, ETag %q, Cache-Control %q; want 200, an ETag, public", target, first.Code, etag, first.Header().Get("Cache-Control"))
+	}
+	if ct := first.Header().Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type = %q; want application/json", ct)
+	}
+	again := e.send(rawReq{method: "GET", target: target, header: map[string]string{"If-None-Match": etag}})
+	if again.Code != http.StatusNotModified {
+		t.Errorf("GET %s with its ETag = %d; want 304", target, again.Code)
+	}
+	var page productPageJSON
+	if err := json.Unmarshal(first.Body.Bytes(), &page); err != nil || len(page.Items) == 0 {
+		t.Fatalf("GET %s: %v %s", target, err, first.Body)
+	}
+	cheapest := page.Items[0]
+	price := shop.Money(cheapest.PriceCents + 1)
+	if _, err := e.store.UpdateProduct(t.Context(), cheapest.ID, shop.ProductUpdate{PriceCents: &price}); err != nil {
+		t.Fatal(err)
+	}
+	changed := e.send(rawReq{method: "GET", target: target, header: map[string]string{"If-None-Match": etag}})
+	if changed.Code != http.StatusOK || changed.Header().Get("ETag") == etag ||
+		!strings.Contains(changed.Body.String(), fmt.Sprintf(`"price_cents":%d`, price)) {
+		t.Errorf("GET %s after a price change = %d, ETag %q: %s; want 200 with the new price and a new ETag",
+			target, changed.Code, changed.Header().Get("ETag"), changed.Body)
 	}
 }

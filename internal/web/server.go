@@ -105,18 +105,14 @@ func newServer(svc *shop.Service, logger *slog.Logger, cfg Config) (*server, htt
 	)
 }
 
-// catalogVersionOf returns cfg.CatalogVersion or else the service's own
-// CatalogVersion method, when it has one (the catalog read model's); nil
-// when neither exists.
+// catalogVersionOf returns cfg.CatalogVersion or else the service's
+// (the catalog read model's version); nil without either.
 func catalogVersionOf(svc *shop.Service, cfg Config) func(context.Context) uint64 {
 	if cfg.CatalogVersion != nil {
 		return cfg.CatalogVersion
 	}
-	switch v := any(svc).(type) {
-	case interface{ CatalogVersion(context.Context) uint64 }:
-		return v.CatalogVersion
-	case interface{ CatalogVersion() uint64 }:
-		return func(context.Context) uint64 { return v.CatalogVersion() }
+	if svc == nil {
+		return nil
 	}
-	return nil
+	return svc.CatalogVersion
 }
