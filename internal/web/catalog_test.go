@@ -251,3 +251,37 @@ func TestAPIProductListCachedByCatalogVersion(t *testing.T) {
 			target, changed.Code, changed.Header().Get("ETag"), changed.Body)
 	}
 }
+
+// TestSignedInCatalogPageSharesTheCatalogPart: a signed-in shopper's
+// catalog page keeps their own header (name, cart count) around the
+// catalog part every visitor of that address sees, which the page cache
+// keeps by the catalog's version: a price change shows at once.
+func TestSignedInCatalogPageSharesTheCatalogPart(t *testing.T) {
+	e := newEnv(t)
+	ada, bob := e.client(), e.client()
+	ada.register("ada.main@example.com", "Ada Main")
+	bob.register("bob.main@example.com", "Bob Main")
+	ada.addToCart("kettle", 2)
+	const target = "/products?sort=price_asc"
+	main := func(body string) string {
+		_, after, _ := strings.Cut(body, "<main")
+		before, _, _ := strings.Cut(after, "</main>")
+		return before
+	}
+	adaPage, bobPage := ada.get(target).wantStatus(http.StatusOK), bob.get(target).wantStatus(http.StatusOK)
+	guest := e.client().get(target).wantStatus(http.StatusOK)
+	if !strings.Contains(adaPage.Body, "Ada Main") || !strings.Contains(bobPage.Body, "Bob Main") ||
+		strings.Contains(bobPage.Body, "Ada Main") || !strings.Contains(adaPage.Body, `id="cart-count">2<`) {
+		t.Errorf("signed-in pages do not name their own shopper and cart:\nada: %s\nbob: %s", adaPage.Body, bobPage.Body)
+	}
+	if main(adaPage.Body) == "" || main(adaPage.Body) != main(bobPage.Body) || main(adaPage.Body) != main(guest.Body) {
+		t.Errorf("the catalog part differs between shoppers of one address")
+	}
+	price := shop.Money(1)
+	if _, err := e.store.UpdateProduct(t.Context(), "kettle", shop.ProductUpdate{PriceCents: &price}); err != nil {
+		t.Fatal(err)
+	}
+	if again := ada.get(target).wantStatus(http.StatusOK); !strings.Contains(main(again.Body), "$0.01") {
+		t.Errorf("after the kettle's price fell to $0.01 the signed-in page's catalog part does not show it: %s", main(again.Body))
+	}
+}

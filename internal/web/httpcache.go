@@ -375,3 +375,32 @@ func (c *pageCache) stats() (entries int, bytes int64) {
 	defer c.mu.Unlock()
 	return c.order.Len(), c.bytes
 }
+
+// cachedMain returns the main part of a catalog page (everything between
+// the header and the footer), the same for every visitor of one address
+// while the catalog is unchanged, from the page cache or rendered and kept
+// there: a signed-in shopper's catalog page, which cannot be cached whole
+// (its header names them and counts their cart), renders its layout only.
+// ok is false for any other page, status or request the cache cannot key.
+func (s *server) cachedMain(r *http.Request, status int, page string, t *template.Template, v pageView) (template.HTML, bool) {
+	if page != "catalog" || status != http.StatusOK || s.pageCache == nil || s.catalogVersion == nil {
+		return "", false
+	}
+	version := s.catalogVersion(r.Context())
+	if version == 0 {
+		return "", false
+	}
+	key, ok := s.pageKey(r, "catalog-main", strconv.FormatUint(version, 10))
+	if !ok {
+		return "", false
+	}
+	if p := s.pageCache.get(key); p != nil {
+		return template.HTML(p.body), true // #nosec G203 -- rendered by the page's own template, escaped there
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "main", v); err != nil {
+		return "", false // the whole page renders it again, and reports the error
+	}
+	s.pageCache.put(newCachedPage(key, "text/html; charset=utf-8", buf.Bytes(), false))
+	return template.HTML(buf.String()), true // #nosec G203 -- rendered by the page template just now, escaped there
+}

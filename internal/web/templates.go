@@ -98,6 +98,9 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 		s.renderFailed(w, r, fmt.Errorf("no page template %q", page))
 		return
 	}
+	if main, ok := s.cachedMain(r, status, page, t, v); ok {
+		l.Main = main
+	}
 	if s.renderPublic(w, r, status, t, v) {
 		return // a guest's public page, from the page cache or kept there (httpcache.go)
 	}

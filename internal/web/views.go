@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"strings"
 	"time"
@@ -18,6 +19,10 @@ type pageView interface{ layout() *layoutView }
 // layoutView is what the layout shows around every page. render fills all
 // but Title.
 type layoutView struct {
+	// Main is the page's main part rendered already (a signed-in
+	// shopper's catalog page, whose main part is everyone's: cachedMain);
+	// empty, the layout renders the page's "main" template.
+	Main      template.HTML
 	Title     string
 	User      *shop.User // nil for a guest
 	Staff     bool       // User is staff who passed the second factor: the staff area's link
