@@ -10,6 +10,7 @@ import (
 	"storefront/internal/shop"
 	"strings"
 	"testing"
+	"time"
 )
 
 // productLinks returns the product pages a catalog page links to, in order.
@@ -283,5 +284,43 @@ func TestSignedInCatalogPageSharesTheCatalogPart(t *testing.T) {
 	}
 	if again := ada.get(target).wantStatus(http.StatusOK); !strings.Contains(main(again.Body), "$0.01") {
 		t.Errorf("after the kettle's price fell to $0.01 the signed-in page's catalog part does not show it: %s", main(again.Body))
+	}
+}
+
+// TestProductPageContentVersion: the product page's cache key changes
+// with every field of the product the page shows and with its category's
+// name (the breadcrumb), so a cached page is never served for a product
+// that changed.
+func TestProductPageContentVersion(t *testing.T) {
+	base := shop.Product{ID: "kettle", Name: "Kettle", Description: "Boils.", Category: "kitchen", PriceCents: 3900,
+		Stock: 5, Active: true, CreatedAt: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
+	version := func(p shop.Product, category string) string {
+		v := newProductView(&p, "")
+		v.Breadcrumbs = []crumbView{{URL: "/", Text: "Home"}, {URL: "/products?category=" + p.Category, Text: category}, {Text: p.Name}}
+		return viewVersion(v)
+	}
+	want := version(base, "Kitchen")
+	if version(base, "Kitchen") != want {
+		t.Fatal("the same product gives two versions")
+	}
+	changes := map[string]func(p *shop.Product){
+		"name":        func(p *shop.Product) { p.Name = "Kettle 2" },
+		"description": func(p *shop.Product) { p.Description = "Boils fast." },
+		"category":    func(p *shop.Product) { p.Category = "garden" },
+		"price":       func(p *shop.Product) { p.PriceCents++ },
+		"stock":       func(p *shop.Product) { p.Stock-- },
+		"active":      func(p *shop.Product) { p.Active = false },
+		"created":     func(p *shop.Product) { p.CreatedAt = p.CreatedAt.Add(time.Second) },
+		"photo":       func(p *shop.Product) { p.Photo = shop.ProductPhoto{Card: "a.jpg", Page: "b.jpg"} },
+	}
+	for name, change := range changes {
+		p := base
+		change(&p)
+		if version(p, "Kitchen") == want {
+			t.Errorf("a change of the %s keeps the page's version", name)
+		}
+	}
+	if version(base, "Cooking") == want {
+		t.Errorf("a renamed category keeps the page's version")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // HTTP caching of the pages that are the same for every visitor without a
@@ -188,6 +189,10 @@ func (s *server) renderPublic(w http.ResponseWriter, r *http.Request, status int
 // top) prints as its address, so a view holding one never matches
 // another: it is rendered each time, never served wrong.
 func viewVersion(v pageView) string {
+	if cv, ok := v.(contentVersioned); ok {
+		sum := sha256.Sum256([]byte(cv.contentVersion()))
+		return hex.EncodeToString(sum[:16])
+	}
 	l := v.layout()
 	id := l.RequestID
 	l.RequestID = ""
@@ -403,4 +408,30 @@ func (s *server) cachedMain(r *http.Request, status int, page string, t *templat
 	}
 	s.pageCache.put(newCachedPage(key, "text/html; charset=utf-8", buf.Bytes(), false))
 	return template.HTML(buf.String()), true // #nosec G203 -- rendered by the page template just now, escaped there
+}
+
+// contentVersioned is a view that names what its page shows in a string,
+// more cheaply than printing the whole view (viewVersion): two views with
+// the same content version render the same page.
+type contentVersioned interface {
+	contentVersion() string
+}
+
+// contentVersion of a product page: the product as read from the store
+// and what the layout around it says (title, description, canonical
+// address, breadcrumbs, the search box), from which the page, its
+// structured data included, is rendered; the quantity field and a form
+// error only on a refused add (not 200, never cached) differ otherwise.
+func (v *productView) contentVersion() string {
+	p := v.Product.Product
+	l := &v.layoutView
+	parts := []string{p.ID, p.Name, p.Description, p.Category, strconv.FormatInt(int64(p.PriceCents), 10),
+		strconv.Itoa(p.Stock), strconv.FormatBool(p.Active), p.CreatedAt.UTC().Format(time.RFC3339Nano), p.Photo.Card, p.Photo.Page,
+		v.FormError, v.Quantity.Value, l.Title, l.Description, l.Canonical, l.SearchQuery, strconv.FormatBool(l.SearchForm),
+		strconv.FormatBool(l.CatalogFilters), l.StyleURL, l.ScriptURL, l.IconURL, l.AddedID, strconv.Itoa(l.CartCount),
+		strconv.FormatBool(l.User != nil), strconv.FormatBool(l.Staff), string(l.Main)}
+	for _, c := range l.Breadcrumbs {
+		parts = append(parts, c.Text, c.URL)
+	}
+	return strings.Join(parts, "\x00")
 }
