@@ -138,6 +138,10 @@ export async function searchCatalog(page, product, catalog) {
   await page.goto('/products');
   await expectStatus(page, 200);
   const word = product.name.split(/[^A-Za-z]+/).filter((x) => x.length >= 3).sort((a, b) => b.length - a.length)[0] || product.name;
+  // Category and sort are folded into the "Filter and sort" disclosure
+  // (a <details>, no script): open it as a shopper does.
+  assert.ok(await page.exists('#catalog-filters:not([open])'), `${await where(page)}: the catalog's filters must start folded`);
+  await page.click('#catalog-filters > summary', { navigate: false });
   await page.fillForm({ q: word, category: product.category, sort: 'price_asc' });
   await page.click({ submitOf: 'q' });
   await expectStatus(page, 200);

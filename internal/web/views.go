@@ -313,21 +313,12 @@ func orderProgress(o *shop.Order) []progressStepView {
 	return steps
 }
 
-// filtersOpenByDefault opens the catalog's "Filter and sort" disclosure on
-// every catalog page. The disclosure can fold the filters away on a phone
-// without any script; it starts open because the browser suite's catalog
-// search (e2e/scenarios/steps.mjs searchCatalog) fills the category and
-// sort selects without opening it first. Once it opens it (clicking
-// #catalog-filters > summary), set this to false: the filters then start
-// folded unless one is in use, and a phone's first screen shows more
-// products.
-const filtersOpenByDefault = true
-
-// FiltersOpen reports whether the catalog's filter disclosure starts open:
-// always (filtersOpenByDefault), or when a category or sort is chosen, so
-// the shopper sees the filters in use.
+// FiltersOpen reports whether the catalog's "Filter and sort" disclosure
+// starts open: folded (a phone's first screen shows products, and a
+// <details> opens without script) unless a category or sort is in use or
+// the filters were refused, so the shopper sees them.
 func (v *catalogView) FiltersOpen() bool {
-	return filtersOpenByDefault || v.Category != "" || (v.Sort != "" && v.Sort != shop.SortName) || v.Error != ""
+	return v.Category != "" || (v.Sort != "" && v.Sort != shop.SortName) || v.Error != ""
 }
 
 // FilterSummary names the filters in use, for the disclosure's summary:
