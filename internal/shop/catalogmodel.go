@@ -108,23 +108,32 @@ func compareProducts(s int, a, b *Product) int {
 func newCatalogModel(products []Product, categories []Category) *catalogModel {
 	m := &catalogModel{slots: make(map[string]int32, len(products)), terms: map[string][]posting{}, stems: stemCache{}}
 	m.products = make([]*Product, 0, len(products))
-	words := m.wordsOf(products)
-	for i := range products {
-		p := &products[i]
-		if _, twice := m.slots[p.ID]; twice {
-			m.put(p)
-			continue
+	// In batches: the words of a batch are worked out on every core, then
+	// indexed, then dropped, so a start never holds every product's words
+	// at once (at 100,000 products that was the peak of its memory).
+	for start := 0; start < len(products); start += loadBatch {
+		batch := products[start:min(start+loadBatch, len(products))]
+		words := m.wordsOf(batch)
+		for i := range batch {
+			p := &batch[i]
+			if _, twice := m.slots[p.ID]; twice {
+				m.put(p)
+				continue
+			}
+			slot := int32(len(m.products)) // #nosec G115 -- a catalog is far below 2^31 products
+			m.slots[p.ID] = slot
+			m.products = append(m.products, p)
+			m.indexTerms(slot, words[i].name, words[i].description)
 		}
-		slot := int32(len(m.products)) // #nosec G115 -- a catalog is far below 2^31 products
-		m.slots[p.ID] = slot
-		m.products = append(m.products, p)
-		m.indexTerms(slot, words[i].name, words[i].description)
 	}
 	m.unsorted = [sortOrders]bool{true, true, true, true, true}
 	m.setCategories(categories)
 	m.settle()
 	return m
 }
+
+// loadBatch is how many products a start indexes at a time.
+const loadBatch = 8192
 
 // productWords are the search terms of a product's name and description.
 type productWords struct{ name, description []string }
