@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -12,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"storefront/internal/shop"
 )
@@ -53,8 +56,8 @@ func ordersOf(t *testing.T, db *dynamodb.Client, table string, userIDs map[strin
 // TestScaleOut runs the shop as two processes behind a round-robin
 // balancer, every request landing on either, and checks that what must
 // hold across requests holds across servers: the journey, sign-in
-// throttling, the guest cart's merge and checkout idempotency. (The read
-// model's freshness, issue 12, is not built yet.)
+// throttling, the guest cart's merge, checkout idempotency, and the
+// catalog read model's freshness on both servers.
 func TestScaleOut(t *testing.T) {
 	lb, servers, db, table := twoServers(t, nil)
 	viaLB := lb.client(t)
@@ -63,6 +66,9 @@ func TestScaleOut(t *testing.T) {
 	t.Run("sign-in throttling across servers", func(t *testing.T) { scaleOutThrottling(t, lb, viaLB) })
 	t.Run("guest cart merged on the other server", func(t *testing.T) { scaleOutCartMerge(t, servers, viaLB) })
 	t.Run("one checkout key on both servers", func(t *testing.T) { scaleOutIdempotency(t, servers, viaLB, db, table) })
+	t.Run("catalog fresh on both servers within 2 s", func(t *testing.T) {
+		scaleOutCatalogFreshness(t, servers, db, strings.TrimSuffix(table, "orders")+"products")
+	})
 }
 
 // scaleOutJourney: a shopper registers, signs out and in, browses, fills
@@ -238,4 +244,49 @@ func scaleOutIdempotency(t *testing.T, servers []*childProgram, app *shopClient,
 			t.Errorf("order %s, answered by both servers, is not in the table", id)
 		}
 	}
+}
+
+// scaleOutCatalogFreshness: a price and stock change written to the
+// products table by another writer reaches both servers' listings (their
+// catalog read models, fed by the table's stream) within 2 seconds.
+func scaleOutCatalogFreshness(t *testing.T, servers []*childProgram, db *dynamodb.Client, products string) {
+	const id = "pour-over-dripper"
+	hc := &http.Client{Timeout: 10 * time.Second}
+	started := time.Now()
+	_, err := db.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: aws.String(products),
+		Key:              map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: id}},
+		UpdateExpression: aws.String("SET price_cents = :price, stock = :stock"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":price": &types.AttributeValueMemberN{Value: "1234"},
+			":stock": &types.AttributeValueMemberN{Value: "7"}}})
+	if err != nil {
+		t.Fatalf("UpdateItem(%s) = %v", id, err)
+	}
+	for i, server := range servers {
+		for {
+			status, body := getBody(t, hc, server.base+"/api/v1/products?q=dripper")
+			if status == http.StatusOK && strings.Contains(body, `"price_cents":1234`) && strings.Contains(body, `"stock":7`) {
+				break
+			}
+			if time.Since(started) > 2*time.Second {
+				t.Fatalf("server %d lists %s 2 s after its change as %d %s; want price 1234 and stock 7", i, id, status, body)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+// getBody fetches url and returns the status and body; a failed request
+// fails the test.
+func getBody(t *testing.T, hc *http.Client, url string) (int, string) {
+	t.Helper()
+	res, err := hc.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("GET %s: read body: %v", url, err)
+	}
+	return res.StatusCode, string(body)
 }
