@@ -104,16 +104,20 @@ func (r *recorder) wrong(kind, failure, msg string) {
 func (r *recorder) merge(o *recorder) {
 	r.orders += o.orders
 	for k, os := range o.kinds {
-		s := r.kind(k)
-		s.lat = append(s.lat, os.lat...)
-		s.errors += os.errors
-		s.bytes += os.bytes
-		for f, n := range os.failures {
-			s.failures[f] += n
-		}
-		if s.sample == "" {
-			s.sample = os.sample
-		}
+		r.kind(k).add(os)
+	}
+}
+
+// add adds o's samples into s (s.failures must be made).
+func (s *samples) add(o *samples) {
+	s.lat = append(s.lat, o.lat...)
+	s.errors += o.errors
+	s.bytes += o.bytes
+	for f, n := range o.failures {
+		s.failures[f] += n
+	}
+	if s.sample == "" {
+		s.sample = o.sample
 	}
 }
 
@@ -125,15 +129,7 @@ func (r *recorder) stats(elapsed time.Duration) (kinds []KindStats, overall Kind
 	for _, k := range slices.Sorted(maps.Keys(r.kinds)) {
 		s := r.kinds[k]
 		kinds = append(kinds, summarize(k, s, elapsed))
-		all.lat = append(all.lat, s.lat...)
-		all.errors += s.errors
-		all.bytes += s.bytes
-		for f, n := range s.failures {
-			all.failures[f] += n
-		}
-		if all.sample == "" {
-			all.sample = s.sample
-		}
+		all.add(s)
 	}
 	return kinds, summarize("overall", &all, elapsed)
 }
