@@ -116,19 +116,26 @@ func (p *program) stop() error {
 	return p.result
 }
 
-// get fetches path and returns the status and body; a failed request fails the test.
-func (p *program) get(client *http.Client, path string) (int, string) {
-	p.t.Helper()
-	res, err := client.Get(p.base + path)
+// getBody fetches url and returns the status and body; a failed request
+// fails the test.
+func getBody(t *testing.T, hc *http.Client, url string) (int, string) {
+	t.Helper()
+	res, err := hc.Get(url)
 	if err != nil {
-		p.t.Fatalf("GET %s: %v", path, err)
+		t.Fatalf("GET %s: %v", url, err)
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(res.Body)
 	if err != nil {
-		p.t.Fatalf("GET %s: read body: %v", path, err)
+		t.Fatalf("GET %s: read body: %v", url, err)
 	}
 	return res.StatusCode, string(body)
+}
+
+// get fetches path and returns the status and body; a failed request fails the test.
+func (p *program) get(client *http.Client, path string) (int, string) {
+	p.t.Helper()
+	return getBody(p.t, client, p.base+path)
 }
 
 // TestRun starts the whole program on a temporary SQLite database, waits

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"html"
-	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -273,20 +272,4 @@ func scaleOutCatalogFreshness(t *testing.T, servers []*childProgram, db *dynamod
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-}
-
-// getBody fetches url and returns the status and body; a failed request
-// fails the test.
-func getBody(t *testing.T, hc *http.Client, url string) (int, string) {
-	t.Helper()
-	res, err := hc.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("GET %s: read body: %v", url, err)
-	}
-	return res.StatusCode, string(body)
 }
