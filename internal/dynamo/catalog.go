@@ -12,11 +12,10 @@ import (
 	"storefront/internal/shop"
 )
 
-// The catalog is expected to be small (the demo catalog has about fifty
-// products): searching and counting scan the products table and filter in
-// memory with the domain's own rules (shop.PageOf), so both stores answer a
-// query alike. A large catalog would be indexed by a search service fed
-// from a DynamoDB stream instead.
+// No request reads the whole products table: listings, search and counts
+// come from each server's catalog read model (docs/catalog.md), fed by the
+// products table's stream (catalogfeed.go); EachProduct scans it once, when
+// a server starts.
 
 // SaveProduct inserts or replaces a product.
 func (s *Store) SaveProduct(ctx context.Context, p *shop.Product) error {

@@ -82,8 +82,7 @@ func sortOrderOf(sortBy string) int {
 	return byName
 }
 
-// compareProducts orders a and b as sort order s does, ties by ID, as
-// SortProducts does.
+// compareProducts orders a and b as sort order s does, ties by ID.
 func compareProducts(s int, a, b *Product) int {
 	var c int
 	switch s {
@@ -126,7 +125,7 @@ func newCatalogModel(products []Product, categories []Category) *catalogModel {
 			m.indexTerms(slot, words[i].name, words[i].description)
 		}
 	}
-	m.unsorted = [sortOrders]bool{true, true, true, true, true}
+	m.unsortAll()
 	m.setCategories(categories)
 	m.settle()
 	return m
@@ -184,7 +183,7 @@ func (m *catalogModel) put(p *Product) {
 		m.slots[p.ID] = slot
 		m.products = append(m.products, p)
 		m.index(slot, p)
-		m.unsorted = [sortOrders]bool{true, true, true, true, true}
+		m.unsortAll()
 		m.relisted = true
 		return
 	}
@@ -260,6 +259,13 @@ func (m *catalogModel) addPosting(term string, p posting) {
 func (m *catalogModel) setCategories(categories []Category) {
 	m.categories = slices.Clone(categories)
 	slices.SortFunc(m.categories, func(a, b Category) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+}
+
+// unsortAll marks every sort order stale (a product was added).
+func (m *catalogModel) unsortAll() {
+	for s := range m.unsorted {
+		m.unsorted[s] = true
+	}
 }
 
 // settle re-sorts the stale orders and rebuilds the listed views.

@@ -91,23 +91,6 @@ func WithLogger(l *slog.Logger) Option {
 // busy timeout); more connections would only add writers waiting on it.
 const maxOpenConns = 8
 
-func init() {
-	// go_lower is strings.ToLower, so that text search folds case exactly
-	// as shop.MatchesQuery does (SQLite's own lower() and LIKE fold ASCII
-	// only) and both stores answer a query alike.
-	sqlite.MustRegisterDeterministicScalarFunction("go_lower", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		switch v := args[0].(type) {
-		case string:
-			return strings.ToLower(v), nil
-		case []byte:
-			return strings.ToLower(string(v)), nil
-		case nil:
-			return nil, nil
-		}
-		return nil, fmt.Errorf("go_lower: unexpected %T", args[0])
-	})
-}
-
 // Open opens the SQLite database at path, creating the file and its parent
 // directory if missing, and migrates its schema to the latest version.
 // Several processes may open one file; migrations run one at a time. path
