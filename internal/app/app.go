@@ -58,6 +58,7 @@ func Open(ctx context.Context, getenv func(string) string, logOut io.Writer) (*A
 	if err != nil {
 		return nil, err
 	}
+	applyMemoryLimit(cfg.MemoryLimit, getenv) // memlimit.go: before the catalog's load, the first peak
 	a := &App{Config: cfg, Logger: NewLogger(cfg, logOut), Metrics: metrics.New(prometheus.NewRegistry())}
 	a.Mailer = mail.NewLogSender(a.Logger)
 	if cfg.SMTPURL != "" {

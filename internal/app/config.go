@@ -52,6 +52,9 @@ type Config struct {
 	// MetricsAddr is where /metrics listens (host:port); MetricsOff (or
 	// an empty variable) serves none.
 	MetricsAddr string
+	// MemoryLimit is the Go runtime's soft memory limit in bytes, set by
+	// Open unless GOMEMLIMIT sets one (memlimit.go); 0: none.
+	MemoryLimit int64
 }
 
 // Stores the program can run on.
@@ -92,6 +95,7 @@ var EnvVars = []EnvVar{
 	{"STOREFRONT_PROCESSOR_LEASE", "2m", "how long a message claimed by a processor that may have died (killed mid-send) waits before another sends it; longer than a send can take"},
 	{"STOREFRONT_SHOP_URL", "", "the shop's address in links of messages, such as https://shop.example (default: http://HOST:PORT)"},
 	{"STOREFRONT_METRICS_ADDR", "127.0.0.1:9090", "where /metrics listens (host:port); set empty (or off) for none"},
+	{MemoryLimitVar, DefaultMemoryLimit, "soft limit of the Go runtime's memory (heap, stacks, runtime), such as 200MiB or 1GiB, or off; past it the garbage collector runs more often instead of letting the heap grow to twice what is live; GOMEMLIMIT, when set, wins"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", LogJSON, "json or text"},
 }
@@ -176,6 +180,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		bad("STOREFRONT_PROCESSOR_LEASE", "a duration of at least 1s, such as 2m")
 	} else {
 		cfg.ProcessorLease = d
+	}
+	if limit, err := parseMemoryLimit(get(MemoryLimitVar)); err != nil {
+		bad(MemoryLimitVar, "a size such as 200MiB, 512MB or 1GiB, or off")
+	} else {
+		cfg.MemoryLimit = limit
 	}
 	if cfg.Store != StoreSQLite && cfg.Store != StoreDynamoDB {
 		bad("STOREFRONT_STORE", "sqlite or dynamodb")
