@@ -14,13 +14,13 @@ import (
 // nothing, when a user with the same Email exists; the unique index on
 // users.email decides, so two concurrent registrations cannot both win.
 func (s *Store) CreateUser(ctx context.Context, u *shop.User) error {
-	n, err := affected(s.db.ExecContext(ctx, `
+	n, err := s.exec(ctx, "create user", `
 		INSERT INTO users (id, email, name, password_hash, created_at, role, totp_secret, totp_last_step)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (email) DO NOTHING`,
-		u.ID, u.Email, u.Name, u.PasswordHash, millis(u.CreatedAt), u.Role, u.TOTPSecret, u.TOTPLastStep))
+		u.ID, u.Email, u.Name, u.PasswordHash, millis(u.CreatedAt), u.Role, u.TOTPSecret, u.TOTPLastStep)
 	if err != nil {
-		return wrap("create user", err)
+		return err
 	}
 	if n == 0 {
 		// A retried request finds its own user in place: success.
@@ -75,9 +75,9 @@ func (s *Store) UpdateUserPassword(ctx context.Context, id, passwordHash string)
 // updateUser runs one UPDATE of a user row; no row changed is
 // shop.ErrNotFound.
 func (s *Store) updateUser(ctx context.Context, op, query string, args ...any) error {
-	n, err := affected(s.db.ExecContext(ctx, query, args...))
+	n, err := s.exec(ctx, op, query, args...)
 	if err != nil {
-		return wrap(op, err)
+		return err
 	}
 	if n == 0 {
 		return shop.ErrNotFound
@@ -87,12 +87,12 @@ func (s *Store) updateUser(ctx context.Context, op, query string, args ...any) e
 
 // CreateSession saves a new session or API token.
 func (s *Store) CreateSession(ctx context.Context, sess *shop.Session) error {
-	_, err := s.db.ExecContext(ctx, `
+	_, err := s.exec(ctx, "create session", `
 		INSERT INTO sessions (id_hash, kind, user_id, cart_id, created_at, last_seen_at, expires_at, second_factor)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		sess.IDHash, sess.Kind, sess.UserID, sess.CartID, millis(sess.CreatedAt), millis(sess.LastSeenAt), millis(sess.ExpiresAt),
 		sess.SecondFactor)
-	return wrap("create session", err)
+	return err
 }
 
 // Session returns the session whose secret hashes to idHash, expired or
@@ -115,9 +115,9 @@ func (s *Store) Session(ctx context.Context, idHash string) (*shop.Session, erro
 
 // TouchSession sets LastSeenAt of a session; shop.ErrNotFound if it is gone.
 func (s *Store) TouchSession(ctx context.Context, idHash string, at time.Time) error {
-	n, err := affected(s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?`, millis(at), idHash))
+	n, err := s.exec(ctx, "touch session", `UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?`, millis(at), idHash)
 	if err != nil {
-		return wrap("touch session", err)
+		return err
 	}
 	if n == 0 {
 		return shop.ErrNotFound
@@ -127,8 +127,8 @@ func (s *Store) TouchSession(ctx context.Context, idHash string, at time.Time) e
 
 // DeleteSession removes a session; removing a missing one is no error.
 func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash)
-	return wrap("delete session", err)
+	_, err := s.exec(ctx, "delete session", `DELETE FROM sessions WHERE id_hash = ?`, idHash)
+	return err
 }
 
 // DeleteUserSessions removes every session and token of userID except the
@@ -137,8 +137,8 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepIDHash strin
 	if userID == "" {
 		return nil // guests' sessions have no user; they are never ended together
 	}
-	_, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?`, userID, keepIDHash)
-	return wrap("delete user sessions", err)
+	_, err := s.exec(ctx, "delete user sessions", `DELETE FROM sessions WHERE user_id = ? AND id_hash <> ?`, userID, keepIDHash)
+	return err
 }
 
 // LoginThrottle returns the throttle record of key; one never saved is
@@ -170,20 +170,20 @@ func (s *Store) SaveLoginThrottle(ctx context.Context, t *shop.LoginThrottle) er
 	if t.Version == 0 {
 		// Inserts a new record, or replaces one at version 0 (the
 		// column's default: a row the versioned saves never wrote).
-		n, err = affected(s.db.ExecContext(ctx, `
+		n, err = s.exec(ctx, "save login throttle", `
 			INSERT INTO login_throttles (key, failures, window_start, locked_until, version) VALUES (?, ?, ?, ?, 1)
 			ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start,
 				locked_until = excluded.locked_until, version = excluded.version
 			WHERE login_throttles.version = 0`,
-			t.Key, t.Failures, millis(t.WindowStart), millis(t.LockedUntil)))
+			t.Key, t.Failures, millis(t.WindowStart), millis(t.LockedUntil))
 	} else {
-		n, err = affected(s.db.ExecContext(ctx, `
+		n, err = s.exec(ctx, "save login throttle", `
 			UPDATE login_throttles SET failures = ?, window_start = ?, locked_until = ?, version = version + 1
 			WHERE key = ? AND version = ?`,
-			t.Failures, millis(t.WindowStart), millis(t.LockedUntil), t.Key, t.Version))
+			t.Failures, millis(t.WindowStart), millis(t.LockedUntil), t.Key, t.Version)
 	}
 	if err != nil {
-		return wrap("save login throttle", err)
+		return err
 	}
 	if n == 0 {
 		return fmt.Errorf("sqlite: save login throttle: version %d is no longer current: %w", t.Version, shop.ErrConflict)

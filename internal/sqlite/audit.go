@@ -12,7 +12,7 @@ import (
 // entry with e.ID is either this one resent (no error) or another
 // (shop.ErrConflict).
 func (s *Store) AppendAudit(ctx context.Context, e *shop.AuditEntry) error {
-	return s.inTx(ctx, "append audit", func(tx *sql.Tx) error {
+	return s.inTx(ctx, "append audit", func(ctx context.Context, tx *sql.Tx) error {
 		n, err := affected(tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor_id, action, target, before, after)
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 			e.ID, millis(e.At), e.ActorID, e.Action, e.Target, e.Before, e.After))

@@ -56,8 +56,8 @@ func scanProducts(rows *sql.Rows, err error) ([]shop.Product, error) {
 
 // SaveProduct inserts or replaces a product.
 func (s *Store) SaveProduct(ctx context.Context, p *shop.Product) error {
-	_, err := s.db.ExecContext(ctx, upsertProduct, productArgs(p)...)
-	return wrap("save product", err)
+	_, err := s.exec(ctx, "save product", upsertProduct, productArgs(p)...)
+	return err
 }
 
 // Product returns the product with id, or shop.ErrNotFound.
@@ -127,8 +127,8 @@ func (s *Store) Categories(ctx context.Context) ([]shop.Category, error) {
 
 // SaveCategory inserts or replaces a category; ProductCount is not stored.
 func (s *Store) SaveCategory(ctx context.Context, c *shop.Category) error {
-	_, err := s.db.ExecContext(ctx, `
+	_, err := s.exec(ctx, "save category", `
 		INSERT INTO categories (id, name) VALUES (?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name`, c.ID, c.Name)
-	return wrap("save category", err)
+	return err
 }

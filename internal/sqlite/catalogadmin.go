@@ -12,10 +12,10 @@ import (
 func (s *Store) CreateProduct(ctx context.Context, p *shop.Product) error {
 	// DO NOTHING, not a unique-constraint error: the taken id is told by
 	// no row changed, whatever the driver's error text.
-	n, err := affected(s.db.ExecContext(ctx,
-		`INSERT INTO products (`+productColumns+`) VALUES (`+productValues+`) ON CONFLICT (id) DO NOTHING`, productArgs(p)...))
+	n, err := s.exec(ctx, "create product",
+		`INSERT INTO products (`+productColumns+`) VALUES (`+productValues+`) ON CONFLICT (id) DO NOTHING`, productArgs(p)...)
 	if err != nil {
-		return wrap("create product", err)
+		return err
 	}
 	if n == 0 {
 		return shop.ErrProductExists
@@ -27,7 +27,7 @@ func (s *Store) CreateProduct(ctx context.Context, p *shop.Product) error {
 // one prepared statement (SaveProduct's): an import batch is written whole
 // or not at all.
 func (s *Store) SaveProducts(ctx context.Context, products []shop.Product) error {
-	return s.inTx(ctx, "save products", func(tx *sql.Tx) error {
+	return s.inTx(ctx, "save products", func(ctx context.Context, tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, upsertProduct)
 		if err != nil {
 			return err

@@ -29,9 +29,9 @@ func (s *Store) SetProductPhoto(ctx context.Context, id string, photo shop.Produ
 // PutImage saves an image file; a name saved already is left as it is,
 // since a name is the hash of its bytes.
 func (s *Store) PutImage(ctx context.Context, name, contentType string, data []byte) error {
-	_, err := s.db.ExecContext(ctx,
+	_, err := s.exec(ctx, "put image",
 		`INSERT INTO images (name, content_type, data) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`, name, contentType, data)
-	return wrap("put image", err)
+	return err
 }
 
 // Image returns the image file called name, or shop.ErrNotFound.

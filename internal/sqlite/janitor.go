@@ -86,9 +86,9 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for _, e := range expiries {
 		for {
-			n, err := affected(s.db.ExecContext(ctx, e.query, append(e.args(now), janitorBatch)...))
+			n, err := s.exec(ctx, "delete expired "+e.what, e.query, append(e.args(now), janitorBatch)...)
 			if err != nil {
-				return total, wrap("delete expired "+e.what, err)
+				return total, err
 			}
 			total += int(n)
 			if n < janitorBatch {

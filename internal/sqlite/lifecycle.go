@@ -14,7 +14,7 @@ import (
 // one wins; the history entry and, for a cancellation, the restock of
 // every line commit with it or not at all.
 func (s *Store) ChangeOrderStatus(ctx context.Context, id string, u shop.StatusUpdate) (*shop.Order, error) {
-	err := s.inTx(ctx, "change order status", func(tx *sql.Tx) error {
+	err := s.inTx(ctx, "change order status", func(ctx context.Context, tx *sql.Tx) error {
 		n, err := affected(tx.ExecContext(ctx, `
 			UPDATE orders SET status = ?, updated_at = ?,
 				tracking_number = CASE WHEN ? = '' THEN tracking_number ELSE ? END

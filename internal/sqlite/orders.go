@@ -46,7 +46,7 @@ func (s *Store) SaveCart(ctx context.Context, c *shop.Cart) error {
 	if len(c.Lines) > 0 {
 		next = shop.NewCartVersion()
 	}
-	err := s.inTx(ctx, "save cart", func(tx *sql.Tx) error {
+	err := s.inTx(ctx, "save cart", func(ctx context.Context, tx *sql.Tx) error {
 		if err := checkCartVersion(ctx, tx, c.ID, c.Version); err != nil {
 			return err
 		}
@@ -96,8 +96,8 @@ func checkCartVersion(ctx context.Context, tx *sql.Tx, id, want string) error {
 // DeleteCart removes a cart and its lines; removing a missing one is no
 // error.
 func (s *Store) DeleteCart(ctx context.Context, id string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM carts WHERE id = ?`, id)
-	return wrap("delete cart", err)
+	_, err := s.exec(ctx, "delete cart", `DELETE FROM carts WHERE id = ?`, id)
+	return err
 }
 
 // PlaceOrder, in one transaction: saves o, checks that the cart is still at
@@ -113,7 +113,7 @@ func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) 
 	if cart == nil {
 		cart = &shop.Cart{} // no cart: nothing to check or delete
 	}
-	return s.inTx(ctx, "place order", func(tx *sql.Tx) error {
+	return s.inTx(ctx, "place order", func(ctx context.Context, tx *sql.Tx) error {
 		// The order first: a replay must change nothing, whatever the stock.
 		n, err := affected(tx.ExecContext(ctx, `
 			INSERT INTO orders (id, user_id, user_email, status, created_at, currency, item_count,

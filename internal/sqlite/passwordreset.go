@@ -10,10 +10,10 @@ import (
 
 // CreatePasswordReset saves a new reset link.
 func (s *Store) CreatePasswordReset(ctx context.Context, r *shop.PasswordReset) error {
-	_, err := s.db.ExecContext(ctx, `
+	_, err := s.exec(ctx, "create password reset", `
 		INSERT INTO password_resets (id_hash, user_id, password_stamp, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 		r.IDHash, r.UserID, r.PasswordStamp, millis(r.CreatedAt), millis(r.ExpiresAt))
-	return wrap("create password reset", err)
+	return err
 }
 
 // PasswordReset returns the link with idHash, expired or not, or
@@ -35,9 +35,9 @@ func (s *Store) PasswordReset(ctx context.Context, idHash string) (*shop.Passwor
 // ConsumePasswordReset deletes the link idHash; the row count tells which
 // of two concurrent uses deleted it: the other gets shop.ErrNotFound.
 func (s *Store) ConsumePasswordReset(ctx context.Context, idHash string) error {
-	n, err := affected(s.db.ExecContext(ctx, `DELETE FROM password_resets WHERE id_hash = ?`, idHash))
+	n, err := s.exec(ctx, "consume password reset", `DELETE FROM password_resets WHERE id_hash = ?`, idHash)
 	if err != nil {
-		return wrap("consume password reset", err)
+		return err
 	}
 	if n == 0 {
 		return shop.ErrNotFound

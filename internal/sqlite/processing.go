@@ -29,7 +29,7 @@ func scanMessage(row interface{ Scan(...any) error }) (*shop.MessageRecord, erro
 // ClaimMessage reads and writes the record in one write transaction, so the
 // rule (shop.MessageRecord.ClaimableBy) is checked against what it replaces.
 func (s *Store) ClaimMessage(ctx context.Context, m shop.MessageRecord, staleBefore time.Time) (*shop.MessageRecord, error) {
-	err := s.inTx(ctx, "claim message", func(tx *sql.Tx) error {
+	err := s.inTx(ctx, "claim message", func(ctx context.Context, tx *sql.Tx) error {
 		stored, err := scanMessage(tx.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM order_messages
 			WHERE order_id = ? AND event = ?`, m.OrderID, m.Event))
 		switch {
@@ -58,7 +58,7 @@ func (s *Store) ClaimMessage(ctx context.Context, m shop.MessageRecord, staleBef
 
 // MarkMessageSent sets a pending record sent; a sent one stays as it was.
 func (s *Store) MarkMessageSent(ctx context.Context, orderID, event string, at time.Time) error {
-	return s.inTx(ctx, "mark message sent", func(tx *sql.Tx) error {
+	return s.inTx(ctx, "mark message sent", func(ctx context.Context, tx *sql.Tx) error {
 		var state string
 		err := tx.QueryRowContext(ctx, `SELECT state FROM order_messages WHERE order_id = ? AND event = ?`,
 			orderID, event).Scan(&state)
@@ -86,9 +86,9 @@ func (s *Store) MessageRecord(ctx context.Context, orderID, event string) (*shop
 
 // SaveDeadLetter inserts or replaces the event's dead letter.
 func (s *Store) SaveDeadLetter(ctx context.Context, d *shop.DeadLetter) error {
-	_, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO dead_letters (order_id, event, error, attempts, at)
+	_, err := s.exec(ctx, "save dead letter", `INSERT OR REPLACE INTO dead_letters (order_id, event, error, attempts, at)
 		VALUES (?, ?, ?, ?, ?)`, d.OrderID, d.Event, d.Error, d.Attempts, millis(d.At))
-	return wrap("save dead letter", err)
+	return err
 }
 
 // DeadLetters reads the oldest dead letters.
@@ -112,8 +112,8 @@ func (s *Store) DeadLetters(ctx context.Context, limit int) ([]shop.DeadLetter, 
 
 // DeleteDeadLetter removes the event's dead letter, if any.
 func (s *Store) DeleteDeadLetter(ctx context.Context, orderID, event string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM dead_letters WHERE order_id = ? AND event = ?`, orderID, event)
-	return wrap("delete dead letter", err)
+	_, err := s.exec(ctx, "delete dead letter", `DELETE FROM dead_letters WHERE order_id = ? AND event = ?`, orderID, event)
+	return err
 }
 
 // OutboxEvents returns at most limit events of the order outbox, oldest
@@ -138,6 +138,6 @@ func (s *Store) OutboxEvents(ctx context.Context, limit int) ([]shop.OutboxEvent
 
 // DeleteOutboxEvents removes the outbox events up to seq: handled.
 func (s *Store) DeleteOutboxEvents(ctx context.Context, seq int64) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM processing_outbox WHERE seq <= ?`, seq)
-	return wrap("delete outbox events", err)
+	_, err := s.exec(ctx, "delete outbox events", `DELETE FROM processing_outbox WHERE seq <= ?`, seq)
+	return err
 }

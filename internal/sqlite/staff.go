@@ -17,10 +17,10 @@ func (s *Store) SetUserTOTP(ctx context.Context, id, secret string, lastStep int
 // the stored one is lower, in one conditional UPDATE; shop.ErrConflict when
 // it is not (the code was used), shop.ErrNotFound for a missing user.
 func (s *Store) UseTOTPStep(ctx context.Context, id string, step int64) error {
-	n, err := affected(s.db.ExecContext(ctx, `UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`,
-		step, id, step))
+	n, err := s.exec(ctx, "use totp step", `UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`,
+		step, id, step)
 	if err != nil {
-		return wrap("use totp step", err)
+		return err
 	}
 	if n == 1 {
 		return nil

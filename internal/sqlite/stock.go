@@ -56,7 +56,7 @@ func (s *Store) UpdateProduct(ctx context.Context, id string, u shop.ProductUpda
 // adjustment reads the product in the same transaction to say why.
 func (s *Store) AdjustStock(ctx context.Context, id string, delta int) (*shop.Product, error) {
 	var adjusted shop.Product
-	err := s.inTx(ctx, "adjust stock", func(tx *sql.Tx) error {
+	err := s.inTx(ctx, "adjust stock", func(ctx context.Context, tx *sql.Tx) error {
 		p, err := scanProduct(tx.QueryRowContext(ctx,
 			`UPDATE products SET stock = stock + ?1 WHERE id = ?2 AND stock + ?1 >= 0 RETURNING `+productColumns, delta, id))
 		if err == nil {

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -37,10 +38,15 @@ import (
 type Store struct {
 	db  *sql.DB
 	log *slog.Logger
-	// writers admits one write transaction of this Store at a time (see
-	// inTx); busyTimeout bounds the wait, as SQLite's does between processes.
-	writers     chan struct{}
-	busyTimeout time.Duration
+	// writes are the writes waiting for the writer (writer.go), which
+	// closes writerStopped when it ends; busyTimeout bounds a write's wait,
+	// as SQLite's does between processes.
+	writes        chan *writeOp
+	writerStopped chan struct{}
+	stopWriter    func()
+	busyTimeout   time.Duration
+	// groupsCommitted counts the writer's commits (tests check grouping).
+	groupsCommitted atomic.Int64
 	// stopCheckpoints stops the background checkpoints (checkpointer),
 	// once (closeOnce).
 	stopCheckpoints func()
@@ -55,6 +61,12 @@ var _ shop.Store = (*Store)(nil)
 // has time to answer; the deadline ends the wait earlier when it comes
 // first (the driver interrupts a statement whose context is done).
 const defaultBusyTimeout = 5 * time.Second
+
+// mmapSize is how much of the database file reads map into memory: more
+// than the demo and the bench's catalogs take. The mapping is address
+// space; the resident pages are the operating system's file cache, shared
+// by every connection.
+const mmapSize = 1 << 30
 
 // Option tunes Open.
 type Option func(*options)
@@ -125,6 +137,13 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	// process alone loses nothing. FULL would sync the WAL at every commit,
 	// a disk flush per order.
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// The savepoints of grouped writes (writer.go) journal the pages they
+	// change; in memory, not in a temporary file's write calls.
+	q.Add("_pragma", "temp_store(MEMORY)")
+	// Reads map the file instead of copying each page with a read call:
+	// in WAL mode a connection drops its page cache whenever another one
+	// committed, which with a stream of orders is before nearly every read.
+	q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapSize))
 	// No checkpoint inside a commit: the writer whose commit crosses the
 	// WAL's threshold would copy it into the database and sync it while
 	// every other writer waits. The Store checkpoints in the background
@@ -137,8 +156,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	db := sql.OpenDB(stmtCachingConnector{connector})
 	db.SetMaxOpenConns(maxOpenConns)
 	db.SetMaxIdleConns(maxOpenConns)
-	s := &Store{db: db, log: o.logger, writers: make(chan struct{}, 1), busyTimeout: o.busyTimeout}
+	s := &Store{db: db, log: o.logger, busyTimeout: o.busyTimeout}
+	s.stopWriter = s.startWriter()
 	if err := s.migrate(ctx); err != nil {
+		s.stopWriter()
 		return nil, errors.Join(err, db.Close())
 	}
 	// The checkpoints run until Close, whatever happens to ctx.
@@ -149,10 +170,14 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-// Close stops the checkpoints and closes the database (the last
-// connection to the file checkpoints what is left).
+// Close stops the checkpoints and the writer (writes after it fail with
+// shop.ErrUnavailable) and closes the database (the last connection to
+// the file checkpoints what is left).
 func (s *Store) Close() error {
-	s.closeOnce.Do(s.stopCheckpoints)
+	s.closeOnce.Do(func() {
+		s.stopCheckpoints()
+		s.stopWriter()
+	})
 	return s.db.Close()
 }
 
@@ -205,7 +230,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	// The immediate transaction holds the write lock, so processes starting
 	// together apply each migration once.
-	return s.inTx(ctx, "migrate", func(tx *sql.Tx) error {
+	return s.inTx(ctx, "migrate", func(ctx context.Context, tx *sql.Tx) error {
 		var current int
 		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
 			return err
@@ -239,54 +264,6 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		return nil
 	})
-}
-
-// inTx runs fn in an immediate (write-locking) transaction and commits it
-// when fn returns nil. Errors of fn and of the commit go through wrap.
-//
-// The Store's writers queue for their turn in Go (acquireWriter) before
-// they ask SQLite for the write lock: SQLite's busy handler polls a held
-// lock with sleeps of up to 100 ms, so writers of one process contending
-// through it may wait long after the lock is free (a checkout's tail
-// latency) and serve fewer writes per second; queued in Go, the next
-// writer starts as soon as the previous one commits. Writers
-// of other processes on the same file still meet through SQLite's lock
-// and its busy timeout.
-func (s *Store) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	if err := s.acquireWriter(ctx); err != nil {
-		return wrap(op, err)
-	}
-	defer func() { <-s.writers }()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return wrap(op, err)
-	}
-	defer tx.Rollback() // a no-op after Commit
-	if err := fn(tx); err != nil {
-		return wrap(op, err)
-	}
-	return wrap(op, tx.Commit())
-}
-
-// acquireWriter waits for the Store's write turn: until ctx is done, or
-// at most the busy timeout, after which the write fails with
-// shop.ErrConflict as a wait for SQLite's lock would.
-func (s *Store) acquireWriter(ctx context.Context) error {
-	select {
-	case s.writers <- struct{}{}:
-		return nil
-	default:
-	}
-	t := time.NewTimer(s.busyTimeout)
-	defer t.Stop()
-	select {
-	case s.writers <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return fmt.Errorf("another write of this process held the database for %v: %w", s.busyTimeout, shop.ErrConflict)
-	}
 }
 
 // inReadTx runs fn in a deferred, read-only transaction: one snapshot for
