@@ -42,6 +42,9 @@ type Config struct {
 	Backoff  time.Duration
 	// RecordTimeout bounds the handling of one event (default 1 minute).
 	RecordTimeout time.Duration
+	// Concurrency is how many orders' events Run handles at once
+	// (default 8); the events of one order are handled in order.
+	Concurrency int
 	Now           func() time.Time
 	Logger        *slog.Logger
 	Metrics       *Metrics // nil: none
@@ -76,6 +79,9 @@ func New(service *shop.Service, store Store, sender mail.Sender, cfg Config) *Pr
 	}
 	if cfg.RecordTimeout <= 0 {
 		cfg.RecordTimeout = time.Minute
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 8
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

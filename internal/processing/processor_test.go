@@ -18,14 +18,17 @@ import (
 	"storefront/internal/shop/shoptest"
 )
 
-// sender records what it sends; failures makes its next sends fail, and
-// failAt the sends of those numbers (the first is 1).
+// sender records what it sends; failures makes its next sends fail (only
+// those of the message failuresOf, when set: Run sends the messages of
+// several orders at once), and failAt the sends of those numbers (the
+// first is 1).
 type sender struct {
-	mu       sync.Mutex
-	sent     []mail.Message
-	failures []error
-	failAt   map[int]error
-	calls    int
+	mu         sync.Mutex
+	sent       []mail.Message
+	failures   []error
+	failuresOf string
+	failAt     map[int]error
+	calls      int
 }
 
 func (s *sender) Send(_ context.Context, m mail.Message) error {
@@ -35,7 +38,7 @@ func (s *sender) Send(_ context.Context, m mail.Message) error {
 	if err := s.failAt[s.calls]; err != nil {
 		return err
 	}
-	if len(s.failures) > 0 {
+	if len(s.failures) > 0 && (s.failuresOf == "" || s.failuresOf == m.ID) {
 		err := s.failures[0]
 		s.failures = s.failures[1:]
 		return err
@@ -274,7 +277,7 @@ func TestRunDeadLettersAfterTheAttempts(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			e.sender.failures = tt.failures
+			e.sender.failures, e.sender.failuresOf = tt.failures, "order.o1.confirmation"
 			e.feed.Publish(ev("placed"), start)
 			p2 := shoptest.NewOrder("o2", "u2", start, shop.OrderLine{ProductID: "p1", Name: "x", UnitPriceCents: 1250, Quantity: 1})
 			if err := e.store.PlaceOrder(t.Context(), p2, nil); err != nil {
@@ -399,5 +402,73 @@ func TestMetricsLag(t *testing.T) {
 	}
 	if got := metricValue(t, e.registry, "storefront_processor_events_total"); got != 1 {
 		t.Errorf("events = %v; want 1", got)
+	}
+}
+
+// gateSender holds every send until release is closed, telling started
+// of each as it begins.
+type gateSender struct {
+	*sender
+	started chan string
+	release chan struct{}
+}
+
+func (s gateSender) Send(ctx context.Context, m mail.Message) error {
+	s.started <- m.ID
+	<-s.release
+	return s.sender.Send(ctx, m)
+}
+
+// TestRunHandlesOrdersSideBySide: the events of two orders are handled at
+// once (the second order's confirmation is on its way while the first's
+// send still waits), and the events of one order in their order.
+func TestRunHandlesOrdersSideBySide(t *testing.T) {
+	e := newEnv(t)
+	o2 := shoptest.NewOrder("o2", "u2", start, shop.OrderLine{ProductID: "p1", Name: "x", UnitPriceCents: 1250, Quantity: 1})
+	if err := e.store.PlaceOrder(t.Context(), o2, nil); err != nil {
+		t.Fatal(err)
+	}
+	gs := gateSender{sender: e.sender, started: make(chan string, 10), release: make(chan struct{})}
+	p := processing.New(e.service, e.store, gs, processing.Config{Now: e.clock.Now})
+	e.feed.Publish(ev("placed"), start)
+	e.feed.Publish(ev("shipped"), start)
+	e.feed.Publish(shop.OrderEvent{OrderID: "o2", Status: "placed"}, start)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx, e.feed) }()
+	var first []string
+	for len(first) < 2 {
+		select {
+		case id := <-gs.started:
+			first = append(first, id)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("sends started while the first waits: %v; want both orders' confirmations", first)
+		}
+	}
+	if fmt.Sprint(first) != "[order.o1.confirmation order.o2.confirmation]" &&
+		fmt.Sprint(first) != "[order.o2.confirmation order.o1.confirmation]" {
+		t.Errorf("first sends %v; want the two confirmations (o1's shipped message only after o1's confirmation)", first)
+	}
+	close(gs.release)
+	for deadline := time.Now().Add(5 * time.Second); e.feed.Pending() > 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run() = %v", err)
+	}
+	if n := e.feed.Pending(); n != 0 {
+		t.Fatalf("%d events left undone; want none", n)
+	}
+	var o1 []string
+	for _, id := range e.sentIDs() {
+		if strings.HasPrefix(id, "order.o1.") {
+			o1 = append(o1, id)
+		}
+	}
+	if fmt.Sprint(o1) != "[order.o1.confirmation order.o1.shipped]" {
+		t.Errorf("o1's messages in order sent %v; want the confirmation, then the shipped message", o1)
 	}
 }

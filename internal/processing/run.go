@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"storefront/internal/shop"
@@ -30,13 +31,18 @@ type Source interface {
 var errStopped = errors.New("processing stopped")
 
 // Run reads src and handles each record until ctx ends, then returns nil.
+// The records of one order are handled one after another, in order; those
+// of different orders side by side, up to Config.Concurrency at once: a
+// placement's acceptance and confirmation are a few store writes and a
+// send in a row, and one at a time they fall behind a busy shop.
 // A record that fails is tried again after a pause (Config.Backoff,
-// doubled each time), holding back the records behind it in its shard
-// only; after Config.Attempts failures, or at once for a Permanent error,
+// doubled each time), holding back the records behind it in its order;
+// after Config.Attempts failures, or at once for a Permanent error,
 // it goes to the dead letters (staff retry it from /admin/processing) and
-// its shard moves on. A stop (ctx ending) lets the record in hand finish
-// under its own deadline, so a message being sent is not cut off halfway;
-// a record waiting for its next try is abandoned undone, to come again.
+// its order moves on. A stop (ctx ending) lets the records in hand finish
+// under their own deadline, so a message being sent is not cut off halfway;
+// records waiting for their next try, or not yet started, are abandoned
+// undone, to come again.
 func (p *Processor) Run(ctx context.Context, src Source) error {
 	for ctx.Err() == nil {
 		records, err := src.Next(ctx)
@@ -48,21 +54,85 @@ func (p *Processor) Run(ctx context.Context, src Source) error {
 			_ = shop.Pause(ctx, p.cfg.Backoff) // ctx ending is checked by the loop
 			continue
 		}
-		for _, rec := range records {
-			if err := p.process(ctx, rec); err != nil {
-				if errors.Is(err, errStopped) {
-					return nil
-				}
-				p.cfg.Logger.ErrorContext(ctx, "order event not handled", "order_id", rec.Event.OrderID, "status", rec.Event.Status, "err", err)
-				break // its shard comes again from it
-			}
-			if err := src.Done(context.WithoutCancel(ctx), rec); err != nil {
-				p.cfg.Logger.WarnContext(ctx, "order event checkpoint not saved", "order_id", rec.Event.OrderID, "err", err)
-				break
-			}
+		if stopped := p.handleRecords(ctx, src, records); stopped {
+			return nil
 		}
 	}
 	return nil
+}
+
+// errNotTried marks a record left for later: one before it of its order
+// was not handled, or Run stopped first.
+var errNotTried = errors.New("not tried: held back")
+
+// handleRecords handles records, and then tells src, shard by shard, that
+// the records up to the first one not handled are done (once per shard:
+// Done covers every record before its argument), so the rest come again.
+// It reports whether Run stopped on the way.
+func (p *Processor) handleRecords(ctx context.Context, src Source, records []Record) (stopped bool) {
+	outcomes := make([]error, len(records))
+	var orderIDs []string
+	recordsOf := map[string][]int{} // by order id, in order
+	for i, rec := range records {
+		id := rec.Event.OrderID
+		if _, seen := recordsOf[id]; !seen {
+			orderIDs = append(orderIDs, id)
+		}
+		recordsOf[id] = append(recordsOf[id], i)
+	}
+	slots := make(chan struct{}, p.cfg.Concurrency)
+	var handlers sync.WaitGroup
+	for _, id := range orderIDs {
+		slots <- struct{}{}
+		handlers.Go(func() {
+			defer func() { <-slots }()
+			for k, i := range recordsOf[id] {
+				outcomes[i] = errNotTried
+				if ctx.Err() != nil {
+					continue // stopping: start nothing more
+				}
+				if err := p.process(ctx, records[i]); err != nil {
+					outcomes[i] = err
+					for _, later := range recordsOf[id][k+1:] {
+						outcomes[later] = errNotTried
+					}
+					return
+				}
+				outcomes[i] = nil
+			}
+		})
+	}
+	handlers.Wait()
+
+	lastHandled := map[string]int{} // by shard
+	var shards []string
+	heldBack := map[string]bool{}
+	for i, rec := range records {
+		err := outcomes[i]
+		switch {
+		case errors.Is(err, errStopped):
+			stopped = true
+		case err != nil && !errors.Is(err, errNotTried):
+			p.cfg.Logger.ErrorContext(ctx, "order event not handled", "order_id", rec.Event.OrderID, "status", rec.Event.Status, "err", err)
+		}
+		if err != nil {
+			heldBack[rec.Shard] = true // it comes again from here
+		}
+		if heldBack[rec.Shard] {
+			continue
+		}
+		if _, ok := lastHandled[rec.Shard]; !ok {
+			shards = append(shards, rec.Shard)
+		}
+		lastHandled[rec.Shard] = i
+	}
+	for _, shard := range shards {
+		rec := records[lastHandled[shard]]
+		if err := src.Done(context.WithoutCancel(ctx), rec); err != nil {
+			p.cfg.Logger.WarnContext(ctx, "order event checkpoint not saved", "order_id", rec.Event.OrderID, "err", err)
+		}
+	}
+	return stopped || ctx.Err() != nil
 }
 
 // process handles rec with retries and, at the end of them, dead-letters
