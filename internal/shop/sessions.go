@@ -78,6 +78,14 @@ func (s *Service) liveSession(ctx context.Context, token, kind string) (*Session
 		return nil, nil, ErrUnauthorized
 	}
 	sess, err := s.store.Session(ctx, hashSecret(token))
+	return s.checkSession(ctx, sess, err, kind, nil)
+}
+
+// checkSession is liveSession after the session's read (sess, or readErr):
+// u is the session's user when it was read with the session (VisitReader),
+// else nil and read here.
+func (s *Service) checkSession(ctx context.Context, sess *Session, readErr error, kind string, u *User) (*Session, *User, error) {
+	err := readErr
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil, ErrUnauthorized
 	}
@@ -99,10 +107,14 @@ func (s *Service) liveSession(ctx context.Context, token, kind string) (*Session
 		}
 		return nil, nil, ErrUnauthorized
 	}
-	var u *User
 	// A session awaiting its second factor is a guest's until the code
 	// passes (CompleteSignIn): it holds a cart, nothing else.
-	if sess.UserID != "" && sess.SecondFactor != SecondFactorPending {
+	switch {
+	case sess.UserID == "" || sess.SecondFactor == SecondFactorPending:
+		u = nil
+	case u != nil && u.ID == sess.UserID:
+		// read with the session
+	default:
 		if u, err = s.sessionUser(ctx, sess); errors.Is(err, ErrNotFound) {
 			return nil, nil, ErrUnauthorized
 		} else if err != nil {

@@ -65,8 +65,8 @@ func (v *Visit) Cart() (*CartView, error) {
 }
 
 // storedCart reads the session's cart once per visit: the one read with
-// the user in the session's own read when the store reads both at once
-// (UserCartReader), else the store's.
+// the session (VisitReader) or with the user (UserCartReader) when the
+// store read it so, else the store's.
 func (v *Visit) storedCart() (*Cart, error) {
 	if !v.storedLoaded {
 		if u := v.User; u != nil && u.sessionCart != nil && u.sessionCart.ID == v.Session.CartID {
@@ -105,21 +105,27 @@ func (v *Visit) CartCount() int {
 	return m.itemCount(c)
 }
 
-// StartVisit loads the visit of a browser's session token ("" for a
-// browser without one: an empty Visit, no store read). Errors as Session:
-// ErrUnauthorized for an unknown, expired or idle session, store errors.
-// It reads no cart: Visit.Cart does, with ctx, when a page shows it, so
-// ctx must be the request's.
-func (s *Service) StartVisit(ctx context.Context, token string) (*Visit, error) {
+// StartVisit loads the visit of a browser's session cookie
+// (SignedIn.CookieValue, or a bare secret as cookies were before; "" for
+// a browser without one: an empty Visit, no store read). Errors as
+// Session: ErrUnauthorized for an unknown, expired or idle session, store
+// errors. On a store that reads a session with its user and cart in one
+// call (VisitReader) that one call is all it reads; otherwise it reads no
+// cart: Visit.Cart does, with ctx, when a page shows it, so ctx must be
+// the request's.
+func (s *Service) StartVisit(ctx context.Context, cookie string) (*Visit, error) {
 	v := &Visit{}
-	if token == "" {
+	if cookie == "" {
 		return v, nil
 	}
-	sess, u, err := s.Session(ctx, token)
+	sess, u, c, err := s.visitSession(ctx, cookie)
 	if err != nil {
 		return nil, err
 	}
 	v.Session, v.User, v.ctx, v.svc = sess, u, ctx, s
+	if c != nil {
+		v.stored, v.storedLoaded = c, true
+	}
 	return v, nil
 }
 

@@ -9,7 +9,8 @@ import (
 	"storefront/internal/shop"
 )
 
-// Session cookies hold a random token; the session itself (user, cart,
+// Session cookies hold a random secret (and, as hints for reading, the ids
+// of the session's user and cart); the session itself (user, cart,
 // expiry) is kept by the service, so signing out revokes it for good.
 // Over HTTPS the cookie is named with the __Host- prefix: browsers then
 // accept it only when Secure, host-only and Path=/, so neither a subdomain
@@ -67,11 +68,13 @@ func (s *server) withSession(h http.HandlerFunc) http.Handler {
 	})
 }
 
-// setSessionCookie hands the browser the token of a new session. It lives
-// as long as the session may.
+// setSessionCookie hands the browser the cookie of a new session: its
+// secret and the ids of its user and cart, with which the next requests
+// read it in one store call (shop.SignedIn.CookieValue). It lives as long
+// as the session may.
 func (s *server) setSessionCookie(w http.ResponseWriter, r *http.Request, in *shop.SignedIn) {
 	maxAge := int(in.Session.ExpiresAt.Sub(in.Session.CreatedAt).Seconds())
-	http.SetCookie(w, s.newCookie(r, s.sessionCookieName(r), in.Token, maxAge))
+	http.SetCookie(w, s.newCookie(r, s.sessionCookieName(r), in.CookieValue(), maxAge))
 }
 
 // clearSessionCookie tells the browser to forget its session cookie.

@@ -31,7 +31,10 @@ func TestSessionSecretsNeverStored(t *testing.T) {
 	var secrets []string
 	for i := range 3 {
 		email := fmt.Sprintf("stored%d@example.com", i)
-		secrets = append(secrets, e.register(email), e.token(email, testPassword))
+		// A session cookie is the secret and the ids of the session's
+		// user and cart (shop.SignedIn.CookieValue).
+		secret, _, _ := strings.Cut(e.register(email), ".")
+		secrets = append(secrets, secret, e.token(email, testPassword))
 	}
 	files, _ := filepath.Glob(e.dbPath + "*") // the database and its WAL
 	var stored []byte
@@ -201,6 +204,28 @@ func TestCartReadOnlyByPagesShowingIt(t *testing.T) {
 		got := e.fail.cartReads.Load() - before
 		if w.Code != c.status || got != c.reads {
 			t.Errorf("%s: %s %s = %d with %d cart reads; want %d with %d", c.name, c.rq.method, c.rq.target, w.Code, got, c.status, c.reads)
+		}
+	}
+}
+
+// TestSessionCookieOfTheSecretAlone: the session cookie names the
+// session's user and cart next to its secret (read with the session in
+// one store call), and a cookie of the secret alone, as the shop set
+// before, still signs its browser in.
+func TestSessionCookieOfTheSecretAlone(t *testing.T) {
+	e := newEnv(t)
+	cookie := e.register("old-cookie@example.com")
+	secret, ids, ok := strings.Cut(cookie, ".")
+	if !ok || strings.Count(ids, ".") != 1 {
+		t.Fatalf("session cookie %q; want SECRET.USERID.CARTID", cookie)
+	}
+	for _, c := range []string{cookie, secret} {
+		w := e.send(rawReq{method: "GET", target: "/", cookie: c})
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `<span id="signed-in-name">Sec User</span>`) {
+			t.Errorf("GET / with cookie %q = %d, not signed in; want the shopper's page", c, w.Code)
+		}
+		if got := cookieValue(w, sessionCookiePlain); got != "" {
+			t.Errorf("GET / with cookie %q set the session cookie to %q; want it kept", c, got)
 		}
 	}
 }

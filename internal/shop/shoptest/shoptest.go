@@ -21,6 +21,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) shop.Store) {
 	})
 	t.Run("Users", func(t *testing.T) { testUsers(t, newStore) })
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, newStore) })
+	t.Run("SessionVisit", func(t *testing.T) { testSessionVisit(t, newStore) })
 	t.Run("Products", func(t *testing.T) { testProducts(t, newStore) })
 	t.Run("CatalogSearch", func(t *testing.T) { testCatalogSearch(t, newStore) })
 	t.Run("Categories", func(t *testing.T) { testCategories(t, newStore) })
