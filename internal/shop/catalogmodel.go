@@ -23,9 +23,16 @@ type catalogModel struct {
 	mu       sync.RWMutex
 	products []*Product       // by slot; each *Product is never modified, only replaced
 	slots    map[string]int32 // product ID -> slot
-	// terms maps a search term to its postings in slot order.
-	terms map[string][]posting
-	stems stemCache // of the words of the products' text
+	// terms maps a search term to its postings in slot order, dense the
+	// frequent terms to theirs as bitmaps (catalogpostings.go); a term is
+	// in one map or the other. denseMin is the shortest list made dense.
+	terms    map[string][]posting
+	dense    map[string]*denseList
+	denseMin int
+	stems    stemCache // of the words of the products' text
+	// categoryIDs holds one copy of each product category's ID string,
+	// which every product of the category shares.
+	categoryIDs map[string]string
 	// categories by name, from the store; their counts come from views.
 	categories []Category
 	// order holds every slot in each sort order; rank[s][slot] is the
@@ -34,7 +41,11 @@ type catalogModel struct {
 	order [sortOrders][]int32
 	rank  [sortOrders][]int32
 	// listed are the slots of order[s] filtered: [shoppers (active only)
-	// or staff (all)][category ID, "" for all].
+	// or staff (all)][category ID, "" for all]. A view equal to another
+	// shares its array (the staff's of a category without inactive
+	// products, the staff's of everything, which is order[s]); byID has
+	// only the shoppers' view of everything (the sitemap's), and rank has
+	// no byID (no listing or search sorts by it).
 	listed [2]map[string]*[sortOrders][]int32
 	// unsorted marks the sort orders a change has made stale, re-sorted
 	// by settle before anyone reads the model again.
@@ -103,36 +114,68 @@ func compareProducts(s int, a, b *Product) int {
 	return cmp.Compare(a.ID, b.ID)
 }
 
-// newCatalogModel holds products and categories.
+// newCatalogModel holds products and categories, loaded a batch at a
+// time as a start loads them (catalogBuilder).
 func newCatalogModel(products []Product, categories []Category) *catalogModel {
-	m := &catalogModel{slots: make(map[string]int32, len(products)), terms: map[string][]posting{}, stems: stemCache{}}
-	m.products = make([]*Product, 0, len(products))
-	// In batches: the words of a batch are worked out on every core, then
-	// indexed, then dropped, so a start never holds every product's words
-	// at once (at 100,000 products that was the peak of its memory).
+	b := newCatalogBuilder()
 	for start := 0; start < len(products); start += loadBatch {
-		batch := products[start:min(start+loadBatch, len(products))]
-		words := m.wordsOf(batch)
-		for i := range batch {
-			p := &batch[i]
-			if _, twice := m.slots[p.ID]; twice {
-				m.put(p)
-				continue
-			}
-			slot := int32(len(m.products)) // #nosec G115 -- a catalog is far below 2^31 products
-			m.slots[p.ID] = slot
-			m.products = append(m.products, p)
-			m.indexTerms(slot, words[i].name, words[i].description)
-		}
+		b.add(products[start:min(start+loadBatch, len(products))])
 	}
+	return b.finish(categories)
+}
+
+// loadBatch is how many products a start indexes at a time.
+const loadBatch = 8192
+
+// catalogBuilder builds the model of a start from the batches of products
+// the store's read hands it, so that a start never holds every product
+// twice (a list of all of them and the model), nor every product's words
+// at once: the words of a batch are worked out on every core, indexed,
+// then dropped. The model keeps the batches' products: a batch must not
+// change after add.
+type catalogBuilder struct{ m *catalogModel }
+
+func newCatalogBuilder() *catalogBuilder {
+	return &catalogBuilder{m: &catalogModel{slots: map[string]int32{}, terms: map[string][]posting{},
+		dense: map[string]*denseList{}, denseMin: defaultDenseMin, stems: stemCache{}, categoryIDs: map[string]string{}}}
+}
+
+// add indexes a batch of products; of a product read twice the later wins.
+func (b *catalogBuilder) add(batch []Product) {
+	m := b.m
+	words := m.wordsOf(batch)
+	for i := range batch {
+		p := &batch[i]
+		p.Category = m.categoryID(p.Category)
+		if _, twice := m.slots[p.ID]; twice {
+			m.put(p)
+			continue
+		}
+		slot := int32(len(m.products)) // #nosec G115 -- a catalog is far below 2^31 products
+		m.slots[p.ID] = slot
+		m.products = append(m.products, p)
+		m.indexTerms(slot, words[i].name, words[i].description)
+	}
+}
+
+// finish sorts and lists what was added, with categories: the model.
+func (b *catalogBuilder) finish(categories []Category) *catalogModel {
+	m := b.m
+	m.clipPostings()
 	m.unsortAll()
 	m.setCategories(categories)
 	m.settle()
 	return m
 }
 
-// loadBatch is how many products a start indexes at a time.
-const loadBatch = 8192
+// categoryID is id as the model keeps it: one string per category.
+func (m *catalogModel) categoryID(id string) string {
+	if kept, ok := m.categoryIDs[id]; ok {
+		return kept
+	}
+	m.categoryIDs[id] = id
+	return id
+}
 
 // productWords are the search terms of a product's name and description.
 type productWords struct{ name, description []string }
@@ -167,6 +210,7 @@ func (m *catalogModel) apply(products []Product, categories []Category) {
 	defer m.mu.Unlock()
 	for i := range products {
 		p := products[i]
+		p.Category = m.categoryID(p.Category)
 		m.put(&p)
 	}
 	if categories != nil {
@@ -228,32 +272,9 @@ func (m *catalogModel) indexTerms(slot int32, name, description []string) {
 func (m *catalogModel) unindex(slot int32, p *Product) {
 	for _, text := range []string{p.Name, p.Description} {
 		for _, term := range terms(text, false, m.stems) {
-			list := m.terms[term]
-			i, found := slices.BinarySearchFunc(list, slot, func(p posting, slot int32) int { return cmp.Compare(p.slot(), slot) })
-			if !found {
-				continue
-			}
-			if list = slices.Delete(list, i, i+1); len(list) == 0 {
-				delete(m.terms, term)
-			} else {
-				m.terms[term] = list
-			}
+			m.removePosting(term, slot)
 		}
 	}
-}
-
-func (m *catalogModel) addPosting(term string, p posting) {
-	list := m.terms[term]
-	if n := len(list); n == 0 || list[n-1].slot() < p.slot() {
-		m.terms[term] = append(list, p) // the usual case: a new product has the highest slot
-		return
-	}
-	i, found := slices.BinarySearchFunc(list, p.slot(), func(q posting, slot int32) int { return cmp.Compare(q.slot(), slot) })
-	if found {
-		list[i] |= p & 1
-		return
-	}
-	m.terms[term] = slices.Insert(list, i, p)
 }
 
 func (m *catalogModel) setCategories(categories []Category) {
@@ -282,27 +303,79 @@ func (m *catalogModel) settle() {
 	if !m.relisted && m.listed[0] != nil {
 		return
 	}
-	for staff := range 2 {
-		views := map[string]*[sortOrders][]int32{"": {}}
+	m.listed[0], m.listed[1] = m.views()
+	m.relisted = false
+}
+
+// views builds the listed views of the shoppers and of the staff, each
+// array of its exact length, shared where two views are equal.
+func (m *catalogModel) views() (shoppers, staff map[string]*[sortOrders][]int32) {
+	active, all := map[string]int{}, map[string]int{}
+	activeTotal := 0
+	for _, p := range m.products {
+		all[p.Category]++
+		if p.Active {
+			active[p.Category]++
+			activeTotal++
+		}
+	}
+	isActive := func(p *Product) bool { return p.Active }
+	staff = map[string]*[sortOrders][]int32{"": &m.order}
+	shoppers = m.byCategory(active, isActive)
+	shoppers[""] = &m.order
+	if activeTotal < len(m.products) {
+		everything := &[sortOrders][]int32{}
 		for s := range sortOrders {
-			for _, slot := range m.order[s] {
-				p := m.products[slot]
-				if !p.Active && staff == 0 {
-					continue
-				}
-				all := views[""]
-				all[s] = append(all[s], slot)
-				inCategory := views[p.Category]
-				if inCategory == nil {
-					inCategory = &[sortOrders][]int32{}
-					views[p.Category] = inCategory
-				}
-				inCategory[s] = append(inCategory[s], slot)
+			everything[s] = m.filtered(s, activeTotal, isActive)
+		}
+		shoppers[""] = everything
+	}
+	// A category's view is the same for the staff unless it holds
+	// inactive products.
+	withInactive := map[string]int{}
+	for category, n := range all {
+		if n > active[category] {
+			withInactive[category] = n
+		} else {
+			staff[category] = shoppers[category]
+		}
+	}
+	for category, in := range m.byCategory(withInactive, func(p *Product) bool { return withInactive[p.Category] > 0 }) {
+		staff[category] = in
+	}
+	return shoppers, staff
+}
+
+// byCategory is the views of the categories of counts (how many products
+// keep says each holds), in every order but byID.
+func (m *catalogModel) byCategory(counts map[string]int, keep func(*Product) bool) map[string]*[sortOrders][]int32 {
+	views := map[string]*[sortOrders][]int32{}
+	for category, n := range counts {
+		in := &[sortOrders][]int32{}
+		for s := range byID {
+			in[s] = make([]int32, 0, n)
+		}
+		views[category] = in
+	}
+	for s := range byID {
+		for _, slot := range m.order[s] {
+			if p := m.products[slot]; keep(p) {
+				views[p.Category][s] = append(views[p.Category][s], slot)
 			}
 		}
-		m.listed[staff] = views
 	}
-	m.relisted = false
+	return views
+}
+
+// filtered is order s with only the products keep accepts, n of them.
+func (m *catalogModel) filtered(s, n int, keep func(*Product) bool) []int32 {
+	view := make([]int32, 0, n)
+	for _, slot := range m.order[s] {
+		if keep(m.products[slot]) {
+			view = append(view, slot)
+		}
+	}
+	return view
 }
 
 // sortOrder sorts every slot in order s, from the order before (nearly
@@ -314,6 +387,11 @@ func (m *catalogModel) sortOrder(s int) {
 	}
 	products := m.products
 	slices.SortFunc(order, func(a, b int32) int { return compareProducts(s, products[a], products[b]) })
+	m.order[s] = order
+	m.unsorted[s] = false
+	if s == byID {
+		return // no rank: nothing compares by it
+	}
 	rank := m.rank[s]
 	if len(rank) != len(order) {
 		rank = make([]int32, len(order))
@@ -321,8 +399,7 @@ func (m *catalogModel) sortOrder(s int) {
 	for pos, slot := range order {
 		rank[slot] = int32(pos) // #nosec G115 -- a position among the slots, below 2^31 (put)
 	}
-	m.order[s], m.rank[s] = order, rank
-	m.unsorted[s] = false
+	m.rank[s] = rank
 }
 
 // categoriesWithCounts returns the categories with their number of active

@@ -3,6 +3,7 @@ package shop
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -89,14 +90,37 @@ func randomProduct(r *rand.Rand, id string) Product {
 // TestCatalogModelAnswersAsTheReference: after a random catalog and random
 // batches of changes (new products, renames, price, category, activity and
 // stock changes), every query the model answers, by page and by cursor,
-// equals the brute-force answer over the same products.
+// equals the brute-force answer over the same products: with the terms'
+// postings in lists (the default at this size), as bitmaps (a dense
+// minimum of 2), and in both, lists turning into bitmaps as the changes
+// add products (20).
 func TestCatalogModelAnswersAsTheReference(t *testing.T) {
+	for _, denseMin := range []int{defaultDenseMin, 2, 20} {
+		t.Run(fmt.Sprintf("denseMin=%d", denseMin), func(t *testing.T) {
+			t.Parallel()
+			testCatalogModelAnswersAsTheReference(t, denseMin)
+		})
+	}
+}
+
+// modelOf builds the model of products in batches of batchSize, with the
+// terms' postings bitmaps from denseMin long.
+func modelOf(products []Product, categories []Category, batchSize, denseMin int) *catalogModel {
+	b := newCatalogBuilder()
+	b.m.denseMin = denseMin
+	for start := 0; start < len(products); start += batchSize {
+		b.add(products[start:min(start+batchSize, len(products))])
+	}
+	return b.finish(categories)
+}
+
+func testCatalogModelAnswersAsTheReference(t *testing.T, denseMin int) {
 	r := rand.New(rand.NewPCG(1, 2))
 	products := make([]Product, 60)
 	for i := range products {
 		products[i] = randomProduct(r, fmt.Sprintf("p%03d", i))
 	}
-	m := newCatalogModel(slices.Clone(products), []Category{{ID: "kitchen", Name: "Kitchen"}, {ID: "garden", Name: "Garden"}, {ID: "bath", Name: "Bath"}})
+	m := modelOf(slices.Clone(products), []Category{{ID: "kitchen", Name: "Kitchen"}, {ID: "garden", Name: "Garden"}, {ID: "bath", Name: "Bath"}}, loadBatch, denseMin)
 	for round := range 30 {
 		if round > 0 {
 			var batch []Product
@@ -139,6 +163,65 @@ func TestCatalogModelAnswersAsTheReference(t *testing.T) {
 			}
 			checkWalk(t, m, products, q)
 		}
+	}
+}
+
+// TestCatalogModelFromBatchesEqualsAtOnce: a start that reads the
+// products in batches (and a product twice, the later winning) builds the
+// model that one batch of them all builds, with the postings of frequent
+// terms as bitmaps and of the others as lists either way.
+func TestCatalogModelFromBatchesEqualsAtOnce(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var products []Product
+	for i := range 300 {
+		p := randomProduct(r, fmt.Sprintf("p%03d", i))
+		p.Description += fmt.Sprintf(" rare%d", i%30) // in 10 products each: lists
+		products = append(products, p)
+		if i%50 == 49 { // read again with another name, as a change during the read
+			p := products[r.IntN(len(products))]
+			p.Name = randomText(r, 2)
+			products = append(products, p)
+		}
+	}
+	products[7].Active, products[8].Active = false, false
+	categories := []Category{{ID: "kitchen", Name: "Kitchen"}, {ID: "garden", Name: "Garden"}, {ID: "bath", Name: "Bath"}}
+	atOnce := modelOf(slices.Clone(products), categories, len(products), 40)
+	if len(atOnce.dense) == 0 || len(atOnce.terms) == 0 {
+		t.Fatalf("%d terms in bitmaps, %d in lists; want some of each", len(atOnce.dense), len(atOnce.terms))
+	}
+	for _, size := range []int{1, 7, 64} {
+		inBatches := modelOf(slices.Clone(products), categories, size, 40)
+		if !reflect.DeepEqual(inBatches, atOnce) {
+			t.Errorf("the model built in batches of %d differs from the one built at once", size)
+		}
+	}
+}
+
+// TestCatalogModelSharesEqualViews: the staff's view of everything is the
+// sort order itself, and of a category without inactive products the
+// shoppers' view; the shoppers' view of everything is the order too while
+// every product is active.
+func TestCatalogModelSharesEqualViews(t *testing.T) {
+	products := []Product{
+		{ID: "a", Name: "A", Category: "kitchen", Active: true}, {ID: "b", Name: "B", Category: "kitchen", Active: true},
+		{ID: "c", Name: "C", Category: "garden", Active: true}, {ID: "d", Name: "D", Category: "garden", Active: false},
+	}
+	m := newCatalogModel(slices.Clone(products), nil)
+	same := func(a, b []int32) bool { return len(a) > 0 && len(a) == len(b) && &a[0] == &b[0] }
+	for s := range sortOrders {
+		if !same(m.listed[1][""][s], m.order[s]) {
+			t.Errorf("order %d: the staff's view of everything is not the order", s)
+		}
+	}
+	if !same(m.listed[1]["kitchen"][byName], m.listed[0]["kitchen"][byName]) {
+		t.Error("kitchen (all active): the staff's view is not the shoppers'")
+	}
+	if got := len(m.listed[1]["garden"][byName]); got != 2 || same(m.listed[1]["garden"][byName], m.listed[0]["garden"][byName]) {
+		t.Errorf("garden (one inactive): the staff's view has %d products (want 2), or is the shoppers' (1)", got)
+	}
+	m.apply([]Product{{ID: "d", Name: "D", Category: "garden", Active: true}}, nil)
+	if !same(m.listed[0][""][byName], m.order[byName]) || !same(m.listed[1]["garden"][byName], m.listed[0]["garden"][byName]) {
+		t.Error("every product active: the views are not shared")
 	}
 }
 

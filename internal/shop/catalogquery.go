@@ -181,32 +181,31 @@ func (m *catalogModel) search(q ProductQuery, cursor *pageCursor) catalogAnswer 
 }
 
 // matchAll returns the slots whose products hold every term, with their
-// relevance: the shortest posting list, each of its slots looked up in
-// the others by binary search.
+// relevance: the shortest postings, each of its slots looked up in the
+// others (by binary search in a list, by its bit in bitmaps).
 func (m *catalogModel) matchAll(terms []string) []match {
 	if len(terms) == 0 {
 		return nil
 	}
-	lists := make([][]posting, len(terms))
+	lists := make([]postings, len(terms))
 	for i, term := range terms {
-		if lists[i] = m.terms[term]; len(lists[i]) == 0 {
+		if lists[i] = m.postingsOf(term); lists[i].len() == 0 {
 			return nil
 		}
 	}
-	slices.SortFunc(lists, func(a, b []posting) int { return cmp.Compare(len(a), len(b)) })
+	slices.SortFunc(lists, func(a, b postings) int { return cmp.Compare(a.len(), b.len()) })
 	var found []match
-next:
-	for _, first := range lists[0] {
+	lists[0].each(func(first posting) {
 		found1 := match{slot: first.slot(), score: postingScore(first)}
 		for _, list := range lists[1:] {
-			i, ok := slices.BinarySearchFunc(list, found1.slot, func(p posting, slot int32) int { return cmp.Compare(p.slot(), slot) })
+			p, ok := list.find(found1.slot)
 			if !ok {
-				continue next
+				return
 			}
-			found1.score += postingScore(list[i])
+			found1.score += postingScore(p)
 		}
 		found = append(found, found1)
-	}
+	})
 	return found
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -90,22 +91,29 @@ func (r *catalogReader) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var products []Product
+	// The products go to the model a batch at a time as they are read:
+	// a start never holds a list of every product besides the model.
+	b := newCatalogBuilder()
+	batch := make([]Product, 0, loadBatch)
 	err = r.store.EachProduct(ctx, func(p *Product) error {
-		products = append(products, *p)
+		if batch = append(batch, *p); len(batch) == loadBatch {
+			b.add(batch)
+			batch = make([]Product, 0, loadBatch)
+		}
 		return nil
 	})
 	if err != nil {
 		_ = feed.Close()
 		return err
 	}
+	b.add(slices.Clone(batch)) // the last, of its length
 	categories, err := r.store.Categories(ctx)
 	if err != nil {
 		_ = feed.Close()
 		return err
 	}
 	r.feed = feed
-	r.model.Store(newCatalogModel(products, categories))
+	r.model.Store(b.finish(categories))
 	r.version.Add(1)
 	return nil
 }
