@@ -10,9 +10,10 @@ func (s *server) routes(mux *http.ServeMux) {
 	page := s.withSession
 
 	// Guests' catalog and product pages are public: cacheable, and kept
-	// rendered (httpcache.go).
-	mux.Handle("GET /{$}", s.publicPage(listingPolicy, page(s.handleCatalog)))
-	mux.Handle("GET /products", s.publicPage(listingPolicy, page(s.handleCatalog)))
+	// rendered (httpcache.go); catalog pages with a session are kept
+	// around their personal part (signedinpage.go).
+	mux.Handle("GET /{$}", s.publicPage(listingPolicy, page(s.framedCatalog(s.handleCatalog))))
+	mux.Handle("GET /products", s.publicPage(listingPolicy, page(s.framedCatalog(s.handleCatalog))))
 	mux.Handle("GET /products/{id}", s.publicPage(productPolicy, page(s.handleProduct)))
 
 	mux.Handle("GET /cart", page(s.handleCart))

@@ -60,6 +60,9 @@ type server struct {
 	// catalogVersion (nil: listings not kept); httpcache.go.
 	pageCache      *pageCache
 	catalogVersion func(context.Context) uint64
+	// framed keeps signed-in catalog pages cut around their personal
+	// part (nil: none kept, as no page); signedinpage.go.
+	framed *framedCache
 }
 
 // NewServer returns the shop's whole HTTP surface with its middleware. It
@@ -84,6 +87,9 @@ func newServer(svc *shop.Service, logger *slog.Logger, cfg Config) (*server, htt
 		s.pageCache = newPageCache(DefaultPageCacheBytes, pageCacheMaxEntries)
 	case cfg.PageCacheBytes > 0:
 		s.pageCache = newPageCache(cfg.PageCacheBytes, pageCacheMaxEntries)
+	}
+	if s.pageCache != nil {
+		s.framed = newFramedCache(s.pageCache.maxBytes/4, pageCacheMaxEntries/4)
 	}
 	mux := http.NewServeMux()
 	s.routes(mux)    // routes.go: pages, static files, health

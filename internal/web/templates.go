@@ -98,6 +98,9 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 		s.renderFailed(w, r, fmt.Errorf("no page template %q", page))
 		return
 	}
+	if s.serveSignedInCatalog(w, r, status, page, t, v) {
+		return // a catalog page with a session: its personal part in the kept rest (signedinpage.go)
+	}
 	if main, ok := s.cachedMain(r, status, page, t, v); ok {
 		l.Main = main
 	}

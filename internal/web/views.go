@@ -22,7 +22,11 @@ type layoutView struct {
 	// Main is the page's main part rendered already (a signed-in
 	// shopper's catalog page, whose main part is everyone's: cachedMain);
 	// empty, the layout renders the page's "main" template.
-	Main      template.HTML
+	Main template.HTML
+	// Personal is the layout's "personal" part rendered already, or a
+	// marker where it goes (signedinpage.go); empty, the layout renders
+	// it.
+	Personal  template.HTML
 	Title     string
 	User      *shop.User // nil for a guest
 	Staff     bool       // User is staff who passed the second factor: the staff area's link

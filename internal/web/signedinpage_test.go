@@ -1,0 +1,87 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestSignedInCatalogPageStitchedGzip: a catalog page with a session is
+// its personal part stitched, uncompressed, between the kept compressed
+// rest; Go's standard gzip reader (a strict decoder: block structure,
+// CRC-32 and length) decodes it to exactly the page a server without the
+// kept rest renders whole, for two shoppers of one address (the second
+// from the kept rest), and a guest with a cart, plain for a
+// client that does not accept gzip, and nothing is stored by caches.
+func TestSignedInCatalogPageStitchedGzip(t *testing.T) {
+	e := newEnv(t)
+	whole := NewServer(e.svc, slog.New(slog.DiscardHandler), Config{PageCacheBytes: -1})
+	ada, bob := e.register("ada.stitch@example.com"), e.register("bob.stitch@example.com")
+	w := e.send(rawReq{method: "POST", target: "/cart/items", form: url.Values{"product_id": {"kettle"}, "quantity": {"3"}}})
+	guest := cookieValue(w, sessionCookiePlain)
+	if guest == "" {
+		t.Fatal("adding to a guest's cart set no session cookie")
+	}
+	get := func(h http.Handler, target, cookie string, gzipped bool) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodGet, target, nil)
+		r.Header.Set("Cookie", sessionCookiePlain+"="+cookie)
+		if gzipped {
+			r.Header.Set("Accept-Encoding", "gzip")
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	for _, target := range []string{"/", "/products?sort=price_desc", "/products?q=notebook&page=2"} {
+		for _, who := range []struct{ name, cookie, want string }{
+			{"ada", ada, `id="cart-count">0<`},
+			{"bob", bob, `id="cart-count">0<`},
+			{"guest with a cart", guest, `id="cart-count">3<`},
+			{"ada again", ada, `id="cart-count">0<`},
+		} {
+			want := get(whole, target, who.cookie, false)
+			if want.Code != http.StatusOK || !strings.Contains(want.Body.String(), who.want) {
+				t.Fatalf("%s GET %s whole = %d, want a page with %s", who.name, target, want.Code, who.want)
+			}
+			zw := get(e.h, target, who.cookie, true)
+			if zw.Code != http.StatusOK || zw.Header().Get("Content-Encoding") != "gzip" || zw.Header().Get("Cache-Control") != "no-store" {
+				t.Fatalf("%s GET %s = %d, Content-Encoding %q, Cache-Control %q; want 200, gzip, no-store", who.name, target,
+					zw.Code, zw.Header().Get("Content-Encoding"), zw.Header().Get("Cache-Control"))
+			}
+			if zw.Header().Get("Content-Length") != strconv.Itoa(zw.Body.Len()) {
+				t.Errorf("%s GET %s Content-Length %s for %d bytes", who.name, target, zw.Header().Get("Content-Length"), zw.Body.Len())
+			}
+			if personal := `<span id="cart-count">`; !bytes.Contains(zw.Body.Bytes(), []byte(personal)) {
+				t.Errorf("%s GET %s: the gzip stream lacks the personal part as a stored block; compressed whole?", who.name, target)
+			}
+			br := bytes.NewReader(zw.Body.Bytes())
+			zr, err := gzip.NewReader(br)
+			if err != nil {
+				t.Fatalf("%s GET %s: gzip header: %v", who.name, target, err)
+			}
+			zr.Multistream(false)
+			got, err := io.ReadAll(zr)
+			if err != nil {
+				t.Fatalf("%s GET %s: gzip body: %v", who.name, target, err)
+			}
+			if br.Len() != 0 {
+				t.Errorf("%s GET %s: %d bytes after the gzip member", who.name, target, br.Len())
+			}
+			if !bytes.Equal(got, want.Body.Bytes()) {
+				t.Errorf("%s GET %s decodes to a page other than the one rendered whole:\n%s\nwant:\n%s", who.name, target, got, want.Body)
+			}
+			plain := get(e.h, target, who.cookie, false)
+			if plain.Header().Get("Content-Encoding") != "" || !bytes.Equal(plain.Body.Bytes(), want.Body.Bytes()) {
+				t.Errorf("%s GET %s without gzip = %q encoded, another page than the one rendered whole", who.name, target,
+					plain.Header().Get("Content-Encoding"))
+			}
+		}
+	}
+}
