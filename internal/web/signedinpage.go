@@ -243,7 +243,7 @@ func stitchGzip(fp *framedPage, personal []byte) []byte {
 	out = append(out, fp.beforeZ...)
 	// A stored block, not final: its 3 header bits padded to a byte, then
 	// its length and the length's complement, little-endian.
-	size := uint16(len(personal))
+	size := uint16(len(personal)) // #nosec G115 -- writeFramed sends at most maxStoredBlock (65535) bytes here
 	out = append(out, 0)
 	out = binary.LittleEndian.AppendUint16(out, size)
 	out = binary.LittleEndian.AppendUint16(out, ^size)
