@@ -36,6 +36,7 @@ func benchCatalog(n int) []Product {
 // once they are read from the store.
 func BenchmarkCatalogModelLoad100k(b *testing.B) {
 	products := benchCatalog(100_000)
+	b.ReportAllocs()
 	for b.Loop() {
 		newCatalogModel(products, nil)
 	}

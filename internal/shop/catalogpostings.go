@@ -174,12 +174,18 @@ func (m *catalogModel) removePosting(term string, slot int32) {
 	}
 }
 
-// clipPostings gives every list of postings the capacity of its length:
-// after a load, what appending left spare (a tenth of them) is freed.
+// clipPostings gives every list and bitmap of postings the capacity of
+// its length: after a load, what appending left spare (a tenth of the
+// lists, up to half of a bitmap) is freed.
 func (m *catalogModel) clipPostings() {
 	for term, list := range m.terms {
 		if cap(list) > len(list) {
 			m.terms[term] = slices.Clone(list)
+		}
+	}
+	for _, d := range m.dense {
+		if cap(d.has) > len(d.has) {
+			d.has, d.name = slices.Clone(d.has), slices.Clone(d.name)
 		}
 	}
 }

@@ -67,6 +67,7 @@ func BenchmarkSearchModelBuild100k(b *testing.B) {
 	products := searchBenchCatalog(b, 100_000)
 	withProducts := heapMB()
 	var m *catalogModel
+	b.ReportAllocs()
 	for b.Loop() {
 		m = nil
 		m = newCatalogModel(products, nil)
