@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -57,5 +58,40 @@ func TestSessionCookieNamingAnotherUser(t *testing.T) {
 		if want := `<span id="cart-count">` + c.wantCount + `</span>`; !strings.Contains(body, want) {
 			t.Errorf("%s: the page lacks %s", c.name, want)
 		}
+	}
+}
+
+// TestCheckoutPageCallsWithCookieIDs: the checkout page's POST with the
+// session cookie the shop sets reads the session, user and cart in one
+// call, then the products, and writes once: two reads, where a cookie of
+// the secret alone takes three (TestCheckoutCallBudget).
+func TestCheckoutPageCallsWithCookieIDs(t *testing.T) {
+	counter := &callCounter{}
+	s := newTestStoreWith(t, countingClient(t, counter))
+	svc := newService(s)
+	mustSaveProducts(t, s, product("p1", 1500, 50), product("p2", 2500, 50))
+	u := mustRegister(t, svc, "ada@example.com")
+	mustAddToCart(t, svc, shop.UserCartID(u.ID), "p1", 2)
+	mustAddToCart(t, svc, shop.UserCartID(u.ID), "p2", 1)
+	signed, err := svc.StartSession(t.Context(), u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := web.NewServer(svc, slog.New(slog.DiscardHandler), web.Config{})
+	form := url.Values{"full_name": {"Ada Lovelace"}, "address_line1": {"12 St James's Square"}, "city": {"London"},
+		"postal_code": {"SW1Y 4JH"}, "country": {"GB"}, "checkout_key": {shop.NewCheckoutKey()}}
+	r := httptest.NewRequest(http.MethodPost, "/checkout", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.AddCookie(&http.Cookie{Name: "session", Value: signed.CookieValue()})
+	before := orderCount(t, s)
+	counter.reset()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	calls := counter.snapshot()
+	if w.Code != http.StatusSeeOther || orderCount(t, s) != before+1 {
+		t.Fatalf("POST /checkout = %d: %s; want 303 and an order", w.Code, w.Body)
+	}
+	if reads, writes := sumOf(calls, readOps), sumOf(calls, writeOps); reads != 2 || writes != 1 {
+		t.Errorf("POST /checkout made %s; want 2 reads (BatchGetItem of session, user and cart; of the products) and 1 write", describeCalls(calls))
 	}
 }
