@@ -45,9 +45,9 @@ type Config struct {
 	// Concurrency is how many orders' events Run handles at once
 	// (default 8); the events of one order are handled in order.
 	Concurrency int
-	Now           func() time.Time
-	Logger        *slog.Logger
-	Metrics       *Metrics // nil: none
+	Now         func() time.Time
+	Logger      *slog.Logger
+	Metrics     *Metrics // nil: none
 }
 
 // Processor handles order events. It is safe for concurrent use; several
