@@ -58,4 +58,3 @@ func TestStoreForwardsSessionVisit(t *testing.T) {
 		t.Errorf("Session counted %s; want 1 (the session read alone)", got)
 	}
 }
-
