@@ -7,8 +7,9 @@ import (
 // Visit is who asks for a page, loaded once per request: the browser's
 // session (nil for a guest before their first cart add) and its user (nil
 // for a guest). The cart summary the layout shows is read from the store
-// only when a page asks for it (Cart, CartCount), once per visit: a POST
-// that only redirects reads no cart. A Visit belongs to the one request
+// once per visit: with the session when the store reads both in one call
+// (VisitReader), else only when a page asks for it (Cart, CartCount), so
+// that a POST that only redirects reads no cart. A Visit belongs to the one request
 // that started it (it reads the cart under that request's context) and is
 // not safe for concurrent use.
 type Visit struct {
