@@ -68,12 +68,29 @@ func ValidateProductQuery(q ProductQuery) (ProductQuery, error) {
 	return q, fe.err()
 }
 
-// Product returns an active or withdrawn product, or ErrNotFound.
+// Product returns an active or withdrawn product as the store has it at
+// a moment after the call began (a strong read: what a shopper commits
+// to), or ErrNotFound.
 func (s *Service) Product(ctx context.Context, id string) (*Product, error) {
-	if !IsID(id) {
-		return nil, ErrNotFound
+	p, _, err := s.VersionedProduct(ctx, id)
+	if err != nil {
+		return nil, err
 	}
-	return s.store.Product(ctx, id)
+	own := *p // the caller's to change
+	return &own, nil
+}
+
+// VersionedProduct is Product with the product's version in this process:
+// two calls that return the same version, not 0, return equal products,
+// so what is made of one (a rendered page) serves the other. Version 0
+// names no state (the store was read, and the product not kept:
+// productread.go). The product may be shared with other callers: it must
+// not be changed.
+func (s *Service) VersionedProduct(ctx context.Context, id string) (*Product, uint64, error) {
+	if !IsID(id) {
+		return nil, 0, ErrNotFound
+	}
+	return s.products.product(ctx, id)
 }
 
 // Categories returns every category by name with its product count.
@@ -83,6 +100,24 @@ func (s *Service) Categories(ctx context.Context) ([]Category, error) {
 		return nil, err
 	}
 	return m.categoriesWithCounts(), nil
+}
+
+// CategoryName returns the name of category id as the catalog read model
+// has it (a rename may lag, like the listings), or id when it has none,
+// without copying the categories as Category does.
+func (s *Service) CategoryName(ctx context.Context, id string) string {
+	m, err := s.catalog.current(ctx)
+	if err != nil {
+		return id
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	for i := range m.categories {
+		if m.categories[i].ID == id {
+			return m.categories[i].Name
+		}
+	}
+	return id
 }
 
 // IsID reports whether s is a well-formed URL-safe id: 1 to 64 of a-z, A-Z,

@@ -69,6 +69,8 @@ type Service struct {
 	// catalog is the catalog read model the listings are answered from
 	// (catalogreader.go).
 	catalog *catalogReader
+	// products answers strong product reads (productread.go).
+	products productReader
 	// reprocessor handles a dead letter again for staff (SetReprocessor,
 	// processingadmin.go); nil where no processor was handed over.
 	reprocessor Reprocessor
@@ -109,6 +111,7 @@ func NewService(store Store, cfg Config) *Service {
 	}
 	s := &Service{store: store, cfg: cfg, log: cfg.Logger, hasher: newPasswordHasher(*cfg.PasswordParams),
 		catalog: newCatalogReader(store, cfg.Logger)}
+	s.products.store = store
 	s.dummyHash = s.hasher.hash("dummy password for unknown accounts")
 	return s
 }

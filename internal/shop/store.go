@@ -16,6 +16,9 @@ type Store interface {
 	// category counts are answered by each server's read model
 	// (catalogmodel.go), never by reading the catalog per request.
 	CatalogFollower
+	// An exact catalog feed, where the store has one (productread.go):
+	// strong product reads without a store read per request.
+	ExactCatalogFollower
 	// Ping reports whether the store is reachable; it backs /readyz.
 	Ping(ctx context.Context) error
 

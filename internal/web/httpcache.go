@@ -68,6 +68,9 @@ const (
 type cachePolicy struct {
 	kind         string // names the route's pages in cache keys
 	cacheControl string
+	// cacheControlHeader is cacheControl as a header value of its own
+	// length and capacity, shared by every answer (servePage).
+	cacheControlHeader []string
 	// byCatalogVersion keys pages by the catalog's version, looked up
 	// before the handler runs; otherwise a view that is viewKeyed is keyed
 	// by its own content, at render.
@@ -75,10 +78,17 @@ type cachePolicy struct {
 }
 
 var (
-	listingPolicy = &cachePolicy{kind: "listing", byCatalogVersion: true,
-		cacheControl: "public, max-age=0, s-maxage=" + strconv.Itoa(listingSharedMaxAge) + ", must-revalidate"}
-	productPolicy = &cachePolicy{kind: "product", cacheControl: "public, no-cache"}
+	listingPolicy = newCachePolicy("listing", true,
+		"public, max-age=0, s-maxage="+strconv.Itoa(listingSharedMaxAge)+", must-revalidate")
+	productPolicy = newCachePolicy("product", false, "public, no-cache")
+	// gzipEncodingHeader is the Content-Encoding of a gzipped cached page.
+	gzipEncodingHeader = []string{"gzip"}
 )
+
+func newCachePolicy(kind string, byCatalogVersion bool, cacheControl string) *cachePolicy {
+	return &cachePolicy{kind: kind, byCatalogVersion: byCatalogVersion, cacheControl: cacheControl,
+		cacheControlHeader: []string{cacheControl}}
+}
 
 // viewKeyed is a page view whose own content versions its page: keyed by
 // a hash of the view, a cached page is only ever served for an equal view.
@@ -151,14 +161,8 @@ func (s *server) guestRequest(r *http.Request) bool {
 // a publicPage route, not a guest's visit, not a 200, a cookie being set)
 // or the template fails (render then shows the failure).
 func (s *server) renderPublic(w http.ResponseWriter, r *http.Request, status int, t *template.Template, v pageView) bool {
-	pr, _ := r.Context().Value(publicRequestKey{}).(*publicRequest)
+	pr := publicAnswer(w, r)
 	if pr == nil || status != http.StatusOK {
-		return false
-	}
-	if vis := visitFrom(r.Context()); vis.Session != nil || vis.User != nil {
-		return false
-	}
-	if len(w.Header().Values("Set-Cookie")) > 0 {
 		return false
 	}
 	key := pr.key
@@ -181,6 +185,23 @@ func (s *server) renderPublic(w http.ResponseWriter, r *http.Request, status int
 	}
 	servePage(w, r, p, pr.policy)
 	return true
+}
+
+// publicAnswer returns what publicPage said of r when r's page may be
+// answered publicly (a guest's request on a publicPage route, in a visit
+// with neither session nor user, no cookie being set), else nil.
+func publicAnswer(w http.ResponseWriter, r *http.Request) *publicRequest {
+	pr, _ := r.Context().Value(publicRequestKey{}).(*publicRequest)
+	if pr == nil {
+		return nil
+	}
+	if vis := visitFrom(r.Context()); vis.Session != nil || vis.User != nil {
+		return nil
+	}
+	if len(w.Header().Values("Set-Cookie")) > 0 {
+		return nil
+	}
+	return pr
 }
 
 // viewVersion is a hash of everything v holds but the request id, which
@@ -241,6 +262,15 @@ type cachedPage struct {
 	contentType string
 	body        []byte
 	gzip        []byte // body gzipped; nil when small or not kept
+	// headers are the values servePage sets, made once: each slice has
+	// its length as capacity, so an Add to a header given one copies it
+	// and never writes into what other answers share.
+	headers pageHeaders
+}
+
+// pageHeaders are a cached page's header values.
+type pageHeaders struct {
+	etag, contentType, plainLength, gzipLength []string
 }
 
 // newCachedPage makes the page of body; with compressed, its gzip too
@@ -252,6 +282,8 @@ func newCachedPage(key, contentType string, body []byte, compressed bool) *cache
 			p.gzip = gz
 		}
 	}
+	p.headers = pageHeaders{etag: []string{p.etag}, contentType: []string{contentType},
+		plainLength: []string{strconv.Itoa(len(body))}, gzipLength: []string{strconv.Itoa(len(p.gzip))}}
 	return p
 }
 
@@ -270,23 +302,25 @@ func weakETag(body []byte) string {
 // servePage answers r with p under policy: 304 when r's If-None-Match
 // names p's ETag, else p's bytes, gzipped for a client that accepts it
 // (the compress middleware passes them through), without a body for HEAD.
+// The header values are the page's and the policy's own (pageHeaders),
+// set by their canonical names, as Header.Set would.
 func servePage(w http.ResponseWriter, r *http.Request, p *cachedPage, policy *cachePolicy) {
 	h := w.Header()
-	h.Set("Cache-Control", policy.cacheControl)
-	h.Set("ETag", p.etag)
+	h["Cache-Control"] = policy.cacheControlHeader
+	h["Etag"] = p.headers.etag
 	addVary(h, "Accept-Encoding")
 	addVary(h, "Cookie")
 	if etagMatches(r.Header.Get("If-None-Match"), p.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	body := p.body
-	h.Set("Content-Type", p.contentType)
+	body, length := p.body, p.headers.plainLength
+	h["Content-Type"] = p.headers.contentType
 	if p.gzip != nil && acceptsGzip(r) {
-		h.Set("Content-Encoding", "gzip")
-		body = p.gzip
+		h["Content-Encoding"] = gzipEncodingHeader
+		body, length = p.gzip, p.headers.gzipLength
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Length"] = length
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body) // a failed write means the client left
