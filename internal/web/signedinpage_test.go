@@ -85,3 +85,29 @@ func TestSignedInCatalogPageStitchedGzip(t *testing.T) {
 		}
 	}
 }
+
+// TestFramedCacheBounds: the framed pages kept stay within the entries
+// and bytes given, the oldest dropped first; a page over an eighth of the
+// bytes is not kept.
+func TestFramedCacheBounds(t *testing.T) {
+	page := func(key string, n int) *framedPage {
+		return &framedPage{key: key, before: bytes.Repeat([]byte("a"), n)}
+	}
+	c := newFramedCache(8000, 3)
+	for _, key := range []string{"k1", "k2", "k3", "k4"} {
+		c.put(page(key, 100))
+	}
+	if c.get("k1") != nil || c.get("k2") == nil || c.get("k4") == nil {
+		t.Errorf("after 4 pages in a cache of 3: k1 kept %v, k2 %v, k4 %v; want the oldest dropped", c.get("k1") != nil, c.get("k2") != nil, c.get("k4") != nil)
+	}
+	c.put(page("big", 1000))
+	if c.get("big") != nil {
+		t.Error("a page over an eighth of the bytes was kept")
+	}
+	for i := range 20 {
+		c.put(page("b"+strconv.Itoa(i), 900))
+	}
+	if c.bytes > c.maxBytes || len(c.order) > c.maxEntries || len(c.byKey) != len(c.order) {
+		t.Errorf("cache holds %d bytes in %d pages (%d keys); want at most %d in %d", c.bytes, len(c.order), len(c.byKey), c.maxBytes, c.maxEntries)
+	}
+}
