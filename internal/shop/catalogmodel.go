@@ -21,8 +21,12 @@ import (
 // so a product keeps its slot for the life of the model.
 type catalogModel struct {
 	mu       sync.RWMutex
-	products []*Product       // by slot; each *Product is never modified, only replaced
-	slots    map[string]int32 // product ID -> slot
+	products []*Product // by slot; each *Product is never modified, only replaced
+	// pending maps the ID of each product added since the ID order was
+	// last sorted to its slot; the others' slots are found by binary
+	// search of the ID order (slotOf), which costs no memory of its own
+	// (a map of every ID took 3.3 MB at 100,000 products).
+	pending map[string]int32
 	// terms maps a search term to its postings in slot order, dense the
 	// frequent terms to theirs as bitmaps (catalogpostings.go); a term is
 	// in one map or the other. denseMin is the shortest list made dense.
@@ -136,7 +140,7 @@ const loadBatch = 8192
 type catalogBuilder struct{ m *catalogModel }
 
 func newCatalogBuilder() *catalogBuilder {
-	return &catalogBuilder{m: &catalogModel{slots: map[string]int32{}, terms: map[string][]posting{},
+	return &catalogBuilder{m: &catalogModel{terms: map[string][]posting{},
 		dense: map[string]*denseList{}, denseMin: defaultDenseMin, stems: stemCache{}, categoryIDs: map[string]string{}}}
 }
 
@@ -147,14 +151,11 @@ func (b *catalogBuilder) add(batch []Product) {
 	for i := range batch {
 		p := &batch[i]
 		p.Category = m.categoryID(p.Category)
-		if _, twice := m.slots[p.ID]; twice {
+		if _, twice := m.slotOf(p.ID); twice {
 			m.put(p)
 			continue
 		}
-		slot := int32(len(m.products)) // #nosec G115 -- a catalog is far below 2^31 products
-		m.slots[p.ID] = slot
-		m.products = append(m.products, p)
-		m.indexTerms(slot, words[i].name, words[i].description)
+		m.indexTerms(m.addSlot(p), words[i].name, words[i].description)
 	}
 }
 
@@ -221,11 +222,9 @@ func (m *catalogModel) apply(products []Product, categories []Category) {
 
 // put adds p or replaces the product with its ID; the caller settles.
 func (m *catalogModel) put(p *Product) {
-	slot, known := m.slots[p.ID]
+	slot, known := m.slotOf(p.ID)
 	if !known {
-		slot = int32(len(m.products)) // #nosec G115 -- a catalog is far below 2^31 products
-		m.slots[p.ID] = slot
-		m.products = append(m.products, p)
+		slot = m.addSlot(p)
 		m.index(slot, p)
 		m.unsortAll()
 		m.relisted = true
@@ -249,6 +248,30 @@ func (m *catalogModel) put(p *Product) {
 	if old.Active != p.Active || old.Category != p.Category {
 		m.relisted = true
 	}
+}
+
+// slotOf is the slot of the product with id, if the model holds it.
+func (m *catalogModel) slotOf(id string) (int32, bool) {
+	if slot, ok := m.pending[id]; ok {
+		return slot, true
+	}
+	order := m.order[byID]
+	i, found := slices.BinarySearchFunc(order, id, func(slot int32, id string) int { return cmp.Compare(m.products[slot].ID, id) })
+	if !found {
+		return 0, false
+	}
+	return order[i], true
+}
+
+// addSlot gives p the next slot, pending until the ID order is sorted.
+func (m *catalogModel) addSlot(p *Product) int32 {
+	slot := int32(len(m.products)) // #nosec G115 -- a catalog is far below 2^31 products
+	m.products = append(m.products, p)
+	if m.pending == nil {
+		m.pending = map[string]int32{}
+	}
+	m.pending[p.ID] = slot
+	return slot
 }
 
 // index adds the postings of p's words.
@@ -300,6 +323,7 @@ func (m *catalogModel) settle() {
 		wg.Go(func() { m.sortOrder(s) }) // each order its own arrays: on every core
 	}
 	wg.Wait()
+	m.pending = nil // in the ID order now
 	if !m.relisted && m.listed[0] != nil {
 		return
 	}
@@ -454,7 +478,7 @@ func (m *catalogModel) itemCount(c *Cart) int {
 	defer m.mu.RUnlock()
 	n := 0
 	for _, l := range c.Lines {
-		if _, ok := m.slots[l.ProductID]; ok {
+		if _, ok := m.slotOf(l.ProductID); ok {
 			n += l.Quantity
 		}
 	}

@@ -342,3 +342,35 @@ func TestSearchTerms(t *testing.T) {
 		t.Errorf("queryTerms(the) = %v; want [the] (a query of stop words only keeps them)", got)
 	}
 }
+
+// TestCatalogModelSlotOf: a product is found by its ID whether it was in
+// the load, added by a change (pending until the next sort) or both; an
+// unknown ID is not.
+func TestCatalogModelSlotOf(t *testing.T) {
+	m := newCatalogModel([]Product{{ID: "b", Name: "B", Active: true}, {ID: "d", Name: "D", Active: true}, {ID: "a", Name: "A"}}, nil)
+	m.put(&Product{ID: "c", Name: "C", Active: true}) // not settled: pending
+	m.put(&Product{ID: "b", Name: "B2", Active: true})
+	for id, want := range map[string]int32{"a": 2, "b": 0, "c": 3, "d": 1} {
+		if slot, ok := m.slotOf(id); !ok || slot != want {
+			t.Errorf("slotOf(%s) = %d, %v; want %d", id, slot, ok, want)
+		}
+	}
+	m.settle()
+	if m.pending != nil {
+		t.Errorf("pending after settle = %v; want none", m.pending)
+	}
+	for _, id := range []string{"a", "b", "c", "d"} {
+		if _, ok := m.slotOf(id); !ok {
+			t.Errorf("slotOf(%s) after settle: not found", id)
+		}
+	}
+	for _, id := range []string{"", "0", "bb", "e"} {
+		if slot, ok := m.slotOf(id); ok {
+			t.Errorf("slotOf(%q) = %d; want not found", id, slot)
+		}
+	}
+	cart := &Cart{Lines: []CartLine{{ProductID: "c", Quantity: 2}, {ProductID: "gone", Quantity: 5}, {ProductID: "a", Quantity: 1}}}
+	if got := m.itemCount(cart); got != 3 {
+		t.Errorf("itemCount = %d; want 3 (the unknown line not counted)", got)
+	}
+}
