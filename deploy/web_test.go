@@ -189,6 +189,7 @@ func TestWebTierTaskRunsTheImage(t *testing.T) {
 		"STOREFRONT_STORE":        `"dynamodb"`,
 		"STOREFRONT_TRUST_PROXY":  `"true"`,
 		"STOREFRONT_TABLE_PREFIX": `{"Ref":"TablePrefix"}`,
+		"STOREFRONT_MEMORY_LIMIT": `{"Ref":"MemoryLimit"}`, // the 200MiB default is for a 2-core host, not a 1 GiB task
 		"HOST":                    `"0.0.0.0"`,
 		"PORT":                    `"8000"`,
 	} {

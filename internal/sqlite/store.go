@@ -62,12 +62,6 @@ var _ shop.Store = (*Store)(nil)
 // first (the driver interrupts a statement whose context is done).
 const defaultBusyTimeout = 5 * time.Second
 
-// mmapSize is how much of the database file reads map into memory: more
-// than the demo and the bench's catalogs take. The mapping is address
-// space; the resident pages are the operating system's file cache, shared
-// by every connection.
-const mmapSize = 1 << 30
-
 // Option tunes Open.
 type Option func(*options)
 
@@ -140,10 +134,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	// The savepoints of grouped writes (writer.go) journal the pages they
 	// change; in memory, not in a temporary file's write calls.
 	q.Add("_pragma", "temp_store(MEMORY)")
-	// Reads map the file instead of copying each page with a read call:
-	// in WAL mode a connection drops its page cache whenever another one
-	// committed, which with a stream of orders is before nearly every read.
-	q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmapSize))
 	// No checkpoint inside a commit: the writer whose commit crosses the
 	// WAL's threshold would copy it into the database and sync it while
 	// every other writer waits. The Store checkpoints in the background
