@@ -46,10 +46,13 @@ import (
 // order) and a version of what it shows:
 //   - a listing by the catalog's version (Config.CatalogVersion), read
 //     before the handler runs: a hit answers without reading the catalog;
-//   - a product page by a hash of its whole view, made from the product
-//     the handler has just read from the store: the store read happens on
-//     every request, and a hit saves only the rendering and compression,
-//     serving bytes rendered from an equal product.
+//   - a product page by the version of the product the handler has just
+//     read, strongly (shop.Service.VersionedProduct), and its category's
+//     name (productpage.go): a hit serves the page before any view is
+//     built; where the store gives no version (DynamoDB), by a hash of its
+//     whole view, so a hit saves only the rendering and compression. Either
+//     way the product is read on every request, and a page is only served
+//     for an equal product.
 
 // listingSharedMaxAge is how long a shared cache may keep a listing, in
 // seconds: it adds to the catalog read model's lag (at most 2 s).
