@@ -12,15 +12,16 @@ import (
 // A product page shows the price and availability the shopper commits to,
 // so it reads the store (strongly), never the catalog read model, which may
 // lag. Where the store's catalog feed is exact (ExactCatalogFollower:
-// SQLite's change log, the in-memory store's), the service keeps the products it has
-// read in memory, each with a version, and before answering from them asks
-// the feed what changed: an empty batch proves that every change committed
-// before the check began has been applied, so a product answered after it is
-// the store's as of a moment after the request arrived, as a read would be.
-// Requests that arrive while a check runs wait for the next one, which one of
-// them starts when the running check ends: one check serves every request
-// that arrived before it began, whatever the concurrency. A check that finds
-// changes drops or replaces the products they name and checks again.
+// SQLite's change log, the in-memory store's), the service keeps the
+// products it has read in memory, each with a version, and before answering
+// from them asks the feed what changed: an empty batch proves that every
+// change committed before the check began has been applied, so a product
+// answered after it is the store's as of a moment after the request
+// arrived, as a read would be. Requests that arrive while a check runs wait
+// for the next one, which starts when the running check ends: one check
+// serves every request that arrived before it began, whatever the
+// concurrency. A check that finds changes replaces the products they name
+// and checks again.
 
 // ExactCatalogFollower is a store that may have an exact catalog feed.
 type ExactCatalogFollower interface {
