@@ -188,14 +188,12 @@ func newProductView(p *shop.Product, quantity string) *productView {
 // handleProduct serves GET /products/{id}: 404 for an unknown product.
 // The product is read strongly on every request (its price and
 // availability are what the shopper commits to); a guest's page of an
-// unchanged product comes from the page cache (productpage.go).
+// unchanged product comes from the page cache before this handler runs
+// (publicPage, productpage.go).
 func (s *server) handleProduct(w http.ResponseWriter, r *http.Request) {
-	p, version, err := s.shop.VersionedProduct(r.Context(), r.PathValue("id"))
+	p, err := s.productOf(r)
 	if err != nil {
 		s.errorPage(w, r, err)
-		return
-	}
-	if s.cachedProductPage(w, r, p, version) {
 		return
 	}
 	v := newProductView(p, "")

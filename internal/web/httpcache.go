@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"storefront/internal/shop"
 )
 
 // HTTP caching of the pages that are the same for every visitor without a
@@ -107,7 +109,11 @@ func (*productView) keyedByView() {}
 // publicRequest is what publicPage tells render about a guest's request.
 type publicRequest struct {
 	policy *cachePolicy
-	key    string // set when publicPage looked the page up by the catalog's version
+	key    string // set when publicPage looked the page up (the catalog's or the product's version)
+	// product and version are a product page's strong read, made by
+	// publicPage to look its page up (productpage.go); nil when not made.
+	product *shop.Product
+	version uint64
 }
 
 type publicRequestKey struct{}
@@ -123,6 +129,9 @@ func (s *server) publicPage(policy *cachePolicy, h http.Handler) http.Handler {
 			return
 		}
 		pr := &publicRequest{policy: policy}
+		if policy == productPolicy && s.cachedProductPage(w, r, pr) {
+			return
+		}
 		if key, ok := s.listingKey(r, policy); ok {
 			if p := s.pageCache.get(key); p != nil {
 				servePage(w, r, p, policy)
