@@ -43,7 +43,9 @@ type Config struct {
 	// RecordTimeout bounds the handling of one event (default 1 minute).
 	RecordTimeout time.Duration
 	// Concurrency is how many orders' events Run handles at once
-	// (default 8); the events of one order are handled in order.
+	// (default 32: each waits on a few store round trips, so many side by
+	// side keep up with placement); the events of one order are handled
+	// in order.
 	Concurrency int
 	Now         func() time.Time
 	Logger      *slog.Logger
@@ -81,7 +83,7 @@ func New(service *shop.Service, store Store, sender mail.Sender, cfg Config) *Pr
 		cfg.RecordTimeout = time.Minute
 	}
 	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 8
+		cfg.Concurrency = 32
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -12,8 +12,11 @@ import (
 // ChangeOrderStatus changes the order's status in one transaction: the
 // UPDATE is conditional on the status u.From, so of two concurrent changes
 // one wins; the history entry and, for a cancellation, the restock of
-// every line commit with it or not at all.
+// every line commit with it or not at all. The order it returns is read in
+// the same transaction: as the change left it, and without a read
+// transaction of its own.
 func (s *Store) ChangeOrderStatus(ctx context.Context, id string, u shop.StatusUpdate) (*shop.Order, error) {
+	var changed *shop.Order
 	err := s.inTx(ctx, "change order status", func(ctx context.Context, tx *sql.Tx) error {
 		n, err := affected(tx.ExecContext(ctx, `
 			UPDATE orders SET status = ?, updated_at = ?,
@@ -24,23 +27,40 @@ func (s *Store) ChangeOrderStatus(ctx context.Context, id string, u shop.StatusU
 			return err
 		}
 		if n == 0 {
-			return changedAlready(ctx, tx, id, u)
-		}
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO order_status_history (order_id, position, status, at, actor)
-			VALUES (?1, (SELECT count(*) FROM order_status_history WHERE order_id = ?1), ?2, ?3, ?4)`,
-			id, u.Change.Status, millis(u.Change.At), u.Change.Actor); err != nil {
+			if err := changedAlready(ctx, tx, id, u); err != nil {
+				return err
+			}
+		} else if err := applyStatusChange(ctx, tx, id, u); err != nil {
 			return err
 		}
-		if u.Change.Status != shop.OrderStatusCancelled {
-			return nil
+		orders, err := ordersIn(ctx, tx, orderByID, historyByID, id)
+		if err == nil && len(orders) == 1 {
+			changed = &orders[0]
 		}
-		return restock(ctx, tx, id)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.Order(ctx, id)
+	if changed == nil {
+		return nil, fmt.Errorf("sqlite: order %s: %w", id, shop.ErrNotFound)
+	}
+	return changed, nil
+}
+
+// applyStatusChange writes what goes with a status change the orders row
+// took: its history entry and, for a cancellation, the restock.
+func applyStatusChange(ctx context.Context, tx *sql.Tx, id string, u shop.StatusUpdate) error {
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO order_status_history (order_id, position, status, at, actor)
+		VALUES (?1, (SELECT count(*) FROM order_status_history WHERE order_id = ?1), ?2, ?3, ?4)`,
+		id, u.Change.Status, millis(u.Change.At), u.Change.Actor); err != nil {
+		return err
+	}
+	if u.Change.Status != shop.OrderStatusCancelled {
+		return nil
+	}
+	return restock(ctx, tx, id)
 }
 
 // changedAlready says why a status change matched no order: nil when the

@@ -234,7 +234,7 @@ func scanOrders(rows *sql.Rows, err error) ([]shop.Order, error) {
 
 // Order returns the order with id, or shop.ErrNotFound.
 func (s *Store) Order(ctx context.Context, id string) (*shop.Order, error) {
-	orders, err := s.readOrders(ctx, "read order", `o.id = ? ORDER BY i.position`, `order_id = ?`, id)
+	orders, err := s.readOrders(ctx, "read order", orderByID, historyByID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -243,6 +243,12 @@ func (s *Store) Order(ctx context.Context, id string) (*shop.Order, error) {
 	}
 	return &orders[0], nil
 }
+
+// The selections of one order by id, for readOrders and ordersIn.
+const (
+	orderByID   = `o.id = ? ORDER BY i.position`
+	historyByID = `order_id = ?`
+)
 
 // OrdersByUser returns the orders of userID, newest first (ties by id).
 func (s *Store) OrdersByUser(ctx context.Context, userID string) ([]shop.Order, error) {
@@ -257,17 +263,25 @@ func (s *Store) readOrders(ctx context.Context, op, orderWhere, historyWhere str
 	var orders []shop.Order
 	err := s.inReadTx(ctx, op, func(tx *sql.Tx) error {
 		var err error
-		if orders, err = scanOrders(tx.QueryContext(ctx, orderQuery+` WHERE `+orderWhere, arg)); err != nil { // #nosec G202 -- orderWhere is a package constant; the id is bound
-			return err
-		}
-		histories, err := statusHistories(ctx, tx, historyWhere, arg)
-		for i := range orders {
-			orders[i].StatusHistory = histories[orders[i].ID]
-		}
+		orders, err = ordersIn(ctx, tx, orderWhere, historyWhere, arg)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return orders, nil
+}
+
+// ordersIn reads, in tx, the orders that orderWhere selects with their
+// status histories (historyWhere selects the same orders' changes).
+func ordersIn(ctx context.Context, tx *sql.Tx, orderWhere, historyWhere string, arg any) ([]shop.Order, error) {
+	orders, err := scanOrders(tx.QueryContext(ctx, orderQuery+` WHERE `+orderWhere, arg)) // #nosec G202 -- orderWhere is a package constant; the id is bound
+	if err != nil {
+		return nil, err
+	}
+	histories, err := statusHistories(ctx, tx, historyWhere, arg)
+	for i := range orders {
+		orders[i].StatusHistory = histories[orders[i].ID]
+	}
+	return orders, err
 }
