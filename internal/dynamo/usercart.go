@@ -20,28 +20,11 @@ var _ shop.UserCartReader = (*Store)(nil)
 // "", as Cart returns it.
 func (s *Store) UserAndCart(ctx context.Context, userID, cartID string) (*shop.User, *shop.Cart, error) {
 	const op = "read user and cart"
-	pending := map[string]types.KeysAndAttributes{
-		s.users: {Keys: []item{userKey(userID)}, ConsistentRead: aws.Bool(true)},
-		s.carts: {Keys: []item{cartKey(cartID)}, ConsistentRead: aws.Bool(true)},
-	}
-	var userItem, cart item
-	err := s.resendUnprocessed(ctx, op, "keys", func() (bool, error) {
-		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
-		if err != nil {
-			return false, storeErr(op, err)
-		}
-		for _, it := range out.Responses[s.users] {
-			userItem = it
-		}
-		for _, it := range out.Responses[s.carts] {
-			cart = it
-		}
-		pending = out.UnprocessedKeys
-		return len(pending) > 0, nil
-	})
+	found, err := s.getOneEach(ctx, op, map[string]item{s.users: userKey(userID), s.carts: cartKey(cartID)})
 	if err != nil {
 		return nil, nil, err
 	}
+	userItem, cart := found[s.users], found[s.carts]
 	if userItem == nil {
 		return nil, nil, errNotFound("user", userID)
 	}
@@ -57,4 +40,29 @@ func (s *Store) UserAndCart(ctx context.Context, userID, cartID string) (*shop.U
 		return nil, nil, err
 	}
 	return u, c, nil
+}
+
+// getOneEach reads the item under its key in each table of keys, all in
+// one strongly consistent BatchGetItem (unprocessed keys sent again with
+// backoff), and returns those found by table.
+func (s *Store) getOneEach(ctx context.Context, op string, keys map[string]item) (map[string]item, error) {
+	pending := make(map[string]types.KeysAndAttributes, len(keys))
+	for table, key := range keys {
+		pending[table] = types.KeysAndAttributes{Keys: []item{key}, ConsistentRead: aws.Bool(true)}
+	}
+	found := make(map[string]item, len(keys))
+	err := s.resendUnprocessed(ctx, op, "keys", func() (bool, error) {
+		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+		if err != nil {
+			return false, storeErr(op, err)
+		}
+		for table, items := range out.Responses {
+			for _, it := range items {
+				found[table] = it
+			}
+		}
+		pending = out.UnprocessedKeys
+		return len(pending) > 0, nil
+	})
+	return found, err
 }

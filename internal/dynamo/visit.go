@@ -4,10 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"storefront/internal/shop"
 )
 
@@ -24,36 +20,18 @@ var _ shop.VisitReader = (*Store)(nil)
 // "" is not read (nil).
 func (s *Store) SessionVisit(ctx context.Context, idHash, userID, cartID string) (*shop.Session, *shop.User, *shop.Cart, error) {
 	const op = "read session visit"
-	pending := map[string]types.KeysAndAttributes{
-		s.sessions: {Keys: []item{sessionKey(idHash)}, ConsistentRead: aws.Bool(true)},
-	}
+	keys := map[string]item{s.sessions: sessionKey(idHash)}
 	if userID != "" {
-		pending[s.users] = types.KeysAndAttributes{Keys: []item{userKey(userID)}, ConsistentRead: aws.Bool(true)}
+		keys[s.users] = userKey(userID)
 	}
 	if cartID != "" {
-		pending[s.carts] = types.KeysAndAttributes{Keys: []item{cartKey(cartID)}, ConsistentRead: aws.Bool(true)}
+		keys[s.carts] = cartKey(cartID)
 	}
-	var sessItem, userItem, cartItem item
-	err := s.resendUnprocessed(ctx, op, "keys", func() (bool, error) {
-		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
-		if err != nil {
-			return false, storeErr(op, err)
-		}
-		for _, it := range out.Responses[s.sessions] {
-			sessItem = it
-		}
-		for _, it := range out.Responses[s.users] {
-			userItem = it
-		}
-		for _, it := range out.Responses[s.carts] {
-			cartItem = it
-		}
-		pending = out.UnprocessedKeys
-		return len(pending) > 0, nil
-	})
+	found, err := s.getOneEach(ctx, op, keys)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	sessItem, userItem, cartItem := found[s.sessions], found[s.users], found[s.carts]
 	if sessItem == nil {
 		return nil, nil, nil, fmt.Errorf("dynamo: session: %w", shop.ErrNotFound)
 	}
