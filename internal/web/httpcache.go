@@ -300,6 +300,8 @@ func newCachedPage(key, contentType string, body []byte, compressed bool) *cache
 }
 
 // size is what the page holds in memory, roughly.
+func (p *cachedPage) cacheKey() string { return p.key }
+
 func (p *cachedPage) size() int64 {
 	return int64(len(p.key)+len(p.etag)+len(p.contentType)+len(p.body)+len(p.gzip)) + 200
 }
@@ -359,27 +361,34 @@ func addVary(h http.Header, name string) {
 	vary[len(vary)-1] += ", " + name
 }
 
-// pageCache keeps cachedPages by key, at most maxBytes (their size) and
-// maxEntries of them, dropping the least recently used first. Pages of an
-// older version are never asked for again and age out the same way.
-type pageCache struct {
+// cacheable is what a pageCache keeps: something of a size under a key.
+type cacheable interface {
+	cacheKey() string
+	size() int64
+}
+
+// pageCache keeps pages (*cachedPage, *framedPage) by key, at most
+// maxBytes (their size) and maxEntries of them, dropping the least
+// recently used first. Pages of an older version are never asked for
+// again and age out the same way.
+type pageCache[P cacheable] struct {
 	maxBytes   int64
 	maxEntries int
 
 	mu    sync.Mutex
 	bytes int64
-	order *list.List // of *cachedPage, the most recently used first
+	order *list.List // of P, the most recently used first
 	byKey map[string]*list.Element
 
 	hits, misses atomic.Int64
 }
 
-func newPageCache(maxBytes int64, maxEntries int) *pageCache {
-	return &pageCache{maxBytes: maxBytes, maxEntries: maxEntries, order: list.New(), byKey: make(map[string]*list.Element)}
+func newPageCache[P cacheable](maxBytes int64, maxEntries int) *pageCache[P] {
+	return &pageCache[P]{maxBytes: maxBytes, maxEntries: maxEntries, order: list.New(), byKey: make(map[string]*list.Element)}
 }
 
-// get returns the page kept under key, or nil.
-func (c *pageCache) get(key string) *cachedPage {
+// get returns the page kept under key, or the zero P (nil).
+func (c *pageCache[P]) get(key string) P {
 	c.mu.Lock()
 	el, ok := c.byKey[key]
 	if ok {
@@ -388,25 +397,26 @@ func (c *pageCache) get(key string) *cachedPage {
 	c.mu.Unlock()
 	if !ok {
 		c.misses.Add(1)
-		return nil
+		var none P
+		return none
 	}
 	c.hits.Add(1)
-	return el.Value.(*cachedPage)
+	return el.Value.(P)
 }
 
 // put keeps p, replacing a page under the same key. A page larger than an
 // eighth of the budget is not kept: one page never empties the cache.
-func (c *pageCache) put(p *cachedPage) {
+func (c *pageCache[P]) put(p P) {
 	size := p.size()
 	if size > c.maxBytes/8 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.byKey[p.key]; ok {
+	if el, ok := c.byKey[p.cacheKey()]; ok {
 		c.remove(el)
 	}
-	c.byKey[p.key] = c.order.PushFront(p)
+	c.byKey[p.cacheKey()] = c.order.PushFront(p)
 	c.bytes += size
 	for c.bytes > c.maxBytes || c.order.Len() > c.maxEntries {
 		c.remove(c.order.Back())
@@ -414,14 +424,14 @@ func (c *pageCache) put(p *cachedPage) {
 }
 
 // remove drops el; c.mu is held.
-func (c *pageCache) remove(el *list.Element) {
-	p := c.order.Remove(el).(*cachedPage)
-	delete(c.byKey, p.key)
+func (c *pageCache[P]) remove(el *list.Element) {
+	p := c.order.Remove(el).(P)
+	delete(c.byKey, p.cacheKey())
 	c.bytes -= p.size()
 }
 
 // stats returns how many pages and bytes c holds.
-func (c *pageCache) stats() (entries int, bytes int64) {
+func (c *pageCache[P]) stats() (entries int, bytes int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.order.Len(), c.bytes

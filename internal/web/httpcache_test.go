@@ -280,7 +280,7 @@ func TestPageCacheBounds(t *testing.T) {
 	page := func(key string, size int) *cachedPage {
 		return newCachedPage(key, "text/html", []byte(strings.Repeat("x", size)), false)
 	}
-	c := newPageCache(10_000, 5)
+	c := newPageCache[*cachedPage](10_000, 5)
 	for i := range 5 {
 		c.put(page(fmt.Sprint("k", i), 1000))
 	}
@@ -289,7 +289,7 @@ func TestPageCacheBounds(t *testing.T) {
 	if n, _ := c.stats(); n != 5 || c.get("k1") != nil || c.get("k0") == nil || c.get("k5") == nil {
 		t.Errorf("over the entry bound: %d pages, k1 kept %v, k0 %v; want 5, k1 dropped, k0 kept", n, c.get("k1") != nil, c.get("k0") != nil)
 	}
-	c = newPageCache(10_000, 100)
+	c = newPageCache[*cachedPage](10_000, 100)
 	for i := range 50 {
 		c.put(page(fmt.Sprint("k", i), 1000))
 	}

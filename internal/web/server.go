@@ -58,11 +58,11 @@ type server struct {
 	apiNoRoute http.Handler
 	// pageCache keeps rendered guest pages (nil: none kept), listings by
 	// catalogVersion (nil: listings not kept); httpcache.go.
-	pageCache      *pageCache
+	pageCache      *pageCache[*cachedPage]
 	catalogVersion func(context.Context) uint64
 	// framed keeps signed-in catalog pages cut around their personal
 	// part (nil: none kept, as no page); signedinpage.go.
-	framed *framedCache
+	framed *pageCache[*framedPage]
 }
 
 // NewServer returns the shop's whole HTTP surface with its middleware. It
@@ -84,12 +84,12 @@ func newServer(svc *shop.Service, logger *slog.Logger, cfg Config) (*server, htt
 		catalogVersion: catalogVersionOf(svc, cfg)}
 	switch {
 	case cfg.PageCacheBytes == 0:
-		s.pageCache = newPageCache(DefaultPageCacheBytes, pageCacheMaxEntries)
+		s.pageCache = newPageCache[*cachedPage](DefaultPageCacheBytes, pageCacheMaxEntries)
 	case cfg.PageCacheBytes > 0:
-		s.pageCache = newPageCache(cfg.PageCacheBytes, pageCacheMaxEntries)
+		s.pageCache = newPageCache[*cachedPage](cfg.PageCacheBytes, pageCacheMaxEntries)
 	}
 	if s.pageCache != nil {
-		s.framed = newFramedCache(s.pageCache.maxBytes/4, pageCacheMaxEntries/4)
+		s.framed = newPageCache[*framedPage](s.pageCache.maxBytes/4, pageCacheMaxEntries/4)
 	}
 	mux := http.NewServeMux()
 	s.routes(mux)    // routes.go: pages, static files, health

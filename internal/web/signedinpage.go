@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/klauspost/compress/flate"
 
@@ -19,7 +18,7 @@ import (
 // part: the cart count, the account links, whom it is signed in as. The
 // rest, the same for every visitor of an address while the catalog is
 // unchanged, is kept by the catalog's version as the two pieces around
-// that part (a framedPage, in the server's framedCache, beside the page
+// that part (a framedPage, in the server's pageCache of framed pages, beside the page
 // cache and a quarter of its size), plain and compressed; a request
 // renders its personal part alone and sends the three pieces, without
 // running the catalog handler (framedCatalog).
@@ -51,6 +50,8 @@ type framedPage struct {
 }
 
 // size is what the page holds in memory, roughly.
+func (p *framedPage) cacheKey() string { return p.key }
+
 func (p *framedPage) size() int64 {
 	return int64(len(p.key)+len(p.before)+len(p.after)+len(p.beforeZ)+len(p.afterZ)) + 200
 }
@@ -120,53 +121,6 @@ func (s *server) serveSignedInCatalog(w http.ResponseWriter, r *http.Request, st
 	}
 	s.framed.put(fp)
 	return s.writeFramed(w, r, fp, v.layout())
-}
-
-// framedCache keeps framedPages by key, at most maxBytes (their size) and
-// maxEntries of them, the oldest kept dropped first: pages of an older
-// catalog version are never asked for again and leave the same way.
-type framedCache struct {
-	maxBytes   int64
-	maxEntries int
-
-	mu    sync.Mutex
-	bytes int64
-	byKey map[string]*framedPage
-	order []string // keys, the oldest kept first
-}
-
-func newFramedCache(maxBytes int64, maxEntries int) *framedCache {
-	return &framedCache{maxBytes: maxBytes, maxEntries: maxEntries, byKey: make(map[string]*framedPage)}
-}
-
-// get returns the framedPage kept under key, or nil.
-func (c *framedCache) get(key string) *framedPage {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.byKey[key]
-}
-
-// put keeps fp unless a page is kept under its key already. A page larger
-// than an eighth of the budget is not kept.
-func (c *framedCache) put(fp *framedPage) {
-	size := fp.size()
-	if size > c.maxBytes/8 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.byKey[fp.key]; ok {
-		return
-	}
-	c.byKey[fp.key] = fp
-	c.order = append(c.order, fp.key)
-	c.bytes += size
-	for c.bytes > c.maxBytes || len(c.order) > c.maxEntries {
-		oldest := c.byKey[c.order[0]]
-		delete(c.byKey, c.order[0])
-		c.order = c.order[1:]
-		c.bytes -= oldest.size()
-	}
 }
 
 // newFramedPage renders the layout of v with the marker for its personal

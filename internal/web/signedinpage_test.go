@@ -86,14 +86,14 @@ func TestSignedInCatalogPageStitchedGzip(t *testing.T) {
 	}
 }
 
-// TestFramedCacheBounds: the framed pages kept stay within the entries
-// and bytes given, the oldest dropped first; a page over an eighth of the
-// bytes is not kept.
+// TestFramedCacheBounds: the framed pages kept (in a pageCache of their
+// own) stay within the entries and bytes given, the least recently used
+// dropped first; a page over an eighth of the bytes is not kept.
 func TestFramedCacheBounds(t *testing.T) {
 	page := func(key string, n int) *framedPage {
 		return &framedPage{key: key, before: bytes.Repeat([]byte("a"), n)}
 	}
-	c := newFramedCache(8000, 3)
+	c := newPageCache[*framedPage](8000, 3)
 	for _, key := range []string{"k1", "k2", "k3", "k4"} {
 		c.put(page(key, 100))
 	}
@@ -107,7 +107,7 @@ func TestFramedCacheBounds(t *testing.T) {
 	for i := range 20 {
 		c.put(page("b"+strconv.Itoa(i), 900))
 	}
-	if c.bytes > c.maxBytes || len(c.order) > c.maxEntries || len(c.byKey) != len(c.order) {
-		t.Errorf("cache holds %d bytes in %d pages (%d keys); want at most %d in %d", c.bytes, len(c.order), len(c.byKey), c.maxBytes, c.maxEntries)
+	if c.bytes > c.maxBytes || c.order.Len() > c.maxEntries || len(c.byKey) != c.order.Len() {
+		t.Errorf("cache holds %d bytes in %d pages (%d keys); want at most %d in %d", c.bytes, c.order.Len(), len(c.byKey), c.maxBytes, c.maxEntries)
 	}
 }
