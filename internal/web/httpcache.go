@@ -437,35 +437,6 @@ func (c *pageCache[P]) stats() (entries int, bytes int64) {
 	return c.order.Len(), c.bytes
 }
 
-// cachedMain returns the main part of a catalog page (everything between
-// the header and the footer), the same for every visitor of one address
-// while the catalog is unchanged, from the page cache or rendered and kept
-// there: a signed-in shopper's catalog page, which cannot be cached whole
-// (its header names them and counts their cart), renders its layout only.
-// ok is false for any other page, status or request the cache cannot key.
-func (s *server) cachedMain(r *http.Request, status int, page string, t *template.Template, v pageView) (template.HTML, bool) {
-	if page != "catalog" || status != http.StatusOK || s.pageCache == nil || s.catalogVersion == nil {
-		return "", false
-	}
-	version := s.catalogVersion(r.Context())
-	if version == 0 {
-		return "", false
-	}
-	key, ok := s.pageKey(r, "catalog-main", strconv.FormatUint(version, 10))
-	if !ok {
-		return "", false
-	}
-	if p := s.pageCache.get(key); p != nil {
-		return template.HTML(p.body), true // #nosec G203 -- rendered by the page's own template, escaped there
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "main", v); err != nil {
-		return "", false // the whole page renders it again, and reports the error
-	}
-	s.pageCache.put(newCachedPage(key, "text/html; charset=utf-8", buf.Bytes(), false))
-	return template.HTML(buf.String()), true // #nosec G203 -- rendered by the page template just now, escaped there
-}
-
 // contentVersioned is a view that names what its page shows in a string,
 // more cheaply than printing the whole view (viewVersion): two views with
 // the same content version render the same page.
@@ -485,7 +456,7 @@ func (v *productView) contentVersion() string {
 		strconv.Itoa(p.Stock), strconv.FormatBool(p.Active), p.CreatedAt.UTC().Format(time.RFC3339Nano), p.Photo.Card, p.Photo.Page,
 		v.FormError, v.Quantity.Value, l.Title, l.Description, l.Canonical, l.SearchQuery, strconv.FormatBool(l.SearchForm),
 		strconv.FormatBool(l.CatalogFilters), l.StyleURL, l.ScriptURL, l.IconURL, l.AddedID, strconv.Itoa(l.CartCount),
-		strconv.FormatBool(l.User != nil), strconv.FormatBool(l.Staff), string(l.Main)}
+		strconv.FormatBool(l.User != nil), strconv.FormatBool(l.Staff)}
 	for _, c := range l.Breadcrumbs {
 		parts = append(parts, c.Text, c.URL)
 	}

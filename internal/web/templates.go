@@ -101,9 +101,6 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if s.serveSignedInCatalog(w, r, status, page, t, v) {
 		return // a catalog page with a session: its personal part in the kept rest (signedinpage.go)
 	}
-	if main, ok := s.cachedMain(r, status, page, t, v); ok {
-		l.Main = main
-	}
 	if s.renderPublic(w, r, status, t, v) {
 		return // a guest's public page, from the page cache or kept there (httpcache.go)
 	}

@@ -19,10 +19,6 @@ type pageView interface{ layout() *layoutView }
 // layoutView is what the layout shows around every page. render fills all
 // but Title.
 type layoutView struct {
-	// Main is the page's main part rendered already (a signed-in
-	// shopper's catalog page, whose main part is everyone's: cachedMain);
-	// empty, the layout renders the page's "main" template.
-	Main template.HTML
 	// Personal is the layout's "personal" part rendered already, or a
 	// marker where it goes (signedinpage.go); empty, the layout renders
 	// it.
