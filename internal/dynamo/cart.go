@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 
@@ -113,21 +114,29 @@ func (s *Store) LoginThrottle(ctx context.Context, key string) (*shop.LoginThrot
 // stored item is still at t.Version (throttleCondition): DynamoDB checks
 // and writes atomically, so servers sharing the table never lose each
 // other's updates. A failed condition is shop.ErrConflict, nothing saved.
-// When an answer is lost and the SDK resends a put that was applied, the
-// resend fails its condition too: the service then reads its own update
-// and counts the failure once more, which errs on the strict side.
+// Each save carries a random save id: when an answer is lost and the SDK
+// resends a put that was applied, the resend fails its condition against
+// the save itself, and the item the refusal returns names this save's id,
+// so the save is reported done instead of counted again.
 // DynamoDB expires records once their window and lock are both over (TTL).
 func (s *Store) SaveLoginThrottle(ctx context.Context, t *shop.LoginThrottle) error {
 	cond, names, values := throttleCondition(t.Version)
+	saveID := rand.Text()
+	it := throttleItem(t)
+	it["save_id"] = str(saveID)
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                 aws.String(s.throttles),
-		Item:                      throttleItem(t),
-		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: values,
+		TableName:                           aws.String(s.throttles),
+		Item:                                it,
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
+		if stored, ok := failed.Item["save_id"].(*types.AttributeValueMemberS); ok && stored.Value == saveID {
+			return nil
+		}
 		return fmt.Errorf("dynamo: save login throttle: version %d is no longer current: %w", t.Version, shop.ErrConflict)
 	}
 	return storeErr("save login throttle", err)

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -35,6 +36,7 @@ type answerDroppingProxy struct {
 
 	mu            sync.Mutex
 	drop          map[string]bool
+	dropNext      map[string]int // answers still to drop, per operation
 	forwarded     map[string]int
 	dropped       map[string]int
 	onTransaction func(p *answerDroppingProxy)
@@ -52,7 +54,7 @@ func newAnswerDroppingProxy(t *testing.T, target string) *answerDroppingProxy {
 		t.Fatal(err)
 	}
 	p := &answerDroppingProxy{l: l, target: u, transport: &http.Transport{},
-		drop: map[string]bool{}, forwarded: map[string]int{}, dropped: map[string]int{}}
+		drop: map[string]bool{}, dropNext: map[string]int{}, forwarded: map[string]int{}, dropped: map[string]int{}}
 	p.wg.Go(func() {
 		for {
 			conn, err := l.Accept()
@@ -84,6 +86,14 @@ func (p *answerDroppingProxy) setDropLocked(ops ...string) {
 	for _, op := range ops {
 		p.drop[op] = true
 	}
+}
+
+// dropNextAnswers makes the proxy drop the next n answers of op, then
+// forward its answers again.
+func (p *answerDroppingProxy) dropNextAnswers(op string, n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.dropNext[op] = n
 }
 
 // resetCounts starts counting requests afresh (after the fixture's own).
@@ -122,7 +132,10 @@ func (p *answerDroppingProxy) serve(conn net.Conn) {
 		if op == "TransactWriteItems" && p.onTransaction != nil {
 			p.onTransaction(p)
 		}
-		drop := p.drop[op]
+		drop := p.drop[op] || p.dropNext[op] > 0
+		if p.dropNext[op] > 0 {
+			p.dropNext[op]--
+		}
 		if drop {
 			p.dropped[op]++
 		}
@@ -316,4 +329,70 @@ func apiToken(t *testing.T, h http.Handler, email string) string {
 		t.Fatalf("POST /api/v1/tokens answered %v; want a token", res.body)
 	}
 	return token
+}
+
+// A sign-in failure's save is applied and its answer dropped: the SDK's
+// resend fails its version condition against the save itself, which must
+// count as saved, not as another server's update. Counted twice, the
+// account would lock after fewer wrong guesses than AccountFailureLimit.
+func TestThrottleSaveWhoseAnswerIsDropped(t *testing.T) {
+	proxy := newAnswerDroppingProxy(t, testEndpoint(t))
+	s := newTestStoreWith(t, clientFor(t, proxy.url(), nil))
+	ctx := t.Context()
+	key := shop.ThrottleKey("account", "ada@example.com")
+
+	rec, err := s.LoginThrottle(ctx, key)
+	if err != nil {
+		t.Fatalf("LoginThrottle() = %v; want nil", err)
+	}
+	rec.Failures = 1
+	proxy.resetCounts()
+	proxy.dropNextAnswers("PutItem", 1)
+	if err := s.SaveLoginThrottle(ctx, rec); err != nil {
+		t.Fatalf("SaveLoginThrottle() whose answer was dropped = %v; want nil (it was applied)", err)
+	}
+	if fwd, dropped := proxy.counts("PutItem"); dropped != 1 || fwd != 2 {
+		t.Errorf("PutItem forwarded %d, answers dropped %d; want one dropped and one resend", fwd, dropped)
+	}
+	stored, err := s.LoginThrottle(ctx, key)
+	if err != nil {
+		t.Fatalf("LoginThrottle() after the save = %v; want nil", err)
+	}
+	if stored.Failures != 1 || stored.Version != 1 {
+		t.Errorf("stored record: %d failures at version %d; want 1 at version 1", stored.Failures, stored.Version)
+	}
+
+	// Another server's save in between is still a conflict.
+	stale := *stored
+	stored.Failures = 2
+	if err := s.SaveLoginThrottle(ctx, stored); err != nil {
+		t.Fatalf("SaveLoginThrottle() = %v; want nil", err)
+	}
+	stale.Failures = 5
+	if err := s.SaveLoginThrottle(ctx, &stale); !errors.Is(err, shop.ErrConflict) {
+		t.Errorf("SaveLoginThrottle() over a version another save replaced = %v; want ErrConflict", err)
+	}
+}
+
+// Through the service: every wrong guess but the last has its save's
+// answer dropped once, and the account still takes AccountFailureLimit
+// wrong answers before it locks.
+func TestSignInFailuresCountedOnceWhenAnswersAreDropped(t *testing.T) {
+	proxy := newAnswerDroppingProxy(t, testEndpoint(t))
+	s := newTestStoreWith(t, clientFor(t, proxy.url(), nil))
+	svc := newService(s)
+	mustRegister(t, svc, "ada@example.com")
+	ctx := t.Context()
+	for i := range shop.AccountFailureLimit {
+		if i < shop.AccountFailureLimit-1 {
+			proxy.dropNextAnswers("PutItem", 1)
+		}
+		_, err := svc.Authenticate(ctx, "ada@example.com", "wrong password!", "")
+		if !errors.Is(err, shop.ErrInvalidCredentials) {
+			t.Fatalf("wrong guess %d = %v; want ErrInvalidCredentials", i+1, err)
+		}
+	}
+	if _, err := svc.Authenticate(ctx, "ada@example.com", "wrong password!", ""); !errors.Is(err, shop.ErrThrottled) {
+		t.Errorf("guess %d = %v; want ErrThrottled", shop.AccountFailureLimit+1, err)
+	}
 }
