@@ -114,16 +114,15 @@ func (s *Store) LoginThrottle(ctx context.Context, key string) (*shop.LoginThrot
 // stored item is still at t.Version (throttleCondition): DynamoDB checks
 // and writes atomically, so servers sharing the table never lose each
 // other's updates. A failed condition is shop.ErrConflict, nothing saved.
-// Each save carries a random save id: when an answer is lost and the SDK
-// resends a put that was applied, the resend fails its condition against
-// the save itself, and the item the refusal returns names this save's id,
-// so the save is reported done instead of counted again.
+// Each save carries a random write id, so the SDK's resend of a save that
+// was applied is no conflict (appliedAlready): counted again, a lost
+// answer would take a wrong guess from the shopper's limit.
 // DynamoDB expires records once their window and lock are both over (TTL).
 func (s *Store) SaveLoginThrottle(ctx context.Context, t *shop.LoginThrottle) error {
 	cond, names, values := throttleCondition(t.Version)
-	saveID := rand.Text()
+	writeID := rand.Text()
 	it := throttleItem(t)
-	it["save_id"] = str(saveID)
+	it[writeIDAttribute] = str(writeID)
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           aws.String(s.throttles),
 		Item:                                it,
@@ -134,7 +133,7 @@ func (s *Store) SaveLoginThrottle(ctx context.Context, t *shop.LoginThrottle) er
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		if stored, ok := failed.Item["save_id"].(*types.AttributeValueMemberS); ok && stored.Value == saveID {
+		if appliedAlready(failed, writeIDAttribute, writeID) {
 			return nil
 		}
 		return fmt.Errorf("dynamo: save login throttle: version %d is no longer current: %w", t.Version, shop.ErrConflict)

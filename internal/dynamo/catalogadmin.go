@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"slices"
@@ -15,16 +16,25 @@ import (
 )
 
 // CreateProduct puts a new product on condition that no item has its id:
-// an existing one is shop.ErrProductExists, writing nothing.
+// an existing one is shop.ErrProductExists, writing nothing. The item
+// carries a random write id, so the SDK's resend of a create that was
+// applied is no "exists" (appliedAlready).
 func (s *Store) CreateProduct(ctx context.Context, p *shop.Product) error {
+	writeID := rand.Text()
+	it := productItem(p)
+	it[writeIDAttribute] = str(writeID)
 	err := s.retryConflicts(ctx, "create product", func() error {
-		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.products), Item: productItem(p),
-			ConditionExpression:      aws.String("attribute_not_exists(#id)"),
-			ExpressionAttributeNames: map[string]string{"#id": "id"}})
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.products), Item: it,
+			ConditionExpression:                 aws.String("attribute_not_exists(#id)"),
+			ExpressionAttributeNames:            map[string]string{"#id": "id"},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
 		return err
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
+		if appliedAlready(failed, writeIDAttribute, writeID) {
+			return nil
+		}
 		return shop.ErrProductExists
 	}
 	return err

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"storefront/internal/shop"
 	"storefront/internal/web"
@@ -394,5 +395,64 @@ func TestSignInFailuresCountedOnceWhenAnswersAreDropped(t *testing.T) {
 	}
 	if _, err := svc.Authenticate(ctx, "ada@example.com", "wrong password!", ""); !errors.Is(err, shop.ErrThrottled) {
 		t.Errorf("guess %d = %v; want ErrThrottled", shop.AccountFailureLimit+1, err)
+	}
+}
+
+// A staff member's new product is applied and the answer dropped: the
+// resend finds the product it wrote itself, which is no "exists".
+func TestCreateProductWhoseAnswerIsDropped(t *testing.T) {
+	proxy := newAnswerDroppingProxy(t, testEndpoint(t))
+	s := newTestStoreWith(t, clientFor(t, proxy.url(), nil))
+	p := product("lamp", 2500, 3)
+	proxy.resetCounts()
+	proxy.dropNextAnswers("PutItem", 1)
+	if err := s.CreateProduct(t.Context(), p); err != nil {
+		t.Fatalf("CreateProduct() whose answer was dropped = %v; want nil (it was applied)", err)
+	}
+	if fwd, dropped := proxy.counts("PutItem"); dropped != 1 || fwd != 2 {
+		t.Errorf("PutItem forwarded %d, answers dropped %d; want one dropped and one resend", fwd, dropped)
+	}
+	if got, err := s.Product(t.Context(), "lamp"); err != nil || got.PriceCents != 2500 {
+		t.Errorf("Product(lamp) = %+v, %v; want the product created", got, err)
+	}
+	if err := s.CreateProduct(t.Context(), product("lamp", 900, 1)); !errors.Is(err, shop.ErrProductExists) {
+		t.Errorf("CreateProduct(lamp) again = %v; want ErrProductExists", err)
+	}
+}
+
+// A password reset link's use is applied and the answer dropped: the
+// resend finds the link used by this very use, so the new password is
+// set; the link is used up for any later use.
+func TestPasswordResetUseWhoseAnswerIsDropped(t *testing.T) {
+	proxy := newAnswerDroppingProxy(t, testEndpoint(t))
+	s := newTestStoreWith(t, clientFor(t, proxy.url(), nil))
+	ctx := t.Context()
+	now := time.Now()
+	if err := s.CreatePasswordReset(ctx, &shop.PasswordReset{IDHash: "h1", UserID: "u1", PasswordStamp: "s",
+		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	proxy.resetCounts()
+	// Whichever write uses the link up: an update (a mark) or a deletion.
+	writes := []string{"UpdateItem", "DeleteItem"}
+	for _, op := range writes {
+		proxy.dropNextAnswers(op, 1)
+	}
+	if err := s.ConsumePasswordReset(ctx, "h1"); err != nil {
+		t.Fatalf("ConsumePasswordReset() whose answer was dropped = %v; want nil (it was applied)", err)
+	}
+	forwarded, dropped := 0, 0
+	for _, op := range writes {
+		f, d := proxy.counts(op)
+		forwarded, dropped = forwarded+f, dropped+d
+	}
+	if dropped != 1 || forwarded != 2 {
+		t.Errorf("writes forwarded %d, answers dropped %d; want one dropped and one resend", forwarded, dropped)
+	}
+	if err := s.ConsumePasswordReset(ctx, "h1"); !errors.Is(err, shop.ErrNotFound) {
+		t.Errorf("ConsumePasswordReset() again = %v; want ErrNotFound", err)
+	}
+	if _, err := s.PasswordReset(ctx, "h1"); !errors.Is(err, shop.ErrNotFound) {
+		t.Errorf("PasswordReset() of a used link = %v; want ErrNotFound", err)
 	}
 }

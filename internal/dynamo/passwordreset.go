@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 
@@ -40,7 +41,7 @@ func (s *Store) PasswordReset(ctx context.Context, idHash string) (*shop.Passwor
 	if err != nil {
 		return nil, err
 	}
-	if it == nil {
+	if _, used := it[resetUsedAttribute]; it == nil || used {
 		return nil, fmt.Errorf("dynamo: password reset: %w", shop.ErrNotFound)
 	}
 	rd := reader{item: it, what: "password reset"}
@@ -49,18 +50,34 @@ func (s *Store) PasswordReset(ctx context.Context, idHash string) (*shop.Passwor
 	return r, rd.err
 }
 
-// ConsumePasswordReset deletes the link idHash on condition that it
-// exists: of two concurrent uses DynamoDB lets one delete it, and the
-// other's failed condition is shop.ErrNotFound.
+// ConsumePasswordReset marks the link idHash used, on condition that it
+// exists and is not marked: of two concurrent uses DynamoDB lets one mark
+// it, and the other's failed condition is shop.ErrNotFound. The mark is a
+// random id rather than a deletion, so the SDK's resend of a use that was
+// applied finds its own mark (appliedAlready) instead of a link gone,
+// which would refuse the shopper's new password. A used link stays until
+// its TTL and reads as not found.
 func (s *Store) ConsumePasswordReset(ctx context.Context, idHash string) error {
+	useID := rand.Text()
 	err := s.retryConflicts(ctx, "consume password reset", func() error {
-		_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.sessions), Key: resetKey(idHash),
-			ConditionExpression: aws.String("attribute_exists(id_hash)")})
+		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.sessions), Key: resetKey(idHash),
+			UpdateExpression:                    aws.String("SET #used = :use"),
+			ConditionExpression:                 aws.String("attribute_exists(id_hash) AND attribute_not_exists(#used)"),
+			ExpressionAttributeNames:            map[string]string{"#used": resetUsedAttribute},
+			ExpressionAttributeValues:           item{":use": str(useID)},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
 		return err
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
+		if appliedAlready(failed, resetUsedAttribute, useID) {
+			return nil
+		}
 		return fmt.Errorf("dynamo: password reset: %w", shop.ErrNotFound)
 	}
 	return err
 }
+
+// resetUsedAttribute marks a used reset link with the id of its use.
+const resetUsedAttribute = "used_by"

@@ -272,3 +272,18 @@ func errNotFound(what, id string) error {
 }
 
 var errGaveUp = errors.New("gave up after repeated attempts")
+
+// writeIDAttribute holds the random id of the write that last put an item
+// whose writes may be resent (SaveLoginThrottle, CreateProduct): see
+// appliedAlready.
+const writeIDAttribute = "write_id"
+
+// appliedAlready reports whether the item a failed condition returned
+// (ReturnValuesOnConditionCheckFailure ALL_OLD) holds writeID in its
+// attribute name: the write itself was applied by an attempt whose answer
+// was lost, and the SDK's resend of it failed its condition against it.
+// The write is then done, not refused.
+func appliedAlready(failed *types.ConditionalCheckFailedException, name, writeID string) bool {
+	stored, ok := failed.Item[name].(*types.AttributeValueMemberS)
+	return ok && stored.Value == writeID
+}

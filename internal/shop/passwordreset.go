@@ -19,7 +19,7 @@ import (
 //     the link and the mail happen in the background.
 //   - The link carries a 256-bit secret; the store keeps only its SHA-256
 //     (as for sessions), so a leaked store holds no usable link.
-//   - A link works once (ConsumePasswordReset, a conditional delete) and
+//   - A link works once (ConsumePasswordReset, a conditional write) and
 //     for PasswordResetLifetime. It records a fingerprint of the password
 //     hash it was made for (PasswordStamp): once the password changes, by
 //     this link or any other way, every other link of the account is dead.
@@ -73,8 +73,8 @@ type PasswordResetStore interface {
 	// PasswordReset returns the link whose secret hashes to idHash, or
 	// ErrNotFound. It may return an expired link; the service decides.
 	PasswordReset(ctx context.Context, idHash string) (*PasswordReset, error)
-	// ConsumePasswordReset deletes the link idHash on condition that it is
-	// there: of two concurrent uses of one link exactly one succeeds, and
+	// ConsumePasswordReset uses up the link idHash (deletes or marks it) on
+	// condition that it is there and unused: of two concurrent uses of one link exactly one succeeds, and
 	// the other gets ErrNotFound, as does any later use.
 	ConsumePasswordReset(ctx context.Context, idHash string) error
 }
