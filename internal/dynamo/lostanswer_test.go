@@ -456,3 +456,28 @@ func TestPasswordResetUseWhoseAnswerIsDropped(t *testing.T) {
 		t.Errorf("PasswordReset() of a used link = %v; want ErrNotFound", err)
 	}
 }
+
+// A staff member's second-factor code is accepted and the answer dropped:
+// the resend finds the step used by this very use, so the code is no
+// replay; the same step again is one.
+func TestTOTPStepUseWhoseAnswerIsDropped(t *testing.T) {
+	proxy := newAnswerDroppingProxy(t, testEndpoint(t))
+	s := newTestStoreWith(t, clientFor(t, proxy.url(), nil))
+	ctx := t.Context()
+	staff := &shop.User{ID: "s1", Email: "staff@example.com", Name: "Staff", PasswordHash: "x",
+		Role: shop.RoleStaff, TOTPSecret: "JBSWY3DPEHPK3PXP", TOTPLastStep: 5, CreatedAt: testTime}
+	if err := s.CreateUser(ctx, staff); err != nil {
+		t.Fatalf("CreateUser() = %v; want nil", err)
+	}
+	proxy.resetCounts()
+	proxy.dropNextAnswers("UpdateItem", 1)
+	if err := s.UseTOTPStep(ctx, "s1", 6); err != nil {
+		t.Fatalf("UseTOTPStep(6) whose answer was dropped = %v; want nil (it was applied)", err)
+	}
+	if fwd, dropped := proxy.counts("UpdateItem"); dropped != 1 || fwd != 2 {
+		t.Errorf("UpdateItem forwarded %d, answers dropped %d; want one dropped and one resend", fwd, dropped)
+	}
+	if err := s.UseTOTPStep(ctx, "s1", 6); !errors.Is(err, shop.ErrConflict) {
+		t.Errorf("UseTOTPStep(6) again = %v; want ErrConflict (a replay)", err)
+	}
+}

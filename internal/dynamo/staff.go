@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"slices"
@@ -46,25 +47,31 @@ func (s *Store) SetUserTOTP(ctx context.Context, id, secret string, lastStep int
 	}, errNotFound("user", id))
 }
 
-// errStepUsed is UseTOTPStep's condition failure before it tells a used
-// step from a missing user.
-var errStepUsed = errors.New("totp step used")
-
 // UseTOTPStep records step as the user's last accepted step, on condition
 // (in DynamoDB itself) that the stored one is lower; shop.ErrConflict when
-// not, shop.ErrNotFound for a missing user.
+// not, shop.ErrNotFound for a missing user. The use carries a random id
+// (totp_use_id), so the SDK's resend of a use that was applied is no
+// replay (appliedAlready): the staff member's right code is accepted.
 func (s *Store) UseTOTPStep(ctx context.Context, id string, step int64) error {
-	err := s.updateItem(ctx, "use totp step", &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.users), Key: userKey(id),
-		UpdateExpression:          aws.String("SET totp_last_step = :step"),
-		ConditionExpression:       aws.String("attribute_exists(pk) AND (attribute_not_exists(totp_last_step) OR totp_last_step < :step)"),
-		ExpressionAttributeValues: item{":step": num(step)},
-	}, errStepUsed)
-	if !errors.Is(err, errStepUsed) {
+	useID := rand.Text()
+	err := s.retryConflicts(ctx, "use totp step", func() error {
+		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: aws.String(s.users), Key: userKey(id),
+			UpdateExpression:                    aws.String("SET totp_last_step = :step, totp_use_id = :use"),
+			ConditionExpression:                 aws.String("attribute_exists(pk) AND (attribute_not_exists(totp_last_step) OR totp_last_step < :step)"),
+			ExpressionAttributeValues:           item{":step": num(step), ":use": str(useID)},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
 		return err
-	}
-	if _, err := s.User(ctx, id); err != nil {
+	})
+	var failed *types.ConditionalCheckFailedException
+	switch {
+	case !errors.As(err, &failed):
 		return err
+	case appliedAlready(failed, "totp_use_id", useID):
+		return nil
+	case failed.Item == nil:
+		return errNotFound("user", id)
 	}
 	return fmt.Errorf("dynamo: use totp step: %w", shop.ErrConflict)
 }
