@@ -127,6 +127,13 @@ func (p *Processor) Handle(ctx context.Context, ev shop.OrderEvent) error {
 	if _, ok := messages[ev.Status]; !ok {
 		return nil // delivered: no message
 	}
+	// The confirmation goes out when the placed event is handled, before
+	// the accepted event comes round; replays come round too. A look at
+	// the message's record then spares reading the order, building its
+	// message and claiming it only to learn it was sent.
+	if m, err := p.store.MessageRecord(ctx, ev.OrderID, ev.Status); err == nil && m.State == shop.MessageSent {
+		return nil
+	}
 	o, err := p.store.Order(ctx, ev.OrderID)
 	if err != nil {
 		return fmt.Errorf("read order %s: %w", ev.OrderID, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -165,6 +166,57 @@ func TestHandle(t *testing.T) {
 				t.Errorf("sent %v; want %v", got, tt.wantSent)
 			}
 		})
+	}
+}
+
+// countingStore counts the order reads and message claims of a processor.
+type countingStore struct {
+	*memstore.Store
+	orderReads, claims atomic.Int64
+}
+
+func (s *countingStore) Order(ctx context.Context, id string) (*shop.Order, error) {
+	s.orderReads.Add(1)
+	return s.Store.Order(ctx, id)
+}
+
+func (s *countingStore) ClaimMessage(ctx context.Context, m shop.MessageRecord, staleBefore time.Time) (*shop.MessageRecord, error) {
+	s.claims.Add(1)
+	return s.Store.ClaimMessage(ctx, m, staleBefore)
+}
+
+// TestHandleEventWhoseMessageWasSent: the accepted event of an order
+// confirmed on placement (and any replay of a sent event) reads neither the
+// order nor claims its message again; an event whose message is not sent
+// yet still does.
+func TestHandleEventWhoseMessageWasSent(t *testing.T) {
+	e := newEnv(t)
+	counted := &countingStore{Store: e.store}
+	processor := processing.New(e.service, counted, e.sender, processing.Config{ShopURL: "http://shop.test", Now: e.clock.Now})
+	if err := processor.Handle(t.Context(), ev("placed")); err != nil {
+		t.Fatalf("Handle(placed) = %v; want nil", err)
+	}
+	reads, claims := counted.orderReads.Load(), counted.claims.Load()
+	for _, event := range []shop.OrderEvent{ev("accepted"), ev("accepted")} {
+		if err := processor.Handle(t.Context(), event); err != nil {
+			t.Fatalf("Handle(%s) = %v; want nil", event.Status, err)
+		}
+	}
+	if r, c := counted.orderReads.Load()-reads, counted.claims.Load()-claims; r != 0 || c != 0 {
+		t.Errorf("accepted events of a confirmed order: %d order reads, %d claims; want none", r, c)
+	}
+	if got := e.sentIDs(); fmt.Sprint(got) != "[order.o1.confirmation]" {
+		t.Errorf("sent %v; want the confirmation once", got)
+	}
+	e.change(t, "accepted", "shipped", "TRACK-1")
+	if err := processor.Handle(t.Context(), ev("shipped")); err != nil {
+		t.Fatalf("Handle(shipped) = %v; want nil", err)
+	}
+	if counted.claims.Load() == claims {
+		t.Error("shipped event claimed no message; want its message claimed and sent")
+	}
+	if got := e.sentIDs(); fmt.Sprint(got) != "[order.o1.confirmation order.o1.shipped]" {
+		t.Errorf("sent %v; want the confirmation and the shipped message", got)
 	}
 }
 
