@@ -110,12 +110,8 @@ func (s *Service) CategoryName(ctx context.Context, id string) string {
 	if err != nil {
 		return id
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	for i := range m.categories {
-		if m.categories[i].ID == id {
-			return m.categories[i].Name
-		}
+	if name, ok := m.categoryName(id); ok {
+		return name
 	}
 	return id
 }

@@ -441,6 +441,18 @@ func (m *catalogModel) categoriesWithCounts() []Category {
 	return categories
 }
 
+// categoryName returns the name of category id, under the read lock.
+func (m *catalogModel) categoryName(id string) (name string, ok bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	for i := range m.categories {
+		if m.categories[i].ID == id {
+			return m.categories[i].Name, true
+		}
+	}
+	return "", false
+}
+
 // lowStock returns the active products with at most atMost in stock, the
 // fewest first (FewestInStockFirst).
 func (m *catalogModel) lowStock(atMost int) []Product {
