@@ -49,7 +49,7 @@ func TestCatalogPageCallBudget(t *testing.T) {
 		want   map[string]int
 	}{
 		{"guest", nil, map[string]int{}},
-		{"signed in", &http.Cookie{Name: "session", Value: signed.CookieValue()}, map[string]int{"BatchGetItem": 1}},
+		{"signed in", &http.Cookie{Name: "session", Value: signed.Credential()}, map[string]int{"BatchGetItem": 1}},
 		{"signed in, old cookie", &http.Cookie{Name: "session", Value: signed.Token}, map[string]int{"GetItem": 1, "BatchGetItem": 1}},
 	} {
 		for _, target := range []string{"/products", "/products?q=product", "/products?category=kitchen&page=2&sort=price_desc", "/api/v1/products?per_page=2"} {

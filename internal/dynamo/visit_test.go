@@ -33,7 +33,7 @@ func TestSessionCookieNamingAnotherUser(t *testing.T) {
 	for _, c := range []struct {
 		name, cookie, wantName, wantCount string
 	}{
-		{"own cookie", signed.CookieValue(), mallory.Name, "2"},
+		{"own cookie", signed.Credential(), mallory.Name, "2"},
 		{"own secret, another's ids", signed.Token + adaIDs, mallory.Name, "2"},
 		{"own secret, another's user, own cart", signed.Token + "." + ada.ID + "." + shop.UserCartID(mallory.ID), mallory.Name, "2"},
 		{"made-up secret, another's ids", strings.Repeat("A", 43) + adaIDs, "", "0"},
@@ -82,7 +82,7 @@ func TestCheckoutPageCallsWithCookieIDs(t *testing.T) {
 		"postal_code": {"SW1Y 4JH"}, "country": {"GB"}, "checkout_key": {shop.NewCheckoutKey()}}
 	r := httptest.NewRequest(http.MethodPost, "/checkout", strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r.AddCookie(&http.Cookie{Name: "session", Value: signed.CookieValue()})
+	r.AddCookie(&http.Cookie{Name: "session", Value: signed.Credential()})
 	before := orderCount(t, s)
 	counter.reset()
 	w := httptest.NewRecorder()

@@ -65,12 +65,24 @@ func (s *Service) Session(ctx context.Context, token string) (*Session, *User, e
 }
 
 // TokenUser returns the user of an API bearer token, or ErrUnauthorized.
+// A token CreateToken issued (SignedIn.Credential) is read with its user in
+// one store call when the store can (VisitReader). A token's ids never
+// change (its cart is its user's), so one naming other ids than its
+// session's, or no ids the shop makes, is no token the shop issued and is
+// refused, though its secret is right.
 func (s *Service) TokenUser(ctx context.Context, token string) (*Session, *User, error) {
-	sess, u, err := s.liveSession(ctx, token, SessionAPI)
-	if err == nil && u == nil {
+	secret, hint, named := parseVisitToken(token)
+	if !named && secret != token {
 		return nil, nil, ErrUnauthorized
 	}
-	return sess, u, err
+	sess, u, _, err := s.visitSession(ctx, token, SessionAPI)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case u == nil, named && (hint.userID != sess.UserID || hint.cartID != sess.CartID):
+		return nil, nil, ErrUnauthorized
+	}
+	return sess, u, nil
 }
 
 func (s *Service) liveSession(ctx context.Context, token, kind string) (*Session, *User, error) {

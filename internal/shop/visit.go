@@ -107,7 +107,7 @@ func (v *Visit) CartCount() int {
 }
 
 // StartVisit loads the visit of a browser's session cookie
-// (SignedIn.CookieValue, or a bare secret as cookies were before; "" for
+// (SignedIn.Credential, or a bare secret as cookies were before; "" for
 // a browser without one: an empty Visit, no store read). Errors as
 // Session: ErrUnauthorized for an unknown, expired or idle session, store
 // errors. On a store that reads a session with its user and cart in one
@@ -119,7 +119,7 @@ func (s *Service) StartVisit(ctx context.Context, cookie string) (*Visit, error)
 	if cookie == "" {
 		return v, nil
 	}
-	sess, u, c, err := s.visitSession(ctx, cookie)
+	sess, u, c, err := s.visitSession(ctx, cookie, SessionWeb)
 	if err != nil {
 		return nil, err
 	}

@@ -5,8 +5,9 @@ import (
 	"strings"
 )
 
-// A browser's session cookie is its session's secret, then ".", the
-// session's user id (empty for a guest) and "." and its cart id: the ids
+// A browser's session cookie, and an API bearer token, is its session's
+// secret, then ".", the session's user id (empty for a guest) and "." and
+// its cart id: the ids
 // let a store that reads by key (DynamoDB) read the session, its user and
 // its cart in one call (VisitReader) instead of reading the session
 // first to learn which user and cart to read. The ids are only hints,
@@ -14,8 +15,8 @@ import (
 // user and cart read with it are used only when they are the ones that
 // session names; a cookie naming anyone else gets the session's own user
 // and cart, read as if the cookie held no ids. A cookie of the secret
-// alone (the format before the ids) still works, reading the session
-// first. Secrets and ids never hold a ".": secrets are base64url, ids
+// alone (the format before the ids, of cookies and tokens) still works,
+// reading the session first. Secrets and ids never hold a ".": secrets are base64url, ids
 // lower base32 with a prefix.
 
 // VisitReader is a store that reads a session with its user and cart in
@@ -37,10 +38,10 @@ type VisitReader interface {
 // made, and is not read.
 const maxHintIDLen = 100
 
-// CookieValue is the value of the session cookie that names in's web
-// session: the secret and the ids the next request reads with the
-// session (VisitReader).
-func (in *SignedIn) CookieValue() string {
+// Credential is what a client presents for in's session, the value of
+// the session cookie or the API bearer token: the secret and the ids the
+// next request reads with the session (VisitReader).
+func (in *SignedIn) Credential() string {
 	return in.Token + "." + in.Session.UserID + "." + in.Session.CartID
 }
 
@@ -78,15 +79,17 @@ func hintID(id string) bool {
 	return true
 }
 
-// visitSession returns the live web session of a cookie and its user, as
-// Session does, reading the session, its user and its cart in one store
-// call when the store can (VisitReader) and the cookie names its ids;
-// the cart is returned when read with them (nil otherwise).
-func (s *Service) visitSession(ctx context.Context, cookie string) (*Session, *User, *Cart, error) {
-	secret, hint, ok := parseVisitToken(cookie)
+// visitSession returns the live session of kind that credential (a
+// cookie's value or a bearer token) names, and its user, as liveSession
+// does, reading the session, its user and its cart in one store call when
+// the store can (VisitReader) and the credential names its ids; the cart
+// is returned when read with them (nil otherwise), and the user carries it
+// to the request's cart and checkout (UserCartReader).
+func (s *Service) visitSession(ctx context.Context, credential, kind string) (*Session, *User, *Cart, error) {
+	secret, hint, ok := parseVisitToken(credential)
 	r, reads := s.store.(VisitReader)
 	if !ok || !reads {
-		sess, u, err := s.Session(ctx, secret)
+		sess, u, err := s.liveSession(ctx, secret, kind)
 		return sess, u, nil, err
 	}
 	if secret == "" || len(secret) > 200 {
@@ -94,7 +97,7 @@ func (s *Service) visitSession(ctx context.Context, cookie string) (*Session, *U
 	}
 	sess, u, c, err := r.SessionVisit(ctx, hashSecret(secret), hint.userID, hint.cartID)
 	if err != nil {
-		sess, u, err := s.checkSession(ctx, nil, err, SessionWeb, nil)
+		sess, u, err := s.checkSession(ctx, nil, err, kind, nil)
 		return sess, u, nil, err
 	}
 	// Only what this session names, whatever the cookie said.
@@ -107,7 +110,7 @@ func (s *Service) visitSession(ctx context.Context, cookie string) (*Session, *U
 	if u != nil && c != nil {
 		u.sessionCart = c
 	}
-	sess, u, err = s.checkSession(ctx, sess, nil, SessionWeb, u)
+	sess, u, err = s.checkSession(ctx, sess, nil, kind, u)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -113,9 +113,9 @@ func signUp(t *testing.T, svc *shop.Service, email string, qty int) *shop.Signed
 func TestVisitInOneStoreCall(t *testing.T) {
 	svc, store := newVisitCallService(t, true)
 	signed := signUp(t, svc, "ada@example.com", 2)
-	cookie := signed.CookieValue()
+	cookie := signed.Credential()
 	if !strings.HasPrefix(cookie, signed.Token+".") || strings.Count(cookie, ".") != 2 {
-		t.Fatalf("CookieValue() = %q; want the secret, \".\", the user id, \".\", the cart id", cookie)
+		t.Fatalf("Credential() = %q; want the secret, \".\", the user id, \".\", the cart id", cookie)
 	}
 	for _, c := range []struct {
 		name, cookie string
@@ -185,6 +185,78 @@ func TestVisitCookieIDsAreOnlyHints(t *testing.T) {
 	for _, cookie := range []string{strings.Repeat("A", 43) + adaIDs, adaIDs, "." + ada.User.ID} {
 		if v, err := svc.StartVisit(t.Context(), cookie); !errors.Is(err, shop.ErrUnauthorized) {
 			t.Errorf("StartVisit(%q) = %+v, %v; want ErrUnauthorized", cookie, v, err)
+		}
+	}
+}
+
+// TestTokenInOneStoreCall: an API bearer token names its session's user
+// and cart next to its secret, so a call reads the session, its user and
+// its cart in one store call, and the cart it then shows or orders reads
+// nothing more; a token of the secret alone, as issued before, still
+// works, reading the session first.
+func TestTokenInOneStoreCall(t *testing.T) {
+	svc, store := newVisitCallService(t, true)
+	signUp(t, svc, "ada@example.com", 1)
+	signed, err := svc.CreateToken(t.Context(), "ada@example.com", "correct horse battery 42", "", "")
+	if err != nil {
+		t.Fatalf("CreateToken() = %v; want nil", err)
+	}
+	token := signed.Credential()
+	if want := signed.Token + "." + signed.User.ID + "." + shop.UserCartID(signed.User.ID); token != want {
+		t.Fatalf("Credential() = %q; want %q", token, want)
+	}
+	for _, c := range []struct {
+		name, token string
+		want        map[string]int
+	}{
+		{"token with ids", token, map[string]int{"SessionVisit": 1}},
+		{"token of the secret alone", signed.Token, map[string]int{"Session": 1, "User": 1, "Cart": 1}},
+	} {
+		store.takeCalls()
+		sess, u, err := svc.TokenUser(t.Context(), c.token)
+		if err != nil || u == nil || u.ID != signed.User.ID {
+			t.Fatalf("%s: TokenUser = %+v, %v; want ada", c.name, u, err)
+		}
+		o, _, err := svc.PlaceOrder(t.Context(), shop.PlaceOrderInput{User: u, CartID: sess.CartID, Key: shop.NewCheckoutKey(),
+			Address: shop.Address{FullName: "Ada Lovelace", Line1: "12 St James's Square", City: "London", PostalCode: "SW1Y 4JH", Country: "GB"}})
+		if err != nil || o.ItemCount != 1 {
+			t.Fatalf("%s: PlaceOrder = %+v, %v; want an order of ada's 1 item", c.name, o, err)
+		}
+		if got := store.takeCalls(); !equalCalls(got, c.want) {
+			t.Errorf("%s: TokenUser and PlaceOrder made store calls %v; want %v", c.name, got, c.want)
+		}
+		if _, err := svc.AddToCart(t.Context(), sess.CartID, "kettle", 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestTokenIDsMustBeItsSessions: a token's ids never change, so a token
+// whose secret is right but whose ids are not exactly its session's is
+// refused, whoever they name; and a web session's cookie is no token.
+func TestTokenIDsMustBeItsSessions(t *testing.T) {
+	for _, byHints := range []bool{true, false} {
+		svc, _ := newVisitCallService(t, byHints)
+		ada := signUp(t, svc, "ada@example.com", 1)
+		signUp(t, svc, "mallory@example.com", 1)
+		mallory, err := svc.CreateToken(t.Context(), "mallory@example.com", "correct horse battery 42", "", "")
+		if err != nil {
+			t.Fatalf("CreateToken() = %v; want nil", err)
+		}
+		adaIDs := "." + ada.User.ID + "." + shop.UserCartID(ada.User.ID)
+		for _, token := range []string{
+			mallory.Token + adaIDs,
+			mallory.Token + "." + mallory.User.ID + "." + shop.UserCartID(ada.User.ID),
+			mallory.Token + "." + ada.User.ID + "." + shop.UserCartID(mallory.User.ID),
+			mallory.Token + "..",
+			mallory.Token + ".a b.<c>",
+			mallory.Credential() + "x",
+			mallory.Credential() + ".x",
+			ada.Credential(),
+		} {
+			if _, u, err := svc.TokenUser(t.Context(), token); !errors.Is(err, shop.ErrUnauthorized) {
+				t.Errorf("byHints %v: TokenUser(%q) = %+v, %v; want ErrUnauthorized", byHints, token, u, err)
+			}
 		}
 	}
 }

@@ -60,7 +60,7 @@ func (s *server) handleAPICreateToken(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	s.apiWrite(w, r, http.StatusCreated, tokenJSON{Token: signed.Token, ExpiresAt: apiTime(signed.Session.ExpiresAt)})
+	s.apiWrite(w, r, http.StatusCreated, tokenJSON{Token: signed.Credential(), ExpiresAt: apiTime(signed.Session.ExpiresAt)})
 }
 
 // handleAPIDeleteToken serves DELETE /api/v1/tokens/current: 204, the

@@ -70,11 +70,11 @@ func (s *server) withSession(h http.HandlerFunc) http.Handler {
 
 // setSessionCookie hands the browser the cookie of a new session: its
 // secret and the ids of its user and cart, with which the next requests
-// read it in one store call (shop.SignedIn.CookieValue). It lives as long
+// read it in one store call (shop.SignedIn.Credential). It lives as long
 // as the session may.
 func (s *server) setSessionCookie(w http.ResponseWriter, r *http.Request, in *shop.SignedIn) {
 	maxAge := int(in.Session.ExpiresAt.Sub(in.Session.CreatedAt).Seconds())
-	http.SetCookie(w, s.newCookie(r, s.sessionCookieName(r), in.CookieValue(), maxAge))
+	http.SetCookie(w, s.newCookie(r, s.sessionCookieName(r), in.Credential(), maxAge))
 }
 
 // clearSessionCookie tells the browser to forget its session cookie.

@@ -31,10 +31,11 @@ func TestSessionSecretsNeverStored(t *testing.T) {
 	var secrets []string
 	for i := range 3 {
 		email := fmt.Sprintf("stored%d@example.com", i)
-		// A session cookie is the secret and the ids of the session's
-		// user and cart (shop.SignedIn.CookieValue).
+		// A session cookie and a bearer token are the secret and the ids
+		// of the session's user and cart (shop.SignedIn.Credential).
 		secret, _, _ := strings.Cut(e.register(email), ".")
-		secrets = append(secrets, secret, e.token(email, testPassword))
+		tokenSecret, _, _ := strings.Cut(e.token(email, testPassword), ".")
+		secrets = append(secrets, secret, tokenSecret)
 	}
 	files, _ := filepath.Glob(e.dbPath + "*") // the database and its WAL
 	var stored []byte
