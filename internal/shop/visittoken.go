@@ -5,19 +5,19 @@ import (
 	"strings"
 )
 
-// A browser's session cookie, and an API bearer token, is its session's
+// A browser's session cookie, like an API bearer token, is its session's
 // secret, then ".", the session's user id (empty for a guest) and "." and
-// its cart id: the ids
-// let a store that reads by key (DynamoDB) read the session, its user and
-// its cart in one call (VisitReader) instead of reading the session
-// first to learn which user and cart to read. The ids are only hints,
-// never trusted: the session is found by the secret's hash alone, and the
-// user and cart read with it are used only when they are the ones that
-// session names; a cookie naming anyone else gets the session's own user
-// and cart, read as if the cookie held no ids. A cookie of the secret
-// alone (the format before the ids, of cookies and tokens) still works,
-// reading the session first. Secrets and ids never hold a ".": secrets are base64url, ids
-// lower base32 with a prefix.
+// its cart id: the ids let a store that reads by key (DynamoDB) read the
+// session, its user and its cart in one call (VisitReader) instead of
+// reading the session first to learn which user and cart to read. The ids
+// are only hints, never trusted: the session is found by the secret's hash
+// alone, and the user and cart read with it are used only when they are
+// the ones that session names; a cookie naming anyone else gets the
+// session's own user and cart, read as if the cookie held no ids (a token
+// naming anyone else is refused: Service.TokenUser). A cookie or token of
+// the secret alone (the format before the ids) still works, reading the
+// session first. Secrets and ids never hold a ".": secrets are base64url,
+// ids lower base32 with a prefix.
 
 // VisitReader is a store that reads a session with its user and cart in
 // one call.
