@@ -46,6 +46,9 @@ type Config struct {
 	// ProcessorLease is how long a message claimed by a processor that
 	// may have died stands before another sends it (processing.Config.Lease).
 	ProcessorLease time.Duration
+	// ProcessorConcurrency is how many orders the processor handles at
+	// once (processing.Config.Concurrency).
+	ProcessorConcurrency int
 	// ShopURL is the shop's address as shoppers reach it, for the links
 	// in messages (password reset, orders); default http://HOST:PORT.
 	ShopURL string
@@ -68,6 +71,11 @@ const (
 	LogJSON = "json"
 	LogText = "text"
 )
+
+// maxProcessorConcurrency bounds STOREFRONT_PROCESSOR_CONCURRENCY: each
+// order in hand holds a goroutine and, while it waits, a store or SMTP
+// connection.
+const maxProcessorConcurrency = 1024
 
 // EnvVar is one configuration variable: its name, default and meaning.
 type EnvVar struct{ Name, Default, Help string }
@@ -93,6 +101,7 @@ var EnvVars = []EnvVar{
 	{"STOREFRONT_MAIL_FROM", mail.DefaultFrom, "sender address of messages to shoppers"},
 	{"STOREFRONT_PROCESSOR", ProcessorInline, "inline: the server also processes orders; off: process-orders or the Lambda function does"},
 	{"STOREFRONT_PROCESSOR_LEASE", "2m", "how long a message claimed by a processor that may have died (killed mid-send) waits before another sends it; longer than a send can take"},
+	{"STOREFRONT_PROCESSOR_CONCURRENCY", "32", "how many orders the processor handles at once, each order's events in turn; a processor that dies may send again, with the same Message-ID, the message of each order it was sending"},
 	{"STOREFRONT_SHOP_URL", "", "the shop's address in links of messages, such as https://shop.example (default: http://HOST:PORT)"},
 	{"STOREFRONT_METRICS_ADDR", "127.0.0.1:9090", "where /metrics listens (host:port); set empty (or off) for none"},
 	{MemoryLimitVar, DefaultMemoryLimit, "soft limit of the Go runtime's memory (heap, stacks, runtime), such as 200MiB or 1GiB, or off; past it the garbage collector runs more often instead of letting the heap grow to twice what is live; GOMEMLIMIT, when set, wins"},
@@ -180,6 +189,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		bad("STOREFRONT_PROCESSOR_LEASE", "a duration of at least 1s, such as 2m")
 	} else {
 		cfg.ProcessorLease = d
+	}
+	if n, err := strconv.Atoi(get("STOREFRONT_PROCESSOR_CONCURRENCY")); err != nil || n < 1 || n > maxProcessorConcurrency {
+		bad("STOREFRONT_PROCESSOR_CONCURRENCY", fmt.Sprintf("a whole number from 1 to %d", maxProcessorConcurrency))
+	} else {
+		cfg.ProcessorConcurrency = n
 	}
 	if limit, err := parseMemoryLimit(get(MemoryLimitVar)); err != nil {
 		bad(MemoryLimitVar, "a size such as 200MiB, 512MB or 1GiB, or off")

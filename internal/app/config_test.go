@@ -20,7 +20,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	want := Config{Host: "127.0.0.1", Port: "8000", Store: StoreSQLite, DBPath: "var/storefront.db", TablePrefix: "storefront-",
 		ImageBucket: "storefront-images", Demo: true, TrustProxy: false, SessionIdle: 30 * time.Minute, SessionMaxAge: 12 * time.Hour, LogLevel: slog.LevelInfo,
 		LogFormat: LogJSON, RequestTimeout: 10 * time.Second, DrainDelay: 0, RegistrationLimit: 30, MailFrom: "shop@localhost",
-		ShopURL: "http://127.0.0.1:8000", Processor: ProcessorInline, ProcessorLease: 2 * time.Minute, MetricsAddr: "127.0.0.1:9090", MemoryLimit: 200 << 20}
+		ShopURL: "http://127.0.0.1:8000", Processor: ProcessorInline, ProcessorLease: 2 * time.Minute, ProcessorConcurrency: 32, MetricsAddr: "127.0.0.1:9090", MemoryLimit: 200 << 20}
 	if cfg != want {
 		t.Errorf("LoadConfig() = %+v; want %+v", cfg, want)
 	}
@@ -33,7 +33,7 @@ func TestLoadConfigReadsEveryVariable(t *testing.T) {
 		"STOREFRONT_REGISTRATION_LIMIT": "7", "LOG_LEVEL": "debug", "LOG_FORMAT": " text ",
 		"STOREFRONT_SMTP_URL": "smtp://127.0.0.1:2525", "STOREFRONT_MAIL_FROM": "orders@shop.example",
 		"STOREFRONT_SHOP_URL": "https://shop.example/", "STOREFRONT_PROCESSOR": "off",
-		"STOREFRONT_PROCESSOR_LEASE": "30s", "STOREFRONT_METRICS_ADDR": "0.0.0.0:9100", "STOREFRONT_MEMORY_LIMIT": "1GiB"}
+		"STOREFRONT_PROCESSOR_LEASE": "30s", "STOREFRONT_PROCESSOR_CONCURRENCY": "4", "STOREFRONT_METRICS_ADDR": "0.0.0.0:9100", "STOREFRONT_MEMORY_LIMIT": "1GiB"}
 	cfg, err := LoadConfig(env(set))
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +42,7 @@ func TestLoadConfigReadsEveryVariable(t *testing.T) {
 		Demo: false, TrustProxy: true, SessionIdle: 5 * time.Minute, SessionMaxAge: time.Hour, LogLevel: slog.LevelDebug,
 		LogFormat: LogText, RequestTimeout: 3 * time.Second, DrainDelay: 4 * time.Second, RegistrationLimit: 7,
 		SMTPURL: "smtp://127.0.0.1:2525", MailFrom: "orders@shop.example", ShopURL: "https://shop.example",
-		Processor: ProcessorOff, ProcessorLease: 30 * time.Second, MetricsAddr: "0.0.0.0:9100", MemoryLimit: 1 << 30}
+		Processor: ProcessorOff, ProcessorLease: 30 * time.Second, ProcessorConcurrency: 4, MetricsAddr: "0.0.0.0:9100", MemoryLimit: 1 << 30}
 	if cfg != want {
 		t.Errorf("LoadConfig(set) = %+v; want %+v", cfg, want)
 	}
@@ -68,6 +68,7 @@ func TestLoadConfigRefusesInvalidValues(t *testing.T) {
 		{"LOG_LEVEL", "loud"}, {"LOG_FORMAT", "xml"},
 		{"STOREFRONT_PROCESSOR", "lambda"},
 		{"STOREFRONT_PROCESSOR_LEASE", "500ms"}, {"STOREFRONT_PROCESSOR_LEASE", "forever"},
+		{"STOREFRONT_PROCESSOR_CONCURRENCY", "0"}, {"STOREFRONT_PROCESSOR_CONCURRENCY", "1025"}, {"STOREFRONT_PROCESSOR_CONCURRENCY", "many"},
 		{"STOREFRONT_METRICS_ADDR", "9090"}, {"STOREFRONT_METRICS_ADDR", "localhost:http"}, {"STOREFRONT_METRICS_ADDR", "127.0.0.1:70000"},
 		{"STOREFRONT_MEMORY_LIMIT", "lots"}, {"STOREFRONT_MEMORY_LIMIT", "-5MiB"}, {"STOREFRONT_MEMORY_LIMIT", "200XB"}, {"STOREFRONT_MEMORY_LIMIT", "MiB"},
 		{"STOREFRONT_SMTP_URL", "http://127.0.0.1:25"}, {"STOREFRONT_SHOP_URL", "ftp://shop.example"}, {"STOREFRONT_SHOP_URL", "https://shop.example/?x=1"}, {"STOREFRONT_SMTP_URL", "smtp://127.0.0.1:99999"},

@@ -33,7 +33,7 @@ func (a *App) NewProcessor(reg prometheus.Registerer) (*processing.Processor, er
 		return nil, errors.New("order processing: the store keeps no message records")
 	}
 	return processing.New(a.Service, st, a.Mailer, processing.Config{
-		ShopURL: a.Config.ShopURL, Lease: a.Config.ProcessorLease, Logger: a.Logger, Metrics: processing.NewMetrics(reg),
+		ShopURL: a.Config.ShopURL, Lease: a.Config.ProcessorLease, Concurrency: a.Config.ProcessorConcurrency, Logger: a.Logger, Metrics: processing.NewMetrics(reg),
 	}), nil
 }
 
