@@ -2,9 +2,9 @@ package dynamo
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -16,13 +16,12 @@ import (
 )
 
 // CreateProduct puts a new product on condition that no item has its id:
-// an existing one is shop.ErrProductExists, writing nothing. The item
-// carries a random write id, so the SDK's resend of a create that was
-// applied is no "exists" (appliedAlready).
+// an existing one is shop.ErrProductExists, writing nothing. When the SDK
+// resends a create whose answer was lost, the item its condition meets is
+// this create's own, attribute for attribute (its created_at to the
+// nanosecond included), and the create is done, not an "exists".
 func (s *Store) CreateProduct(ctx context.Context, p *shop.Product) error {
-	writeID := rand.Text()
 	it := productItem(p)
-	it[writeIDAttribute] = str(writeID)
 	err := s.retryConflicts(ctx, "create product", func() error {
 		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.products), Item: it,
 			ConditionExpression:                 aws.String("attribute_not_exists(#id)"),
@@ -32,7 +31,7 @@ func (s *Store) CreateProduct(ctx context.Context, p *shop.Product) error {
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		if appliedAlready(failed, writeIDAttribute, writeID) {
+		if reflect.DeepEqual(failed.Item, it) {
 			return nil
 		}
 		return shop.ErrProductExists

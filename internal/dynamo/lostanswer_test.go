@@ -418,6 +418,11 @@ func TestCreateProductWhoseAnswerIsDropped(t *testing.T) {
 	if err := s.CreateProduct(t.Context(), product("lamp", 900, 1)); !errors.Is(err, shop.ErrProductExists) {
 		t.Errorf("CreateProduct(lamp) again = %v; want ErrProductExists", err)
 	}
+	same := product("lamp", 2500, 3)
+	same.CreatedAt = same.CreatedAt.Add(time.Nanosecond) // another create of the same product
+	if err := s.CreateProduct(t.Context(), same); !errors.Is(err, shop.ErrProductExists) {
+		t.Errorf("CreateProduct(lamp) with the same fields a moment later = %v; want ErrProductExists", err)
+	}
 }
 
 // A password reset link's use is applied and the answer dropped: the

@@ -273,9 +273,8 @@ func errNotFound(what, id string) error {
 
 var errGaveUp = errors.New("gave up after repeated attempts")
 
-// writeIDAttribute holds the random id of the write that last put an item
-// whose writes may be resent (SaveLoginThrottle, CreateProduct): see
-// appliedAlready.
+// writeIDAttribute holds the random id of the save that last put a login
+// throttle record (SaveLoginThrottle): see appliedAlready.
 const writeIDAttribute = "write_id"
 
 // appliedAlready reports whether the item a failed condition returned
