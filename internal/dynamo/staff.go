@@ -57,7 +57,7 @@ func (s *Store) UseTOTPStep(ctx context.Context, id string, step int64) error {
 	err := s.retryConflicts(ctx, "use totp step", func() error {
 		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: aws.String(s.users), Key: userKey(id),
-			UpdateExpression:                    aws.String("SET totp_last_step = :step, totp_use_id = :use"),
+			UpdateExpression:                    aws.String("SET totp_last_step = :step, " + totpUseAttribute + " = :use"),
 			ConditionExpression:                 aws.String("attribute_exists(pk) AND (attribute_not_exists(totp_last_step) OR totp_last_step < :step)"),
 			ExpressionAttributeValues:           item{":step": num(step), ":use": str(useID)},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
@@ -68,13 +68,17 @@ func (s *Store) UseTOTPStep(ctx context.Context, id string, step int64) error {
 	switch {
 	case !errors.As(err, &failed):
 		return err
-	case appliedAlready(failed, "totp_use_id", useID):
+	case appliedAlready(failed, totpUseAttribute, useID):
 		return nil
 	case failed.Item == nil:
 		return errNotFound("user", id)
 	}
 	return fmt.Errorf("dynamo: use totp step: %w", shop.ErrConflict)
 }
+
+// totpUseAttribute holds the random id of the use that set a staff
+// user's totp_last_step (UseTOTPStep): see appliedAlready.
+const totpUseAttribute = "totp_use_id"
 
 // StaffUsers reads the roster, then the users it names, by email.
 func (s *Store) StaffUsers(ctx context.Context) ([]shop.User, error) {

@@ -74,8 +74,9 @@ type PasswordResetStore interface {
 	// ErrNotFound. It may return an expired link; the service decides.
 	PasswordReset(ctx context.Context, idHash string) (*PasswordReset, error)
 	// ConsumePasswordReset uses up the link idHash (deletes or marks it) on
-	// condition that it is there and unused: of two concurrent uses of one link exactly one succeeds, and
-	// the other gets ErrNotFound, as does any later use.
+	// condition that it is there and unused: of two concurrent uses of one
+	// link exactly one succeeds, and the other gets ErrNotFound, as does
+	// any later use.
 	ConsumePasswordReset(ctx context.Context, idHash string) error
 }
 

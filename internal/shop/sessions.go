@@ -75,7 +75,7 @@ func (s *Service) TokenUser(ctx context.Context, token string) (*Session, *User,
 	if !named && secret != token {
 		return nil, nil, ErrUnauthorized
 	}
-	sess, u, _, err := s.visitSession(ctx, token, SessionAPI)
+	sess, u, _, err := s.visitSession(ctx, secret, hint, named, SessionAPI)
 	switch {
 	case err != nil:
 		return nil, nil, err

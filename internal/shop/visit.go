@@ -119,7 +119,8 @@ func (s *Service) StartVisit(ctx context.Context, cookie string) (*Visit, error)
 	if cookie == "" {
 		return v, nil
 	}
-	sess, u, c, err := s.visitSession(ctx, cookie, SessionWeb)
+	secret, hint, named := parseVisitToken(cookie)
+	sess, u, c, err := s.visitSession(ctx, secret, hint, named, SessionWeb)
 	if err != nil {
 		return nil, err
 	}

@@ -79,16 +79,16 @@ func hintID(id string) bool {
 	return true
 }
 
-// visitSession returns the live session of kind that credential (a
-// cookie's value or a bearer token) names, and its user, as liveSession
-// does, reading the session, its user and its cart in one store call when
-// the store can (VisitReader) and the credential names its ids; the cart
-// is returned when read with them (nil otherwise), and the user carries it
-// to the request's cart and checkout (UserCartReader).
-func (s *Service) visitSession(ctx context.Context, credential, kind string) (*Session, *User, *Cart, error) {
-	secret, hint, ok := parseVisitToken(credential)
+// visitSession returns the live session of kind that a credential (a
+// cookie's value or a bearer token, split by parseVisitToken into secret,
+// hint and named) names, and its user, as liveSession does, reading the
+// session, its user and its cart in one store call when the store can
+// (VisitReader) and the credential names its ids; the cart is returned
+// when read with them (nil otherwise), and the user carries it to the
+// request's cart and checkout (UserCartReader).
+func (s *Service) visitSession(ctx context.Context, secret string, hint visitHint, named bool, kind string) (*Session, *User, *Cart, error) {
 	r, reads := s.store.(VisitReader)
-	if !ok || !reads {
+	if !named || !reads {
 		sess, u, err := s.liveSession(ctx, secret, kind)
 		return sess, u, nil, err
 	}
