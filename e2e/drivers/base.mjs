@@ -184,9 +184,12 @@ export class BasePage {
       throw new Error(`${this.label}: could not mark the page shown before a navigation: ${e.message}`);
     });
     await action();
+    // Firefox may also run the check in a transient about:blank between two
+    // documents (unmarked and complete): every page this waits for is the
+    // shop's, so only an http(s) document counts as the next one.
     const stable = async () => {
       const s = await this.js(B.docState);
-      return s.mark !== token && s.ready === 'complete' && (await this._pendingDocuments()) === 0;
+      return s.mark !== token && s.ready === 'complete' && /^https?:/.test(s.url) && (await this._pendingDocuments()) === 0;
     };
     await poll(stable, { timeoutMs, intervalMs: 50, what: `${this.label}: the next page to load` });
     if (settle) {
