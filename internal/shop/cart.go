@@ -224,21 +224,52 @@ func (s *Service) updateCart(ctx context.Context, cartID string, change func(c *
 }
 
 // mergeCart adds the lines of cart from into cart into (quantities added,
-// capped by stock, 99 a line and 50 lines) and deletes cart from.
+// capped by stock, 99 a line and 50 lines) and empties cart from. The
+// guest cart is emptied by a compare-and-set on the version merged, so a
+// line another tab adds to it meanwhile is not deleted unseen: the cart is
+// read again and what it gained is merged too (at most cartSaveRounds
+// times, then ErrConflict, the user's cart holding what was merged).
 func (s *Service) mergeCart(ctx context.Context, from, into string) error {
-	guest, err := s.store.Cart(ctx, from)
-	if err != nil {
-		return err
+	merged := map[string]int{} // product id -> quantity of the guest's merged
+	for round := 1; ; round++ {
+		guest, err := s.store.Cart(ctx, from)
+		if err != nil {
+			return err
+		}
+		gained := &Cart{ID: from}
+		for _, l := range guest.Lines {
+			if q := l.Quantity - merged[l.ProductID]; q > 0 {
+				gained.Lines = append(gained.Lines, CartLine{ProductID: l.ProductID, Quantity: q, SeenPriceCents: l.SeenPriceCents})
+			}
+			merged[l.ProductID] = max(merged[l.ProductID], l.Quantity)
+		}
+		if len(gained.Lines) > 0 {
+			if err := s.addLines(ctx, into, gained); err != nil {
+				return err
+			}
+		}
+		if guest.Version == "" {
+			return nil // no guest cart saved: nothing to empty
+		}
+		guest.Lines = nil
+		err = s.store.SaveCart(ctx, guest)
+		if err == nil || errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if !errors.Is(err, ErrConflict) || round >= cartSaveRounds {
+			return err
+		}
 	}
-	if len(guest.Lines) == 0 {
-		return nil
-	}
-	products, err := s.productsOf(ctx, guest)
+}
+
+// addLines adds the lines of from to cart into, as mergeCart does.
+func (s *Service) addLines(ctx context.Context, into string, from *Cart) error {
+	products, err := s.productsOf(ctx, from)
 	if err != nil {
 		return err
 	}
 	_, err = s.updateCart(ctx, into, func(c *Cart) (bool, error) {
-		for _, g := range guest.Lines {
+		for _, g := range from.Lines {
 			p, ok := products[g.ProductID]
 			if !ok || !p.Active {
 				continue
@@ -258,13 +289,7 @@ func (s *Service) mergeCart(ctx context.Context, from, into string) error {
 		}
 		return true, nil
 	})
-	if err != nil {
-		return err
-	}
-	if err := s.store.DeleteCart(ctx, from); err != nil && !errors.Is(err, ErrNotFound) {
-		return err
-	}
-	return nil
+	return err
 }
 
 // NewCartVersion returns a new cart version for a store to save a cart at:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -501,6 +502,64 @@ func TestSignInRenewsSessionAndMergesGuestCart(t *testing.T) {
 	}
 	if got["mug"] != 3 || got["kettle"] != 4 || len(got) != 2 {
 		t.Errorf("merged cart = %v; want mug 3 (2+2 capped by stock 3), kettle 4", got)
+	}
+	if guestCart := f.mustCart(t, guest.Session.CartID); len(guestCart.Lines) != 0 {
+		t.Errorf("guest cart after merge has %d lines; want it emptied", len(guestCart.Lines))
+	}
+}
+
+// addingTabStore is a store where another tab of the guest adds a line to
+// the guest cart right after the sign-in merged that cart into the user's,
+// before the guest cart is emptied (once).
+type addingTabStore struct {
+	shop.Store
+	svc        *shop.Service
+	guestCart  string
+	productID  string
+	added      atomic.Bool
+	addFailure error
+}
+
+func (s *addingTabStore) SaveCart(ctx context.Context, c *shop.Cart) error {
+	if err := s.Store.SaveCart(ctx, c); err != nil {
+		return err
+	}
+	if strings.HasPrefix(c.ID, "user-") && s.added.CompareAndSwap(false, true) {
+		_, s.addFailure = s.svc.AddToCart(ctx, s.guestCart, s.productID, 1)
+	}
+	return nil
+}
+
+// TestSignInMergeKeepsALineAddedMeanwhile: a line the guest's other tab
+// adds while the sign-in merges the guest cart ends in the user's cart,
+// not deleted with the guest cart.
+func TestSignInMergeKeepsALineAddedMeanwhile(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	f.register(t, "ada@example.com")
+	guest, err := f.svc.StartGuestSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AddToCart(ctx, guest.Session.CartID, "kettle", 2); err != nil {
+		t.Fatal(err)
+	}
+	tab := &addingTabStore{Store: f.store, guestCart: guest.Session.CartID, productID: "spade"}
+	svc := shop.NewService(tab, shop.Config{PasswordParams: &cheapHashing, Now: f.clock.Now})
+	tab.svc = svc
+	in, err := svc.SignIn(ctx, "ada@example.com", goodPassword, "", guest.Session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tab.added.Load() || tab.addFailure != nil {
+		t.Fatalf("the other tab's add: ran %v, error %v; want it done during the merge", tab.added.Load(), tab.addFailure)
+	}
+	got := map[string]int{}
+	for _, l := range f.mustCart(t, in.Session.CartID).Lines {
+		got[l.ProductID] = l.Quantity
+	}
+	if got["kettle"] != 2 || got["spade"] != 1 || len(got) != 2 {
+		t.Errorf("user's cart after sign-in = %v; want kettle 2 and the spade added meanwhile", got)
 	}
 	if guestCart := f.mustCart(t, guest.Session.CartID); len(guestCart.Lines) != 0 {
 		t.Errorf("guest cart after merge has %d lines; want it emptied", len(guestCart.Lines))
