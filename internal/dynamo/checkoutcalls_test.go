@@ -263,3 +263,117 @@ func TestDemoCatalogCheckReadsOneProduct(t *testing.T) {
 		t.Errorf("the demo catalog check scanned with Limit %d, Select %q; want Limit 1, items (not a count)", aws.ToInt32(scan.Limit), scan.Select)
 	}
 }
+
+// cartChangeReadBudget: the most DynamoDB read calls one change of a
+// signed-in shopper's cart line may make (docs/dynamodb.md, "Calls per
+// request"): the session with its user and cart, then the products of
+// the cart and of the line, in one call; its write is the cart's save.
+const (
+	cartChangeReadBudget  = 2
+	cartChangeWriteBudget = 1
+)
+
+// TestCartChangeCallBudget: setting a line's quantity through the API
+// (PUT /api/v1/cart/items/{id}) and through the cart page's form reads
+// the cart only with the session and every product once, in one call,
+// and the answer holds every line priced.
+func TestCartChangeCallBudget(t *testing.T) {
+	counter := &callCounter{}
+	s := newTestStoreWith(t, countingClient(t, counter))
+	svc := newService(s)
+	mustSaveProducts(t, s, product("p1", 1500, 50), product("p2", 2500, 50), product("p3", 900, 50))
+	u := mustRegister(t, svc, "ada@example.com")
+	h := web.NewServer(svc, slog.New(slog.DiscardHandler), web.Config{})
+	mustAddToCart(t, svc, shop.UserCartID(u.ID), "p1", 1)
+	mustAddToCart(t, svc, shop.UserCartID(u.ID), "p2", 1)
+	apiSet := func(quantity int) *http.Request {
+		signed, err := svc.CreateToken(t.Context(), "ada@example.com", "correct horse battery 42", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest("PUT", "/api/v1/cart/items/p3", strings.NewReader(fmt.Sprintf(`{"quantity": %d}`, quantity)))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Authorization", "Bearer "+signed.Credential())
+		return r
+	}
+	pageSet := func(quantity int) *http.Request {
+		signed, err := svc.StartSession(t.Context(), u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest("POST", "/cart/items/p3", strings.NewReader(fmt.Sprintf("quantity=%d", quantity)))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.AddCookie(&http.Cookie{Name: "session", Value: signed.Credential()})
+		return r
+	}
+	for i, req := range []struct {
+		name       string
+		start      func(quantity int) *http.Request
+		wantStatus int
+	}{
+		{"API PUT /api/v1/cart/items/p3", apiSet, http.StatusOK},
+		{"page POST /cart/items/p3", pageSet, http.StatusSeeOther},
+	} {
+		t.Run(req.name, func(t *testing.T) {
+			quantity := 2 + i
+			r := req.start(quantity)
+			counter.reset()
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			calls := counter.snapshot()
+			t.Logf("DynamoDB calls of one cart change: %s", describeCalls(calls))
+			if w.Code != req.wantStatus {
+				t.Fatalf("status = %d; want %d: %s", w.Code, req.wantStatus, w.Body)
+			}
+			c, err := s.Cart(t.Context(), shop.UserCartID(u.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l, ok := c.Line("p3"); !ok || l.Quantity != quantity || len(c.Lines) != 3 {
+				t.Fatalf("cart after the change = %+v; want p1, p2 and p3 x%d", c.Lines, quantity)
+			}
+			if req.wantStatus == http.StatusOK && (strings.Count(w.Body.String(), `"product_id"`) != 3 || !strings.Contains(w.Body.String(), `"unit_price_cents":900`)) {
+				t.Errorf("answer = %s; want the three lines, p3 at 900 cents", w.Body)
+			}
+			if reads := sumOf(calls, readOps); reads > cartChangeReadBudget {
+				t.Errorf("one cart change made %d read calls (%s); want at most %d", reads, describeCalls(calls), cartChangeReadBudget)
+			}
+			if writes := sumOf(calls, writeOps); writes > cartChangeWriteBudget {
+				t.Errorf("one cart change made %d write calls (%s); want at most %d", writes, describeCalls(calls), cartChangeWriteBudget)
+			}
+		})
+	}
+}
+
+// TestCartChangeOfACartChangedSinceItWasReadWithTheUser: a cart change
+// starting from the cart read with the user keeps a line added since:
+// its save fails the version condition and the change is applied again
+// to the cart read afresh.
+func TestCartChangeOfACartChangedSinceItWasReadWithTheUser(t *testing.T) {
+	s := newTestStore(t)
+	svc := newService(s)
+	mustSaveProducts(t, s, product("p1", 1500, 50), product("p2", 2500, 50))
+	mustRegister(t, svc, "ada@example.com")
+	signed, err := svc.CreateToken(t.Context(), "ada@example.com", "correct horse battery 42", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cartID := signed.Session.CartID
+	mustAddToCart(t, svc, cartID, "p1", 1)
+	sess, u, err := svc.TokenUser(t.Context(), signed.Credential()) // reads the cart with the user
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAddToCart(t, svc, cartID, "p2", 3) // after the request read it
+	v, err := svc.SetCartQuantity(t.Context(), u, sess.CartID, "p1", 4)
+	if err != nil {
+		t.Fatalf("SetCartQuantity() = %v; want the cart", err)
+	}
+	if len(v.Lines) != 2 || v.Lines[0].Quantity != 4 || v.Lines[1].ProductID != "p2" || v.Lines[1].Quantity != 3 {
+		t.Errorf("cart = %+v; want p1 x4 and p2 x3 (the line added after the cart was read)", v.Lines)
+	}
+	stored, err := s.Cart(t.Context(), cartID)
+	if err != nil || len(stored.Lines) != 2 {
+		t.Errorf("stored cart = %+v, %v; want two lines", stored, err)
+	}
+}

@@ -232,7 +232,7 @@ func TestClientStringsNeverBecomeLongKeys(t *testing.T) {
 	if _, err := svc.AddToCart(ctx, cartID, long, 1); err == nil {
 		t.Error("AddToCart(100 kB product id) = nil error; want a refusal")
 	}
-	if _, err := svc.SetCartQuantity(ctx, cartID, long, 1); err == nil {
+	if _, err := svc.SetCartQuantity(ctx, nil, cartID, long, 1); err == nil {
 		t.Error("SetCartQuantity(100 kB product id) = nil error; want a refusal")
 	}
 	// Nothing to remove, which is no error; the store must not see the id

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // CartView is a cart priced with the catalog's current prices.
@@ -38,11 +39,18 @@ func (s *Service) Cart(ctx context.Context, cartID string) (*CartView, error) {
 	return s.price(ctx, c)
 }
 
+// price reads the products of c's lines and prices it at their prices.
 func (s *Service) price(ctx context.Context, c *Cart) (*CartView, error) {
 	products, err := s.productsOf(ctx, c)
 	if err != nil {
 		return nil, err
 	}
+	return priceWith(c, products), nil
+}
+
+// priceWith prices c at the prices of products, which holds every
+// product of c's lines that exists.
+func priceWith(c *Cart, products map[string]Product) *CartView {
 	v := &CartView{ID: c.ID, Lines: []CartViewLine{}}
 	lines := make([]OrderLine, 0, len(c.Lines))
 	for _, l := range c.Lines {
@@ -56,26 +64,41 @@ func (s *Service) price(ctx context.Context, c *Cart) (*CartView, error) {
 			SeenPriceCents: l.SeenPriceCents, Available: max(p.Stock, 0), Withdrawn: !p.Active})
 	}
 	v.Totals = TotalsOf(lines)
-	return v, nil
+	return v
 }
 
+// productsOf reads the products of c's lines strongly, in one call.
 func (s *Service) productsOf(ctx context.Context, c *Cart) (map[string]Product, error) {
-	if len(c.Lines) == 0 {
-		return map[string]Product{}, nil
+	products := map[string]Product{}
+	return products, s.readProducts(ctx, products, c)
+}
+
+// readProducts adds to known the products of c's lines, and of the
+// products ids, that it does not hold yet, read strongly in one call; a
+// product that does not exist stays missing.
+func (s *Service) readProducts(ctx context.Context, known map[string]Product, c *Cart, ids ...string) error {
+	var missing []string
+	for _, l := range c.Lines {
+		if _, ok := known[l.ProductID]; !ok && !slices.Contains(missing, l.ProductID) {
+			missing = append(missing, l.ProductID)
+		}
 	}
-	ids := make([]string, len(c.Lines))
-	for i, l := range c.Lines {
-		ids[i] = l.ProductID
+	for _, id := range ids {
+		if _, ok := known[id]; !ok && !slices.Contains(missing, id) {
+			missing = append(missing, id)
+		}
 	}
-	list, err := s.store.Products(ctx, ids)
+	if len(missing) == 0 {
+		return nil
+	}
+	list, err := s.store.Products(ctx, missing)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	m := make(map[string]Product, len(list))
 	for _, p := range list {
-		m[p.ID] = p
+		known[p.ID] = p
 	}
-	return m, nil
+	return nil
 }
 
 // AddToCart adds quantity of a product to the cart, on top of what the line
@@ -88,12 +111,14 @@ func (s *Service) AddToCart(ctx context.Context, cartID, productID string, quant
 }
 
 // SetCartQuantity sets the quantity of a line; 0 removes it. Errors as
-// AddToCart.
-func (s *Service) SetCartQuantity(ctx context.Context, cartID, productID string, quantity int) (*CartView, error) {
+// AddToCart. u is the signed-in user whose session this request read (nil
+// for a guest): the cart read with it, if any, is the change's first
+// guess of the cart, as at checkout (sessionCart).
+func (s *Service) SetCartQuantity(ctx context.Context, u *User, cartID, productID string, quantity int) (*CartView, error) {
 	if quantity == 0 {
 		return s.RemoveFromCart(ctx, cartID, productID)
 	}
-	return s.changeLine(ctx, cartID, productID, func(int) int { return quantity }, quantity)
+	return s.changeLineFrom(ctx, u.takeSessionCart(cartID), cartID, productID, func(int) int { return quantity }, quantity)
 }
 
 // RemoveFromCart removes a line; removing a line that is not there is no
@@ -143,20 +168,32 @@ func (s *Service) ConfirmCartPrices(ctx context.Context, cartID string) (*CartVi
 }
 
 func (s *Service) changeLine(ctx context.Context, cartID, productID string, next func(current int) int, asked int) (*CartView, error) {
+	return s.changeLineFrom(ctx, nil, cartID, productID, next, asked)
+}
+
+// changeLineFrom is changeLine starting from first, the cart as this
+// request read it moments ago (nil: read it).
+func (s *Service) changeLineFrom(ctx context.Context, first *Cart, cartID, productID string, next func(current int) int, asked int) (*CartView, error) {
 	if asked < 1 || asked > MaxLineQuantity {
 		return nil, &ValidationError{Fields: map[string]string{"quantity": quantityMessage}}
 	}
 	if !IsID(productID) {
 		return nil, ErrNotFound
 	}
-	p, err := s.store.Product(ctx, productID)
-	if err != nil {
-		return nil, err
-	}
-	if !p.Active {
-		return nil, &ValidationError{Fields: map[string]string{"product_id": "This product is no longer sold."}}
-	}
-	c, err := s.updateCart(ctx, cartID, func(c *Cart) (bool, error) {
+	// One read of the products, the cart's and this one, serves the
+	// checks below and the answer's prices.
+	products := map[string]Product{}
+	c, err := s.updateCartFrom(ctx, first, cartID, func(c *Cart) (bool, error) {
+		if err := s.readProducts(ctx, products, c, productID); err != nil {
+			return false, err
+		}
+		p, ok := products[productID]
+		if !ok {
+			return false, ErrNotFound
+		}
+		if !p.Active {
+			return false, &ValidationError{Fields: map[string]string{"product_id": "This product is no longer sold."}}
+		}
 		line, exists := c.Line(productID)
 		qty := next(line.Quantity)
 		if qty > MaxLineQuantity {
@@ -185,7 +222,10 @@ func (s *Service) changeLine(ctx context.Context, cartID, productID string, next
 	if err != nil {
 		return nil, err
 	}
-	return s.price(ctx, c)
+	if err := s.readProducts(ctx, products, c); err != nil {
+		return nil, err
+	}
+	return priceWith(c, products), nil
 }
 
 // cartSaveRounds bounds the read-change-save rounds of one cart change
@@ -200,10 +240,26 @@ const cartSaveRounds = 8
 // change reports whether there is anything to save; its error ends the
 // update, nothing saved.
 func (s *Service) updateCart(ctx context.Context, cartID string, change func(c *Cart) (bool, error)) (*Cart, error) {
+	return s.updateCartFrom(ctx, nil, cartID, change)
+}
+
+// updateCartFrom is updateCart whose first round starts from first, the
+// cart as this request read it moments ago (nil: read it). That is as good
+// as a read now: the save is a compare-and-set on its version, and a cart
+// changed meanwhile makes the next round read it again.
+func (s *Service) updateCartFrom(ctx context.Context, first *Cart, cartID string, change func(c *Cart) (bool, error)) (*Cart, error) {
 	for round := 1; ; round++ {
-		c, err := s.store.Cart(ctx, cartID)
-		if err != nil {
-			return nil, err
+		var c *Cart
+		if round == 1 && first != nil && first.ID == cartID {
+			// A copy: change edits it, and first may be shown as it was.
+			copied := *first
+			copied.Lines = slices.Clone(first.Lines)
+			c = &copied
+		} else {
+			var err error
+			if c, err = s.store.Cart(ctx, cartID); err != nil {
+				return nil, err
+			}
 		}
 		save, err := change(c)
 		if err != nil {

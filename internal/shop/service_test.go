@@ -639,7 +639,7 @@ func TestCartRules(t *testing.T) {
 	ctx := t.Context()
 	cart := "guest-test"
 	f.mustAddToCart(t, cart, "mug", 2)
-	v, err := f.svc.SetCartQuantity(ctx, cart, "mug", 3)
+	v, err := f.svc.SetCartQuantity(ctx, nil, cart, "mug", 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -657,7 +657,7 @@ func TestCartRules(t *testing.T) {
 	if v.Lines[0].ProductID != "mug" || v.Lines[0].LineTotalCents != 3750 || v.Lines[0].UnitPriceCents != 1250 {
 		t.Errorf("first line = %+v; want mug 3 x 1250 = 3750", v.Lines[0])
 	}
-	if v, err = f.svc.SetCartQuantity(ctx, cart, "mug", 0); err != nil || len(v.Lines) != 1 {
+	if v, err = f.svc.SetCartQuantity(ctx, nil, cart, "mug", 0); err != nil || len(v.Lines) != 1 {
 		t.Errorf("SetCartQuantity(0) = %d lines, %v; want the line removed", len(v.Lines), err)
 	}
 	if v, err = f.svc.RemoveFromCart(ctx, cart, "spade"); err != nil || len(v.Lines) != 0 || v.TotalCents != 0 {

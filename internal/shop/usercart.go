@@ -40,9 +40,20 @@ func (s *Service) sessionUser(ctx context.Context, sess *Session) (*User, error)
 // placement is conditional on the cart's version, and a cart changed
 // meanwhile makes it run again from a fresh read (ErrCartChanged).
 func (s *Service) checkoutCart(ctx context.Context, u *User, cartID string) (*Cart, error) {
-	if c := u.sessionCart; c != nil && c.ID == cartID {
-		u.sessionCart = nil
+	if c := u.takeSessionCart(cartID); c != nil {
 		return c, nil
 	}
 	return s.store.Cart(ctx, cartID)
+}
+
+// takeSessionCart returns the cart cartID as read with u at the start of
+// this request, once (it is then forgotten, so that a later use reads the
+// cart again); nil when u is nil or was read without that cart.
+func (u *User) takeSessionCart(cartID string) *Cart {
+	if u == nil || u.sessionCart == nil || u.sessionCart.ID != cartID {
+		return nil
+	}
+	c := u.sessionCart
+	u.sessionCart = nil
+	return c
 }

@@ -78,7 +78,7 @@ func (s *server) handleAPICartSet(w http.ResponseWriter, r *http.Request, sess *
 		s.apiError(w, r, err)
 		return
 	}
-	c, err := s.shop.SetCartQuantity(r.Context(), sess.CartID, r.PathValue("product_id"), n)
+	c, err := s.shop.SetCartQuantity(r.Context(), u, sess.CartID, r.PathValue("product_id"), n)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

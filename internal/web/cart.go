@@ -132,7 +132,7 @@ func (s *server) handleCartSet(w http.ResponseWriter, r *http.Request) {
 			seeOther(w, r, "/cart") // no cart, nothing to change
 			return
 		}
-		_, err = s.shop.SetCartQuantity(r.Context(), sess.CartID, productID, qty)
+		_, err = s.shop.SetCartQuantity(r.Context(), visitFrom(r.Context()).User, sess.CartID, productID, qty)
 	}
 	if err != nil {
 		var serr *shop.StockError
