@@ -115,12 +115,8 @@ const (
 // checkoutReadBudget, counted by the SDK's middleware; and the order is
 // placed.
 func TestCheckoutCallBudget(t *testing.T) {
-	counter := &callCounter{}
-	s := newTestStoreWith(t, countingClient(t, counter))
-	svc := newService(s)
-	mustSaveProducts(t, s, product("p1", 1500, 50), product("p2", 2500, 50), product("p3", 900, 50), product("p4", 4900, 50))
-	u := mustRegister(t, svc, "ada@example.com")
-	h := web.NewServer(svc, slog.New(slog.DiscardHandler), web.Config{})
+	f := newCallFixture(t)
+	s, svc, u := f.store, f.svc, f.user
 	fillCart := func() {
 		for _, id := range []string{"p1", "p2", "p3", "p4"} {
 			mustAddToCart(t, svc, shop.UserCartID(u.ID), id, 2)
@@ -130,30 +126,16 @@ func TestCheckoutCallBudget(t *testing.T) {
 	secretAlone := func(in *shop.SignedIn) string { return in.Token }
 	apiCheckout := func(credential func(*shop.SignedIn) string) func() *http.Request {
 		return func() *http.Request {
-			signed, err := svc.CreateToken(t.Context(), "ada@example.com", "correct horse battery 42", "", "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := httptest.NewRequest("POST", "/api/v1/orders", strings.NewReader(`{"shipping_address": {"full_name": "Ada Lovelace",
-				"line1": "12 St James's Square", "line2": "", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB"}}`))
-			r.Header.Set("Content-Type", "application/json")
-			r.Header.Set("Authorization", "Bearer "+credential(signed))
+			r := apiRequest(t, svc, "POST", "/api/v1/orders", `{"shipping_address": {"full_name": "Ada Lovelace",
+				"line1": "12 St James's Square", "line2": "", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB"}}`, credential)
 			r.Header.Set("Idempotency-Key", shop.NewCheckoutKey())
 			return r
 		}
 	}
 	pageCheckout := func(credential func(*shop.SignedIn) string) func() *http.Request {
 		return func() *http.Request {
-			signed, err := svc.StartSession(t.Context(), u, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			form := url.Values{"full_name": {"Ada Lovelace"}, "address_line1": {"12 St James's Square"}, "city": {"London"},
-				"postal_code": {"SW1Y 4JH"}, "country": {"GB"}, "checkout_key": {shop.NewCheckoutKey()}}
-			r := httptest.NewRequest("POST", "/checkout", strings.NewReader(form.Encode()))
-			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			r.AddCookie(&http.Cookie{Name: "session", Value: credential(signed)})
-			return r
+			return pagePost(t, svc, u, "/checkout", url.Values{"full_name": {"Ada Lovelace"}, "address_line1": {"12 St James's Square"}, "city": {"London"},
+				"postal_code": {"SW1Y 4JH"}, "country": {"GB"}, "checkout_key": {shop.NewCheckoutKey()}}, credential)
 		}
 	}
 
@@ -173,28 +155,96 @@ func TestCheckoutCallBudget(t *testing.T) {
 			fillCart()
 			r := req.start()
 			before := orderCount(t, s)
-			counter.reset()
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, r)
-			calls := counter.snapshot()
-			t.Logf("DynamoDB calls of one checkout: %s", describeCalls(calls))
-			if w.Code != req.wantStatus {
-				t.Fatalf("status = %d; want %d: %s", w.Code, req.wantStatus, w.Body)
-			}
+			calls := f.serve(t, "checkout", r, req.wantStatus)
 			if n := orderCount(t, s); n != before+1 {
 				t.Fatalf("orders = %d after a checkout; want %d", n, before+1)
 			}
-			if reads := sumOf(calls, readOps); reads > req.readBudget {
-				t.Errorf("one checkout made %d read calls (%s); want at most %d", reads, describeCalls(calls), req.readBudget)
-			}
-			if writes := sumOf(calls, writeOps); writes > checkoutWriteBudget {
-				t.Errorf("one checkout made %d write calls (%s); want at most %d", writes, describeCalls(calls), checkoutWriteBudget)
-			}
-			if others := len(calls) - countOf(calls, readOps) - countOf(calls, writeOps); others > 0 {
-				t.Errorf("one checkout made calls other than reads and writes (%s); want none", describeCalls(calls))
-			}
+			checkCallBudget(t, "checkout", calls, req.readBudget, checkoutWriteBudget)
 		})
 	}
+}
+
+// callFixture is a service on a store whose DynamoDB calls are counted,
+// with four products, p1 to p4, and the account ada@example.com.
+type callFixture struct {
+	counter *callCounter
+	store   *Store
+	svc     *shop.Service
+	user    *shop.User
+	handler http.Handler
+}
+
+func newCallFixture(t *testing.T) *callFixture {
+	f := &callFixture{counter: &callCounter{}}
+	f.store = newTestStoreWith(t, countingClient(t, f.counter))
+	f.svc = newService(f.store)
+	mustSaveProducts(t, f.store, product("p1", 1500, 50), product("p2", 2500, 50), product("p3", 900, 50), product("p4", 4900, 50))
+	f.user = mustRegister(t, f.svc, "ada@example.com")
+	f.handler = web.NewServer(f.svc, slog.New(slog.DiscardHandler), web.Config{})
+	return f
+}
+
+// serve serves r, what, which must answer wantStatus, and returns the
+// DynamoDB calls it made.
+func (f *callFixture) serve(t *testing.T, what string, r *http.Request, wantStatus int) map[string]int {
+	t.Helper()
+	return f.serveTo(t, httptest.NewRecorder(), what, r, wantStatus)
+}
+
+// serveTo is serve with the answer kept in w.
+func (f *callFixture) serveTo(t *testing.T, w *httptest.ResponseRecorder, what string, r *http.Request, wantStatus int) map[string]int {
+	t.Helper()
+	f.counter.reset()
+	f.handler.ServeHTTP(w, r)
+	calls := f.counter.snapshot()
+	t.Logf("DynamoDB calls of one %s: %s", what, describeCalls(calls))
+	if w.Code != wantStatus {
+		t.Fatalf("status = %d; want %d: %s", w.Code, wantStatus, w.Body)
+	}
+	return calls
+}
+
+// checkCallBudget fails t when calls, those of one what, hold more
+// reads or writes than allowed, or calls that are neither.
+func checkCallBudget(t *testing.T, what string, calls map[string]int, reads, writes int) {
+	t.Helper()
+	if n := sumOf(calls, readOps); n > reads {
+		t.Errorf("one %s made %d read calls (%s); want at most %d", what, n, describeCalls(calls), reads)
+	}
+	if n := sumOf(calls, writeOps); n > writes {
+		t.Errorf("one %s made %d write calls (%s); want at most %d", what, n, describeCalls(calls), writes)
+	}
+	if others := len(calls) - countOf(calls, readOps) - countOf(calls, writeOps); others > 0 {
+		t.Errorf("one %s made calls other than reads and writes (%s); want none", what, describeCalls(calls))
+	}
+}
+
+// apiRequest is a JSON request to the API signed with a new token of
+// ada@example.com, presented as credential gives it.
+func apiRequest(t *testing.T, svc *shop.Service, method, path, body string, credential func(*shop.SignedIn) string) *http.Request {
+	t.Helper()
+	signed, err := svc.CreateToken(t.Context(), "ada@example.com", "correct horse battery 42", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(method, path, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Authorization", "Bearer "+credential(signed))
+	return r
+}
+
+// pagePost is a form's post from a browser with a new web session of u,
+// its cookie as credential gives it.
+func pagePost(t *testing.T, svc *shop.Service, u *shop.User, path string, form url.Values, credential func(*shop.SignedIn) string) *http.Request {
+	t.Helper()
+	signed, err := svc.StartSession(t.Context(), u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.AddCookie(&http.Cookie{Name: "session", Value: credential(signed)})
+	return r
 }
 
 // countOf is how many of ops calls holds.
@@ -208,12 +258,11 @@ func countOf(calls map[string]int, ops []string) int {
 	return n
 }
 
-// TestCheckoutOfACartChangedSinceItWasReadWithTheUser: the cart read
-// with the user at the start of a request (UserAndCart) is only a first
-// guess: a line added since makes the placement fail its cart version
-// condition, and the checkout runs again from a fresh read, so the order
-// holds the added line.
-func TestCheckoutOfACartChangedSinceItWasReadWithTheUser(t *testing.T) {
+// readCartThenAddToIt is a request of ada@example.com, signed in with a
+// token presented as credential gives it, that read her cart (p1 x1) with
+// her user: then p2 x3 is added to the cart, after that read.
+func readCartThenAddToIt(t *testing.T, credential func(*shop.SignedIn) string) (*Store, *shop.Service, *shop.Session, *shop.User) {
+	t.Helper()
 	s := newTestStore(t)
 	svc := newService(s)
 	mustSaveProducts(t, s, product("p1", 1500, 50), product("p2", 2500, 50))
@@ -222,13 +271,22 @@ func TestCheckoutOfACartChangedSinceItWasReadWithTheUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cartID := signed.Session.CartID
-	mustAddToCart(t, svc, cartID, "p1", 1)
-	sess, u, err := svc.TokenUser(t.Context(), signed.Token) // reads the cart with the user
+	mustAddToCart(t, svc, signed.Session.CartID, "p1", 1)
+	sess, u, err := svc.TokenUser(t.Context(), credential(signed)) // reads the cart with the user
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustAddToCart(t, svc, cartID, "p2", 3) // after the request read it
+	mustAddToCart(t, svc, sess.CartID, "p2", 3) // after the request read it
+	return s, svc, sess, u
+}
+
+// TestCheckoutOfACartChangedSinceItWasReadWithTheUser: the cart read
+// with the user at the start of a request (UserAndCart) is only a first
+// guess: a line added since makes the placement fail its cart version
+// condition, and the checkout runs again from a fresh read, so the order
+// holds the added line.
+func TestCheckoutOfACartChangedSinceItWasReadWithTheUser(t *testing.T) {
+	s, svc, sess, u := readCartThenAddToIt(t, func(in *shop.SignedIn) string { return in.Token })
 	o, _, err := svc.PlaceOrder(t.Context(), shop.PlaceOrderInput{User: u, CartID: sess.CartID, Key: shop.NewCheckoutKey(), Address: testAddress})
 	if err != nil {
 		t.Fatalf("PlaceOrder() = %v; want the order", err)
@@ -278,33 +336,16 @@ const (
 // the cart only with the session and every product once, in one call,
 // and the answer holds every line priced.
 func TestCartChangeCallBudget(t *testing.T) {
-	counter := &callCounter{}
-	s := newTestStoreWith(t, countingClient(t, counter))
-	svc := newService(s)
-	mustSaveProducts(t, s, product("p1", 1500, 50), product("p2", 2500, 50), product("p3", 900, 50))
-	u := mustRegister(t, svc, "ada@example.com")
-	h := web.NewServer(svc, slog.New(slog.DiscardHandler), web.Config{})
+	f := newCallFixture(t)
+	s, svc, u := f.store, f.svc, f.user
 	mustAddToCart(t, svc, shop.UserCartID(u.ID), "p1", 1)
 	mustAddToCart(t, svc, shop.UserCartID(u.ID), "p2", 1)
+	issued := func(in *shop.SignedIn) string { return in.Credential() }
 	apiSet := func(quantity int) *http.Request {
-		signed, err := svc.CreateToken(t.Context(), "ada@example.com", "correct horse battery 42", "", "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := httptest.NewRequest("PUT", "/api/v1/cart/items/p3", strings.NewReader(fmt.Sprintf(`{"quantity": %d}`, quantity)))
-		r.Header.Set("Content-Type", "application/json")
-		r.Header.Set("Authorization", "Bearer "+signed.Credential())
-		return r
+		return apiRequest(t, svc, "PUT", "/api/v1/cart/items/p3", fmt.Sprintf(`{"quantity": %d}`, quantity), issued)
 	}
 	pageSet := func(quantity int) *http.Request {
-		signed, err := svc.StartSession(t.Context(), u, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := httptest.NewRequest("POST", "/cart/items/p3", strings.NewReader(fmt.Sprintf("quantity=%d", quantity)))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		r.AddCookie(&http.Cookie{Name: "session", Value: signed.Credential()})
-		return r
+		return pagePost(t, svc, u, "/cart/items/p3", url.Values{"quantity": {fmt.Sprint(quantity)}}, issued)
 	}
 	for i, req := range []struct {
 		name       string
@@ -316,15 +357,8 @@ func TestCartChangeCallBudget(t *testing.T) {
 	} {
 		t.Run(req.name, func(t *testing.T) {
 			quantity := 2 + i
-			r := req.start(quantity)
-			counter.reset()
 			w := httptest.NewRecorder()
-			h.ServeHTTP(w, r)
-			calls := counter.snapshot()
-			t.Logf("DynamoDB calls of one cart change: %s", describeCalls(calls))
-			if w.Code != req.wantStatus {
-				t.Fatalf("status = %d; want %d: %s", w.Code, req.wantStatus, w.Body)
-			}
+			calls := f.serveTo(t, w, "cart change", req.start(quantity), req.wantStatus)
 			c, err := s.Cart(t.Context(), shop.UserCartID(u.ID))
 			if err != nil {
 				t.Fatal(err)
@@ -335,12 +369,7 @@ func TestCartChangeCallBudget(t *testing.T) {
 			if req.wantStatus == http.StatusOK && (strings.Count(w.Body.String(), `"product_id"`) != 3 || !strings.Contains(w.Body.String(), `"unit_price_cents":900`)) {
 				t.Errorf("answer = %s; want the three lines, p3 at 900 cents", w.Body)
 			}
-			if reads := sumOf(calls, readOps); reads > cartChangeReadBudget {
-				t.Errorf("one cart change made %d read calls (%s); want at most %d", reads, describeCalls(calls), cartChangeReadBudget)
-			}
-			if writes := sumOf(calls, writeOps); writes > cartChangeWriteBudget {
-				t.Errorf("one cart change made %d write calls (%s); want at most %d", writes, describeCalls(calls), cartChangeWriteBudget)
-			}
+			checkCallBudget(t, "cart change", calls, cartChangeReadBudget, cartChangeWriteBudget)
 		})
 	}
 }
@@ -350,21 +379,7 @@ func TestCartChangeCallBudget(t *testing.T) {
 // its save fails the version condition and the change is applied again
 // to the cart read afresh.
 func TestCartChangeOfACartChangedSinceItWasReadWithTheUser(t *testing.T) {
-	s := newTestStore(t)
-	svc := newService(s)
-	mustSaveProducts(t, s, product("p1", 1500, 50), product("p2", 2500, 50))
-	mustRegister(t, svc, "ada@example.com")
-	signed, err := svc.CreateToken(t.Context(), "ada@example.com", "correct horse battery 42", "", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cartID := signed.Session.CartID
-	mustAddToCart(t, svc, cartID, "p1", 1)
-	sess, u, err := svc.TokenUser(t.Context(), signed.Credential()) // reads the cart with the user
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustAddToCart(t, svc, cartID, "p2", 3) // after the request read it
+	s, svc, sess, u := readCartThenAddToIt(t, func(in *shop.SignedIn) string { return in.Credential() })
 	v, err := svc.SetCartQuantity(t.Context(), u, sess.CartID, "p1", 4)
 	if err != nil {
 		t.Fatalf("SetCartQuantity() = %v; want the cart", err)
@@ -372,7 +387,7 @@ func TestCartChangeOfACartChangedSinceItWasReadWithTheUser(t *testing.T) {
 	if len(v.Lines) != 2 || v.Lines[0].Quantity != 4 || v.Lines[1].ProductID != "p2" || v.Lines[1].Quantity != 3 {
 		t.Errorf("cart = %+v; want p1 x4 and p2 x3 (the line added after the cart was read)", v.Lines)
 	}
-	stored, err := s.Cart(t.Context(), cartID)
+	stored, err := s.Cart(t.Context(), sess.CartID)
 	if err != nil || len(stored.Lines) != 2 {
 		t.Errorf("stored cart = %+v, %v; want two lines", stored, err)
 	}
