@@ -77,12 +77,10 @@ func (s *Service) productsOf(ctx context.Context, c *Cart) (map[string]Product, 
 // products ids, that it does not hold yet, read strongly in one call; a
 // product that does not exist stays missing.
 func (s *Service) readProducts(ctx context.Context, known map[string]Product, c *Cart, ids ...string) error {
-	var missing []string
 	for _, l := range c.Lines {
-		if _, ok := known[l.ProductID]; !ok && !slices.Contains(missing, l.ProductID) {
-			missing = append(missing, l.ProductID)
-		}
+		ids = append(ids, l.ProductID)
 	}
+	var missing []string
 	for _, id := range ids {
 		if _, ok := known[id]; !ok && !slices.Contains(missing, id) {
 			missing = append(missing, id)
@@ -280,18 +278,13 @@ func (s *Service) updateCartFrom(ctx context.Context, first *Cart, cartID string
 }
 
 // mergeCart adds the lines of cart from into cart into (quantities added,
-// capped by stock, 99 a line and 50 lines) and empties cart from. The
-// guest cart is emptied by a compare-and-set on the version merged, so a
-// line another tab adds to it meanwhile is not deleted unseen: the cart is
-// read again and what it gained is merged too (at most cartSaveRounds
-// times, then ErrConflict, the user's cart holding what was merged).
+// capped by stock, 99 a line and 50 lines) and empties cart from. Emptying
+// is an updateCart of the guest cart, a compare-and-set on the version
+// merged, so a line another tab adds to it meanwhile is not deleted
+// unseen: the next round merges what the cart gained since.
 func (s *Service) mergeCart(ctx context.Context, from, into string) error {
 	merged := map[string]int{} // product id -> quantity of the guest's merged
-	for round := 1; ; round++ {
-		guest, err := s.store.Cart(ctx, from)
-		if err != nil {
-			return err
-		}
+	_, err := s.updateCart(ctx, from, func(guest *Cart) (bool, error) {
 		gained := &Cart{ID: from}
 		for _, l := range guest.Lines {
 			if q := l.Quantity - merged[l.ProductID]; q > 0 {
@@ -301,21 +294,16 @@ func (s *Service) mergeCart(ctx context.Context, from, into string) error {
 		}
 		if len(gained.Lines) > 0 {
 			if err := s.addLines(ctx, into, gained); err != nil {
-				return err
+				return false, err
 			}
 		}
-		if guest.Version == "" {
-			return nil // no guest cart saved: nothing to empty
+		if len(guest.Lines) == 0 {
+			return false, nil // nothing to empty
 		}
 		guest.Lines = nil
-		err = s.store.SaveCart(ctx, guest)
-		if err == nil || errors.Is(err, ErrNotFound) {
-			return nil
-		}
-		if !errors.Is(err, ErrConflict) || round >= cartSaveRounds {
-			return err
-		}
-	}
+		return true, nil
+	})
+	return err
 }
 
 // addLines adds the lines of from to cart into, as mergeCart does.
