@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -522,5 +523,82 @@ func TestRunHandlesOrdersSideBySide(t *testing.T) {
 	}
 	if fmt.Sprint(o1) != "[order.o1.confirmation order.o1.shipped]" {
 		t.Errorf("o1's messages in order sent %v; want the confirmation, then the shipped message", o1)
+	}
+}
+
+// gatedSender holds every send until release is closed, counting the
+// sends in progress at once.
+type gatedSender struct {
+	release    chan struct{}
+	mu         sync.Mutex
+	inProgress int
+	most       int
+	sent       int
+}
+
+func (s *gatedSender) Send(ctx context.Context, _ mail.Message) error {
+	s.mu.Lock()
+	s.inProgress++
+	s.most = max(s.most, s.inProgress)
+	s.mu.Unlock()
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inProgress--
+	s.sent++
+	return nil
+}
+
+func (s *gatedSender) counts() (most, sent int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.most, s.sent
+}
+
+func TestRunHandlesOrdersSideBySideUpToTheConcurrency(t *testing.T) {
+	const orders, concurrency = 10, 3
+	e := newEnv(t)
+	send := &gatedSender{release: make(chan struct{})}
+	p := processing.New(e.service, e.store, send, processing.Config{Concurrency: concurrency, Now: e.clock.Now})
+	product := shoptest.NewProduct("p2", 500, orders)
+	shoptest.MustSaveProduct(t, e.store, product)
+	for i := range orders {
+		id := fmt.Sprintf("side-%d", i)
+		if err := e.store.PlaceOrder(t.Context(), shoptest.NewOrder(id, "u1", start, shoptest.LineOf(product, 1)), nil); err != nil {
+			t.Fatalf("PlaceOrder(%s) = %v", id, err)
+		}
+		e.feed.Publish(shop.OrderEvent{OrderID: id, Status: shop.OrderStatusPlaced}, start)
+	}
+	goroutinesBefore := runtime.NumGoroutine()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx, e.feed) }()
+
+	waitFor(t, "the first sends", func() bool { most, _ := send.counts(); return most == concurrency })
+	time.Sleep(20 * time.Millisecond) // room for a send beyond the bound, if there were one
+	close(send.release)
+	waitFor(t, "every order's confirmation", func() bool { _, sent := send.counts(); return sent == orders })
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run() = %v; want nil", err)
+	}
+	if most, _ := send.counts(); most != concurrency {
+		t.Errorf("at most %d sends at once; want %d (Config.Concurrency)", most, concurrency)
+	}
+	// Run's handlers end with it.
+	waitFor(t, "Run's goroutines to end", func() bool { return runtime.NumGoroutine() <= goroutinesBefore })
+}
+
+// waitFor waits up to 5 s for cond, failing the test with what.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 5 s for %s", what)
+		}
 	}
 }
