@@ -183,7 +183,7 @@ func (a *App) StartCatalog(ctx context.Context) error {
 
 // Handler is the shop's HTTP handler: the HTML pages and the JSON API.
 func (a *App) Handler() http.Handler {
-	return web.NewServer(a.Service, a.Logger, web.Config{TrustProxy: a.Config.TrustProxy, RequestTimeout: a.Config.RequestTimeout,
+	return web.NewServer(a.Service, a.Logger, web.Config{TrustProxy: a.Config.TrustProxy, RequestTimeout: a.Config.RequestTimeout, PublicURL: a.Config.PublicURL,
 		ObserveRequest: a.Metrics.ObserveRequest, Draining: a.draining.Load})
 }
 

@@ -52,6 +52,9 @@ type Config struct {
 	// ShopURL is the shop's address as shoppers reach it, for the links
 	// in messages (password reset, orders); default http://HOST:PORT.
 	ShopURL string
+	// PublicURL is ShopURL when STOREFRONT_SHOP_URL sets it, else "":
+	// pages' canonical links and the sitemaps start with it (web.Config).
+	PublicURL string
 	// MetricsAddr is where /metrics listens (host:port); MetricsOff (or
 	// an empty variable) serves none.
 	MetricsAddr string
@@ -157,6 +160,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if cfg.ShopURL = shopURL(get("STOREFRONT_SHOP_URL"), cfg.Host, cfg.Port); cfg.ShopURL == "" {
 		bad("STOREFRONT_SHOP_URL", "an http or https address such as https://shop.example, without query")
+	} else if get("STOREFRONT_SHOP_URL") != "" {
+		cfg.PublicURL = cfg.ShopURL
 	}
 	if cfg.SMTPURL != "" {
 		if _, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom); err != nil {

@@ -42,6 +42,7 @@ func TestLoadConfigReadsEveryVariable(t *testing.T) {
 		Demo: false, TrustProxy: true, SessionIdle: 5 * time.Minute, SessionMaxAge: time.Hour, LogLevel: slog.LevelDebug,
 		LogFormat: LogText, RequestTimeout: 3 * time.Second, DrainDelay: 4 * time.Second, RegistrationLimit: 7,
 		SMTPURL: "smtp://127.0.0.1:2525", MailFrom: "orders@shop.example", ShopURL: "https://shop.example",
+		PublicURL: "https://shop.example",
 		Processor: ProcessorOff, ProcessorLease: 30 * time.Second, ProcessorConcurrency: 4, MetricsAddr: "0.0.0.0:9100", MemoryLimit: 1 << 30}
 	if cfg != want {
 		t.Errorf("LoadConfig(set) = %+v; want %+v", cfg, want)

@@ -60,11 +60,16 @@ func describe(l *layoutView, page string) {
 // break out of an attribute or point elsewhere.
 var hostPattern = regexp.MustCompile(`^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$`)
 
-// absoluteURL is path on this shop as the visitor reached it (scheme and
-// host), for canonical links and sitemaps, which must be absolute; "" when
-// the request's host is not a plain host name (then no canonical link is
+// absoluteURL is path on this shop, for canonical links and sitemaps,
+// which must be absolute: at Config.PublicURL when set (behind a CDN or a
+// proxy that rewrites Host, the address the request came by is not the
+// shop's), else as the visitor reached it (scheme and host); "" when the
+// request's host is not a plain host name (then no canonical link is
 // better than a wrong one).
 func (s *server) absoluteURL(r *http.Request, path string) string {
+	if s.cfg.PublicURL != "" {
+		return s.cfg.PublicURL + path
+	}
 	if !hostPattern.MatchString(r.Host) {
 		return ""
 	}

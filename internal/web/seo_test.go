@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -247,6 +248,51 @@ func canonical(res *pageResp) string {
 		res.t.Errorf("%d canonical links", len(m))
 	}
 	return html.UnescapeString(m[0][1])
+}
+
+// TestAbsoluteURLsAtThePublicURL: with Config.PublicURL (STOREFRONT_SHOP_URL)
+// set, canonical links, structured data, robots.txt and the sitemaps name
+// the shop at that address, whatever Host the request came with (a CDN or
+// a proxy in front of the shop sends its own).
+func TestAbsoluteURLsAtThePublicURL(t *testing.T) {
+	const public = "https://shop.example/store"
+	e := newEnv(t, withConfig(Config{PublicURL: public}))
+	c := e.client()
+	for _, host := range []string{"", "origin.internal:8443"} {
+		get := func(path string) *pageResp {
+			t.Helper()
+			r, err := http.NewRequest(http.MethodGet, e.srv.URL+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if host != "" {
+				r.Host = host
+			}
+			return c.do(r).wantStatus(http.StatusOK)
+		}
+		for path, want := range map[string]string{"/": "/", "/products?q=Mug": "/products?q=mug", "/products/mug": "/products/mug", "/cart": "/cart"} {
+			if got := canonical(get(path)); got != public+want {
+				t.Errorf("GET %s (Host %q): canonical %q; want %q", path, host, got, public+want)
+			}
+		}
+		if p := structuredData(t, get("/products/kettle"))[0]; p["url"] != public+"/products/kettle" {
+			t.Errorf("Host %q: Product url %v; want %s", host, p["url"], public+"/products/kettle")
+		}
+		if body := get("/robots.txt").Body; !strings.Contains(body, "\nSitemap: "+public+"/sitemap.xml\n") {
+			t.Errorf("Host %q: robots.txt\n%s\nwant the sitemap at %s", host, body, public)
+		}
+		files := sitemapLocs(t, get("/sitemap.xml"))
+		pages := sitemapLocs(t, get("/sitemaps/pages.xml"))
+		products := sitemapLocs(t, get("/sitemaps/products-1.xml"))
+		if len(files) < 2 || len(pages) == 0 || len(products) == 0 {
+			t.Fatalf("Host %q: sitemaps %v, %v, %v; want addresses in each", host, files, pages, products)
+		}
+		for _, loc := range slices.Concat(files, pages, products) {
+			if !strings.HasPrefix(loc, public+"/") {
+				t.Errorf("Host %q: sitemap address %q; want it under %s", host, loc, public)
+			}
+		}
+	}
 }
 
 // TestCanonicalURLs: one address per catalog view (search text trimmed and

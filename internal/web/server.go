@@ -18,6 +18,11 @@ type Config struct {
 	// TrustProxy trusts X-Forwarded-Proto and X-Forwarded-For from a
 	// reverse proxy in front of the shop (only set it behind one).
 	TrustProxy bool
+	// PublicURL is the shop's address as shoppers reach it (scheme, host
+	// and any path prefix, no trailing slash), which canonical links,
+	// structured data and sitemaps start with; "" takes the scheme and
+	// host each request reached the shop by.
+	PublicURL string
 	// RequestTimeout is the deadline of every request (deadline.go);
 	// zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
