@@ -90,11 +90,6 @@ func cartCondition(version string) (expr string, names map[string]string, values
 	return "#version = :v", names, item{":v": str(version)}
 }
 
-// DeleteCart removes a cart; removing a missing one is no error.
-func (s *Store) DeleteCart(ctx context.Context, id string) error {
-	return s.deleteItem(ctx, "delete cart", s.carts, cartKey(id))
-}
-
 // LoginThrottle returns the throttle record of key (strongly consistent);
 // one never saved is zero-valued with Key set. A record past its TTL that
 // DynamoDB has not deleted yet is returned as it is: its window and lock

@@ -62,7 +62,6 @@ func TestPlainWritesRetryTransactionConflicts(t *testing.T) {
 		name, op string
 		write    func() error
 	}{
-		{"DeleteCart", "DeleteItem", func() error { return f.s.DeleteCart(ctx, "c1") }},
 		{"SaveProduct", "PutItem", func() error { return f.s.SaveProduct(ctx, product("p1", 1500, 7)) }},
 		{"CreateSession", "PutItem", func() error { return f.s.CreateSession(ctx, sess) }},
 		{"TouchSession", "UpdateItem", func() error { return f.s.TouchSession(ctx, "h1", testTime.Add(time.Minute)) }},

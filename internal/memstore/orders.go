@@ -60,16 +60,6 @@ func (s *Store) checkCartVersion(id, want string) error {
 	return nil
 }
 
-// DeleteCart removes a cart; removing a missing one is no error.
-func (s *Store) DeleteCart(ctx context.Context, id string) error {
-	if err := s.lock(ctx, "delete cart"); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	delete(s.carts, id)
-	return nil
-}
-
 // PlaceOrder, all or nothing under the lock: it saves o, decrements the
 // stock of every line and deletes the cart (nil: no cart). It returns
 // shop.ErrOrderExists if an order with o.ID exists; else

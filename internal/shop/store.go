@@ -124,8 +124,6 @@ type Store interface {
 	// again, re-apply the change, save again). A cart with no lines may be
 	// deleted instead (it then reads at Version "").
 	SaveCart(ctx context.Context, c *Cart) error
-	// DeleteCart removes a cart; removing a missing one is no error.
-	DeleteCart(ctx context.Context, id string) error
 
 	// PlaceOrder, all or nothing: for every line it decrements the
 	// product's stock on condition that CanPlace holds (the product is

@@ -93,13 +93,6 @@ func checkCartVersion(ctx context.Context, tx *sql.Tx, id, want string) error {
 	return nil
 }
 
-// DeleteCart removes a cart and its lines; removing a missing one is no
-// error.
-func (s *Store) DeleteCart(ctx context.Context, id string) error {
-	_, err := s.exec(ctx, "delete cart", `DELETE FROM carts WHERE id = ?`, id)
-	return err
-}
-
 // PlaceOrder, in one transaction: saves o, checks that the cart is still at
 // cart.Version, decrements the stock of every line on condition that
 // shop.CanPlace holds, and deletes the cart. It returns

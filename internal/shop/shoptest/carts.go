@@ -82,19 +82,6 @@ func testCarts(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		if c := readCart(t, s, "user-u1"); c.ID != "user-u1" || len(c.Lines) != 0 {
 			t.Errorf("Cart(user-u1) after saving no lines = %+v; want empty cart with its ID", *c)
 		}
-
-		if err := s.DeleteCart(t.Context(), "guest-x"); err != nil {
-			t.Fatalf("DeleteCart(guest-x) = %v; want nil", err)
-		}
-		if c := readCart(t, s, "guest-x"); c.ID != "guest-x" || len(c.Lines) != 0 {
-			t.Errorf("Cart(guest-x) after DeleteCart = %+v; want empty cart with its ID", *c)
-		}
-		if err := s.DeleteCart(t.Context(), "guest-x"); err != nil {
-			t.Errorf("DeleteCart(already deleted) = %v; want nil", err)
-		}
-		if err := s.DeleteCart(t.Context(), "never"); err != nil {
-			t.Errorf("DeleteCart(missing) = %v; want nil", err)
-		}
 	})
 	t.Run("CompareAndSet", func(t *testing.T) { testCartCompareAndSet(t, newStore(t)) })
 	t.Run("ConcurrentAdds", func(t *testing.T) { testCartConcurrentAdds(t, newStore(t)) })

@@ -262,17 +262,15 @@ func testLineAddedDuringCheckout(t *testing.T, s shop.Store, rounds int) {
 	first := shop.CartLine{ProductID: "p1", Quantity: 1, SeenPriceCents: 1000}
 	added := shop.CartLine{ProductID: "extra", Quantity: 2, SeenPriceCents: 300}
 	for r := range rounds {
-		if err := s.DeleteCart(t.Context(), "user-u1"); err != nil {
-			t.Fatalf("DeleteCart() = %v", err)
-		}
-		cart := MustSaveCart(t, s, "user-u1", first)
+		cartID := fmt.Sprintf("user-u1-round-%d", r)
+		cart := MustSaveCart(t, s, cartID, first)
 		o := NewOrder(fmt.Sprintf("o%d", r), "u1", at(time.Duration(r)*time.Second), LineOf(p, 1))
 		var placeErr, addErr error
 		var wg sync.WaitGroup
 		wg.Go(func() { placeErr = s.PlaceOrder(t.Context(), o, cart) })
 		wg.Go(func() {
 			for range 100 {
-				c, err := s.Cart(t.Context(), "user-u1")
+				c, err := s.Cart(t.Context(), cartID)
 				if err != nil {
 					addErr = err
 					return
@@ -287,7 +285,7 @@ func testLineAddedDuringCheckout(t *testing.T, s shop.Store, rounds int) {
 		if addErr != nil {
 			t.Fatalf("round %d: adding a line = %v; want nil", r, addErr)
 		}
-		after := readCart(t, s, "user-u1").Lines
+		after := readCart(t, s, cartID).Lines
 		switch {
 		case placeErr == nil:
 			if !slices.Equal(after, []shop.CartLine{added}) {
