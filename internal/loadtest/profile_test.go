@@ -51,6 +51,9 @@ func TestProfile(t *testing.T) {
 	if _, err := a.Service.ImportCatalog(ctx, shop.CommandLineActor, &csv); err != nil {
 		t.Fatal(err)
 	}
+	if err := a.StartCatalog(ctx); err != nil { // as storefront serve does
+		t.Fatal(err)
+	}
 	if *profInline {
 		stop, err := a.StartProcessor(ctx, a.Metrics.Registry)
 		if err != nil {
