@@ -1,6 +1,7 @@
 package shop_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -212,6 +213,47 @@ func TestConcurrentCancels(t *testing.T) {
 			return
 		}
 	}
+}
+
+// bothReadFirst is a store whose Order waits until two reads have arrived,
+// so two changes of one order both start from what it was before either.
+type bothReadFirst struct {
+	shop.Store
+	reads sync.WaitGroup
+}
+
+func (s *bothReadFirst) Order(ctx context.Context, id string) (*shop.Order, error) {
+	o, err := s.Store.Order(ctx, id)
+	s.reads.Done()
+	s.reads.Wait()
+	return o, err
+}
+
+// TestTwoCancelsByTheBuyerInOneMillisecond: two cancellations of one order
+// by its buyer (two tabs, a double click) at the same moment of the clock,
+// both having read the order placed: one wins, the other is told
+// ErrInvalidTransition. A store takes a change equal to the order's last
+// one (status, time, actor) for a resend of it, so equal times told both
+// they won.
+func TestTwoCancelsByTheBuyerInOneMillisecond(t *testing.T) {
+	f := newFixture(t)
+	ada := f.register(t, "ada@example.com")
+	o := f.placeOrderOf(t, ada, "kettle", 4)
+	store := &bothReadFirst{Store: f.store}
+	store.reads.Add(2)
+	params := cheapHashing
+	svc := shop.NewService(store, shop.Config{PasswordParams: &params, Now: f.clock.Now}) // the clock stands still
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = svc.CancelOwnOrder(t.Context(), ada, o.ID) })
+	}
+	wg.Wait()
+	if (errs[0] == nil) == (errs[1] == nil) {
+		t.Fatalf("two cancellations = %v, %v; want exactly one nil", errs[0], errs[1])
+	}
+	wantErr(t, "the losing cancellation", errors.Join(errs[0], errs[1]), shop.ErrInvalidTransition)
+	f.wantStock(t, "after two cancellations", "kettle", 10)
 }
 
 // TestStaffOrders: the staff's list by status, customer email and days,

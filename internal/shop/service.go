@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -66,6 +67,9 @@ type Service struct {
 	throttleLocks [64]sync.Mutex
 	// mailWork counts the password reset mails in flight (WaitForMail).
 	mailWork sync.WaitGroup
+	// lastChangeMillis is the time, in Unix milliseconds, of the last
+	// order status change this service made (changeTime).
+	lastChangeMillis atomic.Int64
 	// catalog is the catalog read model the listings are answered from
 	// (catalogreader.go).
 	catalog *catalogReader
@@ -123,6 +127,22 @@ func (s *Service) Config() Config { return s.cfg }
 func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
+
+// changeTime is the time of an order status change made now: the clock's,
+// but later than every change this service made before. A store takes a
+// change equal to the order's last one (status, time, actor) for a resend
+// of it (Order.LastChangeIs), so two requests changing one order to one
+// status in the same millisecond (a buyer's double click) must not carry
+// equal times, or the loser would be told it won.
+func (s *Service) changeTime() time.Time {
+	for {
+		last := s.lastChangeMillis.Load()
+		at := max(s.now().UnixMilli(), last+1)
+		if s.lastChangeMillis.CompareAndSwap(last, at) {
+			return time.UnixMilli(at).UTC()
+		}
+	}
+}
 
 // newSecret returns 256 random bits, URL-safe: session ids, tokens,
 // checkout keys.
