@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 )
 
 // ImportBatch is how many products an import writes per Store.SaveProducts
@@ -17,11 +18,32 @@ const ImportBatch = 1000
 // credentials, which no staff account stands for.
 var CommandLineActor = &User{ID: "command-line", Name: "storefront command", Role: RoleStaff}
 
+// ImportWriteTimeout bounds the writing of a catalog file once it was
+// found sound: the writes go on to the end whatever becomes of the request
+// that sent it (its deadline, a client gone), so that a large file is not
+// cut part way (100,000 rows take about 10 s on SQLite).
+const ImportWriteTimeout = 5 * time.Minute
+
 // ImportReport says what a catalog import did.
 type ImportReport struct {
 	Created, Updated  int
 	CategoriesCreated []string // ids, each named after its id
 }
+
+// ImportIncompleteError is the error of an import that the store stopped
+// part way: the rows before Written are in the store, the others not.
+// Importing the same file again completes it (each row sets its product).
+// It unwraps to the store's error, whose kind it keeps.
+type ImportIncompleteError struct {
+	Written, Rows int
+	Err           error
+}
+
+func (e *ImportIncompleteError) Error() string {
+	return fmt.Sprintf("catalog import stopped after %d of %d rows were written: %v", e.Written, e.Rows, e.Err)
+}
+
+func (e *ImportIncompleteError) Unwrap() error { return e.Err }
 
 // ImportCatalog creates or updates products by id from a catalog CSV file
 // (ReadCatalogCSV). Every row is checked before anything is written: a
@@ -30,10 +52,12 @@ type ImportReport struct {
 // named after their id. An existing product keeps its creation time (and
 // everything else the file does not hold); a new one is created now.
 //
-// The products are written in batches of ImportBatch: a store failure part
-// way leaves the batches before it written. Each row sets a whole product
-// by id, so importing the same file again converges to it.
-func (s *Service) ImportCatalog(ctx context.Context, actor *User, r io.Reader) (*ImportReport, error) {
+// The products are written in batches of ImportBatch, detached from ctx
+// (within ImportWriteTimeout). A store failure part way leaves the batches
+// before it written: the error is then an *ImportIncompleteError, and the
+// audit log records what was written. Each row sets a whole product by id,
+// so importing the same file again converges to it.
+func (s *Service) ImportCatalog(ctx context.Context, actor *User, r io.Reader) (_ *ImportReport, err error) {
 	if !actor.IsStaff() {
 		return nil, ErrNotFound
 	}
@@ -41,7 +65,16 @@ func (s *Service) ImportCatalog(ctx context.Context, actor *User, r io.Reader) (
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ImportWriteTimeout)
+	defer cancel()
 	report := &ImportReport{}
+	written := 0
+	defer func() {
+		if err != nil && (written > 0 || len(report.CategoriesCreated) > 0) {
+			err = &ImportIncompleteError{Written: written, Rows: len(rows), Err: err}
+			s.recordImport(ctx, actor, report, fmt.Sprintf(" (stopped part way: %d of %d rows written)", written, len(rows)))
+		}
+	}()
 	if report.CategoriesCreated, err = s.createMissingCategories(ctx, rows); err != nil {
 		return nil, err
 	}
@@ -60,24 +93,31 @@ func (s *Service) ImportCatalog(ctx context.Context, actor *User, r io.Reader) (
 			stored[p.ID] = p
 		}
 		products := make([]Product, len(batch))
+		created := 0
 		for i, row := range batch {
 			p, found := stored[row.Product.ID]
-			if found {
-				report.Updated++
-			} else {
+			if !found {
 				p = Product{CreatedAt: now}
-				report.Created++
+				created++
 			}
 			products[i] = withCSVFields(p, row.Product)
 		}
 		if err := s.store.SaveProducts(ctx, products); err != nil {
 			return nil, err
 		}
+		written += len(batch)
+		report.Created += created
+		report.Updated += len(batch) - created
 	}
+	s.recordImport(ctx, actor, report, "")
+	return report, nil
+}
+
+// recordImport tells the catalog and the audit log what an import wrote.
+func (s *Service) recordImport(ctx context.Context, actor *User, report *ImportReport, incomplete string) {
 	s.catalogChanged(ctx)
 	s.recordAudit(ctx, actor, AuditCatalogImport, "catalog", nil, fmt.Sprintf(
-		"%d products created, %d updated, categories created: %v", report.Created, report.Updated, report.CategoriesCreated))
-	return report, nil
+		"%d products created, %d updated, categories created: %v%s", report.Created, report.Updated, report.CategoriesCreated, incomplete))
 }
 
 // withCSVFields returns p with the fields a catalog file holds set from
@@ -89,7 +129,8 @@ func withCSVFields(p, row Product) Product {
 }
 
 // createMissingCategories saves a category, named after its id, for each
-// category the rows name that does not exist, and returns their ids.
+// category the rows name that does not exist, and returns their ids (on
+// an error, those saved before it).
 func (s *Service) createMissingCategories(ctx context.Context, rows []ProductRow) ([]string, error) {
 	categories, err := s.store.Categories(ctx)
 	if err != nil {
@@ -107,7 +148,7 @@ func (s *Service) createMissingCategories(ctx context.Context, rows []ProductRow
 		}
 		known[id] = true
 		if err := s.store.SaveCategory(ctx, &Category{ID: id, Name: id}); err != nil {
-			return nil, err
+			return created, err
 		}
 		created = append(created, id)
 	}

@@ -2,7 +2,9 @@ package shop_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -120,5 +122,88 @@ func TestExportCatalogRoundTrips(t *testing.T) {
 	var again bytes.Buffer
 	if err := f.svc.ExportCatalog(t.Context(), staffActor, &again); err != nil || again.String() != out.String() {
 		t.Errorf("export after importing the export differs (%v):\n%s\nwant\n%s", err, again.String(), out.String())
+	}
+}
+
+// savesFailing is a store whose SaveProducts calls after the first
+// answer failWith, or, when failWith is nil, honour their context (as the
+// real stores do) after cancelling the caller's with cancelCaller.
+type savesFailing struct {
+	shop.Store
+	saves        int
+	failWith     error
+	cancelCaller context.CancelFunc
+}
+
+func (s *savesFailing) SaveProducts(ctx context.Context, products []shop.Product) error {
+	s.saves++
+	if s.saves > 1 {
+		if s.failWith != nil {
+			return s.failWith
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("store: %w: %w", shop.ErrUnavailable, err)
+		}
+	}
+	err := s.Store.SaveProducts(ctx, products)
+	if s.cancelCaller != nil {
+		s.cancelCaller() // the request's deadline passes, or its client leaves
+	}
+	return err
+}
+
+// importFile is a catalog file of n new products p0000, p0001, ...
+func importFile(n int) string {
+	var b strings.Builder
+	b.WriteString(importHeader)
+	for i := range n {
+		fmt.Fprintf(&b, "p%04d,Product %d,Made to last.,kitchen,100,5,true\n", i, i)
+	}
+	return b.String()
+}
+
+// TestImportCatalogOutlivesItsRequest: once the file is found sound, its
+// rows are written to the end though the caller's context ends part way
+// (the request's deadline, a client gone): before, a large upload past the
+// deadline was cut after some batches and answered "Nothing was changed".
+func TestImportCatalogOutlivesItsRequest(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	store := &savesFailing{Store: f.store, cancelCaller: cancel}
+	params := cheapHashing
+	svc := shop.NewService(store, shop.Config{PasswordParams: &params, Now: f.clock.Now})
+	const rows = 2*shop.ImportBatch + 500
+	report, err := svc.ImportCatalog(ctx, staffActor, strings.NewReader(importFile(rows)))
+	if err != nil || report.Created != rows {
+		t.Fatalf("ImportCatalog(%d rows, the caller's context ended after the first batch) = %+v, %v; want all created", rows, report, err)
+	}
+	if n, _ := f.store.CountProducts(t.Context()); n != rows+3 {
+		t.Errorf("CountProducts() = %d; want %d (the fixture's 3 and the file's)", n, rows+3)
+	}
+}
+
+// TestImportCatalogStoppedPartWay: a store failure after some batches is
+// an *ImportIncompleteError saying how many rows were written (they are in
+// the store), keeping the store error's kind, and the audit log records
+// what was written.
+func TestImportCatalogStoppedPartWay(t *testing.T) {
+	f := newFixture(t)
+	store := &savesFailing{Store: f.store, failWith: fmt.Errorf("store: %w", shop.ErrUnavailable)}
+	params := cheapHashing
+	svc := shop.NewService(store, shop.Config{PasswordParams: &params, Now: f.clock.Now})
+	const rows = 2*shop.ImportBatch + 500
+	_, err := svc.ImportCatalog(t.Context(), staffActor, strings.NewReader(importFile(rows)))
+	var incomplete *shop.ImportIncompleteError
+	if !errors.As(err, &incomplete) || incomplete.Written != shop.ImportBatch || incomplete.Rows != rows || !errors.Is(err, shop.ErrUnavailable) {
+		t.Fatalf("ImportCatalog(store failing on the second batch) = %v; want an *ImportIncompleteError of %d of %d rows, ErrUnavailable",
+			err, shop.ImportBatch, rows)
+	}
+	if n, _ := f.store.CountProducts(t.Context()); n != shop.ImportBatch+3 {
+		t.Errorf("CountProducts() = %d; want the first batch written (%d and the fixture's 3)", n, shop.ImportBatch)
+	}
+	entries, err := svc.AuditLog(t.Context(), staffActor, shop.AuditQuery{})
+	if err != nil || len(entries) != 1 || entries[0].Action != shop.AuditCatalogImport ||
+		!strings.Contains(entries[0].After, "1000 products created") || !strings.Contains(entries[0].After, "1000 of 2500 rows written") {
+		t.Errorf("audit log = %+v, %v; want the import's entry saying what was written", entries, err)
 	}
 }

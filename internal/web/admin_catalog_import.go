@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"storefront/internal/shop"
 )
@@ -32,6 +33,9 @@ func catalogFileField(message string) fieldView {
 
 var csvHeaderText = strings.Join(shop.CatalogCSVHeader, ",")
 
+// importAnswerMargin is the time left after an import's writes to answer.
+const importAnswerMargin = 10 * time.Second
+
 // Messages of the refusals the adapter finds before the service sees a file.
 const (
 	catalogFileMissingMessage  = "Choose a catalog file (CSV) to upload."
@@ -43,6 +47,9 @@ const (
 // what it did. A refused file shows the list again (422) with every
 // problem by line; nothing is changed then.
 func (s *server) handleAdminCatalogImport(w http.ResponseWriter, r *http.Request, staff *shop.User) {
+	// The import's writes outlive the request's deadline (up to
+	// shop.ImportWriteTimeout); the answer saying what they did must too.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(shop.ImportWriteTimeout + importAnswerMargin))
 	file, err := catalogUpload(r)
 	var report *shop.ImportReport
 	if err == nil {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"storefront/internal/shop"
 )
@@ -220,6 +221,51 @@ func TestAdminCatalogUploadAndDownload(t *testing.T) {
 	if err != nil || len(rows) != len(testProducts)+1 {
 		t.Errorf("export = %d rows, %v; want %d products", len(rows), err, len(testProducts)+1)
 	}
+}
+
+// TestAdminCatalogUploadPastTheRequestDeadline: a file whose writing takes
+// longer than the request's deadline and the server's WriteTimeout is
+// written whole and answered; before, it was cut after a batch or two and
+// answered "Nothing was changed" (or not at all).
+func TestAdminCatalogUploadPastTheRequestDeadline(t *testing.T) {
+	e := newEnv(t, withConfig(Config{RequestTimeout: 300 * time.Millisecond}), withServerWriteTimeout(500*time.Millisecond))
+	st := e.newStaffClients("sam@example.com")
+	const rows = 2*shop.ImportBatch + 500
+	e.fail.slowProductSaves(250*time.Millisecond, 0) // three batches: 750 ms
+	res := st.Page.postFile("/admin/products/import", "file", "catalog.csv", []byte(importFile(rows)))
+	res.wantRedirect(fmt.Sprintf("/admin/products?created=%d&updated=0", rows))
+	if n, err := e.store.CountProducts(t.Context()); err != nil || n != len(testProducts)+rows {
+		t.Errorf("CountProducts() = %d, %v; want the test catalog's %d and the file's %d", n, err, len(testProducts), rows)
+	}
+}
+
+// TestAdminCatalogUploadStoppedPartWay: a store that stops answering part
+// way through an import is answered 503 saying how much was written and
+// that uploading the file again completes it, never "Nothing was changed".
+func TestAdminCatalogUploadStoppedPartWay(t *testing.T) {
+	e := newEnv(t)
+	st := e.newStaffClients("sam@example.com")
+	const rows = 2*shop.ImportBatch + 500
+	e.fail.slowProductSaves(0, 1)
+	res := st.Page.postFile("/admin/products/import", "file", "catalog.csv", []byte(importFile(rows))).
+		wantStatus(http.StatusServiceUnavailable).
+		wantContains("The import stopped part way: the first 1000 of the file&#39;s 2500 lines were written", "Upload the same file again")
+	if strings.Contains(res.Body, "Nothing was changed") || res.Header.Get("Retry-After") == "" {
+		t.Errorf("answer says nothing was changed, or has no Retry-After:\n%s", res.Body)
+	}
+	if n, _ := e.store.CountProducts(t.Context()); n != len(testProducts)+shop.ImportBatch {
+		t.Errorf("CountProducts() = %d; want the first batch written", n)
+	}
+}
+
+// importFile is a catalog file of n new products p0000, p0001, ...
+func importFile(n int) string {
+	var b strings.Builder
+	b.WriteString(csvHeaderText + "\n")
+	for i := range n {
+		fmt.Fprintf(&b, "p%04d,Product %d,Made to last.,kitchen,100,5,true\n", i, i)
+	}
+	return b.String()
 }
 
 func TestAdminCatalogUploadTooLarge(t *testing.T) {

@@ -50,8 +50,9 @@ type testEnv struct {
 
 // envSettings are what newEnv's options change.
 type envSettings struct {
-	cfg  Config
-	demo bool // the demo catalog instead of the test catalog
+	cfg          Config
+	demo         bool          // the demo catalog instead of the test catalog
+	writeTimeout time.Duration // the test server's WriteTimeout (0: none)
 }
 
 // envOption changes what newEnv builds.
@@ -59,6 +60,12 @@ type envOption func(*envSettings)
 
 // withConfig serves the environment with cfg.
 func withConfig(cfg Config) envOption { return func(s *envSettings) { s.cfg = cfg } }
+
+// withServerWriteTimeout gives the test server the WriteTimeout d, as
+// cmd/storefront's server has one (its request deadline and a margin).
+func withServerWriteTimeout(d time.Duration) envOption {
+	return func(s *envSettings) { s.writeTimeout = d }
+}
 
 // withDemoCatalog fills the store with the demo catalog, the one the shop
 // starts with, instead of the test catalog (benchmarks measure pages of
@@ -92,7 +99,9 @@ func newEnv(tb testing.TB, opts ...envOption) *testEnv {
 		PasswordParams: &shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1}})
 	e := &testEnv{tb: tb, h: NewServer(svc, logger, set.cfg), store: store, fail: fail, svc: svc, dbPath: path, logs: logs,
 		clock: clock, mailer: mailer}
-	e.srv = httptest.NewServer(e.h)
+	e.srv = httptest.NewUnstartedServer(e.h)
+	e.srv.Config.WriteTimeout = set.writeTimeout
+	e.srv.Start()
 	tb.Cleanup(e.srv.Close)
 	return e
 }
@@ -190,6 +199,32 @@ type failingStore struct {
 	// cartReads and productReads count Cart and Product calls
 	// (httpcache_test.go, session_test.go).
 	cartReads, productReads atomic.Int64
+	// saveProductsDelay delays every SaveProducts call; past
+	// saveProductsFailAfter calls (0: never) they fail, unavailable.
+	saveProductsDelay     time.Duration
+	saveProductsFailAfter int
+	saveProductsCalls     int
+}
+
+// slowProductSaves delays every SaveProducts call by delay and, after
+// failAfter calls (0: never), fails them as a store that stopped
+// answering does.
+func (s *failingStore) slowProductSaves(delay time.Duration, failAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.saveProductsDelay, s.saveProductsFailAfter, s.saveProductsCalls = delay, failAfter, 0
+}
+
+func (s *failingStore) SaveProducts(ctx context.Context, products []shop.Product) error {
+	s.mu.Lock()
+	s.saveProductsCalls++
+	delay, fail := s.saveProductsDelay, s.saveProductsFailAfter > 0 && s.saveProductsCalls > s.saveProductsFailAfter
+	s.mu.Unlock()
+	time.Sleep(delay)
+	if fail {
+		return fmt.Errorf("save products: %w", shop.ErrUnavailable)
+	}
+	return s.Store.SaveProducts(ctx, products)
 }
 
 // failPing makes Ping answer err (nil: pass through).

@@ -86,9 +86,16 @@ func problemFor(err error) problem {
 	var verr *shop.ValidationError
 	var rerr *requestError
 	var tooBig *http.MaxBytesError
+	var incomplete *shop.ImportIncompleteError
 	switch {
 	case errors.As(err, &rerr):
 		return rerr.problem
+	case errors.As(err, &incomplete):
+		// Never "nothing was changed": the lines before it are written.
+		return problem{http.StatusServiceUnavailable, "import_incomplete", fmt.Sprintf("The import stopped part way: "+
+			"the first %d of the file's %d lines were written before the shop's database stopped answering. "+
+			"Upload the same file again in a moment to finish: each line sets its product, so importing it again completes the import.",
+			incomplete.Written, incomplete.Rows)}
 	case errors.As(err, &tooBig):
 		return problem{http.StatusRequestEntityTooLarge, "body_too_large", "The request is too large: at most " + strconv.FormatInt(tooBig.Limit>>20, 10) + " MiB."}
 	case errors.As(err, &verr):
