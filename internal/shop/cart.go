@@ -277,13 +277,24 @@ func (s *Service) updateCartFrom(ctx context.Context, first *Cart, cartID string
 	}
 }
 
+// CartShortfall is a product of a guest's cart that did not all go into
+// the account's cart at sign-in: Added of Wanted. A cart holds at most
+// MaxCartLines products, MaxLineQuantity of each and no more than the
+// stock; a withdrawn product is not added.
+type CartShortfall struct {
+	ProductID     string
+	Wanted, Added int
+}
+
 // mergeCart adds the lines of cart from into cart into (quantities added,
-// capped by stock, 99 a line and 50 lines) and empties cart from. Emptying
-// is an updateCart of the guest cart, a compare-and-set on the version
-// merged, so a line another tab adds to it meanwhile is not deleted
-// unseen: the next round merges what the cart gained since.
-func (s *Service) mergeCart(ctx context.Context, from, into string) error {
+// capped by stock, 99 a line and 50 lines) and empties cart from, and
+// returns what did not fit. Emptying is an updateCart of the guest cart, a
+// compare-and-set on the version merged, so a line another tab adds to it
+// meanwhile is not deleted unseen: the next round merges what the cart
+// gained since.
+func (s *Service) mergeCart(ctx context.Context, from, into string) ([]CartShortfall, error) {
 	merged := map[string]int{} // product id -> quantity of the guest's merged
+	var shortfall []CartShortfall
 	_, err := s.updateCart(ctx, from, func(guest *Cart) (bool, error) {
 		gained := &Cart{ID: from}
 		for _, l := range guest.Lines {
@@ -293,9 +304,11 @@ func (s *Service) mergeCart(ctx context.Context, from, into string) error {
 			merged[l.ProductID] = max(merged[l.ProductID], l.Quantity)
 		}
 		if len(gained.Lines) > 0 {
-			if err := s.addLines(ctx, into, gained); err != nil {
+			short, err := s.addLines(ctx, into, gained)
+			if err != nil {
 				return false, err
 			}
+			shortfall = append(shortfall, short...)
 		}
 		if len(guest.Lines) == 0 {
 			return false, nil // nothing to empty
@@ -303,37 +316,54 @@ func (s *Service) mergeCart(ctx context.Context, from, into string) error {
 		guest.Lines = nil
 		return true, nil
 	})
-	return err
+	return shortfall, err
 }
 
-// addLines adds the lines of from to cart into, as mergeCart does.
-func (s *Service) addLines(ctx context.Context, into string, from *Cart) error {
+// addLines adds the lines of from to cart into, as mergeCart does, and
+// returns what did not fit.
+func (s *Service) addLines(ctx context.Context, into string, from *Cart) ([]CartShortfall, error) {
 	products, err := s.productsOf(ctx, from)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var shortfall []CartShortfall
 	_, err = s.updateCart(ctx, into, func(c *Cart) (bool, error) {
+		shortfall = shortfall[:0] // of this round, the one saved
 		for _, g := range from.Lines {
-			p, ok := products[g.ProductID]
-			if !ok || !p.Active {
-				continue
-			}
-			merged := false
-			for i := range c.Lines {
-				if c.Lines[i].ProductID == g.ProductID {
-					c.Lines[i].Quantity = min(c.Lines[i].Quantity+g.Quantity, MaxLineQuantity, max(p.Stock, c.Lines[i].Quantity))
-					merged = true
-				}
-			}
-			if !merged && len(c.Lines) < MaxCartLines {
-				if q := min(g.Quantity, MaxLineQuantity, p.Stock); q > 0 {
-					c.Lines = append(c.Lines, CartLine{ProductID: g.ProductID, Quantity: q, SeenPriceCents: g.SeenPriceCents})
-				}
+			if added := addLine(c, g, products); added < g.Quantity {
+				shortfall = append(shortfall, CartShortfall{ProductID: g.ProductID, Wanted: g.Quantity, Added: added})
 			}
 		}
 		return true, nil
 	})
-	return err
+	if err != nil {
+		return nil, err
+	}
+	return shortfall, nil
+}
+
+// addLine adds as much of line g to c as fits, and returns how much that is.
+func addLine(c *Cart, g CartLine, products map[string]Product) int {
+	p, ok := products[g.ProductID]
+	if !ok || !p.Active {
+		return 0
+	}
+	for i := range c.Lines {
+		if l := &c.Lines[i]; l.ProductID == g.ProductID {
+			before := l.Quantity
+			l.Quantity = min(l.Quantity+g.Quantity, MaxLineQuantity, max(p.Stock, l.Quantity))
+			return l.Quantity - before
+		}
+	}
+	if len(c.Lines) >= MaxCartLines {
+		return 0
+	}
+	q := min(g.Quantity, MaxLineQuantity, p.Stock)
+	if q <= 0 {
+		return 0
+	}
+	c.Lines = append(c.Lines, CartLine{ProductID: g.ProductID, Quantity: q, SeenPriceCents: g.SeenPriceCents})
+	return q
 }
 
 // NewCartVersion returns a new cart version for a store to save a cart at:

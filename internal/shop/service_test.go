@@ -3,6 +3,7 @@ package shop_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -503,6 +504,9 @@ func TestSignInRenewsSessionAndMergesGuestCart(t *testing.T) {
 	if got["mug"] != 3 || got["kettle"] != 4 || len(got) != 2 {
 		t.Errorf("merged cart = %v; want mug 3 (2+2 capped by stock 3), kettle 4", got)
 	}
+	if want := []shop.CartShortfall{{ProductID: "mug", Wanted: 2, Added: 1}}; !slices.Equal(in.CartShortfall, want) {
+		t.Errorf("SignIn().CartShortfall = %+v; want %+v (the guest's mugs beyond the stock)", in.CartShortfall, want)
+	}
 	if guestCart := f.mustCart(t, guest.Session.CartID); len(guestCart.Lines) != 0 {
 		t.Errorf("guest cart after merge has %d lines; want it emptied", len(guestCart.Lines))
 	}
@@ -686,6 +690,43 @@ func TestCartLineLimit(t *testing.T) {
 	}
 	if _, err := f.svc.AddToCart(ctx, "c", "kettle", 1); fields(err)["product_id"] == "" {
 		t.Errorf("AddToCart(line 51) = %v; want a product_id message", err)
+	}
+}
+
+// TestSignInMergeIntoAFullCartSaysWhatDidNotFit: a guest's products that
+// do not fit into the account's full cart (50 lines) are not added, and
+// the sign-in says so, product by product, instead of dropping them
+// unseen.
+func TestSignInMergeIntoAFullCartSaysWhatDidNotFit(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	u := f.register(t, "ada@example.com")
+	for i := range shop.MaxCartLines {
+		id := "p" + string(rune('a'+i/26)) + string(rune('a'+i%26))
+		f.product(t, id, 100, 5)
+		if _, err := f.svc.AddToCart(ctx, shop.UserCartID(u.ID), id, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	guest, err := f.svc.StartGuestSession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"kettle", "paa"} { // a new line, and one the account's cart has
+		if _, err := f.svc.AddToCart(ctx, guest.Session.CartID, id, 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in, err := f.svc.SignIn(ctx, "ada@example.com", goodPassword, "", guest.Session)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []shop.CartShortfall{{ProductID: "kettle", Wanted: 2, Added: 0}}; !slices.Equal(in.CartShortfall, want) {
+		t.Errorf("SignIn().CartShortfall = %+v; want %+v", in.CartShortfall, want)
+	}
+	cart := f.mustCart(t, in.Session.CartID)
+	if len(cart.Lines) != shop.MaxCartLines || cart.Lines[0].ProductID != "paa" || cart.Lines[0].Quantity != 3 {
+		t.Errorf("merged cart = %d lines, first %+v; want 50, paa 1+2", len(cart.Lines), cart.Lines[0])
 	}
 }
 

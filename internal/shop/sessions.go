@@ -15,12 +15,19 @@ func (s *Service) StartSession(ctx context.Context, u *User, previous *Session) 
 	now := s.now()
 	sess := &Session{IDHash: hashSecret(token), Kind: SessionWeb, UserID: u.ID, CartID: UserCartID(u.ID),
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.SessionMaxAge), SecondFactor: passedFactor(u)}
+	var shortfall []CartShortfall
 	if previous != nil && previous.CartID != "" && previous.CartID != sess.CartID {
-		if err := s.mergeCart(ctx, previous.CartID, sess.CartID); err != nil {
+		var err error
+		if shortfall, err = s.mergeCart(ctx, previous.CartID, sess.CartID); err != nil {
 			return nil, err
 		}
 	}
-	return s.replaceSession(ctx, token, sess, u, previous)
+	signed, err := s.replaceSession(ctx, token, sess, u, previous)
+	if err != nil {
+		return nil, err
+	}
+	signed.CartShortfall = shortfall
+	return signed, nil
 }
 
 // replaceSession saves sess, the new session of token for u, then ends

@@ -173,6 +173,10 @@ type SignedIn struct {
 	Token   string
 	Session *Session
 	User    *User
+	// CartShortfall lists the products of the guest's cart that did not
+	// all go into the account's cart (StartSession), for the shopper to
+	// be told.
+	CartShortfall []CartShortfall
 }
 
 // SignIn authenticates and starts a new web session, never reusing the
