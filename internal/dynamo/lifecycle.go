@@ -64,9 +64,9 @@ func (s *Store) AdjustStock(ctx context.Context, id string, delta int) (*shop.Pr
 	out, err := s.updateProduct(ctx, "adjust stock", &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.products), Key: productKey(id),
 		UpdateExpression:          aws.String("SET #stock = #stock + :delta"),
-		ConditionExpression:       aws.String("attribute_exists(#id) AND #stock >= :least"),
+		ConditionExpression:       aws.String("attribute_exists(#id) AND #stock >= :least AND #stock <= :most"),
 		ExpressionAttributeNames:  map[string]string{"#id": "id", "#stock": "stock"},
-		ExpressionAttributeValues: item{":delta": num(delta), ":least": num(-delta)},
+		ExpressionAttributeValues: item{":delta": num(delta), ":least": num(-delta), ":most": num(shop.MaxStock - delta)},
 		ReturnValues:              types.ReturnValueAllNew,
 	}, withoutSDKRetries)
 	var failed *types.ConditionalCheckFailedException
@@ -76,6 +76,9 @@ func (s *Store) AdjustStock(ctx context.Context, id string, delta int) (*shop.Pr
 	current, err := s.Product(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if current.Stock+delta > shop.MaxStock {
+		return nil, fmt.Errorf("dynamo: stock of %s is %d: %w", id, current.Stock, shop.ErrStockLimit)
 	}
 	return nil, &shop.StockError{Items: []shop.Shortage{{ProductID: id, Name: current.Name, Requested: -delta, Available: current.Stock}}}
 }

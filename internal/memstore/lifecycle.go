@@ -38,6 +38,9 @@ func (s *Store) AdjustStock(ctx context.Context, id string, delta int) (*shop.Pr
 	if p.Stock+delta < 0 {
 		return nil, &shop.StockError{Items: []shop.Shortage{{ProductID: id, Name: p.Name, Requested: -delta, Available: p.Stock}}}
 	}
+	if p.Stock+delta > shop.MaxStock {
+		return nil, fmt.Errorf("memstore: stock of %s is %d: %w", id, p.Stock, shop.ErrStockLimit)
+	}
 	p.Stock += delta
 	s.putProduct(p)
 	return &p, nil

@@ -176,6 +176,9 @@ func (s *Service) AdjustStock(ctx context.Context, actor *User, id, delta string
 		return nil, &ValidationError{Fields: map[string]string{"delta": deltaMessage}}
 	}
 	after, err := s.store.AdjustStock(ctx, id, n)
+	if errors.Is(err, ErrStockLimit) { // another adjustment came first
+		return nil, &ValidationError{Fields: map[string]string{"delta": deltaMessage}}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,9 @@ var (
 	ErrCartEmpty            = errors.New("cart is empty")
 	ErrCartFull             = errors.New("cart has too many lines")
 	ErrOutOfStock           = errors.New("insufficient stock")
+	// ErrStockLimit is a stock adjustment refused because it would take
+	// the stock over MaxStock (Store.AdjustStock).
+	ErrStockLimit = errors.New("stock over its limit")
 	ErrPriceChanged         = errors.New("price changed")
 	ErrIdempotencyKeyReused = errors.New("idempotency key reused with another request")
 	// ErrOrderExists is returned by Store.PlaceOrder when an order with the

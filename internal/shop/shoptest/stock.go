@@ -98,6 +98,28 @@ func testAdjustStock(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		}
 		checkStocks(t, s, "after a refused AdjustStock", map[string]int{"p1": 2})
 	})
+	t.Run("OverTheLimit", func(t *testing.T) {
+		s := newStore(t)
+		MustSaveProduct(t, s, NewProduct("p1", 1000, shop.MaxStock-5))
+		if _, err := s.AdjustStock(t.Context(), "p1", 6); !errors.Is(err, shop.ErrStockLimit) {
+			t.Fatalf("AdjustStock(p1, 6) with stock MaxStock-5 = %v; want ErrStockLimit", err)
+		}
+		checkStocks(t, s, "after a refused AdjustStock", map[string]int{"p1": shop.MaxStock - 5})
+		// Two adjustments at once that each fit but not together: one passes.
+		var errs [2]error
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Go(func() { _, errs[i] = s.AdjustStock(t.Context(), "p1", 3) })
+		}
+		wg.Wait()
+		if (errs[0] == nil) == (errs[1] == nil) || !errors.Is(errors.Join(errs[0], errs[1]), shop.ErrStockLimit) {
+			t.Errorf("two AdjustStock(p1, 3) at once with 5 to the limit = %v, %v; want one nil, one ErrStockLimit", errs[0], errs[1])
+		}
+		checkStocks(t, s, "after the two adjustments", map[string]int{"p1": shop.MaxStock - 2})
+		if _, err := s.AdjustStock(t.Context(), "p1", 2); err != nil {
+			t.Errorf("AdjustStock(p1, 2) up to the limit = %v; want nil", err)
+		}
+	})
 	t.Run("Missing", func(t *testing.T) {
 		s := newStore(t)
 		if _, err := s.AdjustStock(t.Context(), "nope", 5); !errors.Is(err, shop.ErrNotFound) {
