@@ -23,6 +23,9 @@ import (
 // matching orders, and returns the newest q.Limit of them all. The indexes
 // are eventually consistent: a change of a moment ago may not show yet.
 func (s *Store) SearchOrders(ctx context.Context, q shop.OrderQuery) ([]shop.Order, error) {
+	if !q.BeforeAt.IsZero() && q.BeforeAt.Before(q.From) {
+		return []shop.Order{}, nil // no key range: the cursor is before the first day
+	}
 	var queries []*dynamodb.QueryInput
 	if q.UserID != "" {
 		in := s.orderIndexQuery(indexOrdersByUser, "user_id", q.UserID, q)
@@ -55,6 +58,9 @@ func (s *Store) SearchOrders(ctx context.Context, q shop.OrderQuery) ([]shop.Ord
 				if err != nil {
 					return nil, err
 				}
+				if !q.IsAfterCursor(o) { // as old as the cursor, not after it
+					continue
+				}
 				orders = append(orders, *o)
 				found++
 			}
@@ -79,17 +85,23 @@ func (s *Store) orderIndexQuery(index, hashKey, value string, q shop.OrderQuery)
 		}
 		return from.UTC().Format(orderTimeLayout)
 	}
+	// The cursor bounds the range too: orders as old as it (the index sorts
+	// by time only) are read, and those not after it skipped.
+	until := q.Until
+	if cursorEnd := q.BeforeAt.Add(time.Millisecond); !q.BeforeAt.IsZero() && (until.IsZero() || cursorEnd.Before(until)) {
+		until = cursorEnd
+	}
 	last := func() string {
-		return q.Until.Add(-time.Nanosecond).Truncate(time.Millisecond).UTC().Format(orderTimeLayout)
+		return until.Add(-time.Nanosecond).Truncate(time.Millisecond).UTC().Format(orderTimeLayout)
 	}
 	switch {
-	case !q.From.IsZero() && !q.Until.IsZero():
+	case !q.From.IsZero() && !until.IsZero():
 		cond += " AND #created BETWEEN :first AND :last"
 		values[":first"], values[":last"] = str(first()), str(last())
 	case !q.From.IsZero():
 		cond += " AND #created >= :first"
 		values[":first"] = str(first())
-	case !q.Until.IsZero():
+	case !until.IsZero():
 		cond += " AND #created <= :last"
 		values[":last"] = str(last())
 	}

@@ -197,7 +197,6 @@ func (s *Store) SaveCart(ctx context.Context, c *shop.Cart) error {
 	return s.count("SaveCart", s.Store.SaveCart(ctx, c))
 }
 
-
 func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) error {
 	return s.count("PlaceOrder", s.Store.PlaceOrder(ctx, o, cart))
 }

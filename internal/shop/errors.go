@@ -10,17 +10,17 @@ import (
 // messages in one place (web.statusFor); storage packages translate their
 // driver errors into these, so no driver text ever reaches a person.
 var (
-	ErrNotFound             = errors.New("not found")
-	ErrEmailTaken           = errors.New("email already registered")
-	ErrInvalidCredentials   = errors.New("invalid credentials")
-	ErrUnauthorized         = errors.New("unauthorized")
-	ErrThrottled            = errors.New("too many attempts")
-	ErrCartEmpty            = errors.New("cart is empty")
-	ErrCartFull             = errors.New("cart has too many lines")
-	ErrOutOfStock           = errors.New("insufficient stock")
+	ErrNotFound           = errors.New("not found")
+	ErrEmailTaken         = errors.New("email already registered")
+	ErrInvalidCredentials = errors.New("invalid credentials")
+	ErrUnauthorized       = errors.New("unauthorized")
+	ErrThrottled          = errors.New("too many attempts")
+	ErrCartEmpty          = errors.New("cart is empty")
+	ErrCartFull           = errors.New("cart has too many lines")
+	ErrOutOfStock         = errors.New("insufficient stock")
 	// ErrStockLimit is a stock adjustment refused because it would take
 	// the stock over MaxStock (Store.AdjustStock).
-	ErrStockLimit = errors.New("stock over its limit")
+	ErrStockLimit           = errors.New("stock over its limit")
 	ErrPriceChanged         = errors.New("price changed")
 	ErrIdempotencyKeyReused = errors.New("idempotency key reused with another request")
 	// ErrOrderExists is returned by Store.PlaceOrder when an order with the

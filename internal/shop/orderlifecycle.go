@@ -167,7 +167,13 @@ type OrderQuery struct {
 	UserID string    // the buyer; "" any
 	From   time.Time // CreatedAt at or after From; zero: no bound
 	Until  time.Time // CreatedAt before Until; zero: no bound
-	Limit  int       // 1 to MaxOrderList
+	// BeforeAt and BeforeID, when BeforeAt is set, select the orders
+	// after (BeforeAt, BeforeID) in the list's order (OrdersNewestFirst):
+	// older, or as old with a smaller id. The page after one that ends
+	// with order o asks for o's CreatedAt and ID.
+	BeforeAt time.Time
+	BeforeID string
+	Limit    int // 1 to MaxOrderList
 }
 
 // Staff order list sizes.
@@ -180,7 +186,20 @@ const (
 // use it).
 func (q OrderQuery) Matches(o *Order) bool {
 	return (q.Status == "" || o.Status == q.Status) && (q.UserID == "" || o.UserID == q.UserID) &&
-		(q.From.IsZero() || !o.CreatedAt.Before(q.From)) && (q.Until.IsZero() || o.CreatedAt.Before(q.Until))
+		(q.From.IsZero() || !o.CreatedAt.Before(q.From)) && (q.Until.IsZero() || o.CreatedAt.Before(q.Until)) &&
+		q.IsAfterCursor(o)
+}
+
+// IsAfterCursor reports whether o comes after the query's cursor
+// (BeforeAt, BeforeID) in the list's order; every order does without one.
+func (q OrderQuery) IsAfterCursor(o *Order) bool {
+	return q.BeforeAt.IsZero() || o.CreatedAt.Before(q.BeforeAt) || o.CreatedAt.Equal(q.BeforeAt) && o.ID < q.BeforeID
+}
+
+// OrderCursor is the text of the cursor after o: the page of the staff's
+// list after one ending with o is asked for with it (OrderFilter.Before).
+func OrderCursor(o *Order) string {
+	return o.CreatedAt.UTC().Format(time.RFC3339Nano) + "~" + o.ID
 }
 
 // OrdersNewestFirst orders orders as lists show them: CreatedAt
@@ -199,7 +218,8 @@ type OrderFilter struct {
 	Email  string
 	From   string
 	To     string
-	Limit  int // 0: DefaultOrderList
+	Before string // an OrderCursor: the page after the order it names; "" the newest
+	Limit  int    // 0: DefaultOrderList
 }
 
 // dateLayout is how the filter's days are written (an HTML date input's value).
@@ -237,6 +257,14 @@ func (s *Service) orderQuery(ctx context.Context, f OrderFilter) (q OrderQuery, 
 	if !q.From.IsZero() && !q.Until.IsZero() && !q.From.Before(q.Until) {
 		fe.add("to", "Enter a day on or after the first day.")
 	}
+	if f.Before != "" {
+		at, id, found := strings.Cut(f.Before, "~")
+		t, err := time.Parse(time.RFC3339Nano, at)
+		if !found || err != nil || !IsID(id) {
+			fe.add("before", "Use the cursor of the last order shown.")
+		}
+		q.BeforeAt, q.BeforeID = t.UTC(), id
+	}
 	if err := fe.err(); err != nil {
 		return q, false, err
 	}
@@ -254,9 +282,11 @@ func (s *Service) orderQuery(ctx context.Context, f OrderFilter) (q OrderQuery, 
 }
 
 // StaffOrders returns the orders f selects, newest first, at most f.Limit
-// (DefaultOrderList when 0): staff narrow the date range for older ones.
-// It returns ErrNotFound for a caller who is not staff and a
-// *ValidationError (fields status, from, to, limit) for a bad filter.
+// (DefaultOrderList when 0), after the cursor f.Before: a page as long as
+// the limit may have a next, asked for with the OrderCursor of its last
+// order. It returns ErrNotFound for a caller who is not staff and a
+// *ValidationError (fields status, from, to, before, limit) for a bad
+// filter.
 func (s *Service) StaffOrders(ctx context.Context, staff *User, f OrderFilter) ([]Order, error) {
 	if !staff.IsStaff() {
 		return nil, ErrNotFound

@@ -7,8 +7,8 @@ import (
 	"storefront/internal/shop"
 )
 
-// SearchOrders selects the ids of the newest q.Limit matching orders
-// (through the indexes orders_by_status, orders_by_user or
+// SearchOrders selects the ids of the newest q.Limit matching orders after
+// q's cursor (through the indexes orders_by_status, orders_by_user or
 // orders_by_created), then reads those orders whole.
 func (s *Store) SearchOrders(ctx context.Context, q shop.OrderQuery) ([]shop.Order, error) {
 	where, args := "1 = 1", []any{}
@@ -27,6 +27,10 @@ func (s *Store) SearchOrders(ctx context.Context, q shop.OrderQuery) ([]shop.Ord
 	if !q.Until.IsZero() {
 		where += " AND created_at < ?"
 		args = append(args, millis(q.Until))
+	}
+	if !q.BeforeAt.IsZero() {
+		where += " AND (created_at < ? OR created_at = ? AND id < ?)"
+		args = append(args, millis(q.BeforeAt), millis(q.BeforeAt), q.BeforeID)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id FROM orders WHERE `+where+` ORDER BY created_at DESC, id DESC LIMIT ?`, // #nosec G202 -- where joins constants; values are bound
 		append(args, q.Limit)...)

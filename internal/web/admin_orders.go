@@ -22,14 +22,18 @@ type adminOrdersView struct {
 	FormError string
 	Orders    []shop.Order
 	Filtered  bool // a filter is set: "no orders match" rather than "no orders yet"
+	// OlderURL is the page of the orders after these, with the same
+	// filter; "" when this page is the last.
+	OlderURL string
 }
 
-// handleAdminOrders serves GET /admin/orders?status&email&from&to: the
-// orders the filter selects, newest first; a bad filter is shown again
-// with its messages (422).
+// handleAdminOrders serves GET /admin/orders?status&email&from&to&before:
+// the orders the filter selects, newest first, a page at a time (before:
+// the cursor of the last order of the page before); a bad filter is shown
+// again with its messages (422).
 func (s *server) handleAdminOrders(w http.ResponseWriter, r *http.Request, staff *shop.User) {
 	q := r.URL.Query()
-	f := shop.OrderFilter{Status: q.Get("status"), Email: q.Get("email"), From: q.Get("from"), To: q.Get("to")}
+	f := shop.OrderFilter{Status: q.Get("status"), Email: q.Get("email"), From: q.Get("from"), To: q.Get("to"), Before: q.Get("before")}
 	orders, err := s.shop.StaffOrders(r.Context(), staff, f)
 	msgs := fieldMessages(err)
 	if err != nil && msgs == nil {
@@ -46,8 +50,29 @@ func (s *server) handleAdminOrders(w http.ResponseWriter, r *http.Request, staff
 	status := http.StatusOK
 	if err != nil {
 		status, v.FormError = http.StatusUnprocessableEntity, problemFor(err).Message
+		if m := msgs["before"]; m != "" {
+			v.FormError = m
+		}
+	}
+	if next := nextOrderCursor(orders, shop.DefaultOrderList); next != "" {
+		older := url.Values{}
+		for name, value := range map[string]string{"status": f.Status, "email": f.Email, "from": f.From, "to": f.To, "before": next} {
+			if value != "" {
+				older.Set(name, value)
+			}
+		}
+		v.OlderURL = "/admin/orders?" + older.Encode()
 	}
 	s.render(w, r, status, "admin_orders", v)
+}
+
+// nextOrderCursor is the cursor of the page after orders, a page of at
+// most limit: "" when it holds fewer, the last page.
+func nextOrderCursor(orders []shop.Order, limit int) string {
+	if len(orders) < limit || len(orders) == 0 {
+		return ""
+	}
+	return shop.OrderCursor(&orders[len(orders)-1])
 }
 
 // statusOptions are the order statuses as select options, after a first

@@ -16,11 +16,13 @@ func newAdminOrderJSON(o *shop.Order) adminOrderJSON {
 	return adminOrderJSON{orderJSON: newOrderJSON(o), UserEmail: o.UserEmail}
 }
 
-// handleAPIAdminOrders serves GET /api/v1/admin/orders?status&email&from&to&limit:
-// 200 {items: [order + user_email]}, newest first; 422 for a bad filter.
+// handleAPIAdminOrders serves GET /api/v1/admin/orders?status&email&from&to&limit&before:
+// 200 {items: [order + user_email], next_before}, newest first; next_before,
+// when set, asks (as before) for the page after this one; 422 for a bad
+// filter.
 func (s *server) handleAPIAdminOrders(w http.ResponseWriter, r *http.Request, staff *shop.User) {
 	q := r.URL.Query()
-	f := shop.OrderFilter{Status: q.Get("status"), Email: q.Get("email"), From: q.Get("from"), To: q.Get("to")}
+	f := shop.OrderFilter{Status: q.Get("status"), Email: q.Get("email"), From: q.Get("from"), To: q.Get("to"), Before: q.Get("before")}
 	if text := q.Get("limit"); text != "" {
 		n, ok := shop.ParseCount(text, shop.MaxOrderList)
 		if !ok || n == 0 {
@@ -33,9 +35,14 @@ func (s *server) handleAPIAdminOrders(w http.ResponseWriter, r *http.Request, st
 		s.apiError(w, r, err)
 		return
 	}
+	limit := f.Limit
+	if limit == 0 {
+		limit = shop.DefaultOrderList
+	}
 	out := struct {
-		Items []adminOrderJSON `json:"items"`
-	}{Items: make([]adminOrderJSON, len(orders))}
+		Items      []adminOrderJSON `json:"items"`
+		NextBefore string           `json:"next_before,omitempty"`
+	}{Items: make([]adminOrderJSON, len(orders)), NextBefore: nextOrderCursor(orders, limit)}
 	for i := range orders {
 		out.Items[i] = newAdminOrderJSON(&orders[i])
 	}

@@ -1,10 +1,16 @@
 package web
 
 import (
+	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"storefront/internal/shop"
 )
 
 // stockOf reads a product's stock from the store.
@@ -199,4 +205,70 @@ func TestBuyerCancelsFromOrderPage(t *testing.T) {
 	if got := e.stockOf("trowel"); got != 50 {
 		t.Errorf("trowel stock after the cancellation = %d; want 50", got)
 	}
+}
+
+// TestStaffOrderListPages: staff reach every order a page at a time, in
+// the API (next_before, asked for as before) and on /admin/orders (an
+// "Older orders" link keeping the filter); before, only the newest 200
+// could be listed. (Orders of one millisecond: the stores' suite.)
+func TestStaffOrderListPages(t *testing.T) {
+	e := newEnv(t)
+	buyer := e.signUp("ada@example.com")
+	staff := e.newStaffClients("sam@example.com")
+	const orders = shop.DefaultOrderList + 3
+	placed := map[string]bool{}
+	for i := range orders {
+		placed[e.orderOne(buyer, fmt.Sprintf("notebook-%02d", 1+i%16), fmt.Sprintf("key-page-%03d", i))] = true
+	}
+
+	var walked []string
+	path := "/api/v1/admin/orders?status=placed&limit=7"
+	for range orders {
+		var page struct {
+			Items      []adminOrderJSON `json:"items"`
+			NextBefore string           `json:"next_before"`
+		}
+		res := e.do(apiReq{Method: "GET", Path: path, Token: staff.Token})
+		res.want(t, 200, "")
+		res.decode(t, &page)
+		for _, o := range page.Items {
+			walked = append(walked, o.ID)
+		}
+		if page.NextBefore == "" {
+			break
+		}
+		path = "/api/v1/admin/orders?status=placed&limit=7&before=" + url.QueryEscape(page.NextBefore)
+	}
+	whole, err := e.store.SearchOrders(t.Context(), shop.OrderQuery{Status: shop.OrderStatusPlaced, Limit: shop.MaxOrderList})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, o := range whole {
+		if placed[o.ID] {
+			want = append(want, o.ID)
+		}
+	}
+	if len(want) != orders || !slices.Equal(walked, want) {
+		t.Errorf("the API's pages listed\n%v\nwant all %d orders once, as one page lists them:\n%v", walked, orders, want)
+	}
+	e.do(apiReq{Method: "GET", Path: "/api/v1/admin/orders?before=yesterday", Token: staff.Token}).want(t, 422, "validation_failed")
+
+	first := staff.Page.get("/admin/orders?status=placed").wantStatus(http.StatusOK)
+	if n := strings.Count(first.Body, "data-order-id="); n != shop.DefaultOrderList {
+		t.Errorf("first page lists %d orders; want %d", n, shop.DefaultOrderList)
+	}
+	m := regexp.MustCompile(`<a href="([^"]+)" rel="next" id="older-orders">`).FindStringSubmatch(first.Body)
+	if m == nil {
+		t.Fatal("first page has no link to older orders")
+	}
+	older := html.UnescapeString(m[1])
+	if !strings.Contains(older, "status=placed") {
+		t.Errorf("older orders link %q; want the filter kept", older)
+	}
+	second := staff.Page.get(older).wantStatus(http.StatusOK).wantNotContains(`id="older-orders"`)
+	if n := strings.Count(second.Body, "data-order-id="); n != orders-shop.DefaultOrderList {
+		t.Errorf("second page lists %d orders; want %d", n, orders-shop.DefaultOrderList)
+	}
+	staff.Page.get("/admin/orders?before=nonsense").wantStatus(http.StatusUnprocessableEntity).wantContains("Use the cursor of the last order shown.")
 }

@@ -58,6 +58,13 @@ func testSearchOrders(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		{"until a time", shop.OrderQuery{Until: at(2*time.Hour + time.Millisecond), Limit: 10}, []string{"o2", "o1"}},
 		{"placed until a time", shop.OrderQuery{Status: shop.OrderStatusPlaced, Until: at(4 * time.Hour), Limit: 10}, []string{"o1"}},
 		{"after the last", shop.OrderQuery{From: at(4*time.Hour + time.Millisecond), Limit: 10}, nil},
+		{"after o5's cursor", shop.OrderQuery{BeforeAt: at(4 * time.Hour), BeforeID: "o5", Limit: 10}, []string{"o4", "o3", "o2", "o1"}},
+		{"after o4's cursor", shop.OrderQuery{BeforeAt: at(4 * time.Hour), BeforeID: "o4", Limit: 2}, []string{"o3", "o2"}},
+		{"placed, after o5's cursor", shop.OrderQuery{Status: shop.OrderStatusPlaced, BeforeAt: at(4 * time.Hour), BeforeID: "o5", Limit: 10}, []string{"o1"}},
+		{"one buyer, after o5's cursor", shop.OrderQuery{UserID: "u1", BeforeAt: at(4 * time.Hour), BeforeID: "o5", Limit: 10}, []string{"o3", "o1"}},
+		{"within dates, after o3's cursor", shop.OrderQuery{From: at(2 * time.Hour), Until: at(4 * time.Hour), BeforeAt: at(3 * time.Hour), BeforeID: "o3", Limit: 10}, []string{"o2"}},
+		{"a cursor before the first day", shop.OrderQuery{From: at(3 * time.Hour), BeforeAt: at(2 * time.Hour), BeforeID: "o2", Limit: 10}, nil},
+		{"after the oldest's cursor", shop.OrderQuery{BeforeAt: at(time.Hour), BeforeID: "o1", Limit: 10}, nil},
 	} {
 		got, err := s.SearchOrders(t.Context(), tc.q)
 		if err != nil {
@@ -74,5 +81,25 @@ func testSearchOrders(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		for i := range got {
 			checkOrder(t, "SearchOrders("+tc.name+") "+got[i].ID, &got[i], orders[got[i].ID])
 		}
+	}
+	// Pages of two, each after the last of the one before, walk the list
+	// once, in its order.
+	var walked []string
+	q := shop.OrderQuery{Limit: 2}
+	for page := 0; page < 5; page++ {
+		got, err := s.SearchOrders(t.Context(), q)
+		if err != nil {
+			t.Fatalf("SearchOrders(page %d) = %v; want nil", page, err)
+		}
+		for _, o := range got {
+			walked = append(walked, o.ID)
+		}
+		if len(got) < q.Limit {
+			break
+		}
+		q.BeforeAt, q.BeforeID = got[len(got)-1].CreatedAt, got[len(got)-1].ID
+	}
+	if want := []string{"o5", "o4", "o3", "o2", "o1"}; !slices.Equal(walked, want) {
+		t.Errorf("pages of two walked %v; want %v", walked, want)
 	}
 }
