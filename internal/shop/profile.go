@@ -33,7 +33,10 @@ type ChangePasswordInput struct {
 // account, in the same throttle record: whoever holds a stolen session
 // gets no more guesses at the password than a stranger at the sign-in
 // form. While the account is locked it returns ErrThrottled, the right
-// password included. Failures are logged with the client address in ctx
+// password included. The right password clears nothing: the count also
+// holds the wrong codes of a second factor, which only a passing code
+// clears (a thief who knows the password would else reset it between
+// code guesses). Failures are logged with the client address in ctx
 // (WithClientAddr).
 func (s *Service) confirmPassword(ctx context.Context, u *User, password, what string, fe fieldErrors) error {
 	counters := s.signInCounters(ThrottleKey("account", NormalizeEmail(u.Email)), "")
@@ -48,7 +51,7 @@ func (s *Service) confirmPassword(ctx context.Context, u *User, password, what s
 		return ErrThrottled
 	}
 	if ok, _ := s.hasher.verify(password, u.PasswordHash); ok {
-		return s.clearFailures(ctx, counters, now, logAttrs)
+		return nil
 	}
 	lockedBefore, err := s.recordFailure(ctx, counters[0].key, counters[0].limit, now, logAttrs)
 	if err != nil {

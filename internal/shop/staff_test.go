@@ -291,3 +291,44 @@ func TestRemovingTheSecondFactorIsThrottled(t *testing.T) {
 		t.Error("the second factor was removed while locked")
 	}
 }
+
+// TestTheRightPasswordElsewhereKeepsTheCodeGuessesCounted: typing the right
+// current password into another form (a password change refused for its
+// confirmation) between wrong codes at the second factor's removal does
+// not reset their count: the account locks after AccountFailureLimit
+// guesses all the same. Before, each right password cleared the count, so
+// a thief holding the session and the password guessed codes without end.
+func TestTheRightPasswordElsewhereKeepsTheCodeGuessesCounted(t *testing.T) {
+	f := newFixture(t)
+	u := f.register(t, "ada@example.com")
+	key, err := f.svc.NewSecondFactor(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.EnableSecondFactor(t.Context(), u, goodPassword, key.Secret, f.code(t, key.Secret, 0)); err != nil {
+		t.Fatal(err)
+	}
+	enrolled, err := f.store.User(t.Context(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var verr *shop.ValidationError
+	for i := range shop.AccountFailureLimit {
+		if err := f.svc.DisableSecondFactor(t.Context(), enrolled, goodPassword, f.wrongCode(t, key.Secret)); !errors.As(err, &verr) {
+			t.Fatalf("guess %d: DisableSecondFactor(wrong code) = %v; want a message at code", i+1, err)
+		}
+		_, err := f.svc.ChangePassword(t.Context(), enrolled, nil, shop.ChangePasswordInput{CurrentPassword: goodPassword,
+			NewPassword: "a new password of some length", ConfirmPassword: "another one"})
+		if !errors.As(err, &verr) && !errors.Is(err, shop.ErrThrottled) {
+			t.Fatalf("after guess %d: ChangePassword(right password, confirmation differs) = %v; want a message or ErrThrottled", i+1, err)
+		}
+	}
+	f.clock.Advance(30 * time.Second)
+	if err := f.svc.DisableSecondFactor(t.Context(), enrolled, goodPassword, f.code(t, key.Secret, 0)); !errors.Is(err, shop.ErrThrottled) {
+		t.Errorf("DisableSecondFactor(right code) after %d wrong codes, the right password between them = %v; want ErrThrottled",
+			shop.AccountFailureLimit, err)
+	}
+	if got, _ := f.store.User(t.Context(), u.ID); got.TOTPSecret == "" {
+		t.Error("the second factor was removed")
+	}
+}
