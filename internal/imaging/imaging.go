@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 
@@ -19,12 +20,15 @@ import (
 	"golang.org/x/image/webp"
 )
 
-// Limits of an upload. MaxPixels is checked on the header alone, before a
-// single pixel is decoded: a small file can claim a huge canvas, and
-// decoding allocates about 4 bytes (8 for 16-bit PNGs) per pixel.
+// Limits of an upload. MaxPixels and MaxDecodedBytes are checked on the
+// header alone, before a single pixel is decoded: a small file can claim
+// a huge canvas, and decoding allocates 1 to 8 bytes a pixel by the
+// image's colour model (8 for a 16-bit RGBA PNG, which compresses a
+// uniform 40-megapixel canvas into a few hundred kilobytes).
 const (
-	MaxUploadBytes = 5 << 20    // 5 MiB
-	MaxPixels      = 40_000_000 // 40 megapixels, width × height
+	MaxUploadBytes  = 5 << 20     // 5 MiB
+	MaxPixels       = 40_000_000  // 40 megapixels, width × height
+	MaxDecodedBytes = 160_000_000 // 40 megapixels at 4 bytes each
 )
 
 // Size is a box a photo is fitted into: scaled down, keeping its aspect
@@ -162,16 +166,41 @@ func decode(data []byte, format Format) (image.Image, error) {
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return nil, notAnImage(format, fmt.Errorf("size %d×%d", cfg.Width, cfg.Height))
 	}
-	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	if pixels > MaxPixels {
 		return nil, refuse(ErrTooManyPixels, fmt.Sprintf(
 			"The photo is %d × %d pixels; upload one of at most 40 megapixels (such as 7,300 × 5,475).",
 			cfg.Width, cfg.Height), nil)
+	}
+	if size := pixels * bytesPerPixel(cfg.ColorModel); size > MaxDecodedBytes {
+		return nil, refuse(ErrTooManyPixels, fmt.Sprintf(
+			"The photo is %d × %d pixels of 16 bits a colour, too much to read; save it with 8 bits a colour, "+
+				"or upload one of at most %d megapixels.", cfg.Width, cfg.Height, MaxDecodedBytes/bytesPerPixel(cfg.ColorModel)/1_000_000), nil)
 	}
 	img, err := decodeImage(bytes.NewReader(data))
 	if err != nil {
 		return nil, notAnImage(format, err)
 	}
 	return img, nil
+}
+
+// bytesPerPixel is what decoding an image of colour model m allocates a
+// pixel, at most (a JPEG's YCbCr is counted without subsampling).
+func bytesPerPixel(m color.Model) int64 {
+	switch m {
+	case color.RGBA64Model, color.NRGBA64Model:
+		return 8
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.Gray16Model, color.Alpha16Model:
+		return 2
+	case color.YCbCrModel:
+		return 3
+	}
+	if _, paletted := m.(color.Palette); paletted {
+		return 1
+	}
+	return 4
 }
 
 func notAnImage(format Format, cause error) *Error {

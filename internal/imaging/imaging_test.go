@@ -290,10 +290,14 @@ func pngChunk(kind string, body []byte) []byte {
 }
 
 // pngHeaderOnly is a PNG that claims w×h RGBA pixels and holds none.
-func pngHeaderOnly(w, h uint32) []byte {
+func pngHeaderOnly(w, h uint32) []byte { return pngHeaderOfDepth(w, h, 8) }
+
+// pngHeaderOfDepth is a PNG of RGBA pixels, depth bits a channel (8 or
+// 16), claiming w×h, without pixel data.
+func pngHeaderOfDepth(w, h uint32, depth byte) []byte {
 	ihdr := binary.BigEndian.AppendUint32(nil, w)
 	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
-	ihdr = append(ihdr, 8, 6, 0, 0, 0) // 8-bit RGBA, no interlace
+	ihdr = append(ihdr, depth, 6, 0, 0, 0) // RGBA, no interlace
 	out := append([]byte("\x89PNG\r\n\x1a\n"), pngChunk("IHDR", ihdr)...)
 	return append(out, pngChunk("IEND", nil)...)
 }
@@ -328,6 +332,9 @@ func TestProcessRefusesDecompressionBombs(t *testing.T) {
 		{"PNG 100000×100000", pngHeaderOnly(100000, 100000)},
 		{"JPEG 65535×65535", jpegHeaderOnly(65535, 65535)},
 		{"WebP 16384×16384", webpHeaderOnly(16384, 16384)},
+		// 8 bytes a pixel: 35 megapixels would take 280 MB.
+		{"16-bit PNG 7000×5000", pngHeaderOfDepth(7000, 5000, 16)},
+		{"16-bit PNG 5000×4001, just over", pngHeaderOfDepth(5000, 4001, 16)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -345,6 +352,9 @@ func TestProcessRefusesDecompressionBombs(t *testing.T) {
 	// 40 megapixels exactly is allowed: the header passes, and the missing
 	// pixel data is what gets it refused.
 	_, err := Process(pngHeaderOnly(8000, 5000), "")
+	checkRefusal(t, err, ErrNotAnImage)
+	// So are 20 megapixels of 16 bits a channel (160 MB decoded).
+	_, err = Process(pngHeaderOfDepth(5000, 4000, 16), "")
 	checkRefusal(t, err, ErrNotAnImage)
 }
 

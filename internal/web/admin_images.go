@@ -75,7 +75,7 @@ func (s *server) handleAdminPhotoUpload(w http.ResponseWriter, r *http.Request, 
 	data, declared, err := readPhotoForm(r)
 	var upload shop.PhotoUpload
 	if err == nil {
-		upload, err = processPhoto(data, declared)
+		upload, err = processPhoto(r.Context(), data, declared)
 	}
 	if err == nil {
 		_, err = s.shop.SetProductPhoto(r.Context(), staff, id, upload)
@@ -114,7 +114,7 @@ func (s *server) handleAPIAdminPhoto(w http.ResponseWriter, r *http.Request, sta
 	}
 	var upload shop.PhotoUpload
 	if err == nil {
-		upload, err = processPhoto(data, r.Header.Get("Content-Type"))
+		upload, err = processPhoto(r.Context(), data, r.Header.Get("Content-Type"))
 	}
 	var p *shop.Product
 	if err == nil {

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -56,9 +58,21 @@ func photoFieldError(message string) error {
 	return &shop.ValidationError{Fields: map[string]string{"image": message}}
 }
 
+// photoWork admits one photo at a time to decoding: a photo within the
+// limits may still take up to imaging.MaxDecodedBytes while it is read,
+// and a few uploads at once must not take a multiple of that.
+var photoWork = make(chan struct{}, 1)
+
 // processPhoto checks and encodes an upload (imaging.Process) into what
 // the service keeps; a refused upload is the field message imaging gives.
-func processPhoto(data []byte, declaredType string) (shop.PhotoUpload, error) {
+// It waits for the photo before it, until ctx ends (shop.ErrUnavailable).
+func processPhoto(ctx context.Context, data []byte, declaredType string) (shop.PhotoUpload, error) {
+	select {
+	case photoWork <- struct{}{}:
+		defer func() { <-photoWork }()
+	case <-ctx.Done():
+		return shop.PhotoUpload{}, fmt.Errorf("photo upload: waiting for another photo's: %w: %w", shop.ErrUnavailable, ctx.Err())
+	}
 	photos, err := imaging.Process(data, declaredType)
 	var refused *imaging.Error
 	if errors.As(err, &refused) {

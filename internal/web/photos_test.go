@@ -2,12 +2,15 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"storefront/internal/shop"
 )
@@ -33,7 +36,7 @@ func testPhotoPNG(t testing.TB, w, h int) []byte {
 // would, and returns the product as written.
 func (e *testEnv) withPhoto(id string) *shop.Product {
 	e.tb.Helper()
-	upload, err := processPhoto(testPhotoPNG(e.tb, 800, 600), "image/png")
+	upload, err := processPhoto(e.tb.Context(), testPhotoPNG(e.tb, 800, 600), "image/png")
 	if err != nil {
 		e.tb.Fatalf("processPhoto() = %v", err)
 	}
@@ -110,5 +113,22 @@ func TestPhotoOnPages(t *testing.T) {
 	e.do(apiReq{Method: "GET", Path: "/api/v1/products/mug"}).decode(t, &got)
 	if got.ImageURL != "/images/products/mug.svg" {
 		t.Errorf("GET /api/v1/products/mug image_url = %q; want the generated picture", got.ImageURL)
+	}
+}
+
+// TestPhotosAreDecodedOneAtATime: an upload waits while another photo is
+// being decoded (each may take imaging.MaxDecodedBytes), and one that
+// waits past its request's deadline is ErrUnavailable (503), not decoded.
+func TestPhotosAreDecodedOneAtATime(t *testing.T) {
+	photoWork <- struct{}{} // another upload is being decoded
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	_, err := processPhoto(ctx, testPhotoPNG(t, 80, 60), "image/png")
+	<-photoWork
+	if !errors.Is(err, shop.ErrUnavailable) {
+		t.Errorf("processPhoto() while another photo is decoded, past the deadline = %v; want ErrUnavailable", err)
+	}
+	if _, err := processPhoto(t.Context(), testPhotoPNG(t, 80, 60), "image/png"); err != nil {
+		t.Errorf("processPhoto() once the other is done = %v; want nil", err)
 	}
 }
