@@ -3,6 +3,7 @@ package shop
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 )
 
 // Catalog paging limits.
@@ -28,12 +29,19 @@ func (s *Service) SearchProducts(ctx context.Context, q ProductQuery) (ProductPa
 	return page, nil
 }
 
-// ValidateProductQuery fills defaults and checks q.
+// ValidateProductQuery fills defaults and checks q. Search text that is
+// not UTF-8 (a hand-made address, a link in a legacy encoding) has each
+// invalid sequence replaced by U+FFFD, so every page and answer shows the
+// same valid text. A Cursor replaces Page: both at once is refused (page),
+// as the page the cursor starts has no number.
 func ValidateProductQuery(q ProductQuery) (ProductQuery, error) {
 	fe := fieldErrors{}
-	q.Text = strings.TrimSpace(q.Text)
-	if len([]rune(q.Text)) > MaxQueryLen || hasControl(q.Text) {
+	q.Text = strings.TrimSpace(strings.ToValidUTF8(q.Text, "\uFFFD"))
+	switch {
+	case utf8.RuneCountInString(q.Text) > MaxQueryLen:
 		fe.add("q", queryMessage)
+	case hasControl(q.Text):
+		fe.add("q", queryControlMessage)
 	}
 	if q.Category != "" && !IsID(q.Category) {
 		fe.add("category", "Choose a category from the list.")
@@ -49,6 +57,9 @@ func ValidateProductQuery(q ProductQuery) (ProductQuery, error) {
 		fe.add("sort", "Sort by relevance, name, price_asc, price_desc or newest.")
 	}
 	if q.Cursor != "" {
+		if q.Page != 0 {
+			fe.add("page", pageWithCursorMessage)
+		}
 		if _, ok := parseCursor(q.Cursor, q.Sort); !ok {
 			fe.add("cursor", "Use the next cursor of the previous page, with the same sort.")
 		}
@@ -67,6 +78,11 @@ func ValidateProductQuery(q ProductQuery) (ProductQuery, error) {
 	}
 	return q, fe.err()
 }
+
+var (
+	queryControlMessage   = "The search may not contain control or invisible formatting characters, such as tabs or line breaks."
+	pageWithCursorMessage = "Send page or cursor, not both: the cursor (the next of the previous answer) already says where the page starts."
+)
 
 // Product returns an active or withdrawn product as the store has it at
 // a moment after the call began (a strong read: what a shopper commits

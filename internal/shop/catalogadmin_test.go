@@ -51,6 +51,7 @@ func TestCreateProductRefusesBadFields(t *testing.T) {
 		{"price too high", func(in *shop.ProductInput) { in.PriceCents = "100000000" }, "price_cents"},
 		{"no stock", func(in *shop.ProductInput) { in.Stock = "" }, "stock"},
 		{"bad id", func(in *shop.ProductInput) { in.ID = "desk lamp" }, "id"},
+		{"id of a staff page", func(in *shop.ProductInput) { in.ID = "new" }, "id"},
 		{"no name", func(in *shop.ProductInput) { in.Name = "  " }, "name"},
 		{"formula name", func(in *shop.ProductInput) { in.Name = "=SUM(A1)" }, "name"},
 		{"unknown category", func(in *shop.ProductInput) { in.Category = "attic" }, "category"},

@@ -24,19 +24,29 @@ const (
 // and the file still round-trips unchanged.
 const formulaStarts = "=+-@"
 
+// reservedProductIDs are the ids that name the staff's own pages under
+// /admin/products/ (new, export, import): a product with one of them
+// could not be reached at /admin/products/{id}, so none is given one.
+var reservedProductIDs = map[string]bool{"new": true, "export": true, "import": true}
+
+var reservedIDMessage = "The ids new, export and import are reserved for the staff pages; choose another id, such as new-desk-lamp."
+
 // ValidateProduct cleans and checks the fields a seller sets: the id
-// (IsID), name (1 to MaxProductNameLen characters), description (up to
-// MaxDescriptionLen; line breaks allowed and stored as "\n"), category
-// (IsID), price (0 to MaxPriceCents) and stock (0 to MaxStock). Name and
-// description are trimmed of surrounding spaces. A bad field is a
-// *ValidationError keyed by the API's field names: id, name, description,
-// category, price_cents, stock. CreatedAt and Active are not checked.
+// (IsID, and none of reservedProductIDs), name (1 to MaxProductNameLen
+// characters), description (up to MaxDescriptionLen; line breaks allowed
+// and stored as "\n"), category (IsID), price (0 to MaxPriceCents) and
+// stock (0 to MaxStock). Name and description are trimmed of surrounding
+// spaces. A bad field is a *ValidationError keyed by the API's field
+// names: id, name, description, category, price_cents, stock. CreatedAt
+// and Active are not checked.
 func ValidateProduct(p Product) (Product, error) {
 	p.Name = cleanText(p.Name)
 	p.Description = cleanText(strings.ReplaceAll(p.Description, "\r\n", "\n"))
 	fields := fieldErrors{}
 	if !IsID(p.ID) {
 		fields.add("id", "The id must be 1 to 64 letters a to z, digits, hyphens or underscores, such as desk-lamp-2.")
+	} else if reservedProductIDs[p.ID] {
+		fields.add("id", reservedIDMessage)
 	}
 	if m := textProblem(p.Name, "the name", MaxProductNameLen, false); m != "" {
 		fields.add("name", m)

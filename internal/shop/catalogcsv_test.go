@@ -107,6 +107,8 @@ func TestReadCatalogCSVReportsEveryBadRow(t *testing.T) {
 	add("long-row,Name,,home,100,1,true,extra", "")
 	add("bare-quote,Na\"me,,home,100,1,true", "")
 	add("many bad,,,,-1,x,maybe", "id", "name", "category", "price_cents", "stock", "active")
+	add("new,Name,,home,100,1,true", "id")
+	add("export,Name,,home,100,1,true", "id")
 	add("good-1,Again,,home,100,1,true", "id")
 	add("good-2,Good,,home,0,0,false")
 
@@ -246,6 +248,36 @@ func TestValidateProduct(t *testing.T) {
 		case !errors.As(err, &verr) || len(verr.Fields) != 1 || verr.Fields[tt.field] == "":
 			t.Errorf("%s: ValidateProduct = %v; want a message for %s only", tt.name, err, tt.field)
 		}
+	}
+}
+
+// TestValidateProductRefusesReservedIDs: new, export and import name the
+// staff's pages under /admin/products/, so no product may take one (the
+// staff form, the API and a catalog file alike); ids that only contain
+// them, or differ in case, are products' own.
+func TestValidateProductRefusesReservedIDs(t *testing.T) {
+	valid := Product{ID: "p", Name: "Name", Category: "c", PriceCents: 100, Stock: 1, Active: true}
+	for _, id := range []string{"new", "export", "import"} {
+		p := valid
+		p.ID = id
+		_, err := ValidateProduct(p)
+		var verr *ValidationError
+		if !errors.As(err, &verr) || len(verr.Fields) != 1 || !strings.Contains(verr.Fields["id"], "new, export and import are reserved") {
+			t.Errorf("ValidateProduct(id %s) = %v; want only the id refused, as reserved", id, err)
+		}
+	}
+	for _, id := range []string{"new-lamp", "renew", "exports", "import-duty", "New", "EXPORT"} {
+		p := valid
+		p.ID = id
+		if _, err := ValidateProduct(p); err != nil {
+			t.Errorf("ValidateProduct(id %s) = %v; want valid", id, err)
+		}
+	}
+	file := csvHeaderLine + "mug,Mug,,home,100,1,true\r\nimport,Import Duty,,home,100,1,true\r\n"
+	var cerr *CSVError
+	if _, err := ReadCatalogCSV(strings.NewReader(file)); !errors.As(err, &cerr) || len(cerr.Rows) != 1 ||
+		cerr.Rows[0].Line != 3 || cerr.Rows[0].Field != "id" || !strings.Contains(cerr.Rows[0].Message, "reserved") {
+		t.Errorf("ReadCatalogCSV(a row with id import) = %v; want line 3's id refused as reserved", err)
 	}
 }
 

@@ -1,5 +1,7 @@
 package shop
 
+import "fmt"
+
 // ParseCount parses a whole number written the plain way: ASCII digits only,
 // no sign, no spaces, no leading zeros, no decimal point or exponent, at most
 // max. It refuses "-1", "1.5", "1e3", " 1", "０１" (full-width) and "١"
@@ -24,14 +26,21 @@ func ParseCount(s string, max int) (n int, ok bool) {
 
 // ParseQuantity parses a cart quantity from a form: 1 to 99, or 0 as well
 // when allowZero (setting a line's quantity to 0 removes it). A bad value is
-// a *ValidationError with key quantity.
+// a *ValidationError with key quantity, whose message names the range the
+// form takes.
 func ParseQuantity(s string, allowZero bool) (int, error) {
 	n, ok := ParseCount(s, MaxLineQuantity)
-	if !ok || n == 0 && !allowZero {
+	switch {
+	case !ok && allowZero:
+		return 0, &ValidationError{Fields: map[string]string{"quantity": quantityOrZeroMessage}}
+	case !ok || n == 0 && !allowZero:
 		return 0, &ValidationError{Fields: map[string]string{"quantity": quantityMessage}}
 	}
 	return n, nil
 }
+
+// quantityOrZeroMessage is quantityMessage for a form where 0 is allowed.
+var quantityOrZeroMessage = fmt.Sprintf("Quantity must be a whole number from 0 to %d; 0 removes the product.", MaxLineQuantity)
 
 // ParsePage parses a page number (1 to MaxPage); "" means 1. A bad value is a
 // *ValidationError with key page. It reads the text as BrowseCatalog reads

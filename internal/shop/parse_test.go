@@ -1,6 +1,7 @@
 package shop
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -39,6 +40,21 @@ func TestParseQuantity(t *testing.T) {
 	}
 	if _, err := ParseQuantity("1.5", false); err == nil || err.(*ValidationError).Fields["quantity"] == "" {
 		t.Errorf("ParseQuantity(1.5) = %v; want a quantity message", err)
+	}
+	// Each message names the range its form takes: 0 removes a line.
+	for _, tt := range []struct {
+		in        string
+		allowZero bool
+		want      string
+	}{
+		{"abc", false, "from 1 to 99"}, {"0", false, "from 1 to 99"}, {"100", false, "from 1 to 99"},
+		{"abc", true, "from 0 to 99"}, {"-1", true, "from 0 to 99"}, {"100", true, "from 0 to 99"},
+	} {
+		_, err := ParseQuantity(tt.in, tt.allowZero)
+		var verr *ValidationError
+		if !errors.As(err, &verr) || !strings.Contains(verr.Fields["quantity"], tt.want) {
+			t.Errorf("ParseQuantity(%q, allowZero %v) = %v; want a quantity message saying %q", tt.in, tt.allowZero, err, tt.want)
+		}
 	}
 }
 

@@ -108,28 +108,31 @@ const adminPerPage = "50"
 
 // adminProductView is the form of a new product (Product nil) or a
 // product's page: its edit form and, for an existing one, its restock form.
+// The description's input is DescriptionField: a field named Description
+// would hide the layout's meta description (layoutView.Description).
 type adminProductView struct {
 	adminView
-	Notice      string
-	FormError   string
-	Product     *shop.Product
-	Action      string
-	PhotoURL    string
-	ID          fieldView
-	Name        fieldView
-	Description fieldView
-	Category    selectView
-	Price       fieldView
-	Stock       fieldView
-	Active      bool
-	Delta       fieldView
+	Notice           string
+	FormError        string
+	Product          *shop.Product
+	Action           string
+	PhotoURL         string
+	ID               fieldView
+	Name             fieldView
+	DescriptionField fieldView
+	Category         selectView
+	Price            fieldView
+	Stock            fieldView
+	Active           bool
+	Delta            fieldView
 }
 
 // productFormValues are the values the product form shows: a product's,
-// or what was posted.
+// or what was posted; Delta is the restock form's.
 type productFormValues struct {
 	ID, Name, Description, Category, PriceCents, Stock string
 	Active                                             bool
+	Delta                                              string
 }
 
 func valuesOf(p *shop.Product) productFormValues {
@@ -142,12 +145,12 @@ func valuesOf(p *shop.Product) productFormValues {
 func newAdminProductView(f *shop.ProductForm, in productFormValues, fields map[string]string) *adminProductView {
 	v := &adminProductView{Product: f.Product, Active: in.Active,
 		Name: fieldView{Name: "name", Label: "Name", Type: "text", Value: in.Name, Error: fields["name"], Required: true},
-		Description: fieldView{Name: "description", Label: "Description", Value: in.Description,
+		DescriptionField: fieldView{Name: "description", Label: "Description", Value: in.Description,
 			Error: fields["description"], Hint: "A few sentences; line breaks are kept."},
 		Category: selectView{Name: "category", Label: "Category", Value: in.Category, Error: fields["category"], Required: true},
 		Price: fieldView{Name: "price_cents", Label: "Price in cents", Type: "number", Value: in.PriceCents,
 			Error: fields["price_cents"], Hint: "1250 for $12.50.", Required: true, Min: "0"},
-		Delta: fieldView{Name: "delta", Label: "Change in stock", Type: "text", Error: fields["delta"],
+		Delta: fieldView{Name: "delta", Label: "Change in stock", Type: "text", Value: in.Delta, Error: fields["delta"],
 			Hint: "12 adds twelve, -3 removes three; an order placed meanwhile is never lost.", Required: true},
 	}
 	for _, c := range f.Categories {
@@ -238,25 +241,25 @@ func (s *server) handleAdminProductEdit(w http.ResponseWriter, r *http.Request, 
 
 // handleAdminProductStock serves POST /admin/products/{id}/stock (field
 // delta): it adjusts the stock, then 303 to the product's page; a bad
-// delta shows the page again with the message at the field (422, or 409
-// when it would take the stock below 0).
+// delta shows the page again with the message at the field and the delta
+// entered (422, or 409 when it would take the stock below 0).
 func (s *server) handleAdminProductStock(w http.ResponseWriter, r *http.Request, staff *shop.User) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	id := r.PathValue("id")
-	_, err := s.shop.AdjustStock(r.Context(), staff, id, r.PostForm.Get("delta"))
+	id, delta := r.PathValue("id"), r.PostForm.Get("delta")
+	_, err := s.shop.AdjustStock(r.Context(), staff, id, delta)
 	if err == nil {
 		http.Redirect(w, r, adminProductPath(id)+"?saved=stock", http.StatusSeeOther)
 		return
 	}
-	s.productFormError(w, r, staff, id, productFormValues{}, err)
+	s.productFormError(w, r, staff, id, productFormValues{Delta: delta}, err)
 }
 
 // productFormError shows staff the product form of id ("" for a new product)
 // again with the field messages of err, or the error page when err is no
 // refusal of a field. in holds the posted values; for a refused restock
-// (no values posted) the product's own are shown.
+// (only the delta posted) the product's own are shown with that delta.
 func (s *server) productFormError(w http.ResponseWriter, r *http.Request, staff *shop.User, id string, in productFormValues, err error) {
 	fields, status := fieldMessages(err), http.StatusUnprocessableEntity
 	var short *shop.StockError
@@ -276,7 +279,9 @@ func (s *server) productFormError(w http.ResponseWriter, r *http.Request, staff 
 		return
 	}
 	if _, restock := fields["delta"]; restock {
+		delta := in.Delta
 		in = valuesOf(f.Product)
+		in.Delta = delta
 	}
 	v := newAdminProductView(f, in, fields)
 	v.FormError = problemFor(err).Message

@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -138,10 +139,77 @@ func TestAdminProductStock(t *testing.T) {
 	}
 	res := st.Page.post("/admin/products/mug/stock", url.Values{"delta": {"-10"}}).wantStatus(http.StatusConflict)
 	res.wantFieldError("delta", "at most 9")
-	res = st.Page.post("/admin/products/mug/stock", url.Values{"delta": {"2.5"}}).wantStatus(http.StatusUnprocessableEntity)
-	res.wantFieldError("delta", "whole number")
+	if got := res.inputValue("delta"); got != "-10" {
+		t.Errorf("delta after a refused -10 = %q; want the value kept", got)
+	}
+	for _, delta := range []string{"2.5", "12abc"} {
+		res = st.Page.post("/admin/products/mug/stock", url.Values{"delta": {delta}}).wantStatus(http.StatusUnprocessableEntity)
+		res.wantFieldError("delta", "whole number")
+		if got := res.inputValue("delta"); got != delta {
+			t.Errorf("delta after a refused %s = %q; want the value kept", delta, got)
+		}
+		if got := res.inputValue("price_cents"); got != "1250" {
+			t.Errorf("price after a refused restock = %q; want the product's, 1250", got)
+		}
+	}
 	if got := e.product("mug").Stock; got != 9 {
 		t.Errorf("stock of mug after refusals = %d; want 9", got)
+	}
+}
+
+// TestAdminProductPagesDescribeThemselves: the staff's product pages carry
+// the staff area's meta description, not the description field of their
+// form (which the view once named Description, hiding the layout's).
+func TestAdminProductPagesDescribeThemselves(t *testing.T) {
+	e := newEnv(t)
+	st := e.newStaffClients("sam@example.com")
+	want := `<meta name="description" content="` + staffDescription + `">`
+	refused := url.Values{"id": {"desk-lamp"}, "name": {""}, "description": {"Bright."}, "category": {"home"},
+		"price_cents": {"100"}, "stock": {"1"}}
+	for name, res := range map[string]*pageResp{
+		"GET /admin/products/mug":      st.Page.get("/admin/products/mug").wantStatus(http.StatusOK),
+		"GET /admin/products/new":      st.Page.get("/admin/products/new").wantStatus(http.StatusOK),
+		"a refused new product":        st.Page.post("/admin/products", refused).wantStatus(http.StatusUnprocessableEntity),
+		"a refused restock of the mug": st.Page.post("/admin/products/mug/stock", url.Values{"delta": {"x"}}).wantStatus(http.StatusUnprocessableEntity),
+	} {
+		if !strings.Contains(res.Body, want) {
+			m := regexp.MustCompile(`<meta name="description"[^>]*>`).FindString(res.Body)
+			t.Errorf("%s: meta description %s; want %s", name, m, want)
+		}
+	}
+}
+
+// TestAdminProductReservedIDs: new, export and import are the addresses of
+// staff pages under /admin/products/, so a product with such an id could
+// not be managed there: the staff form, the API and the catalog file all
+// refuse them with the id's message, and create nothing.
+func TestAdminProductReservedIDs(t *testing.T) {
+	e := newEnv(t)
+	st := e.newStaffClients("sam@example.com")
+	form := url.Values{"id": {"new"}, "name": {"New Lamp"}, "description": {"Bright."}, "category": {"home"},
+		"price_cents": {"2500"}, "stock": {"4"}, "active": {"true"}}
+	res := st.Page.post("/admin/products", form).wantStatus(http.StatusUnprocessableEntity)
+	res.wantFieldError("id", "new, export and import are reserved")
+	if got := res.inputValue("id"); got != "new" {
+		t.Errorf("id after a refused form = %q; want the value kept", got)
+	}
+
+	create := map[string]any{"id": "export", "name": "Export Crate", "description": "Sturdy.", "category": "home",
+		"price_cents": 2500, "stock": 4, "active": true}
+	api := e.do(apiReq{Method: "POST", Path: "/api/v1/admin/products", Token: st.Token, Body: apiJSON(create)})
+	api.want(t, 422, "validation_failed")
+	if msgs := api.fields(t)["id"]; len(msgs) != 1 || !strings.Contains(msgs[0], "reserved") {
+		t.Errorf("POST admin/products with id export: id messages %v; want it reserved", msgs)
+	}
+
+	file := csvHeaderText + "\nimport,Import Duty,Paid.,home,100,1,true\n"
+	res = st.Page.postFile("/admin/products/import", "file", "catalog.csv", []byte(file)).wantStatus(http.StatusUnprocessableEntity)
+	res.wantContains(`<tr><th scope="row">2</th><td>id</td><td>The ids new, export and import are reserved`)
+
+	for _, id := range []string{"new", "export", "import"} {
+		if _, err := e.store.Product(t.Context(), id); err == nil {
+			t.Errorf("a refused create saved product %s", id)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -89,6 +90,59 @@ func TestAPIProduct(t *testing.T) {
 
 	for _, id := range []string{"nope", "bad%20id", "x%2Fy", strings.Repeat("a", 65)} {
 		e.do(apiReq{Method: "GET", Path: "/api/v1/products/" + id}).want(t, 404, "not_found")
+	}
+}
+
+// TestAPIProductsSearchTextMessages: a control character in q gets a
+// message about the character, not the length one; text that is not UTF-8
+// is searched as valid text (U+FFFD for each bad sequence), not refused.
+func TestAPIProductsSearchTextMessages(t *testing.T) {
+	e := newEnv(t)
+	for _, q := range []string{"%00", "mug%09tea", "a%0Ab"} {
+		res := e.do(apiReq{Method: "GET", Path: "/api/v1/products?q=" + q})
+		res.want(t, 422, "validation_failed")
+		if msgs := res.fields(t)["q"]; len(msgs) != 1 || !strings.Contains(msgs[0], "control") || strings.Contains(msgs[0], "at most") {
+			t.Errorf("GET /products?q=%s: q messages %v; want one about control characters", q, msgs)
+		}
+	}
+	res := e.do(apiReq{Method: "GET", Path: "/api/v1/products?q=" + strings.Repeat("x", 101)})
+	res.want(t, 422, "validation_failed")
+	if msgs := res.fields(t)["q"]; len(msgs) != 1 || !strings.Contains(msgs[0], "at most 100 characters") {
+		t.Errorf("GET /products?q=(101 characters): q messages %v; want the length one", msgs)
+	}
+	res = e.do(apiReq{Method: "GET", Path: "/api/v1/products?q=%ff"})
+	res.want(t, 200, "")
+	var page productPageJSON
+	res.decode(t, &page)
+	if page.Total != 0 {
+		t.Errorf("GET /products?q=%%ff = total %d; want 0 (nothing matches U+FFFD)", page.Total)
+	}
+}
+
+// TestAPIProductsPageWithCursor: the cursor says where its page starts, so
+// a page beside it is refused naming page, never answered with a page
+// number that is not the page returned; the cursor alone still walks on.
+func TestAPIProductsPageWithCursor(t *testing.T) {
+	e := newEnv(t)
+	var first productPageJSON
+	e.do(apiReq{Method: "GET", Path: "/api/v1/products?per_page=5"}).decode(t, &first)
+	if first.Next == "" {
+		t.Fatal("the first page of 5 has no next cursor")
+	}
+	cursor := url.QueryEscape(first.Next)
+	for _, page := range []string{"5", "2", "1"} {
+		res := e.do(apiReq{Method: "GET", Path: "/api/v1/products?per_page=5&cursor=" + cursor + "&page=" + page})
+		res.want(t, 422, "validation_failed")
+		if msgs := res.fields(t)["page"]; len(msgs) != 1 || !strings.Contains(msgs[0], "not both") {
+			t.Errorf("GET /products?cursor=C&page=%s: fields %v; want page refused beside the cursor", page, res.fields(t))
+		}
+	}
+	res := e.do(apiReq{Method: "GET", Path: "/api/v1/products?per_page=5&cursor=" + cursor})
+	res.want(t, 200, "")
+	var next productPageJSON
+	res.decode(t, &next)
+	if len(next.Items) != 5 || next.Items[0].ID == first.Items[0].ID {
+		t.Errorf("GET /products?cursor=C = %+v; want the 5 products after the first page", next.Items)
 	}
 }
 

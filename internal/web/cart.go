@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"storefront/internal/shop"
 )
@@ -83,9 +84,14 @@ func (s *server) renderCart(w http.ResponseWriter, r *http.Request, status int, 
 // handleCartAdd serves POST /cart/items (product_id, quantity): it adds to
 // the cart, 303 to /cart. A guest's session, which holds their cart, starts
 // here. A refused quantity shows the product page again: 422, or 409 when
-// stock is short.
+// stock is short. A form without a product_id is 422 with its message (a
+// product_id naming no product is 404).
 func (s *server) handleCartAdd(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
+		return
+	}
+	if strings.TrimSpace(r.PostForm.Get("product_id")) == "" {
+		s.render(w, r, http.StatusUnprocessableEntity, "message", noProductView())
 		return
 	}
 	quantity := r.PostForm.Get("quantity")
@@ -114,6 +120,18 @@ func (s *server) handleCartAdd(w http.ResponseWriter, r *http.Request) {
 		v.Quantity.Error, v.FormError = fields["quantity"], fields["product_id"]
 	}
 	s.render(w, r, problemFor(err).Status, "product", v)
+}
+
+// noProductMessage is the message of field product_id when an add-to-cart
+// form sent none: there is no product page to show it on.
+const noProductMessage = "Choose a product to add: the form did not say which one (product_id is missing)."
+
+// noProductView is the page of an add-to-cart form without a product_id.
+func noProductView() *messageView {
+	heading := errorHeading(http.StatusUnprocessableEntity)
+	return &messageView{layoutView: layoutView{Title: heading}, Heading: heading, Message: noProductMessage,
+		Details: []string{"Open the product's page and use its Add to cart button."},
+		Links:   []linkView{{URL: "/products", Text: "Browse all products"}, {URL: "/cart", Text: "Your cart"}}}
 }
 
 // handleCartSet serves POST /cart/items/{product_id} (quantity): it sets a

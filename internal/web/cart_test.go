@@ -66,7 +66,8 @@ func TestCartRefusals(t *testing.T) {
 
 	for _, q := range []string{"abc", "-1", "1.5", "100", ""} {
 		res := c.post("/cart/items/mug", url.Values{"quantity": {q}}).wantStatus(http.StatusUnprocessableEntity)
-		if msg, _ := res.byID("quantity-error"); !strings.Contains(msg, "1 to 99") {
+		// 0 is allowed here (it removes the line), so the message says so.
+		if msg, _ := res.byID("quantity-error"); !strings.Contains(msg, "from 0 to 99") {
 			t.Errorf("quantity %q: #quantity-error = %q", q, msg)
 		}
 		if tag := res.tag("quantity-mug"); !strings.Contains(tag, `aria-invalid="true"`) || !strings.Contains(tag, `aria-describedby="quantity-error"`) {
@@ -89,6 +90,27 @@ func TestCartRefusals(t *testing.T) {
 	c.post("/cart/items", url.Values{"product_id": {"lamp"}, "quantity": {"1"}}).wantStatus(http.StatusConflict).wantContains("Reading Lamp is out of stock.")
 	c.post("/cart/items", url.Values{"product_id": {"nope"}, "quantity": {"1"}}).wantStatus(http.StatusNotFound)
 	c.post("/cart/items/nope", url.Values{"quantity": {"1"}}).wantStatus(http.StatusNotFound)
+}
+
+// TestCartAddWithoutProduct: an add-to-cart form that names no product is
+// a refused form (422, saying product_id is missing), not a missing page;
+// the cart is unchanged.
+func TestCartAddWithoutProduct(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	c.addToCart("mug", 1)
+	for name, form := range map[string]url.Values{
+		"no product_id":    {"quantity": {"1"}},
+		"empty product_id": {"product_id": {""}, "quantity": {"1"}},
+		"blank product_id": {"product_id": {"  "}, "quantity": {"1"}},
+	} {
+		res := c.post("/cart/items", form).wantStatus(http.StatusUnprocessableEntity)
+		if msg, _ := res.byID("message"); !strings.Contains(msg, "product_id is missing") {
+			t.Errorf("%s: #message = %q; want it to say product_id is missing", name, msg)
+		}
+		res.wantNotContains("We could not find that page")
+	}
+	c.get("/cart").wantText("cart-count", "1")
 }
 
 func TestCartPriceChange(t *testing.T) {

@@ -71,12 +71,17 @@ func sortOptionsFor(text string) []optionView {
 	return searchSortOptions
 }
 
+// searchText is the search of a catalog address's q as pages show it: an
+// invalid UTF-8 sequence becomes U+FFFD, as the service searches it
+// (shop.ValidateProductQuery), never a raw byte in the page.
+func searchText(q url.Values) string { return strings.ToValidUTF8(q.Get("q"), "\uFFFD") }
+
 // handleCatalog serves GET / and GET /products: search q, category, sort
 // and page. Query values the catalog refuses get 422 with a message and
 // the filters to try again; never a 500.
 func (s *server) handleCatalog(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	req := shop.CatalogRequest{Text: q.Get("q"), Category: q.Get("category"), Sort: q.Get("sort"),
+	req := shop.CatalogRequest{Text: searchText(q), Category: q.Get("category"), Sort: q.Get("sort"),
 		Page: q.Get("page"), WithCategories: true}
 	c, err := s.shop.BrowseCatalog(r.Context(), req)
 	fields := fieldMessages(err)

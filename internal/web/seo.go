@@ -427,7 +427,7 @@ func (s *server) frame(w http.ResponseWriter, r *http.Request, l *layoutView, st
 	switch page {
 	case "catalog":
 		l.CatalogFilters = true
-		l.SearchQuery = r.URL.Query().Get("q")
+		l.SearchQuery = searchText(r.URL.Query())
 	case "cart":
 		l.AddedID = s.takeAdded(w, r)
 	}
