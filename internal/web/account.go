@@ -197,8 +197,15 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 // session's cookie and the answer is 303 to next. A request that carried no cookie at all
 // may come from a browser that refuses them: it goes by the sign-in page,
 // which tells such a browser so, and sends any other on to next.
+//
+// A sign-in whose cart merge left products out leads to the cart page
+// naming them instead (cartAfterSignIn): the shopper sees what the cart
+// holds before going on.
 func (s *server) signedIn(w http.ResponseWriter, r *http.Request, signed *shop.SignedIn, next, via string) {
 	s.setSessionCookie(w, r, signed)
+	if len(signed.CartShortfall) > 0 {
+		next = cartAfterSignIn(signed.CartShortfall)
+	}
 	if !hasCookies(r) {
 		q := url.Values{"cookies": {"1"}}
 		if next != "" {

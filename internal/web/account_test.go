@@ -154,6 +154,30 @@ func TestLoginRenewsSessionAndMergesGuestCart(t *testing.T) {
 	old.get("/cart").wantStatus(http.StatusOK).wantText("cart-count", "0")
 }
 
+// TestLoginSaysWhatTheCartMergeLeftOut: a guest's products that do not
+// all fit into the account's cart (here the stock: the account holds both
+// mugs there are) lead the sign-in to the cart page, naming them, instead
+// of where the shopper was going; a merge that fits goes on as asked.
+func TestLoginSaysWhatTheCartMergeLeftOut(t *testing.T) {
+	e := newEnv(t)
+	owner := e.client()
+	owner.register("ada@example.com", "Ada")
+	owner.addToCart("mug", 2) // the whole stock
+
+	guest := e.client()
+	guest.addToCart("mug", 1)
+	guest.addToCart("kettle", 1)
+	guest.login("ada@example.com", testPassword, "/checkout", "/cart?not_merged=mug")
+	cart := guest.get("/cart?not_merged=mug").wantStatus(http.StatusOK)
+	cart.wantContains(`id="not-merged"`, "<strong>Stoneware Mug</strong>")
+	cart.wantText("cart-count", "3") // 2 mugs and the kettle
+	guest.get("/cart?not_merged=nope&not_merged=%3Cscript%3E").wantStatus(http.StatusOK).wantNotContains(`id="not-merged"`)
+
+	other := e.client()
+	other.addToCart("kettle", 1)
+	other.login("ada@example.com", testPassword, "/checkout", "/checkout")
+}
+
 func TestLogoutRevokesSession(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -19,6 +20,9 @@ type cartView struct {
 	// CookiesNeeded is set when a guest just added a product but the
 	// browser did not send back the cart's cookie.
 	CookiesNeeded bool
+	// NotMerged names the products of the guest's cart that did not all
+	// go into the account's cart at sign-in (shop.CartShortfall).
+	NotMerged []string
 	FormError     string
 	// PricesChanged is set when a line's price changed since it was added
 	// or its product is withdrawn: checkout waits for a confirmation.
@@ -65,6 +69,7 @@ func (s *server) renderCart(w http.ResponseWriter, r *http.Request, status int, 
 	default:
 		v.Cart = c
 	}
+	v.NotMerged = s.notMergedNames(r)
 	v.PricesChanged = v.Cart.NeedsPriceConfirmation()
 	v.Totals = newCartTotals("cart", v.Cart)
 	placed := lp.message == ""
@@ -79,6 +84,41 @@ func (s *server) renderCart(w http.ResponseWriter, r *http.Request, status int, 
 		v.FormError = lp.message
 	}
 	s.render(w, r, status, "cart", v)
+}
+
+// notMergedParam names, on the cart page's address a sign-in leads to, the
+// products of the guest's cart that did not all fit (cartAfterSignIn).
+const notMergedParam = "not_merged"
+
+// maxNotMerged bounds the products named on that address.
+const maxNotMerged = 10
+
+// cartAfterSignIn is where a sign-in whose cart merge left something out
+// leads: the cart page, naming those products, for the shopper to see
+// what the cart holds before going on.
+func cartAfterSignIn(shortfall []shop.CartShortfall) string {
+	q := url.Values{}
+	for _, sf := range shortfall[:min(len(shortfall), maxNotMerged)] {
+		q.Add(notMergedParam, sf.ProductID)
+	}
+	return "/cart?" + q.Encode()
+}
+
+// notMergedNames are the names of the products the address names as not
+// merged (cartAfterSignIn), as the shop has them; ids of no product are
+// left out.
+func (s *server) notMergedNames(r *http.Request) []string {
+	ids := r.URL.Query()[notMergedParam]
+	var names []string
+	for _, id := range ids[:min(len(ids), maxNotMerged)] {
+		if !shop.IsID(id) {
+			continue
+		}
+		if p, err := s.shop.Product(r.Context(), id); err == nil {
+			names = append(names, p.Name)
+		}
+	}
+	return names
 }
 
 // handleCartAdd serves POST /cart/items (product_id, quantity): it adds to
