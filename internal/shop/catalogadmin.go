@@ -230,7 +230,7 @@ func (s *Service) CreateCategory(ctx context.Context, actor *User, c Category) (
 	c = Category{ID: strings.TrimSpace(c.ID), Name: cleanText(c.Name)}
 	fields := fieldErrors{}
 	if !IsID(c.ID) {
-		fields.add("id", "The id must be 1 to 64 letters a to z, digits, hyphens or underscores, such as garden-tools.")
+		fields.add("id", "The id must be 1 to 64 letters (a to z, A to Z; the case counts), digits, hyphens or underscores, such as garden-tools.")
 	} else if _, taken, err := s.category(ctx, c.ID); err != nil {
 		return nil, err
 	} else if taken {

@@ -44,7 +44,7 @@ func ValidateProduct(p Product) (Product, error) {
 	p.Description = cleanText(strings.ReplaceAll(p.Description, "\r\n", "\n"))
 	fields := fieldErrors{}
 	if !IsID(p.ID) {
-		fields.add("id", "The id must be 1 to 64 letters a to z, digits, hyphens or underscores, such as desk-lamp-2.")
+		fields.add("id", "The id must be 1 to 64 letters (a to z, A to Z; the case counts), digits, hyphens or underscores, such as desk-lamp-2.")
 	} else if reservedProductIDs[p.ID] {
 		fields.add("id", reservedIDMessage)
 	}
@@ -61,7 +61,7 @@ func ValidateProduct(p Product) (Product, error) {
 		fields.add("description", "The description may not start with =, +, - or @, which spreadsheets read as a formula.")
 	}
 	if !IsID(p.Category) {
-		fields.add("category", "The category must be a category id: 1 to 64 letters a to z, digits, hyphens or underscores.")
+		fields.add("category", "The category must be a category id: 1 to 64 letters (a to z, A to Z; the case counts), digits, hyphens or underscores.")
 	}
 	if p.PriceCents < 0 || p.PriceCents > MaxPriceCents {
 		fields.add("price_cents", priceMessage)

@@ -24,7 +24,7 @@ type adminCategoriesView struct {
 func newAdminCategoriesView(categories []shop.Category, in shop.Category, fields map[string]string) *adminCategoriesView {
 	return &adminCategoriesView{adminView: newAdminView("Categories", "/admin/categories"), Categories: categories,
 		ID: fieldView{Name: "id", Label: "Id", Type: "text", Value: in.ID, Error: fields["id"], Required: true,
-			Hint: "Letters a to z, digits, hyphens or underscores, such as garden-tools; it cannot change later."},
+			Hint: "Letters (a to z, A to Z; the case counts), digits, hyphens or underscores, such as garden-tools; it cannot change later."},
 		Name: fieldView{Name: "name", Label: "Name", Type: "text", Value: in.Name, Error: fields["name"], Required: true}}
 }
 

@@ -160,7 +160,7 @@ func newAdminProductView(f *shop.ProductForm, in productFormValues, fields map[s
 		v.adminView, v.Action = newAdminView("New product", "/admin/products"), "/admin/products"
 		v.Category.Options = append([]optionView{{Value: "", Label: "Choose a category"}}, v.Category.Options...)
 		v.ID = fieldView{Name: "id", Label: "Id", Type: "text", Value: in.ID, Error: fields["id"], Required: true,
-			Hint: "Part of the product's address: letters a to z, digits, hyphens or underscores, such as desk-lamp-2."}
+			Hint: "Part of the product's address: letters (a to z, A to Z; the case counts), digits, hyphens or underscores, such as desk-lamp-2."}
 		v.Stock = fieldView{Name: "stock", Label: "Stock", Type: "number", Value: in.Stock, Error: fields["stock"],
 			Required: true, Min: "0"}
 		return v
