@@ -198,8 +198,15 @@ func syntaxMessage(perr *csv.ParseError) string {
 		return fmt.Sprintf("The row must have %d fields, like the header; put a field holding commas in double quotes.",
 			len(CatalogCSVHeader))
 	}
+	if perr.Line > perr.StartLine {
+		// The reader took the lines after an unclosed quote as part of
+		// its field, up to where it gave up: the problem is where it began.
+		return fmt.Sprintf("The quoted field that starts on line %d is never closed, so the lines after it, to line %d, "+
+			`were read as part of it: close its double quote, and double each quote inside it ("a ""quoted"" word").`,
+			perr.StartLine, perr.Line)
+	}
 	return fmt.Sprintf("Line %d has a stray double quote: a field with quotes must be quoted whole, "+
-		`with each quote inside it doubled ("a ""quoted"" word").`, perr.Line)
+		`with each quote inside it doubled ("a ""quoted"" word").`, perr.StartLine)
 }
 
 // parseCatalogRow turns one record into a product, or lists its problems.

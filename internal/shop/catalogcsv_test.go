@@ -390,3 +390,22 @@ func checkRoundTrip(t *testing.T, products []Product) {
 		}
 	}
 }
+
+// TestReadCatalogCSVUnclosedQuote: a quote never closed swallows the lines
+// after it; the problem is reported at the line where the field began,
+// saying so (it was reported at the line where the reader gave up, as a
+// stray quote there).
+func TestReadCatalogCSVUnclosedQuote(t *testing.T) {
+	file := csvHeaderLine + "mug,Mug,,home,100,1,true\r\n" +
+		"lamp,\"Desk Lamp,,home,100,1,true\r\n" +
+		"pan,Pan,,home,100,1,true\r\n" +
+		"pot,Pot,,home,100,1,true\r\n"
+	_, err := ReadCatalogCSV(strings.NewReader(file))
+	var cerr *CSVError
+	if !errors.As(err, &cerr) || len(cerr.Rows) != 1 {
+		t.Fatalf("ReadCatalogCSV(an unclosed quote on line 3) = %v; want one problem", err)
+	}
+	if got := cerr.Rows[0]; got.Line != 3 || !strings.Contains(got.Message, "starts on line 3 is never closed") {
+		t.Errorf("problem = %+v; want line 3, saying its quoted field is never closed", got)
+	}
+}
