@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -93,6 +94,7 @@ func (s *Service) ImportCatalog(ctx context.Context, actor *User, r io.Reader) (
 			stored[p.ID] = p
 		}
 		products := make([]Product, len(batch))
+		var changes []productChange
 		created := 0
 		for i, row := range batch {
 			p, found := stored[row.Product.ID]
@@ -101,6 +103,11 @@ func (s *Service) ImportCatalog(ctx context.Context, actor *User, r io.Reader) (
 				created++
 			}
 			products[i] = withCSVFields(p, row.Product)
+			if !found {
+				changes = append(changes, productChange{after: &products[i]})
+			} else if products[i] != p {
+				changes = append(changes, productChange{before: &p, after: &products[i]})
+			}
 		}
 		if err := s.store.SaveProducts(ctx, products); err != nil {
 			return nil, err
@@ -108,9 +115,42 @@ func (s *Service) ImportCatalog(ctx context.Context, actor *User, r io.Reader) (
 		written += len(batch)
 		report.Created += created
 		report.Updated += len(batch) - created
+		s.recordProductChanges(ctx, actor, changes)
 	}
 	s.recordImport(ctx, actor, report, "")
 	return report, nil
+}
+
+// productChange is a product an import created (before nil) or changed.
+type productChange struct{ before, after *Product }
+
+// importAuditWriters is how many audit entries of an import are appended
+// at once: the SQLite store commits those waiting together, and DynamoDB
+// takes them side by side.
+const importAuditWriters = 8
+
+// recordProductChanges records each product an import created or changed
+// in the audit log, before and after, as a staff change of one product
+// is; a row that changed nothing is no change.
+func (s *Service) recordProductChanges(ctx context.Context, actor *User, changes []productChange) {
+	work := make(chan productChange)
+	var writers sync.WaitGroup
+	for range min(importAuditWriters, len(changes)) {
+		writers.Go(func() {
+			for c := range work {
+				if c.before == nil {
+					s.recordAudit(ctx, actor, AuditProductCreate, c.after.ID, nil, c.after)
+				} else {
+					s.recordAudit(ctx, actor, AuditProductUpdate, c.after.ID, c.before, c.after)
+				}
+			}
+		})
+	}
+	for _, c := range changes {
+		work <- c
+	}
+	close(work)
+	writers.Wait()
 }
 
 // recordImport tells the catalog and the audit log what an import wrote.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"storefront/internal/shop"
 )
@@ -201,9 +202,74 @@ func TestImportCatalogStoppedPartWay(t *testing.T) {
 	if n, _ := f.store.CountProducts(t.Context()); n != shop.ImportBatch+3 {
 		t.Errorf("CountProducts() = %d; want the first batch written (%d and the fixture's 3)", n, shop.ImportBatch)
 	}
-	entries, err := svc.AuditLog(t.Context(), staffActor, shop.AuditQuery{})
-	if err != nil || len(entries) != 1 || entries[0].Action != shop.AuditCatalogImport ||
-		!strings.Contains(entries[0].After, "1000 products created") || !strings.Contains(entries[0].After, "1000 of 2500 rows written") {
-		t.Errorf("audit log = %+v, %v; want the import's entry saying what was written", entries, err)
+	var imported []shop.AuditEntry
+	created := 0
+	for _, e := range wholeAuditLog(t, svc) {
+		switch e.Action {
+		case shop.AuditCatalogImport:
+			imported = append(imported, e)
+		case shop.AuditProductCreate:
+			created++
+		}
+	}
+	if len(imported) != 1 || !strings.Contains(imported[0].After, "1000 products created") ||
+		!strings.Contains(imported[0].After, "1000 of 2500 rows written") || created != shop.ImportBatch {
+		t.Errorf("audit log: import entries %+v, %d products created; want one saying what was written, and the %d products",
+			imported, created, shop.ImportBatch)
+	}
+}
+
+// TestImportCatalogAuditsEachProductChanged: each product an import
+// creates or changes is in the audit log as a staff change of it, before
+// and after (a row that changes nothing is no change), besides the
+// import's own entry.
+func TestImportCatalogAuditsEachProductChanged(t *testing.T) {
+	f := newFixture(t)
+	f.clock.Advance(time.Minute)
+	file := importHeader +
+		"mug,The mug,A fine mug.,kitchen,1300,3,true\n" + // the price changes
+		"kettle,The kettle,A fine kettle.,kitchen,3900,10,true\n" + // as it is
+		"lamp,Desk Lamp,A lamp.,kitchen,2500,4,true\n" // new
+	if _, err := f.svc.ImportCatalog(t.Context(), staffActor, strings.NewReader(file)); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := f.svc.AuditLog(t.Context(), staffActor, shop.AuditQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]shop.AuditEntry{}
+	for _, e := range entries {
+		got[e.Action+" "+e.Target] = e
+	}
+	if len(entries) != 3 {
+		t.Errorf("audit log has %d entries %v; want the import's, mug's update and lamp's creation", len(entries), got)
+	}
+	if e, ok := got[shop.AuditProductUpdate+" mug"]; !ok || !strings.Contains(e.Before, `"PriceCents":1250`) ||
+		!strings.Contains(e.After, `"PriceCents":1300`) || e.ActorID != staffActor.ID {
+		t.Errorf("mug's entry = %+v; want its update by the importer, price 1250 before, 1300 after", e)
+	}
+	if e, ok := got[shop.AuditProductCreate+" lamp"]; !ok || e.Before != "" || !strings.Contains(e.After, `"Name":"Desk Lamp"`) {
+		t.Errorf("lamp's entry = %+v; want its creation, nothing before", e)
+	}
+	if _, ok := got[shop.AuditCatalogImport+" catalog"]; !ok {
+		t.Errorf("no entry of the import itself in %v", got)
+	}
+}
+
+// wholeAuditLog reads every entry of the audit log, a page at a time.
+func wholeAuditLog(t *testing.T, svc *shop.Service) []shop.AuditEntry {
+	t.Helper()
+	var all []shop.AuditEntry
+	q := shop.AuditQuery{Limit: shop.MaxAuditPage}
+	for {
+		page, err := svc.AuditLog(t.Context(), staffActor, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, page...)
+		if len(page) < q.Limit {
+			return all
+		}
+		q.BeforeAt, q.BeforeID = page[len(page)-1].At, page[len(page)-1].ID
 	}
 }

@@ -23,7 +23,7 @@ type cartView struct {
 	// NotMerged names the products of the guest's cart that did not all
 	// go into the account's cart at sign-in (shop.CartShortfall).
 	NotMerged []string
-	FormError     string
+	FormError string
 	// PricesChanged is set when a line's price changed since it was added
 	// or its product is withdrawn: checkout waits for a confirmation.
 	PricesChanged bool
