@@ -1,6 +1,7 @@
 package shop_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -263,72 +264,55 @@ func TestStaffManagement(t *testing.T) {
 // TestRemovingTheSecondFactorIsThrottled: with the password and a session,
 // guesses at the code to remove the second factor count as failed
 // sign-ins, the right password included, so they lock like sign-in does.
+// Typing the right current password into another form between the guesses
+// (a password change refused for its confirmation) does not reset their
+// count: before, each right password cleared it, so a thief holding the
+// session and the password guessed codes without end.
 func TestRemovingTheSecondFactorIsThrottled(t *testing.T) {
-	f := newFixture(t)
-	u := f.register(t, "ada@example.com")
-	key, err := f.svc.NewSecondFactor(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.svc.EnableSecondFactor(t.Context(), u, goodPassword, key.Secret, f.code(t, key.Secret, 0)); err != nil {
-		t.Fatal(err)
-	}
-	enrolled, err := f.store.User(t.Context(), u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var verr *shop.ValidationError
-	for i := range shop.AccountFailureLimit {
-		if err := f.svc.DisableSecondFactor(t.Context(), enrolled, goodPassword, f.wrongCode(t, key.Secret)); !errors.As(err, &verr) {
-			t.Fatalf("guess %d: DisableSecondFactor(wrong code) = %v; want a message at code", i+1, err)
-		}
-	}
-	f.clock.Advance(30 * time.Second)
-	if err := f.svc.DisableSecondFactor(t.Context(), enrolled, goodPassword, f.code(t, key.Secret, 0)); !errors.Is(err, shop.ErrThrottled) {
-		t.Errorf("DisableSecondFactor(right password and code) after %d wrong codes = %v; want ErrThrottled", shop.AccountFailureLimit, err)
-	}
-	if got, _ := f.store.User(t.Context(), u.ID); got.TOTPSecret == "" {
-		t.Error("the second factor was removed while locked")
-	}
-}
-
-// TestTheRightPasswordElsewhereKeepsTheCodeGuessesCounted: typing the right
-// current password into another form (a password change refused for its
-// confirmation) between wrong codes at the second factor's removal does
-// not reset their count: the account locks after AccountFailureLimit
-// guesses all the same. Before, each right password cleared the count, so
-// a thief holding the session and the password guessed codes without end.
-func TestTheRightPasswordElsewhereKeepsTheCodeGuessesCounted(t *testing.T) {
-	f := newFixture(t)
-	u := f.register(t, "ada@example.com")
-	key, err := f.svc.NewSecondFactor(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.svc.EnableSecondFactor(t.Context(), u, goodPassword, key.Secret, f.code(t, key.Secret, 0)); err != nil {
-		t.Fatal(err)
-	}
-	enrolled, err := f.store.User(t.Context(), u.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var verr *shop.ValidationError
-	for i := range shop.AccountFailureLimit {
-		if err := f.svc.DisableSecondFactor(t.Context(), enrolled, goodPassword, f.wrongCode(t, key.Secret)); !errors.As(err, &verr) {
-			t.Fatalf("guess %d: DisableSecondFactor(wrong code) = %v; want a message at code", i+1, err)
-		}
-		_, err := f.svc.ChangePassword(t.Context(), enrolled, nil, shop.ChangePasswordInput{CurrentPassword: goodPassword,
-			NewPassword: "a new password of some length", ConfirmPassword: "another one"})
-		if !errors.As(err, &verr) && !errors.Is(err, shop.ErrThrottled) {
-			t.Fatalf("after guess %d: ChangePassword(right password, confirmation differs) = %v; want a message or ErrThrottled", i+1, err)
-		}
-	}
-	f.clock.Advance(30 * time.Second)
-	if err := f.svc.DisableSecondFactor(t.Context(), enrolled, goodPassword, f.code(t, key.Secret, 0)); !errors.Is(err, shop.ErrThrottled) {
-		t.Errorf("DisableSecondFactor(right code) after %d wrong codes, the right password between them = %v; want ErrThrottled",
-			shop.AccountFailureLimit, err)
-	}
-	if got, _ := f.store.User(t.Context(), u.ID); got.TOTPSecret == "" {
-		t.Error("the second factor was removed")
+	for _, tt := range []struct {
+		name    string
+		between func(ctx context.Context, f *fixture, u *shop.User) error // after each guess
+	}{
+		{"GuessesAlone", nil},
+		{"TheRightPasswordElsewhereBetweenGuesses", func(ctx context.Context, f *fixture, u *shop.User) error {
+			_, err := f.svc.ChangePassword(ctx, u, nil, shop.ChangePasswordInput{CurrentPassword: goodPassword,
+				NewPassword: "a new password of some length", ConfirmPassword: "another one"})
+			return err
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			u := f.register(t, "ada@example.com")
+			key, err := f.svc.NewSecondFactor(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.svc.EnableSecondFactor(t.Context(), u, goodPassword, key.Secret, f.code(t, key.Secret, 0)); err != nil {
+				t.Fatal(err)
+			}
+			enrolled, err := f.store.User(t.Context(), u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var verr *shop.ValidationError
+			for i := range shop.AccountFailureLimit {
+				if err := f.svc.DisableSecondFactor(t.Context(), enrolled, goodPassword, f.wrongCode(t, key.Secret)); !errors.As(err, &verr) {
+					t.Fatalf("guess %d: DisableSecondFactor(wrong code) = %v; want a message at code", i+1, err)
+				}
+				if tt.between == nil {
+					continue
+				}
+				if err := tt.between(t.Context(), f, enrolled); !errors.As(err, &verr) && !errors.Is(err, shop.ErrThrottled) {
+					t.Fatalf("after guess %d: ChangePassword(right password, confirmation differs) = %v; want a message or ErrThrottled", i+1, err)
+				}
+			}
+			f.clock.Advance(30 * time.Second)
+			if err := f.svc.DisableSecondFactor(t.Context(), enrolled, goodPassword, f.code(t, key.Secret, 0)); !errors.Is(err, shop.ErrThrottled) {
+				t.Errorf("DisableSecondFactor(right password and code) after %d wrong codes = %v; want ErrThrottled", shop.AccountFailureLimit, err)
+			}
+			if got, _ := f.store.User(t.Context(), u.ID); got.TOTPSecret == "" {
+				t.Error("the second factor was removed while locked")
+			}
+		})
 	}
 }
