@@ -120,6 +120,8 @@ func (s *server) handleCheckout(w http.ResponseWriter, r *http.Request) {
 const (
 	checkoutShortMessage = "Some products do not have enough stock left. Nothing was ordered and your cart is kept: " +
 		"change the quantities in your cart, then check out again."
+	checkoutPriceMessage = "Some prices changed since you added the products, or a product is no longer sold. " +
+		"Nothing was ordered: check the notes below, then confirm the new prices to check out."
 	checkoutUnknownMessage = "We could not confirm whether your order was placed: it may have been. " +
 		"Press “Place order” again in a moment to find out: this form can place your order only once, so it is never ordered twice. " +
 		"You can also look in your orders."
@@ -177,6 +179,7 @@ func (s *server) checkoutFailed(w http.ResponseWriter, r *http.Request, vis *sho
 			v.Problems = append(v.Problems, sh.Message())
 		}
 	case isPrice:
+		v.FormError = checkoutPriceMessage
 		v.PriceChange = true
 		for _, pc := range perr.Items {
 			v.Problems = append(v.Problems, pc.Message())

@@ -156,7 +156,9 @@ func TestCheckoutPriceChanged(t *testing.T) {
 	e.setProduct("kettle", func(p *shop.Product) { p.PriceCents = 4200 })
 
 	res := c.post("/checkout", form).wantStatus(http.StatusConflict)
-	res.wantContains("Enamel Kettle now costs $42.00 (it was $39.00", `action="/cart/confirm-prices"`, "Confirm new prices")
+	res.wantContains("Enamel Kettle now costs $42.00 (it was $39.00", `action="/cart/confirm-prices"`, "Confirm new prices",
+		"Nothing was ordered: check the notes below, then confirm the new prices")
+	res.wantNotContains("put the others again") // the API's words, not the page's
 	c.post("/cart/confirm-prices", url.Values{"next": {"/checkout"}}).wantRedirect("/checkout")
 	res = c.post("/checkout", c.checkoutForm())
 	if res.Status != http.StatusSeeOther || !orderPath.MatchString(res.Header.Get("Location")) {

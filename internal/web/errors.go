@@ -119,7 +119,8 @@ func problemFor(err error) problem {
 	case errors.Is(err, shop.ErrOutOfStock):
 		return problem{http.StatusConflict, "insufficient_stock", "Some products do not have enough stock left."}
 	case errors.Is(err, shop.ErrPriceChanged):
-		return problem{http.StatusConflict, "price_changed", "Some prices changed since you added the products. Please review and confirm the new prices."}
+		return problem{http.StatusConflict, "price_changed", "Some prices changed since you added the products, or a product is no longer sold (withdrawn in items). " +
+			"Remove the products no longer sold, and put the others again to accept their new prices."}
 	case errors.Is(err, shop.ErrInvalidTransition):
 		return problem{http.StatusConflict, "invalid_transition", "The order's status does not allow that change (it may have changed meanwhile). Reload the order to see its status."}
 	case errors.Is(err, shop.ErrIdempotencyKeyReused):
