@@ -32,16 +32,18 @@ type ImportReport struct {
 }
 
 // ImportIncompleteError is the error of an import that the store stopped
-// part way: the rows before Written are in the store, the others not.
-// Importing the same file again completes it (each row sets its product).
-// It unwraps to the store's error, whose kind it keeps.
+// part way: the rows before Written are in the store, some of the
+// MaybeWritten after them may be (a store may write part of a batch), the
+// others not. Importing the same file again completes it (each row sets
+// its product). It unwraps to the store's error, whose kind it keeps.
 type ImportIncompleteError struct {
-	Written, Rows int
-	Err           error
+	Written, MaybeWritten, Rows int
+	Err                         error
 }
 
 func (e *ImportIncompleteError) Error() string {
-	return fmt.Sprintf("catalog import stopped after %d of %d rows were written: %v", e.Written, e.Rows, e.Err)
+	return fmt.Sprintf("catalog import stopped after %d of %d rows were written (and perhaps some of the %d after them): %v",
+		e.Written, e.Rows, e.MaybeWritten, e.Err)
 }
 
 func (e *ImportIncompleteError) Unwrap() error { return e.Err }
@@ -55,9 +57,10 @@ func (e *ImportIncompleteError) Unwrap() error { return e.Err }
 //
 // The products are written in batches of ImportBatch, detached from ctx
 // (within ImportWriteTimeout). A store failure part way leaves the batches
-// before it written: the error is then an *ImportIncompleteError, and the
-// audit log records what was written. Each row sets a whole product by id,
-// so importing the same file again converges to it.
+// before it written, and perhaps part of the failed one: the error is then
+// an *ImportIncompleteError, and the audit log records what the store
+// holds. Each row sets a whole product by id, so importing the same file
+// again converges to it.
 func (s *Service) ImportCatalog(ctx context.Context, actor *User, r io.Reader) (_ *ImportReport, err error) {
 	if !actor.IsStaff() {
 		return nil, ErrNotFound
@@ -69,11 +72,12 @@ func (s *Service) ImportCatalog(ctx context.Context, actor *User, r io.Reader) (
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ImportWriteTimeout)
 	defer cancel()
 	report := &ImportReport{}
-	written := 0
+	written, maybeWritten := 0, 0
 	defer func() {
-		if err != nil && (written > 0 || len(report.CategoriesCreated) > 0) {
-			err = &ImportIncompleteError{Written: written, Rows: len(rows), Err: err}
-			s.recordImport(ctx, actor, report, fmt.Sprintf(" (stopped part way: %d of %d rows written)", written, len(rows)))
+		if err != nil && (written > 0 || maybeWritten > 0 || len(report.CategoriesCreated) > 0) {
+			err = &ImportIncompleteError{Written: written, MaybeWritten: maybeWritten, Rows: len(rows), Err: err}
+			s.recordImport(ctx, actor, report, fmt.Sprintf(" (stopped part way: %d of %d rows written, perhaps some of the %d after them)",
+				written, len(rows), maybeWritten))
 		}
 	}()
 	if report.CategoriesCreated, err = s.createMissingCategories(ctx, rows); err != nil {
@@ -110,6 +114,10 @@ func (s *Service) ImportCatalog(ctx context.Context, actor *User, r io.Reader) (
 			}
 		}
 		if err := s.store.SaveProducts(ctx, products); err != nil {
+			// A store may have written part of the batch (DynamoDB writes
+			// 25 items a call): what it holds now tells which changes count.
+			maybeWritten = len(batch)
+			s.recordProductChanges(ctx, actor, s.appliedChanges(ctx, changes))
 			return nil, err
 		}
 		written += len(batch)
@@ -151,6 +159,31 @@ func (s *Service) recordProductChanges(ctx context.Context, actor *User, changes
 	}
 	close(work)
 	writers.Wait()
+}
+
+// appliedChanges returns the changes the store holds now (after a failed
+// write of them); none when it cannot be read either, which is logged.
+func (s *Service) appliedChanges(ctx context.Context, changes []productChange) []productChange {
+	ids := make([]string, len(changes))
+	for i, c := range changes {
+		ids[i] = c.after.ID
+	}
+	stored, err := s.store.Products(ctx, ids)
+	if err != nil {
+		s.log.ErrorContext(ctx, "catalog import stopped; which products of its last batch were written is unknown", "err", err)
+		return nil
+	}
+	held := make(map[string]Product, len(stored))
+	for _, p := range stored {
+		held[p.ID] = p
+	}
+	var applied []productChange
+	for _, c := range changes {
+		if p, ok := held[c.after.ID]; ok && p == *c.after {
+			applied = append(applied, c)
+		}
+	}
+	return applied
 }
 
 // recordImport tells the catalog and the audit log what an import wrote.

@@ -273,3 +273,39 @@ func wholeAuditLog(t *testing.T, svc *shop.Service) []shop.AuditEntry {
 		q.BeforeAt, q.BeforeID = page[len(page)-1].At, page[len(page)-1].ID
 	}
 }
+
+// halfWriting is a store whose SaveProducts writes the first half of what
+// it is given, then fails, as DynamoDB's batches of 25 can.
+type halfWriting struct{ shop.Store }
+
+func (s halfWriting) SaveProducts(ctx context.Context, products []shop.Product) error {
+	if err := s.Store.SaveProducts(ctx, products[:len(products)/2]); err != nil {
+		return err
+	}
+	return fmt.Errorf("store: %w", shop.ErrUnavailable)
+}
+
+// TestImportCatalogStoppedInItsFirstBatch: a store that wrote part of the
+// first batch before failing leaves an *ImportIncompleteError (never
+// "nothing was changed"), and the products it holds are audited.
+func TestImportCatalogStoppedInItsFirstBatch(t *testing.T) {
+	f := newFixture(t)
+	params := cheapHashing
+	svc := shop.NewService(halfWriting{f.store}, shop.Config{PasswordParams: &params, Now: f.clock.Now})
+	const rows = 400
+	_, err := svc.ImportCatalog(t.Context(), staffActor, strings.NewReader(importFile(rows)))
+	var incomplete *shop.ImportIncompleteError
+	if !errors.As(err, &incomplete) || incomplete.Written != 0 || incomplete.MaybeWritten != rows || !errors.Is(err, shop.ErrUnavailable) {
+		t.Fatalf("ImportCatalog(the store failing half way through the first batch) = %v; want an *ImportIncompleteError, "+
+			"none written for certain, %d perhaps", err, rows)
+	}
+	created := 0
+	for _, e := range wholeAuditLog(t, svc) {
+		if e.Action == shop.AuditProductCreate {
+			created++
+		}
+	}
+	if created != rows/2 {
+		t.Errorf("audit log: %d products created; want the %d the store holds", created, rows/2)
+	}
+}

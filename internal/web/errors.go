@@ -92,10 +92,14 @@ func problemFor(err error) problem {
 		return rerr.problem
 	case errors.As(err, &incomplete):
 		// Never "nothing was changed": the lines before it are written.
+		maybe := ""
+		if incomplete.MaybeWritten > 0 {
+			maybe = fmt.Sprintf(", and some of the %d after them may have been", incomplete.MaybeWritten)
+		}
 		return problem{http.StatusServiceUnavailable, "import_incomplete", fmt.Sprintf("The import stopped part way: "+
-			"the first %d of the file's %d lines were written before the shop's database stopped answering. "+
+			"the first %d of the file's %d lines were written before the shop's database stopped answering%s. "+
 			"Upload the same file again in a moment to finish: each line sets its product, so importing it again completes the import.",
-			incomplete.Written, incomplete.Rows)}
+			incomplete.Written, incomplete.Rows, maybe)}
 	case errors.As(err, &tooBig):
 		return problem{http.StatusRequestEntityTooLarge, "body_too_large", "The request is too large: at most " + strconv.FormatInt(tooBig.Limit>>20, 10) + " MiB."}
 	case errors.As(err, &verr):
