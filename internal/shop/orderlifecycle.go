@@ -142,7 +142,7 @@ func (s *Service) changeStatus(ctx context.Context, o *Order, actor string, in S
 		return nil, fmt.Errorf("order %s: %s to %s: %w", o.ID, o.Status, in.Status, ErrInvalidTransition)
 	}
 	changed, err := s.store.ChangeOrderStatus(ctx, o.ID, StatusUpdate{From: o.Status,
-		Change: StatusChange{Status: in.Status, At: s.changeTime(), Actor: actor}, TrackingNumber: in.TrackingNumber})
+		Change: StatusChange{Status: in.Status, At: s.changeTime(o.ID), Actor: actor}, TrackingNumber: in.TrackingNumber})
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,6 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -67,9 +66,9 @@ type Service struct {
 	throttleLocks [64]sync.Mutex
 	// mailWork counts the password reset mails in flight (WaitForMail).
 	mailWork sync.WaitGroup
-	// lastChangeMillis is the time, in Unix milliseconds, of the last
-	// order status change this service made (changeTime).
-	lastChangeMillis atomic.Int64
+	// changeTimes are the times of the status changes this service gave
+	// orders in the last second (changeTime).
+	changeTimes changeClock
 	// catalog is the catalog read model the listings are answered from
 	// (catalogreader.go).
 	catalog *catalogReader
@@ -128,20 +127,44 @@ func (s *Service) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
 
-// changeTime is the time of an order status change made now: the clock's,
-// but later than every change this service made before. A store takes a
-// change equal to the order's last one (status, time, actor) for a resend
-// of it (Order.LastChangeIs), so two requests changing one order to one
-// status in the same millisecond (a buyer's double click) must not carry
-// equal times, or the loser would be told it won.
-func (s *Service) changeTime() time.Time {
-	for {
-		last := s.lastChangeMillis.Load()
-		at := max(s.now().UnixMilli(), last+1)
-		if s.lastChangeMillis.CompareAndSwap(last, at) {
-			return time.UnixMilli(at).UTC()
-		}
+// changeTime is the time of a status change of order id made now: the
+// clock's, but later than the change this service gave the order just
+// before, if any. A store takes a change equal to the order's last one
+// (status, time, actor) for a resend of it (Order.LastChangeIs), so two
+// requests changing one order to one status in the same millisecond (a
+// buyer's double click) must not carry equal times, or the loser would be
+// told it won. Per order, so that a busy shop's times do not run ahead of
+// the clock.
+func (s *Service) changeTime(id string) time.Time {
+	return time.UnixMilli(s.changeTimes.next(id, s.now().UnixMilli())).UTC()
+}
+
+// changeClock hands out change times per order (Service.changeTime): each
+// later than the last one it gave the same order. It forgets what is over
+// a second old, so it holds about a second's changes.
+type changeClock struct {
+	mu      sync.Mutex
+	last    map[string]int64 // order id -> Unix milliseconds
+	sweepAt int              // the size at which old times are forgotten
+}
+
+func (c *changeClock) next(id string, now int64) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.last == nil {
+		c.last = map[string]int64{}
 	}
+	if len(c.last) >= max(c.sweepAt, 1024) {
+		for order, at := range c.last {
+			if at < now-1000 {
+				delete(c.last, order)
+			}
+		}
+		c.sweepAt = 2 * len(c.last) // a sweep costs its size: at most once per as many changes
+	}
+	at := max(now, c.last[id]+1)
+	c.last[id] = at
+	return at
 }
 
 // newSecret returns 256 random bits, URL-safe: session ids, tokens,
