@@ -56,17 +56,23 @@ func (s *Store) UpdateProduct(ctx context.Context, id string, u shop.ProductUpda
 }
 
 // AdjustStock adds delta to the stock with one UpdateItem on condition
-// that the product exists and the result is not negative: DynamoDB applies
-// it atomically against the orders' transactions. The SDK does not resend
+// that the product exists and the result is not negative and, for an
+// addition, at most shop.MaxStock (a cancellation's restock may have passed
+// it): DynamoDB applies it atomically against the orders' transactions. The SDK does not resend
 // it (an ADD applied twice would count twice); a conflicting transaction
 // in progress (not applied) is waited out.
 func (s *Store) AdjustStock(ctx context.Context, id string, delta int) (*shop.Product, error) {
+	condition, values := "attribute_exists(#id) AND #stock >= :least", item{":delta": num(delta), ":least": num(-delta)}
+	if delta > 0 {
+		condition += " AND #stock <= :most"
+		values[":most"] = num(shop.MaxStock - delta)
+	}
 	out, err := s.updateProduct(ctx, "adjust stock", &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.products), Key: productKey(id),
 		UpdateExpression:          aws.String("SET #stock = #stock + :delta"),
-		ConditionExpression:       aws.String("attribute_exists(#id) AND #stock >= :least AND #stock <= :most"),
+		ConditionExpression:       aws.String(condition),
 		ExpressionAttributeNames:  map[string]string{"#id": "id", "#stock": "stock"},
-		ExpressionAttributeValues: item{":delta": num(delta), ":least": num(-delta), ":most": num(shop.MaxStock - delta)},
+		ExpressionAttributeValues: values,
 		ReturnValues:              types.ReturnValueAllNew,
 	}, withoutSDKRetries)
 	var failed *types.ConditionalCheckFailedException
@@ -77,7 +83,7 @@ func (s *Store) AdjustStock(ctx context.Context, id string, delta int) (*shop.Pr
 	if err != nil {
 		return nil, err
 	}
-	if current.Stock+delta > shop.MaxStock {
+	if delta > 0 && current.Stock+delta > shop.MaxStock {
 		return nil, fmt.Errorf("dynamo: stock of %s is %d: %w", id, current.Stock, shop.ErrStockLimit)
 	}
 	return nil, &shop.StockError{Items: []shop.Shortage{{ProductID: id, Name: current.Name, Requested: -delta, Available: current.Stock}}}

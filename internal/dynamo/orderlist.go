@@ -46,28 +46,43 @@ func (s *Store) SearchOrders(ctx context.Context, q shop.OrderQuery) ([]shop.Ord
 	}
 	orders := []shop.Order{}
 	for _, in := range queries {
-		found := 0
-		p := dynamodb.NewQueryPaginator(s.db, in)
-		for p.HasMorePages() && found < q.Limit {
-			out, err := p.NextPage(ctx)
-			if err != nil {
-				return nil, storeErr("search orders", err)
-			}
-			for _, it := range out.Items {
-				o, err := orderFromItem(it)
-				if err != nil {
-					return nil, err
-				}
-				if !q.IsAfterCursor(o) { // as old as the cursor, not after it
-					continue
-				}
-				orders = append(orders, *o)
-				found++
-			}
+		found, err := s.queryOrders(ctx, in, q)
+		if err != nil {
+			return nil, err
 		}
+		orders = append(orders, found...)
 	}
 	slices.SortFunc(orders, shop.OrdersNewestFirst)
 	return orders[:min(len(orders), q.Limit)], nil
+}
+
+// queryOrders runs one index query, newest first, for the first q.Limit
+// orders after q's cursor, and the rest of the last one's millisecond: the
+// index sorts by time only, so the orders of one millisecond come in no
+// set order, and the page must hold all of them for the list's order by
+// id (and the cursor after it) to skip none.
+func (s *Store) queryOrders(ctx context.Context, in *dynamodb.QueryInput, q shop.OrderQuery) ([]shop.Order, error) {
+	var found []shop.Order
+	p := dynamodb.NewQueryPaginator(s.db, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, storeErr("search orders", err)
+		}
+		for _, it := range out.Items {
+			o, err := orderFromItem(it)
+			if err != nil {
+				return nil, err
+			}
+			if len(found) >= q.Limit && !o.CreatedAt.Equal(found[len(found)-1].CreatedAt) {
+				return found, nil // an older millisecond: the page is whole
+			}
+			if q.IsAfterCursor(o) { // else as old as the cursor, not after it
+				found = append(found, *o)
+			}
+		}
+	}
+	return found, nil
 }
 
 // orderIndexQuery queries index for the orders whose hashKey is value,

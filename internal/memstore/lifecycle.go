@@ -25,7 +25,8 @@ func (s *Store) UpdateProduct(ctx context.Context, id string, u shop.ProductUpda
 }
 
 // AdjustStock adds delta to the stock of product id under the lock; a
-// result below 0 is a *shop.StockError, changing nothing.
+// result below 0 is a *shop.StockError, an addition over shop.MaxStock
+// shop.ErrStockLimit, changing nothing.
 func (s *Store) AdjustStock(ctx context.Context, id string, delta int) (*shop.Product, error) {
 	if err := s.lock(ctx, "adjust stock"); err != nil {
 		return nil, err
@@ -38,7 +39,7 @@ func (s *Store) AdjustStock(ctx context.Context, id string, delta int) (*shop.Pr
 	if p.Stock+delta < 0 {
 		return nil, &shop.StockError{Items: []shop.Shortage{{ProductID: id, Name: p.Name, Requested: -delta, Available: p.Stock}}}
 	}
-	if p.Stock+delta > shop.MaxStock {
+	if delta > 0 && p.Stock+delta > shop.MaxStock {
 		return nil, fmt.Errorf("memstore: stock of %s is %d: %w", id, p.Stock, shop.ErrStockLimit)
 	}
 	p.Stock += delta

@@ -160,7 +160,8 @@ func (s *Service) EditProduct(ctx context.Context, actor *User, id string, e Pro
 // AdjustStock adds delta, the text of a whole number with an optional sign
 // ("+100", "-3"), to the stock of product id, atomically with concurrent
 // orders (Store.AdjustStock). A delta that is 0, not a number, or would
-// take the stock over MaxStock is a *ValidationError (field delta); one
+// take the stock over MaxStock (an addition: a removal from a stock a
+// cancellation took over it is no problem) is a *ValidationError (field delta); one
 // that would take it below 0 is a *StockError (ErrOutOfStock), changing
 // nothing; a missing product is ErrNotFound.
 func (s *Service) AdjustStock(ctx context.Context, actor *User, id, delta string) (*Product, error) {
@@ -172,7 +173,7 @@ func (s *Service) AdjustStock(ctx context.Context, actor *User, id, delta string
 		return nil, err
 	}
 	n, ok := parseDelta(delta)
-	if !ok || n == 0 || before.Stock+n > MaxStock {
+	if !ok || n == 0 || n > 0 && before.Stock+n > MaxStock {
 		return nil, &ValidationError{Fields: map[string]string{"delta": deltaMessage}}
 	}
 	after, err := s.store.AdjustStock(ctx, id, n)

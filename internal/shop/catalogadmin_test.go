@@ -188,6 +188,15 @@ func TestAdjustStock(t *testing.T) {
 	if _, err := f.svc.AdjustStock(t.Context(), staffActor, "nope", "1"); !errors.Is(err, shop.ErrNotFound) {
 		t.Errorf("AdjustStock(missing) = %v; want ErrNotFound", err)
 	}
+	// A stock a cancellation's restock took over MaxStock can still be
+	// lowered; it cannot be raised.
+	f.product(t, "crate", 100, shop.MaxStock+5)
+	if p, err := f.svc.AdjustStock(t.Context(), staffActor, "crate", "-3"); err != nil || p.Stock != shop.MaxStock+2 {
+		t.Errorf("AdjustStock(crate, -3) with MaxStock+5 = %+v, %v; want MaxStock+2", p, err)
+	}
+	if _, err := f.svc.AdjustStock(t.Context(), staffActor, "crate", "1"); fields(err)["delta"] == "" {
+		t.Errorf("AdjustStock(crate, 1) over MaxStock = %v; want a message for delta", err)
+	}
 }
 
 func TestLowStockProducts(t *testing.T) {

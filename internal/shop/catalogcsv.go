@@ -133,17 +133,26 @@ func ReadCatalogCSV(r io.Reader) ([]ProductRow, error) {
 	}
 	var rows []ProductRow
 	lineOfID := map[string]int{}
+	afterQuoteError := false // the last record was a quote error spanning lines
 	for {
 		record, err := cr.Read()
 		if errors.Is(err, io.EOF) {
+			if afterQuoteError {
+				// The quote error took the rest of the file: its quote was
+				// never closed.
+				last := &problems[len(problems)-1]
+				last.Message = unclosedQuoteMessage(last.Line)
+			}
 			break
 		}
+		afterQuoteError = false
 		if err != nil {
 			var perr *csv.ParseError
 			if !errors.As(err, &perr) || !isCSVSyntax(err) {
 				return nil, fmt.Errorf("read catalog CSV: %w", err)
 			}
 			problems = append(problems, RowError{Line: perr.StartLine, Message: syntaxMessage(perr)})
+			afterQuoteError = errors.Is(err, csv.ErrQuote) && perr.Line > perr.StartLine
 			continue
 		}
 		line, _ := cr.FieldPos(0)
@@ -198,15 +207,15 @@ func syntaxMessage(perr *csv.ParseError) string {
 		return fmt.Sprintf("The row must have %d fields, like the header; put a field holding commas in double quotes.",
 			len(CatalogCSVHeader))
 	}
-	if perr.Line > perr.StartLine {
-		// The reader took the lines after an unclosed quote as part of
-		// its field, up to where it gave up: the problem is where it began.
-		return fmt.Sprintf("The quoted field that starts on line %d is never closed, so the lines after it, to line %d, "+
-			`were read as part of it: close its double quote, and double each quote inside it ("a ""quoted"" word").`,
-			perr.StartLine, perr.Line)
-	}
 	return fmt.Sprintf("Line %d has a stray double quote: a field with quotes must be quoted whole, "+
-		`with each quote inside it doubled ("a ""quoted"" word").`, perr.StartLine)
+		`with each quote inside it doubled ("a ""quoted"" word").`, perr.Line)
+}
+
+// unclosedQuoteMessage is the problem of a record starting on line whose
+// quoted field is never closed: the reader took the rest of the file into it.
+func unclosedQuoteMessage(line int) string {
+	return fmt.Sprintf("The quoted field that starts on line %d is never closed, so the rest of the file was read as part of it: "+
+		`close its double quote, and double each quote inside it ("a ""quoted"" word").`, line)
 }
 
 // parseCatalogRow turns one record into a product, or lists its problems.

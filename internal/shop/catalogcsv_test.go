@@ -409,3 +409,19 @@ func TestReadCatalogCSVUnclosedQuote(t *testing.T) {
 		t.Errorf("problem = %+v; want line 3, saying its quoted field is never closed", got)
 	}
 }
+
+// TestReadCatalogCSVStrayQuoteAfterAMultiLineField: a quoted field that
+// spans lines and is closed, then a stray quote in a later field of the
+// record, is the stray quote's problem, at its line, not an unclosed one.
+func TestReadCatalogCSVStrayQuoteAfterAMultiLineField(t *testing.T) {
+	file := csvHeaderLine + "lamp,Desk Lamp,\"Line one\r\nline two\",ho\"me,100,1,true\r\n" +
+		"pan,Pan,,home,100,1,true\r\n"
+	_, err := ReadCatalogCSV(strings.NewReader(file))
+	var cerr *CSVError
+	if !errors.As(err, &cerr) || len(cerr.Rows) != 1 {
+		t.Fatalf("ReadCatalogCSV(a stray quote after a multi-line field) = %v; want one problem", err)
+	}
+	if got := cerr.Rows[0]; got.Line != 2 || !strings.Contains(got.Message, "Line 3 has a stray double quote") {
+		t.Errorf("problem = %+v; want the record of line 2, its stray quote on line 3", got)
+	}
+}

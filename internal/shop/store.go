@@ -76,9 +76,10 @@ type Store interface {
 	// id in one atomic write, never losing a concurrent order's decrement,
 	// and returns the product as written. It returns ErrNotFound for a
 	// missing product and, changing nothing, a *StockError (ErrOutOfStock)
-	// when the stock would fall below 0, or ErrStockLimit when it would
-	// rise over MaxStock (checked in the same write, so two adjustments
-	// at once cannot pass it together). Each call applies at most once:
+	// when the stock would fall below 0, or ErrStockLimit when an addition
+	// would take it over MaxStock (checked in the same write, so two
+	// additions at once cannot pass it together; a removal never is, as a
+	// cancellation's restock may have passed it). Each call applies at most once:
 	// after ErrUnavailable, read the product to learn whether it did.
 	AdjustStock(ctx context.Context, id string, delta int) (*Product, error)
 	// SetProductPhoto sets the photo of product id and nothing else, on

@@ -52,14 +52,15 @@ func (s *Store) UpdateProduct(ctx context.Context, id string, u shop.ProductUpda
 }
 
 // AdjustStock adds delta to the stock of product id in one UPDATE on
-// condition that the result is from 0 to shop.MaxStock: atomic against
+// condition that the result is not negative and, for an addition, at most
+// shop.MaxStock (a cancellation's restock may have passed it): atomic against
 // concurrent orders, which decrement in their own write transactions. A
 // refused adjustment reads the product in the same transaction to say why.
 func (s *Store) AdjustStock(ctx context.Context, id string, delta int) (*shop.Product, error) {
 	var adjusted shop.Product
 	err := s.inTx(ctx, "adjust stock", func(ctx context.Context, tx *sql.Tx) error {
 		p, err := scanProduct(tx.QueryRowContext(ctx,
-			`UPDATE products SET stock = stock + ?1 WHERE id = ?2 AND stock + ?1 BETWEEN 0 AND ?3 RETURNING `+productColumns,
+			`UPDATE products SET stock = stock + ?1 WHERE id = ?2 AND stock + ?1 >= 0 AND (?1 <= 0 OR stock + ?1 <= ?3) RETURNING `+productColumns,
 			delta, id, shop.MaxStock))
 		if err == nil {
 			adjusted = p
@@ -75,7 +76,7 @@ func (s *Store) AdjustStock(ctx context.Context, id string, delta int) (*shop.Pr
 		if err != nil {
 			return err
 		}
-		if current.Stock+delta > shop.MaxStock {
+		if delta > 0 && current.Stock+delta > shop.MaxStock {
 			return fmt.Errorf("sqlite: stock of %s is %d: %w", id, current.Stock, shop.ErrStockLimit)
 		}
 		return &shop.StockError{Items: []shop.Shortage{{ProductID: id, Name: current.Name, Requested: -delta, Available: current.Stock}}}

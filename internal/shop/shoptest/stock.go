@@ -119,6 +119,13 @@ func testAdjustStock(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		if _, err := s.AdjustStock(t.Context(), "p1", 2); err != nil {
 			t.Errorf("AdjustStock(p1, 2) up to the limit = %v; want nil", err)
 		}
+		// Over the limit (a cancellation's restock can take it there), a
+		// removal is still an adjustment like any other.
+		MustSaveProduct(t, s, NewProduct("p2", 1000, shop.MaxStock+10))
+		if _, err := s.AdjustStock(t.Context(), "p2", -3); err != nil {
+			t.Errorf("AdjustStock(p2, -3) with stock MaxStock+10 = %v; want nil", err)
+		}
+		checkStocks(t, s, "after removing from a stock over the limit", map[string]int{"p2": shop.MaxStock + 7})
 	})
 	t.Run("Missing", func(t *testing.T) {
 		s := newStore(t)
