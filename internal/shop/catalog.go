@@ -32,8 +32,8 @@ func (s *Service) SearchProducts(ctx context.Context, q ProductQuery) (ProductPa
 // ValidateProductQuery fills defaults and checks q. Search text that is
 // not UTF-8 (a hand-made address, a link in a legacy encoding) has each
 // invalid sequence replaced by U+FFFD, so every page and answer shows the
-// same valid text. A Cursor replaces Page: both at once is refused (page),
-// as the page the cursor starts has no number.
+// same valid text. A Cursor replaces Page: a page after the first beside
+// it is refused (page), as the page the cursor starts has no number.
 func ValidateProductQuery(q ProductQuery) (ProductQuery, error) {
 	fe := fieldErrors{}
 	q.Text = strings.TrimSpace(strings.ToValidUTF8(q.Text, "\uFFFD"))
@@ -57,7 +57,7 @@ func ValidateProductQuery(q ProductQuery) (ProductQuery, error) {
 		fe.add("sort", "Sort by relevance, name, price_asc, price_desc or newest.")
 	}
 	if q.Cursor != "" {
-		if q.Page != 0 {
+		if q.Page > 1 { // page 1, the default, may stay in a client's address
 			fe.add("page", pageWithCursorMessage)
 		}
 		if _, ok := parseCursor(q.Cursor, q.Sort); !ok {

@@ -40,15 +40,18 @@ func TestValidateProductQuerySearchText(t *testing.T) {
 }
 
 // TestValidateProductQueryPageWithCursor: a cursor says where its page
-// starts, so a page number beside it is refused, naming page, rather than
-// answered with a number that is not the page's.
+// starts, so a page number after the first beside it is refused, naming
+// page, rather than answered with a number that is not the page's.
 func TestValidateProductQueryPageWithCursor(t *testing.T) {
 	cursor := cursorAfter(SortName, &Product{ID: "mug", Name: "Mug"}, 0)
 	q, err := ValidateProductQuery(ProductQuery{Cursor: cursor})
 	if err != nil || q.Page != 1 {
 		t.Errorf("ValidateProductQuery(cursor) = page %d, %v; want page 1, nil", q.Page, err)
 	}
-	for _, page := range []int{5, 1, -1} {
+	if q, err := ValidateProductQuery(ProductQuery{Cursor: cursor, Page: 1}); err != nil || q.Page != 1 {
+		t.Errorf("ValidateProductQuery(cursor, page 1) = page %d, %v; want page 1 taken, nil (a client may keep it)", q.Page, err)
+	}
+	for _, page := range []int{5, 2} {
 		_, err := ValidateProductQuery(ProductQuery{Cursor: cursor, Page: page})
 		var verr *ValidationError
 		if !errors.As(err, &verr) || len(verr.Fields) != 1 || !strings.Contains(verr.Fields["page"], "not both") {
