@@ -198,13 +198,12 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 // may come from a browser that refuses them: it goes by the sign-in page,
 // which tells such a browser so, and sends any other on to next.
 //
-// A sign-in whose cart merge left products out leads to the cart page
-// naming them instead (cartAfterSignIn): the shopper sees what the cart
-// holds before going on.
+// When the cart merge left products out, the next cart or checkout page
+// names them (flashNotMerged), so the shopper learns it before ordering.
 func (s *server) signedIn(w http.ResponseWriter, r *http.Request, signed *shop.SignedIn, next, via string) {
 	s.setSessionCookie(w, r, signed)
 	if len(signed.CartShortfall) > 0 {
-		next = cartAfterSignIn(signed.CartShortfall)
+		s.flashNotMerged(w, r, signed.CartShortfall)
 	}
 	if !hasCookies(r) {
 		q := url.Values{"cookies": {"1"}}

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -69,7 +68,7 @@ func (s *server) renderCart(w http.ResponseWriter, r *http.Request, status int, 
 	default:
 		v.Cart = c
 	}
-	v.NotMerged = s.notMergedNames(r)
+	v.NotMerged = s.takeNotMerged(w, r)
 	v.PricesChanged = v.Cart.NeedsPriceConfirmation()
 	v.Totals = newCartTotals("cart", v.Cart)
 	placed := lp.message == ""
@@ -84,41 +83,6 @@ func (s *server) renderCart(w http.ResponseWriter, r *http.Request, status int, 
 		v.FormError = lp.message
 	}
 	s.render(w, r, status, "cart", v)
-}
-
-// notMergedParam names, on the cart page's address a sign-in leads to, the
-// products of the guest's cart that did not all fit (cartAfterSignIn).
-const notMergedParam = "not_merged"
-
-// maxNotMerged bounds the products named on that address.
-const maxNotMerged = 10
-
-// cartAfterSignIn is where a sign-in whose cart merge left something out
-// leads: the cart page, naming those products, for the shopper to see
-// what the cart holds before going on.
-func cartAfterSignIn(shortfall []shop.CartShortfall) string {
-	q := url.Values{}
-	for _, sf := range shortfall[:min(len(shortfall), maxNotMerged)] {
-		q.Add(notMergedParam, sf.ProductID)
-	}
-	return "/cart?" + q.Encode()
-}
-
-// notMergedNames are the names of the products the address names as not
-// merged (cartAfterSignIn), as the shop has them; ids of no product are
-// left out.
-func (s *server) notMergedNames(r *http.Request) []string {
-	ids := r.URL.Query()[notMergedParam]
-	var names []string
-	for _, id := range ids[:min(len(ids), maxNotMerged)] {
-		if !shop.IsID(id) {
-			continue
-		}
-		if p, err := s.shop.Product(r.Context(), id); err == nil {
-			names = append(names, p.Name)
-		}
-	}
-	return names
 }
 
 // handleCartAdd serves POST /cart/items (product_id, quantity): it adds to

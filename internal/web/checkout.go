@@ -12,8 +12,11 @@ import (
 // place one order.
 type checkoutView struct {
 	layoutView
-	Cart        *shop.CartView // nil when it could not be loaded
-	LineTable   *lineTableView // Cart's lines, nil with it
+	Cart      *shop.CartView // nil when it could not be loaded
+	LineTable *lineTableView // Cart's lines, nil with it
+	// NotMerged names the products of the guest's cart that did not all
+	// go into the account's cart at sign-in (takeNotMerged).
+	NotMerged   []string
 	FormError   string
 	Problems    []string // the short or repriced products, after a refusal
 	PriceChange bool     // offers "Confirm new prices"
@@ -85,6 +88,7 @@ func (s *server) handleCheckoutForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := newCheckoutView(c, shop.Address{FullName: vis.User.Name}, shop.NewCheckoutKey(), nil)
+	v.NotMerged = s.takeNotMerged(w, r)
 	v.PriceChange = c.NeedsPriceConfirmation()
 	s.render(w, r, http.StatusOK, "checkout", v)
 }

@@ -373,6 +373,47 @@ func (s *server) takeAdded(w http.ResponseWriter, r *http.Request) string {
 	return c.Value
 }
 
+// notMergedCookie carries, from a sign-in to the cart or checkout page
+// that comes next, the products of the guest's cart that did not all go
+// into the account's cart (shop.CartShortfall): the page names them, once.
+// It lives ten minutes and holds at most maxNotMerged product ids.
+const notMergedCookie = "not_merged"
+
+// maxNotMerged bounds the products notMergedCookie names.
+const maxNotMerged = 10
+
+// flashNotMerged remembers the products a sign-in's cart merge left out,
+// for the next cart or checkout page.
+func (s *server) flashNotMerged(w http.ResponseWriter, r *http.Request, shortfall []shop.CartShortfall) {
+	ids := make([]string, 0, min(len(shortfall), maxNotMerged))
+	for _, sf := range shortfall[:min(len(shortfall), maxNotMerged)] {
+		ids = append(ids, sf.ProductID)
+	}
+	http.SetCookie(w, s.newCookie(r, notMergedCookie, strings.Join(ids, "."), 600))
+}
+
+// takeNotMerged returns the names of the products flashNotMerged
+// remembered, as the shop has them, and forgets them, so a reload shows no
+// notice. Ids that are no id, or of no product, are left out.
+func (s *server) takeNotMerged(w http.ResponseWriter, r *http.Request) []string {
+	c, err := r.Cookie(notMergedCookie)
+	if err != nil {
+		return nil
+	}
+	http.SetCookie(w, s.newCookie(r, notMergedCookie, "", -1))
+	ids := strings.Split(c.Value, ".") // ids hold no dot (shop.IsID)
+	var names []string
+	for _, id := range ids[:min(len(ids), maxNotMerged)] {
+		if !shop.IsID(id) {
+			continue
+		}
+		if p, err := s.shop.Product(r.Context(), id); err == nil {
+			names = append(names, p.Name)
+		}
+	}
+	return names
+}
+
 // Added is the cart line just added (takeAdded), for the confirmation at
 // the top of the cart page; nil when none.
 func (v *cartView) Added() *cartLineView {
