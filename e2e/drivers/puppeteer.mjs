@@ -127,6 +127,7 @@ class PuppeteerPage extends BasePage {
     this.p = p;
     this.errors = [];
     this.aborted = []; // subresources aborted: {seq of their page, text}
+    this.navFailures = []; // navigations Firefox failed (NS_ERROR_FAILURE): {url, text}
     this.docs = new Map(); // navigation request -> response
     this.pending = new Set();
     this.last = null;
@@ -197,6 +198,14 @@ class PuppeteerPage extends BasePage {
       // click's) as NS_ERROR_FAILURE: no error when a later navigation
       // replaced it.
       if (reason === 'NS_ERROR_FAILURE' && nav && req !== this.lastNavigation) return;
+      // Events of a double click's two navigations can come in either
+      // order, so the one cancelled may look like the last: it is no error
+      // when the page shown is the very address it asked for, loaded by the
+      // other (read when the errors are).
+      if (reason === 'NS_ERROR_FAILURE' && nav) {
+        this.navFailures.push({ url: req.url(), text: `request failed: ${req.method()} ${req.url()}: ${reason}` });
+        return;
+      }
       // A style, script, image or icon still loading when its page was left
       // (the favicon after a slow answer, scenario 15) is aborted by design:
       // an error only if its page is still the one shown when the errors are
@@ -325,7 +334,10 @@ class PuppeteerPage extends BasePage {
   async _pendingDocuments() { return this.pending.size; }
   async _drainErrors() {
     const still = this.aborted.splice(0).filter((a) => a.seq === this.navSeq).map((a) => a.text);
-    return [...this.errors.splice(0), ...still];
+    const shown = this.last;
+    const navs = this.navFailures.splice(0)
+      .filter((f) => !(shown && shown.url === f.url && shown.status < 400)).map((f) => f.text);
+    return [...this.errors.splice(0), ...still, ...navs];
   }
 
   /** accessibleDescription of the field named name, from the browser's accessibility tree (Chromium only). */
