@@ -34,7 +34,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -182,9 +181,7 @@ func (s *Service) AuditLog(ctx context.Context, staff *User, q AuditQuery) ([]Au
 
 // AuditCursor is the text of the cursor after e: the page after a page
 // ending with e is asked for with it (ParseAuditQuery's before).
-func AuditCursor(e AuditEntry) string {
-	return e.At.UTC().Format(time.RFC3339Nano) + "~" + e.ID
-}
+func AuditCursor(e AuditEntry) string { return timeCursor(e.At, e.ID) }
 
 // ParseAuditQuery reads a page of the log as pages and the API ask for
 // it: limit a count ("" is DefaultAuditPage), before an AuditCursor (""
@@ -201,12 +198,10 @@ func ParseAuditQuery(limit, before string) (AuditQuery, error) {
 		q.Limit = n
 	}
 	if before != "" {
-		at, id, found := strings.Cut(before, "~")
-		t, err := time.Parse(time.RFC3339Nano, at)
-		if !found || err != nil || id == "" {
+		var ok bool
+		if q.BeforeAt, q.BeforeID, ok = parseTimeCursor(before); !ok {
 			fe.add("before", "Use the cursor of the last entry shown.")
 		}
-		q.BeforeAt, q.BeforeID = t.UTC(), id
 	}
 	return q, fe.err()
 }

@@ -104,12 +104,13 @@ func (s *Service) ImportCatalog(ctx context.Context, actor *User, r io.Reader) (
 			p, found := stored[row.Product.ID]
 			if !found {
 				p = Product{CreatedAt: now}
-				created++
 			}
 			products[i] = withCSVFields(p, row.Product)
-			if !found {
+			switch {
+			case !found:
+				created++
 				changes = append(changes, productChange{after: &products[i]})
-			} else if products[i] != p {
+			case products[i] != p:
 				changes = append(changes, productChange{before: &p, after: &products[i]})
 			}
 		}

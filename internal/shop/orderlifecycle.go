@@ -198,9 +198,7 @@ func (q OrderQuery) IsAfterCursor(o *Order) bool {
 
 // OrderCursor is the text of the cursor after o: the page of the staff's
 // list after one ending with o is asked for with it (OrderFilter.Before).
-func OrderCursor(o *Order) string {
-	return o.CreatedAt.UTC().Format(time.RFC3339Nano) + "~" + o.ID
-}
+func OrderCursor(o *Order) string { return timeCursor(o.CreatedAt, o.ID) }
 
 // OrdersNewestFirst orders orders as lists show them: CreatedAt
 // descending, then ID descending. It is a cmp function for slices.SortFunc.
@@ -222,6 +220,14 @@ type OrderFilter struct {
 	Limit  int    // 0: DefaultOrderList
 }
 
+// pageSize is the most orders a page of f holds.
+func (f OrderFilter) pageSize() int {
+	if f.Limit == 0 {
+		return DefaultOrderList
+	}
+	return f.Limit
+}
+
 // dateLayout is how the filter's days are written (an HTML date input's value).
 const dateLayout = "2006-01-02"
 
@@ -229,10 +235,7 @@ const dateLayout = "2006-01-02"
 // order can match (an email of no account).
 func (s *Service) orderQuery(ctx context.Context, f OrderFilter) (q OrderQuery, ok bool, err error) {
 	fe := fieldErrors{}
-	q = OrderQuery{Status: strings.TrimSpace(f.Status), Limit: f.Limit}
-	if q.Limit == 0 {
-		q.Limit = DefaultOrderList
-	}
+	q = OrderQuery{Status: strings.TrimSpace(f.Status), Limit: f.pageSize()}
 	if q.Limit < 1 || q.Limit > MaxOrderList {
 		fe.add("limit", fmt.Sprintf("Choose between 1 and %d orders.", MaxOrderList))
 	}
@@ -258,12 +261,10 @@ func (s *Service) orderQuery(ctx context.Context, f OrderFilter) (q OrderQuery, 
 		fe.add("to", "Enter a day on or after the first day.")
 	}
 	if f.Before != "" {
-		at, id, found := strings.Cut(f.Before, "~")
-		t, err := time.Parse(time.RFC3339Nano, at)
-		if !found || err != nil || !IsID(id) {
+		var ok bool
+		if q.BeforeAt, q.BeforeID, ok = parseTimeCursor(f.Before); !ok || !IsID(q.BeforeID) {
 			fe.add("before", "Use the cursor of the last order shown.")
 		}
-		q.BeforeAt, q.BeforeID = t.UTC(), id
 	}
 	if err := fe.err(); err != nil {
 		return q, false, err
@@ -299,6 +300,17 @@ func (s *Service) StaffOrders(ctx context.Context, staff *User, f OrderFilter) (
 		return []Order{}, nil
 	}
 	return s.store.SearchOrders(ctx, q)
+}
+
+// StaffOrderPage is StaffOrders with the cursor of the page after the one
+// it returns (f.Before for it), "" when that page is the last: one shorter
+// than f's limit.
+func (s *Service) StaffOrderPage(ctx context.Context, staff *User, f OrderFilter) ([]Order, string, error) {
+	orders, err := s.StaffOrders(ctx, staff, f)
+	if err != nil || len(orders) == 0 || len(orders) < f.pageSize() {
+		return orders, "", err
+	}
+	return orders, OrderCursor(&orders[len(orders)-1]), nil
 }
 
 // StaffOrder returns order id for staff (any buyer's), or ErrNotFound.

@@ -1,6 +1,10 @@
 package shop
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // ParseCount parses a whole number written the plain way: ASCII digits only,
 // no sign, no spaces, no leading zeros, no decimal point or exponent, at most
@@ -72,4 +76,18 @@ func IsLocalPath(next string) bool {
 		}
 	}
 	return true
+}
+
+// timeCursor is the text of a keyset cursor after an item listed by time
+// and id (the audit log, the staff's orders): the page after one ending
+// with the item starts after it.
+func timeCursor(at time.Time, id string) string {
+	return at.UTC().Format(time.RFC3339Nano) + "~" + id
+}
+
+// parseTimeCursor reads a timeCursor; ok false for text that is none.
+func parseTimeCursor(text string) (at time.Time, id string, ok bool) {
+	atText, id, found := strings.Cut(text, "~")
+	t, err := time.Parse(time.RFC3339Nano, atText)
+	return t.UTC(), id, found && err == nil && id != ""
 }

@@ -34,7 +34,7 @@ type adminOrdersView struct {
 func (s *server) handleAdminOrders(w http.ResponseWriter, r *http.Request, staff *shop.User) {
 	q := r.URL.Query()
 	f := shop.OrderFilter{Status: q.Get("status"), Email: q.Get("email"), From: q.Get("from"), To: q.Get("to"), Before: q.Get("before")}
-	orders, err := s.shop.StaffOrders(r.Context(), staff, f)
+	orders, next, err := s.shop.StaffOrderPage(r.Context(), staff, f)
 	msgs := fieldMessages(err)
 	if err != nil && msgs == nil {
 		s.errorPage(w, r, err)
@@ -54,7 +54,7 @@ func (s *server) handleAdminOrders(w http.ResponseWriter, r *http.Request, staff
 			v.FormError = m
 		}
 	}
-	if next := nextOrderCursor(orders, shop.DefaultOrderList); next != "" {
+	if next != "" {
 		older := url.Values{}
 		for name, value := range map[string]string{"status": f.Status, "email": f.Email, "from": f.From, "to": f.To, "before": next} {
 			if value != "" {
@@ -64,15 +64,6 @@ func (s *server) handleAdminOrders(w http.ResponseWriter, r *http.Request, staff
 		v.OlderURL = "/admin/orders?" + older.Encode()
 	}
 	s.render(w, r, status, "admin_orders", v)
-}
-
-// nextOrderCursor is the cursor of the page after orders, a page of at
-// most limit: "" when it holds fewer, the last page.
-func nextOrderCursor(orders []shop.Order, limit int) string {
-	if len(orders) < limit || len(orders) == 0 {
-		return ""
-	}
-	return shop.OrderCursor(&orders[len(orders)-1])
 }
 
 // statusOptions are the order statuses as select options, after a first

@@ -30,19 +30,15 @@ func (s *server) handleAPIAdminOrders(w http.ResponseWriter, r *http.Request, st
 		}
 		f.Limit = n
 	}
-	orders, err := s.shop.StaffOrders(r.Context(), staff, f)
+	orders, next, err := s.shop.StaffOrderPage(r.Context(), staff, f)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	limit := f.Limit
-	if limit == 0 {
-		limit = shop.DefaultOrderList
-	}
 	out := struct {
 		Items      []adminOrderJSON `json:"items"`
 		NextBefore string           `json:"next_before,omitempty"`
-	}{Items: make([]adminOrderJSON, len(orders)), NextBefore: nextOrderCursor(orders, limit)}
+	}{Items: make([]adminOrderJSON, len(orders)), NextBefore: next}
 	for i := range orders {
 		out.Items[i] = newAdminOrderJSON(&orders[i])
 	}
