@@ -73,7 +73,7 @@ func Open(ctx context.Context, getenv func(string) string, logOut io.Writer) (*A
 	// The reset links are mailed by the app's sender, to the shop's address.
 	mailer := &resetMailer{sender: a.Mailer, shopURL: cfg.ShopURL}
 	a.Service = shop.NewService(a.Store, shop.Config{Images: a.Images, Mailer: mailer, SessionIdleTimeout: cfg.SessionIdle, SessionMaxAge: cfg.SessionMaxAge,
-		RegistrationLimit: cfg.RegistrationLimit, Logger: a.Logger, Observer: a.Metrics})
+		RegistrationLimit: cfg.RegistrationLimit, GuestCartLimit: cfg.GuestCartLimit, Logger: a.Logger, Observer: a.Metrics})
 	mailer.shopName = a.Service.Config().ShopName
 	return a, nil
 }

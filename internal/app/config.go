@@ -34,8 +34,11 @@ type Config struct {
 	// RegistrationLimit is how many accounts one client address may
 	// create per hour.
 	RegistrationLimit int
-	LogLevel          slog.Level
-	LogFormat         string // LogJSON or LogText
+	// GuestCartLimit is how many guest carts (sessions) one client
+	// address may start per hour.
+	GuestCartLimit int
+	LogLevel       slog.Level
+	LogFormat      string // LogJSON or LogText
 	// SMTPURL is where messages to shoppers go (smtp://host:port); ""
 	// sends them to the log. MailFrom is their sender address.
 	SMTPURL  string
@@ -100,6 +103,7 @@ var EnvVars = []EnvVar{
 	{"STOREFRONT_REQUEST_TIMEOUT", "10s", "the deadline of every request; past it the answer is 503"},
 	{"STOREFRONT_DRAIN_DELAY", "0s", "after SIGINT/SIGTERM, how long /readyz answers 503 while requests are still served, before the server stops taking connections (behind a load balancer that learns of the stop from /readyz: a few health-check intervals)"},
 	{"STOREFRONT_REGISTRATION_LIMIT", "30", "registrations per client address per hour; past it the answer is 429"},
+	{"STOREFRONT_GUEST_CART_LIMIT", "1000", "guest carts a client address may start per hour (a client that keeps no cookie starts one with each add to cart; an IPv6 /64 counts as one address); past it a guest's add to cart is 429, signed-in shoppers are not limited"},
 	{"STOREFRONT_SMTP_URL", "", "SMTP server of messages to shoppers: smtp://host:port, smtp+starttls:// or smtps:// (unset: to the log)"},
 	{"STOREFRONT_MAIL_FROM", mail.DefaultFrom, "sender address of messages to shoppers"},
 	{"STOREFRONT_PROCESSOR", ProcessorInline, "inline: the server also processes orders; off: process-orders or the Lambda function does"},
@@ -172,6 +176,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		bad("STOREFRONT_REGISTRATION_LIMIT", "a whole number of at least 1")
 	} else {
 		cfg.RegistrationLimit = n
+	}
+	if n, err := strconv.Atoi(get("STOREFRONT_GUEST_CART_LIMIT")); err != nil || n < 1 {
+		bad("STOREFRONT_GUEST_CART_LIMIT", "a whole number of at least 1")
+	} else {
+		cfg.GuestCartLimit = n
 	}
 	if port, err := strconv.Atoi(cfg.Port); err != nil || port < 0 || port > 65535 {
 		bad("PORT", "a port number from 0 to 65535")

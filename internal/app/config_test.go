@@ -19,7 +19,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	}
 	want := Config{Host: "127.0.0.1", Port: "8000", Store: StoreSQLite, DBPath: "var/storefront.db", TablePrefix: "storefront-",
 		ImageBucket: "storefront-images", Demo: true, TrustProxy: false, SessionIdle: 30 * time.Minute, SessionMaxAge: 12 * time.Hour, LogLevel: slog.LevelInfo,
-		LogFormat: LogJSON, RequestTimeout: 10 * time.Second, DrainDelay: 0, RegistrationLimit: 30, MailFrom: "shop@localhost",
+		LogFormat: LogJSON, RequestTimeout: 10 * time.Second, DrainDelay: 0, RegistrationLimit: 30, GuestCartLimit: 1000, MailFrom: "shop@localhost",
 		ShopURL: "http://127.0.0.1:8000", Processor: ProcessorInline, ProcessorLease: 2 * time.Minute, ProcessorConcurrency: 32, MetricsAddr: "127.0.0.1:9090", MemoryLimit: 200 << 20}
 	if cfg != want {
 		t.Errorf("LoadConfig() = %+v; want %+v", cfg, want)
@@ -30,7 +30,7 @@ func TestLoadConfigReadsEveryVariable(t *testing.T) {
 	set := map[string]string{"HOST": "0.0.0.0", "PORT": "0", "STOREFRONT_STORE": "dynamodb",
 		"STOREFRONT_DB": "/tmp/x.db", "STOREFRONT_TABLE_PREFIX": "t-", "STOREFRONT_IMAGE_BUCKET": "shop-photos", "STOREFRONT_DEMO": "false", "STOREFRONT_TRUST_PROXY": "true",
 		"STOREFRONT_SESSION_IDLE_TIMEOUT": "5m", "STOREFRONT_SESSION_MAX_AGE": "1h", "STOREFRONT_REQUEST_TIMEOUT": "3s", "STOREFRONT_DRAIN_DELAY": "4s",
-		"STOREFRONT_REGISTRATION_LIMIT": "7", "LOG_LEVEL": "debug", "LOG_FORMAT": " text ",
+		"STOREFRONT_REGISTRATION_LIMIT": "7", "STOREFRONT_GUEST_CART_LIMIT": "40", "LOG_LEVEL": "debug", "LOG_FORMAT": " text ",
 		"STOREFRONT_SMTP_URL": "smtp://127.0.0.1:2525", "STOREFRONT_MAIL_FROM": "orders@shop.example",
 		"STOREFRONT_SHOP_URL": "https://shop.example/", "STOREFRONT_PROCESSOR": "off",
 		"STOREFRONT_PROCESSOR_LEASE": "30s", "STOREFRONT_PROCESSOR_CONCURRENCY": "4", "STOREFRONT_METRICS_ADDR": "0.0.0.0:9100", "STOREFRONT_MEMORY_LIMIT": "1GiB"}
@@ -40,7 +40,7 @@ func TestLoadConfigReadsEveryVariable(t *testing.T) {
 	}
 	want := Config{Host: "0.0.0.0", Port: "0", Store: StoreDynamoDB, DBPath: "/tmp/x.db", TablePrefix: "t-", ImageBucket: "shop-photos",
 		Demo: false, TrustProxy: true, SessionIdle: 5 * time.Minute, SessionMaxAge: time.Hour, LogLevel: slog.LevelDebug,
-		LogFormat: LogText, RequestTimeout: 3 * time.Second, DrainDelay: 4 * time.Second, RegistrationLimit: 7,
+		LogFormat: LogText, RequestTimeout: 3 * time.Second, DrainDelay: 4 * time.Second, RegistrationLimit: 7, GuestCartLimit: 40,
 		SMTPURL: "smtp://127.0.0.1:2525", MailFrom: "orders@shop.example", ShopURL: "https://shop.example",
 		PublicURL: "https://shop.example",
 		Processor: ProcessorOff, ProcessorLease: 30 * time.Second, ProcessorConcurrency: 4, MetricsAddr: "0.0.0.0:9100", MemoryLimit: 1 << 30}
@@ -66,6 +66,7 @@ func TestLoadConfigRefusesInvalidValues(t *testing.T) {
 		{"STOREFRONT_DRAIN_DELAY", "-1s"}, {"STOREFRONT_DRAIN_DELAY", "soon"},
 		{"STOREFRONT_REGISTRATION_LIMIT", "0"}, {"STOREFRONT_REGISTRATION_LIMIT", "-3"},
 		{"STOREFRONT_REGISTRATION_LIMIT", "many"}, {"STOREFRONT_REGISTRATION_LIMIT", "2.5"},
+		{"STOREFRONT_GUEST_CART_LIMIT", "0"}, {"STOREFRONT_GUEST_CART_LIMIT", "lots"},
 		{"LOG_LEVEL", "loud"}, {"LOG_FORMAT", "xml"},
 		{"STOREFRONT_PROCESSOR", "lambda"},
 		{"STOREFRONT_PROCESSOR_LEASE", "500ms"}, {"STOREFRONT_PROCESSOR_LEASE", "forever"},

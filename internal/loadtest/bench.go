@@ -191,7 +191,7 @@ func benchSize(ctx context.Context, cfg BenchConfig, n int, helloURL string) (*S
 		return nil, fmt.Errorf("generate the catalog: %w", err)
 	}
 	env := []string{"STOREFRONT_STORE=sqlite", "STOREFRONT_DB=" + db, "STOREFRONT_DEMO=false",
-		"STOREFRONT_REGISTRATION_LIMIT=1000000", "STOREFRONT_METRICS_ADDR=", "LOG_LEVEL=warn"}
+		"STOREFRONT_REGISTRATION_LIMIT=1000000", "STOREFRONT_GUEST_CART_LIMIT=1000000", "STOREFRONT_METRICS_ADDR=", "LOG_LEVEL=warn"}
 	start := time.Now()
 	// #nosec G204 -- the bench runs the program it was given
 	imp := exec.CommandContext(ctx, cfg.Binary, "catalog", "import", csvPath)

@@ -8,6 +8,7 @@ package shop_test
 // events are logged for investigation without emails or secrets.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -107,7 +108,7 @@ func isThrottleKey(key string) bool {
 	if !ok || len(sum) != 64 || strings.Trim(sum, "0123456789abcdef") != "" {
 		return false
 	}
-	return kind == "account" || kind == "address" || kind == "registration"
+	return kind == "account" || kind == "address" || kind == "registration" || kind == "guest-cart"
 }
 
 // TestOverlongEmailStoresNothing: a sign-in with a 1 MB email is an unknown
@@ -359,6 +360,82 @@ func TestRegistrationLimitPerAddress(t *testing.T) {
 	}
 	if err := reg(shop.NewService(f.store, shop.Config{PasswordParams: &cheapHashing, Now: f.clock.Now}), ctx, "six@example.com"); err != nil {
 		t.Errorf("Register(default limit 30) = %v; want nil", err)
+	}
+}
+
+// TestGuestCartLimitPerAddress: a client address starts GuestCartLimit
+// guest sessions per GuestCartWindow, counted in the store (so across
+// servers); then an add to cart without a session is refused with
+// ErrTooManyGuestCarts and stores nothing, until the window is over. An
+// IPv6 client counts by its /64, which it may fill with addresses; a
+// visitor with a session is not counted.
+func TestGuestCartLimitPerAddress(t *testing.T) {
+	f := newFixture(t)
+	serverA, _ := recordingService(f, shop.Config{GuestCartLimit: 3})
+	serverB, _ := recordingService(f, shop.Config{GuestCartLimit: 3})
+	add := func(svc *shop.Service, addr string, visit *shop.Visit) (*shop.CartAdd, error) {
+		return svc.AddToVisitorCart(shop.WithClientAddr(t.Context(), addr), visit, "kettle", "1")
+	}
+	var first *shop.CartAdd
+	for i, addr := range []string{"2001:db8:1:2::1", "2001:db8:1:2:ffff::9", "2001:db8:1:2:aaaa:bbbb:cccc:dddd"} {
+		out, err := add([]*shop.Service{serverA, serverB}[i%2], addr, &shop.Visit{})
+		if err != nil || out.Guest == nil {
+			t.Fatalf("AddToVisitorCart(guest %d from %s) = %+v, %v; want a new guest session", i+1, addr, out, err)
+		}
+		first = cmp.Or(first, out)
+	}
+	for _, svc := range []*shop.Service{serverA, serverB} {
+		out, err := add(svc, "2001:db8:1:2::77", &shop.Visit{})
+		if !errors.Is(err, shop.ErrTooManyGuestCarts) || out != nil {
+			t.Errorf("AddToVisitorCart(4th guest from the same /64) = %+v, %v; want ErrTooManyGuestCarts", out, err)
+		}
+	}
+	// A visitor who kept their cookie goes on shopping.
+	visit, err := serverA.StartVisit(t.Context(), first.Guest.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := add(serverA, "2001:db8:1:2::1", visit); err != nil || out.Guest != nil {
+		t.Errorf("AddToVisitorCart(guest with a session, past the limit) = %+v, %v; want added to their cart", out, err)
+	}
+	for _, addr := range []string{"2001:db8:1:3::1", "203.0.113.9", "::ffff:203.0.113.10"} {
+		if out, err := add(serverB, addr, &shop.Visit{}); err != nil || out.Guest == nil {
+			t.Errorf("AddToVisitorCart(guest from another network %s) = %+v, %v; want a new session", addr, out, err)
+		}
+	}
+	f.clock.Advance(shop.GuestCartWindow)
+	if out, err := add(serverA, "2001:db8:1:2::77", &shop.Visit{}); err != nil || out.Guest == nil {
+		t.Errorf("AddToVisitorCart(guest after the window) = %+v, %v; want a new session", out, err)
+	}
+}
+
+// TestAddressThrottleKey: an IPv6 address counts by its /64, an IPv4
+// address mapped into IPv6 as the IPv4 address, and anything else as it is.
+func TestAddressThrottleKey(t *testing.T) {
+	key := func(addr string) string { return shop.AddressThrottleKey("address", addr) }
+	for _, same := range [][2]string{
+		{"2001:db8::1", "2001:db8::ffff:ffff:ffff:ffff"},
+		{"fe80::1%eth0", "fe80::2"},
+		{"::ffff:192.0.2.1", "192.0.2.1"},
+	} {
+		if key(same[0]) != key(same[1]) {
+			t.Errorf("AddressThrottleKey(%s) != AddressThrottleKey(%s); want one client", same[0], same[1])
+		}
+	}
+	for _, apart := range [][2]string{
+		{"2001:db8::1", "2001:db8:0:1::1"},
+		{"192.0.2.1", "192.0.2.2"},
+		{"not an address", "192.0.2.1"},
+	} {
+		if key(apart[0]) == key(apart[1]) {
+			t.Errorf("AddressThrottleKey(%s) == AddressThrottleKey(%s); want two clients", apart[0], apart[1])
+		}
+	}
+	if got, want := key("192.0.2.1"), shop.ThrottleKey("address", "192.0.2.1"); got != want {
+		t.Errorf("AddressThrottleKey(IPv4) = %s; want ThrottleKey's %s (records from before stay valid)", got, want)
+	}
+	if !isThrottleKey(key("2001:db8::1")) {
+		t.Errorf("AddressThrottleKey(IPv6) = %s; not a throttle key", key("2001:db8::1"))
 	}
 }
 

@@ -99,7 +99,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, typed string) error 
 		return fieldErrors{"email": m}.err()
 	}
 	if addr := ClientAddrFrom(ctx); addr != "" {
-		refused, err := s.countInWindow(ctx, ThrottleKey("reset-address", addr), ResetAddressLimit, ResetWindow)
+		refused, err := s.countInWindow(ctx, AddressThrottleKey("reset-address", addr), ResetAddressLimit, ResetWindow)
 		if err != nil {
 			return err
 		}

@@ -92,7 +92,7 @@ func (s *Service) countRegistration(ctx context.Context, clientAddr string) erro
 	if clientAddr == "" {
 		return nil
 	}
-	refused, err := s.countInWindow(ctx, ThrottleKey("registration", clientAddr), s.cfg.RegistrationLimit, RegistrationWindow)
+	refused, err := s.countInWindow(ctx, AddressThrottleKey("registration", clientAddr), s.cfg.RegistrationLimit, RegistrationWindow)
 	if err != nil {
 		return err
 	}

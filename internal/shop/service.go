@@ -24,6 +24,7 @@ type Config struct {
 	GuestSessionMaxAge time.Duration // a guest's cart-holding session; default 30 days
 	TokenLifetime      time.Duration // API bearer tokens, absolute; default SessionMaxAge (ASVS L2: 12 hours)
 	RegistrationLimit  int           // registrations per client address per RegistrationWindow; default 30
+	GuestCartLimit     int           // guest sessions (carts) started per client address per GuestCartWindow; default 1,000
 	// PasswordParams are the argon2id parameters of new hashes; hashes with
 	// weaker parameters are upgraded at sign-in. Default OWASPParams.
 	PasswordParams *PasswordParams
@@ -98,6 +99,9 @@ func NewService(store Store, cfg Config) *Service {
 	}
 	if cfg.RegistrationLimit <= 0 {
 		cfg.RegistrationLimit = 30
+	}
+	if cfg.GuestCartLimit <= 0 {
+		cfg.GuestCartLimit = 1000
 	}
 	if cfg.PasswordParams == nil {
 		p := OWASPParams

@@ -44,9 +44,32 @@ func (s *Service) replaceSession(ctx context.Context, token string, sess *Sessio
 	return &SignedIn{Token: token, Session: sess, User: u}, nil
 }
 
+// GuestCartWindow is the period over which Config.GuestCartLimit counts
+// the guest sessions started from one client address.
+const GuestCartWindow = time.Hour
+
+// ErrTooManyGuestCarts is returned by StartGuestSession when the client
+// address has started Config.GuestCartLimit guest sessions within
+// GuestCartWindow.
+var ErrTooManyGuestCarts = errors.New("too many guest carts from this address")
+
 // StartGuestSession starts a session for a shopper who is not signed in, to
-// hold their cart.
+// hold their cart. Each is kept for GuestSessionMaxAge, and a client that
+// sends no cookie back starts one with every add to cart: the client
+// address in ctx (WithClientAddr) may start Config.GuestCartLimit of them
+// per GuestCartWindow, counted in the store (across servers), then gets
+// ErrTooManyGuestCarts.
 func (s *Service) StartGuestSession(ctx context.Context) (*SignedIn, error) {
+	if addr := ClientAddrFrom(ctx); addr != "" {
+		refused, err := s.countInWindow(ctx, AddressThrottleKey("guest-cart", addr), s.cfg.GuestCartLimit, GuestCartWindow)
+		if err != nil {
+			return nil, err
+		}
+		if refused {
+			s.log.WarnContext(ctx, "guest cart refused: address limit reached", "client_addr", addr, "limit", s.cfg.GuestCartLimit)
+			return nil, ErrTooManyGuestCarts
+		}
+	}
 	token := newSecret()
 	now := s.now()
 	sess := &Session{IDHash: hashSecret(token), Kind: SessionWeb, CartID: newID("guest-"),

@@ -8,12 +8,13 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"net/netip"
 	"strings"
 	"time"
 )
 
-// ThrottleKey is the store key of a throttle record: its kind ("account",
-// "address" or "registration") and the SHA-256 of the value it counts (a
+// ThrottleKey is the store key of a throttle record: its kind (such as
+// "account", "address", "registration" or "guest-cart") and the SHA-256 of the value it counts (a
 // normalised email, a client address). Every key has the same length
 // whatever a client sent, so no request can store more than a fixed size
 // nor exceed a store's key limit, and no email stands in the store in
@@ -21,6 +22,31 @@ import (
 func ThrottleKey(kind, value string) string {
 	sum := sha256.Sum256([]byte(value))
 	return kind + ":" + hex.EncodeToString(sum[:])
+}
+
+// AddressThrottleKey is the ThrottleKey of a client address, counted by
+// the network a client controls: an IPv6 client's provider hands it a /64
+// whose every address it may use, so the /64 is one client; an IPv4
+// address (also one mapped into IPv6) is one. Text that is no address
+// counts as it is.
+func AddressThrottleKey(kind, addr string) string {
+	return ThrottleKey(kind, clientNetwork(addr))
+}
+
+// clientNetwork is addr, or for an IPv6 address its /64 prefix.
+func clientNetwork(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	if ip = ip.Unmap(); ip.Is4() {
+		return ip.String()
+	}
+	prefix, err := ip.WithZone("").Prefix(64)
+	if err != nil {
+		return addr
+	}
+	return prefix.String()
 }
 
 type ctxKeyClientAddr struct{}
@@ -64,7 +90,7 @@ func (s *Service) signInCounters(accountKey, clientAddr string) []throttleCounte
 		counters = append(counters, throttleCounter{accountKey, AccountFailureLimit})
 	}
 	if clientAddr != "" {
-		counters = append(counters, throttleCounter{ThrottleKey("address", clientAddr), AddressFailureLimit})
+		counters = append(counters, throttleCounter{AddressThrottleKey("address", clientAddr), AddressFailureLimit})
 	}
 	return counters
 }

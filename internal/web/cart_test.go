@@ -95,6 +95,39 @@ func TestCartRefusals(t *testing.T) {
 // TestCartAddWithoutProduct: an add-to-cart form that names no product is
 // a refused form (422, saying product_id is missing), not a missing page;
 // the cart is unchanged.
+// TestGuestCartLimit: a client address that starts guest carts past the
+// limit (each add to cart without a session cookie starts one) is answered
+// 429 with the wait and what to do, and no session is stored; a browser
+// that kept its cookie, and another address, go on.
+func TestGuestCartLimit(t *testing.T) {
+	e := newEnv(t, withGuestCartLimit(3), withConfig(Config{TrustProxy: true}))
+	add := url.Values{"product_id": {"kettle"}, "quantity": {"1"}}
+	kept := e.client()
+	kept.post("/cart/items", add).wantStatus(http.StatusSeeOther)
+	for range 2 {
+		e.cookielessClient().post("/cart/items", add).wantStatus(http.StatusSeeOther)
+	}
+	res := e.cookielessClient().post("/cart/items", add)
+	res.wantStatus(http.StatusTooManyRequests)
+	res.wantContains("Too many new carts were started from your network")
+	if got := res.Header.Get("Retry-After"); got != "3600" {
+		t.Errorf("Retry-After = %q; want 3600 (the hour of the limit)", got)
+	}
+	if cookies := res.Header.Values("Set-Cookie"); len(cookies) != 0 {
+		t.Errorf("refused add set cookies %q; want no session", cookies)
+	}
+	kept.post("/cart/items", add).wantStatus(http.StatusSeeOther)
+	kept.get("/cart").wantContains(`data-product-id="kettle"`)
+	r, err := http.NewRequest(http.MethodPost, e.srv.URL+"/cart/items", strings.NewReader(add.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Origin", e.srv.URL)
+	r.Header.Set("X-Forwarded-For", "198.51.100.20")
+	e.cookielessClient().do(r).wantStatus(http.StatusSeeOther)
+}
+
 func TestCartAddWithoutProduct(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()

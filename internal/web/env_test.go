@@ -53,6 +53,7 @@ type envSettings struct {
 	cfg          Config
 	demo         bool          // the demo catalog instead of the test catalog
 	writeTimeout time.Duration // the test server's WriteTimeout (0: none)
+	shopCfg      shop.Config   // the service's limits (its clock, store and mailer are the environment's)
 }
 
 // envOption changes what newEnv builds.
@@ -66,6 +67,9 @@ func withConfig(cfg Config) envOption { return func(s *envSettings) { s.cfg = cf
 func withServerWriteTimeout(d time.Duration) envOption {
 	return func(s *envSettings) { s.writeTimeout = d }
 }
+
+// withGuestCartLimit gives the service the guest cart limit n.
+func withGuestCartLimit(n int) envOption { return func(s *envSettings) { s.shopCfg.GuestCartLimit = n } }
 
 // withDemoCatalog fills the store with the demo catalog, the one the shop
 // starts with, instead of the test catalog (benchmarks measure pages of
@@ -95,8 +99,10 @@ func newEnv(tb testing.TB, opts ...envOption) *testEnv {
 	logger := slog.New(WithRequestID(slog.NewJSONHandler(logs, nil)))
 	clock := &testClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	mailer := &shoptest.Mailer{}
-	svc := shop.NewService(fail, shop.Config{Logger: logger, Now: clock.Now, Images: store, Mailer: mailer,
-		PasswordParams: &shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1}})
+	shopCfg := set.shopCfg
+	shopCfg.Logger, shopCfg.Now, shopCfg.Images, shopCfg.Mailer = logger, clock.Now, store, mailer
+	shopCfg.PasswordParams = &shop.PasswordParams{MemoryKiB: 64, Iterations: 1, Threads: 1}
+	svc := shop.NewService(fail, shopCfg)
 	e := &testEnv{tb: tb, h: NewServer(svc, logger, set.cfg), store: store, fail: fail, svc: svc, dbPath: path, logs: logs,
 		clock: clock, mailer: mailer}
 	e.srv = httptest.NewUnstartedServer(e.h)

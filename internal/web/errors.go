@@ -118,6 +118,9 @@ func problemFor(err error) problem {
 		return problem{http.StatusTooManyRequests, "too_many_attempts", "Too many sign-in attempts. Please wait " + waitText(shop.LockDuration) + " and try again."}
 	case errors.Is(err, shop.ErrTooManyRegistrations):
 		return problem{http.StatusTooManyRequests, "too_many_requests", "Too many accounts were created from your network in the last hour. Please try again later."}
+	case errors.Is(err, shop.ErrTooManyGuestCarts):
+		return problem{http.StatusTooManyRequests, "too_many_requests", "Too many new carts were started from your network in the last hour. " +
+			"Please sign in to shop now (a signed-in cart is not limited so), or try again later. If your browser refuses cookies, allow them for this shop: each visit without one starts a new cart."}
 	case errors.Is(err, shop.ErrCartEmpty):
 		return problem{http.StatusUnprocessableEntity, "cart_empty", "Your cart is empty."}
 	case errors.Is(err, shop.ErrOutOfStock):
@@ -303,10 +306,13 @@ func setRetryAfter(w http.ResponseWriter, p problem, err error) {
 }
 
 // retryAfter is the Retry-After of a 429 answer, in seconds: the window
-// of the registration limit, or the sign-in lock.
+// of the registration or guest cart limit, or the sign-in lock.
 func retryAfter(err error) string {
-	if errors.Is(err, shop.ErrTooManyRegistrations) {
+	switch {
+	case errors.Is(err, shop.ErrTooManyRegistrations):
 		return strconv.Itoa(int(shop.RegistrationWindow.Seconds()))
+	case errors.Is(err, shop.ErrTooManyGuestCarts):
+		return strconv.Itoa(int(shop.GuestCartWindow.Seconds()))
 	}
 	return strconv.Itoa(int(shop.LockDuration.Seconds()))
 }
