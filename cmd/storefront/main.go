@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"storefront/internal/app"
+	"storefront/internal/shop"
 )
 
 func main() {
@@ -109,6 +110,24 @@ func serverTimeouts(requestTimeout time.Duration) (read, write, shutdown time.Du
 	return readHeaderTimeout + requestTimeout, requestTimeout + answerMargin, requestTimeout + answerMargin
 }
 
+// shutdown stops srv taking connections and waits for its in-flight
+// requests for timeout; while a catalog import is being written, for as
+// long as its writing may take and the margin of its answer: the import
+// outlives the request deadline (shop.ImportWriteTimeout), and cut it
+// would leave the catalog half imported.
+func shutdown(ctx context.Context, srv *http.Server, service *shop.Service, timeout time.Duration, logger *slog.Logger) error {
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) && service.ImportsInProgress() {
+		logger.Info("shutting down: waiting for a catalog import to be written", "at_most", (shop.ImportWriteTimeout + answerMargin).String())
+		importCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shop.ImportWriteTimeout+answerMargin)
+		defer cancel()
+		err = srv.Shutdown(importCtx)
+	}
+	return err
+}
+
 // serve serves the shop until ctx is done, then shuts down gracefully:
 // it drains (/readyz 503, still serving) for STOREFRONT_DRAIN_DELAY, stops
 // taking connections, lets in-flight requests finish (up to the shutdown
@@ -190,9 +209,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, _, st
 		}
 	}
 	logger.Info("shutting down: finishing in-flight requests")
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	if err := shutdown(ctx, srv, a.Service, shutdownTimeout, logger); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {

@@ -71,6 +71,8 @@ func (s *Service) ImportCatalog(ctx context.Context, actor *User, r io.Reader) (
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ImportWriteTimeout)
 	defer cancel()
+	s.importsWriting.Add(1)
+	defer s.importsWriting.Add(-1)
 	report := &ImportReport{}
 	written, maybeWritten := 0, 0
 	defer func() {
@@ -129,6 +131,11 @@ func (s *Service) ImportCatalog(ctx context.Context, actor *User, r io.Reader) (
 	s.recordImport(ctx, actor, report, "")
 	return report, nil
 }
+
+// ImportsInProgress reports whether a catalog import is being written:
+// a server stopping waits for it (up to ImportWriteTimeout), as a stop
+// that cut it would leave the catalog half imported.
+func (s *Service) ImportsInProgress() bool { return s.importsWriting.Load() > 0 }
 
 // productChange is a product an import created (before nil) or changed.
 type productChange struct{ before, after *Product }

@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -67,6 +68,9 @@ type Service struct {
 	throttleLocks [64]sync.Mutex
 	// mailWork counts the password reset mails in flight (WaitForMail).
 	mailWork sync.WaitGroup
+	// importsWriting counts the catalog imports being written
+	// (ImportsInProgress).
+	importsWriting atomic.Int64
 	// changeTimes are the times of the status changes this service gave
 	// orders in the last second (changeTime).
 	changeTimes changeClock
