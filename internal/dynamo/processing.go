@@ -117,6 +117,26 @@ func (s *Store) SaveDeadLetter(ctx context.Context, d *shop.DeadLetter) error {
 	return s.putItem(ctx, "save dead letter", s.processing, it)
 }
 
+// DeadLetter reads one dead letter consistently.
+func (s *Store) DeadLetter(ctx context.Context, orderID, event string) (*shop.DeadLetter, error) {
+	it, err := s.getItem(ctx, "dead letter", s.processing, deadLetterKey(orderID, event))
+	if err != nil {
+		return nil, err
+	}
+	if it == nil {
+		return nil, errNotFound("dead letter", orderID+"/"+event)
+	}
+	return deadLetterFromItem(it)
+}
+
+// deadLetterFromItem reads a dead letter's item.
+func deadLetterFromItem(it item) (*shop.DeadLetter, error) {
+	r := reader{item: it, what: "dead letter"}
+	d := shop.DeadLetter{OrderID: r.str("order_id"), Event: r.str("event"), Error: r.str("error"),
+		Attempts: int(r.int("attempts")), At: r.time("at")}
+	return &d, r.err
+}
+
 // DeadLetters queries the dead letters' partition and sorts them oldest
 // first.
 func (s *Store) DeadLetters(ctx context.Context, limit int) ([]shop.DeadLetter, error) {
@@ -132,13 +152,11 @@ func (s *Store) DeadLetters(ctx context.Context, limit int) ([]shop.DeadLetter, 
 			return nil, storeErr("dead letters", err)
 		}
 		for _, it := range out.Items {
-			r := reader{item: it, what: "dead letter"}
-			d := shop.DeadLetter{OrderID: r.str("order_id"), Event: r.str("event"), Error: r.str("error"),
-				Attempts: int(r.int("attempts")), At: r.time("at")}
-			if r.err != nil {
-				return nil, r.err
+			d, err := deadLetterFromItem(it)
+			if err != nil {
+				return nil, err
 			}
-			letters = append(letters, d)
+			letters = append(letters, *d)
 		}
 	}
 	slices.SortFunc(letters, shop.DeadLettersOldestFirst)

@@ -90,6 +90,19 @@ func (s *Store) SaveDeadLetter(ctx context.Context, d *shop.DeadLetter) error {
 	return nil
 }
 
+// DeadLetter returns a copy of one dead letter.
+func (s *Store) DeadLetter(ctx context.Context, orderID, event string) (*shop.DeadLetter, error) {
+	if err := s.lock(ctx, "dead letter"); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	d, ok := s.processing.deadLetters[eventKey{orderID, event}]
+	if !ok {
+		return nil, fmt.Errorf("memstore: dead letter %s/%s: %w", orderID, event, shop.ErrNotFound)
+	}
+	return &d, nil
+}
+
 // DeadLetters sorts a copy oldest first.
 func (s *Store) DeadLetters(ctx context.Context, limit int) ([]shop.DeadLetter, error) {
 	if err := s.lock(ctx, "dead letters"); err != nil {

@@ -32,6 +32,10 @@ func (s *processingStore) SaveDeadLetter(ctx context.Context, d *shop.DeadLetter
 	return s.count("SaveDeadLetter", s.next.SaveDeadLetter(ctx, d))
 }
 
+func (s *processingStore) DeadLetter(ctx context.Context, orderID, event string) (*shop.DeadLetter, error) {
+	return counted[*shop.DeadLetter](s.count, "DeadLetter")(s.next.DeadLetter(ctx, orderID, event))
+}
+
 func (s *processingStore) DeadLetters(ctx context.Context, limit int) ([]shop.DeadLetter, error) {
 	return counted[[]shop.DeadLetter](s.count, "DeadLetters")(s.next.DeadLetters(ctx, limit))
 }

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"storefront/internal/mail"
@@ -62,6 +63,37 @@ type Processor struct {
 	// owner names this processor in its message claims: it may claim its
 	// own again at once (a failed send), others only after the lease.
 	owner string
+	// unmarked are the messages this processor sent but could not mark
+	// sent (the store failed): the event's next try marks them rather than
+	// sending them again. Shared with the processor's copies (Retry).
+	unmarked *sentUnmarked
+}
+
+// sentUnmarked is a set of (order, event) messages sent and not yet
+// marked sent; at most maxUnmarked, past which a message is not
+// remembered (its next try sends it again, as after a crash).
+type sentUnmarked struct {
+	mu   sync.Mutex
+	sent map[shop.OrderEvent]bool
+}
+
+const maxUnmarked = 10_000
+
+func (u *sentUnmarked) has(ev shop.OrderEvent) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.sent[ev]
+}
+
+func (u *sentUnmarked) set(ev shop.OrderEvent, sent bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	switch {
+	case !sent:
+		delete(u.sent, ev)
+	case len(u.sent) < maxUnmarked:
+		u.sent[ev] = true
+	}
 }
 
 // New returns a processor accepting orders through service and sending
@@ -91,7 +123,8 @@ func New(service *shop.Service, store Store, sender mail.Sender, cfg Config) *Pr
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Processor{service: service, store: store, sender: sender, cfg: cfg, owner: "processor-" + rand.Text()}
+	return &Processor{service: service, store: store, sender: sender, cfg: cfg, owner: "processor-" + rand.Text(),
+		unmarked: &sentUnmarked{sent: map[shop.OrderEvent]bool{}}}
 }
 
 // messages are the message builders of the events that send one.
@@ -138,6 +171,12 @@ func (p *Processor) Handle(ctx context.Context, ev shop.OrderEvent) error {
 	if err != nil {
 		return fmt.Errorf("read order %s: %w", ev.OrderID, err)
 	}
+	if !reached(o, ev.Status) {
+		// No event the store wrote (a staff retry names any): telling the
+		// buyer of a status their order never had would be false.
+		p.cfg.Logger.WarnContext(ctx, "order event for a status the order never had; no message", "order_id", o.ID, "status", ev.Status)
+		return nil
+	}
 	return p.deliver(ctx, o, ev.Status)
 }
 
@@ -152,27 +191,45 @@ func reached(o *shop.Order, status string) bool {
 }
 
 // deliver sends the message of event to o's buyer once: claim, send, mark
-// sent (docs/processing.md says what a crash between them does).
+// sent (docs/processing.md says what a crash between them does). A message
+// sent whose mark failed is only marked by the next try.
 func (p *Processor) deliver(ctx context.Context, o *shop.Order, event string) error {
+	key := shop.OrderEvent{OrderID: o.ID, Status: event}
+	messageID := "" // known when this try sends it
+	if !p.unmarked.has(key) {
+		var err error
+		if messageID, err = p.send(ctx, o, event); err != nil || messageID == "" {
+			return err
+		}
+		p.unmarked.set(key, true)
+	}
+	if err := p.store.MarkMessageSent(ctx, o.ID, event, p.cfg.Now()); err != nil {
+		return fmt.Errorf("mark the %s message of order %s sent: %w", event, o.ID, err)
+	}
+	p.unmarked.set(key, false)
+	p.cfg.Logger.InfoContext(ctx, "order message sent", "order_id", o.ID, "event", event, "message_id", messageID)
+	return nil
+}
+
+// send claims the message of event and sends it to o's buyer, returning
+// its id; "" when it was sent before (another processor's, or an earlier
+// try's).
+func (p *Processor) send(ctx context.Context, o *shop.Order, event string) (messageID string, err error) {
 	msg := messages[event](p.cfg.ShopName, o, p.cfg.ShopURL)
 	now := p.cfg.Now()
 	claim, err := p.store.ClaimMessage(ctx, shop.MessageRecord{OrderID: o.ID, Event: event, MessageID: msg.ID,
 		State: shop.MessagePending, Owner: p.owner, ClaimedAt: now}, now.Add(-p.cfg.Lease))
 	if errors.Is(err, shop.ErrMessageSent) {
-		return nil
+		return "", nil
 	}
 	if err != nil {
-		return fmt.Errorf("claim the %s message of order %s: %w", event, o.ID, err)
+		return "", fmt.Errorf("claim the %s message of order %s: %w", event, o.ID, err)
 	}
 	msg.ID = claim.MessageID // the first claim's, should it ever differ
 	if err := p.sender.Send(ctx, msg); err != nil {
-		return fmt.Errorf("send the %s message of order %s: %w", event, o.ID, err)
+		return "", fmt.Errorf("send the %s message of order %s: %w", event, o.ID, err)
 	}
-	if err := p.store.MarkMessageSent(ctx, o.ID, event, p.cfg.Now()); err != nil {
-		return fmt.Errorf("mark the %s message of order %s sent: %w", event, o.ID, err)
-	}
-	p.cfg.Logger.InfoContext(ctx, "order message sent", "order_id", o.ID, "event", event, "message_id", msg.ID)
-	return nil
+	return msg.ID, nil
 }
 
 // Permanent reports whether err is one no retry can cure: an order failing

@@ -287,6 +287,92 @@ func TestCrashBetweenSendAndMark(t *testing.T) {
 	}
 }
 
+// TestHandleMessageOfAStatusNeverReached: an event naming a status the
+// order never had (a staff retry may name any) sends nothing and blocks
+// nothing: the order's real shipment is then told, with its tracking.
+func TestHandleMessageOfAStatusNeverReached(t *testing.T) {
+	e := newEnv(t)
+	e.change(t, "placed", "accepted", "")
+	for _, status := range []string{"shipped", "cancelled"} {
+		if err := e.processor.Handle(t.Context(), ev(status)); err != nil {
+			t.Errorf("Handle(%s of an accepted order) = %v; want nil", status, err)
+		}
+	}
+	if got := e.sentIDs(); len(got) != 0 {
+		t.Fatalf("sent %v for statuses the order never had; want nothing", got)
+	}
+	e.change(t, "accepted", "shipped", "TRACK-9")
+	if err := e.processor.Handle(t.Context(), ev("shipped")); err != nil {
+		t.Fatalf("Handle(shipped) = %v; want nil", err)
+	}
+	sent := e.sender.messages()
+	if len(sent) != 1 || sent[0].ID != "order.o1.shipped" || !strings.Contains(sent[0].Text, "TRACK-9") {
+		t.Errorf("sent %+v; want the shipped message with TRACK-9", sent)
+	}
+}
+
+// TestRetryOnlyADeadLetter: a staff retry of an event the processor never
+// gave up on is ErrNoSuchDeadLetter (an ErrNotFound), sends nothing and
+// leaves no dead letter.
+func TestRetryOnlyADeadLetter(t *testing.T) {
+	e := newEnv(t)
+	e.change(t, "placed", "accepted", "")
+	for _, key := range [][2]string{{"o1", "cancelled"}, {"o1", "shipped"}, {"no-such-order", "placed"}} {
+		err := e.processor.Retry(t.Context(), key[0], key[1])
+		if !errors.Is(err, shop.ErrNoSuchDeadLetter) || !errors.Is(err, shop.ErrNotFound) {
+			t.Errorf("Retry(%s, %s) = %v; want ErrNoSuchDeadLetter", key[0], key[1], err)
+		}
+	}
+	if got := e.sentIDs(); len(got) != 0 {
+		t.Errorf("sent %v; want nothing", got)
+	}
+	if letters, err := e.store.DeadLetters(t.Context(), 10); err != nil || len(letters) != 0 {
+		t.Errorf("DeadLetters() = %+v, %v; want none", letters, err)
+	}
+}
+
+// markFailingStore fails its first marks of a message as sent.
+type markFailingStore struct {
+	*memstore.Store
+	failures atomic.Int64
+}
+
+func (s *markFailingStore) MarkMessageSent(ctx context.Context, orderID, event string, at time.Time) error {
+	if s.failures.Add(-1) >= 0 {
+		return fmt.Errorf("mark: %w", shop.ErrUnavailable)
+	}
+	return s.Store.MarkMessageSent(ctx, orderID, event, at)
+}
+
+// TestSentMessageWhoseMarkFailedIsNotSentAgain: when the store fails to
+// mark a message sent, the event's next tries (the loop's, or a staff
+// retry's) only mark it: the buyer gets it once, where only a processor
+// that dies between send and mark may send again.
+func TestSentMessageWhoseMarkFailedIsNotSentAgain(t *testing.T) {
+	e := newEnv(t)
+	store := &markFailingStore{Store: e.store}
+	store.failures.Store(2)
+	processor := processing.New(e.service, store, e.sender, processing.Config{ShopURL: "http://shop.test", Now: e.clock.Now})
+	if err := processor.Handle(t.Context(), ev("placed")); !errors.Is(err, shop.ErrUnavailable) {
+		t.Fatalf("Handle(placed), the mark failing = %v; want ErrUnavailable", err)
+	}
+	if err := store.SaveDeadLetter(t.Context(), &shop.DeadLetter{OrderID: "o1", Event: "placed", Error: "mark failed", Attempts: 5, At: start}); err != nil {
+		t.Fatal(err)
+	}
+	if err := processor.Retry(t.Context(), "o1", "placed"); !errors.Is(err, shop.ErrUnavailable) {
+		t.Fatalf("Retry(placed), the mark failing again = %v; want ErrUnavailable", err)
+	}
+	if err := processor.Handle(t.Context(), ev("placed")); err != nil {
+		t.Fatalf("Handle(placed) again = %v; want nil", err)
+	}
+	if got := e.sentIDs(); fmt.Sprint(got) != "[order.o1.confirmation]" {
+		t.Errorf("sent %v; want the confirmation once", got)
+	}
+	if m, err := e.store.MessageRecord(t.Context(), "o1", "accepted"); err != nil || m.State != shop.MessageSent {
+		t.Errorf("MessageRecord(o1, accepted) = %+v, %v; want sent", m, err)
+	}
+}
+
 // runUntil runs the processor on the feed until cond holds (or 5 s pass).
 func (e *env) runUntil(t *testing.T, cond func() bool) {
 	t.Helper()
@@ -364,8 +450,9 @@ func TestRunDeadLettersAfterTheAttempts(t *testing.T) {
 			if err := e.processor.Retry(t.Context(), "o1", "placed"); err != nil {
 				t.Fatalf("Retry() = %v; want nil", err)
 			}
-			if err := e.processor.Retry(t.Context(), "o1", "accepted"); err != nil {
-				t.Fatalf("Retry(accepted) = %v; want nil", err)
+			// An event the processor did not give up on is no retry's.
+			if err := e.processor.Retry(t.Context(), "o1", "accepted"); !errors.Is(err, shop.ErrNoSuchDeadLetter) {
+				t.Fatalf("Retry(accepted, no dead letter) = %v; want ErrNoSuchDeadLetter", err)
 			}
 			if got := e.sentIDs(); fmt.Sprint(got) != "[order.o2.confirmation order.o1.confirmation]" {
 				t.Errorf("sent %v after the retry; want o1's confirmation once more", got)
@@ -481,6 +568,9 @@ func TestRunHandlesOrdersSideBySide(t *testing.T) {
 	if err := e.store.PlaceOrder(t.Context(), o2, nil); err != nil {
 		t.Fatal(err)
 	}
+	// o1 went on to shipped (by staff) before its events come round.
+	e.change(t, "placed", "accepted", "")
+	e.change(t, "accepted", "shipped", "TRACK-1")
 	gs := gateSender{sender: e.sender, started: make(chan string, 10), release: make(chan struct{})}
 	p := processing.New(e.service, e.store, gs, processing.Config{Now: e.clock.Now})
 	e.feed.Publish(ev("placed"), start)

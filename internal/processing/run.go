@@ -215,18 +215,26 @@ func (p *Processor) DeadLetters(ctx context.Context, limit int) ([]shop.DeadLett
 }
 
 // Retry handles a dead letter again, for staff: on success it is removed;
-// on failure it stays, with the new error. It returns Handle's error.
+// on failure it stays, with the new error and one attempt more. It returns
+// Handle's error, or shop.ErrNoSuchDeadLetter when (orderID, event) has
+// none: a retry handles only an event the processor gave up on.
 func (p *Processor) Retry(ctx context.Context, orderID, event string) error {
+	letter, err := p.store.DeadLetter(ctx, orderID, event)
+	if errors.Is(err, shop.ErrNotFound) {
+		return shop.ErrNoSuchDeadLetter
+	}
+	if err != nil {
+		return err
+	}
 	// A claimer of its own: the retry runs beside this processor's loop,
 	// which may hold a claim of the same message right now, so it must
 	// respect that claim's lease like any other processor.
 	retrier := *p
 	retrier.owner = "retry-" + rand.Text()
-	err := retrier.Handle(ctx, shop.OrderEvent{OrderID: orderID, Status: event})
-	if err != nil {
+	if err := retrier.Handle(ctx, shop.OrderEvent{OrderID: orderID, Status: event}); err != nil {
 		// Kept, with the new error, for another look.
 		if serr := p.store.SaveDeadLetter(ctx, &shop.DeadLetter{OrderID: orderID, Event: event, Error: err.Error(),
-			Attempts: 1, At: p.cfg.Now().UTC()}); serr != nil {
+			Attempts: letter.Attempts + 1, At: p.cfg.Now().UTC()}); serr != nil {
 			return errors.Join(err, serr)
 		}
 		return err

@@ -82,6 +82,9 @@ type ProcessingStore interface {
 	// SaveDeadLetter inserts or replaces the dead letter of (d.OrderID,
 	// d.Event).
 	SaveDeadLetter(ctx context.Context, d *DeadLetter) error
+	// DeadLetter returns the dead letter of (orderID, event), or
+	// ErrNotFound.
+	DeadLetter(ctx context.Context, orderID, event string) (*DeadLetter, error)
 	// DeadLetters returns at most limit dead letters, oldest first (At,
 	// then OrderID and Event).
 	DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error)

@@ -26,6 +26,10 @@ type Reprocessor interface {
 	Retry(ctx context.Context, orderID, event string) error
 }
 
+// ErrNoSuchDeadLetter is returned by a retry of an event that has no dead
+// letter (the processor never gave up on it, or it was retried since).
+var ErrNoSuchDeadLetter = fmt.Errorf("no such dead letter: %w", ErrNotFound)
+
 // ErrNoReprocessor is returned by RetryDeadLetter when no processor was
 // handed to the service (a program that does not process orders).
 var ErrNoReprocessor = errors.New("order processing is not available here")
@@ -51,8 +55,9 @@ func (s *Service) DeadLetters(ctx context.Context, staff *User) ([]DeadLetter, e
 // RetryDeadLetter has the processor handle the dead letter of (orderID,
 // event) again, for staff, and records the retry in the audit log with its
 // outcome. It returns the processor's error (the dead letter then stays,
-// with it); ErrNotFound for anyone but staff; ErrNoReprocessor when the
-// service has no processor.
+// with it); ErrNotFound for anyone but staff, and ErrNoSuchDeadLetter (an
+// ErrNotFound) for an event without one, which is not audited;
+// ErrNoReprocessor when the service has no processor.
 func (s *Service) RetryDeadLetter(ctx context.Context, staff *User, orderID, event string) error {
 	if !staff.IsStaff() {
 		return ErrNotFound
@@ -62,6 +67,9 @@ func (s *Service) RetryDeadLetter(ctx context.Context, staff *User, orderID, eve
 		return ErrNoReprocessor
 	}
 	err := r.Retry(ctx, orderID, event)
+	if errors.Is(err, ErrNoSuchDeadLetter) {
+		return err
+	}
 	outcome := "handled"
 	if err != nil {
 		outcome = "failed again"

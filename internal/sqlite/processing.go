@@ -91,6 +91,20 @@ func (s *Store) SaveDeadLetter(ctx context.Context, d *shop.DeadLetter) error {
 	return err
 }
 
+// DeadLetter reads one dead letter.
+func (s *Store) DeadLetter(ctx context.Context, orderID, event string) (*shop.DeadLetter, error) {
+	d := shop.DeadLetter{OrderID: orderID, Event: event}
+	err := s.db.QueryRowContext(ctx, `SELECT error, attempts, at FROM dead_letters WHERE order_id = ? AND event = ?`,
+		orderID, event).Scan(&d.Error, &d.Attempts, msTime{&d.At})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sqlite: dead letter %s/%s: %w", orderID, event, shop.ErrNotFound)
+	}
+	if err != nil {
+		return nil, wrap("dead letter", err)
+	}
+	return &d, nil
+}
+
 // DeadLetters reads the oldest dead letters.
 func (s *Store) DeadLetters(ctx context.Context, limit int) ([]shop.DeadLetter, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT order_id, event, error, attempts, at FROM dead_letters

@@ -69,7 +69,9 @@ func withServerWriteTimeout(d time.Duration) envOption {
 }
 
 // withGuestCartLimit gives the service the guest cart limit n.
-func withGuestCartLimit(n int) envOption { return func(s *envSettings) { s.shopCfg.GuestCartLimit = n } }
+func withGuestCartLimit(n int) envOption {
+	return func(s *envSettings) { s.shopCfg.GuestCartLimit = n }
+}
 
 // withDemoCatalog fills the store with the demo catalog, the one the shop
 // starts with, instead of the test catalog (benchmarks measure pages of

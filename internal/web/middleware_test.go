@@ -348,7 +348,7 @@ func TestClientAddressFromTrustedProxyOnly(t *testing.T) {
 		e.send(rawReq{method: "POST", target: "/login", form: url.Values{"email": {"x@example.com"}, "password": {"wrong guess of mine"}},
 			header: map[string]string{"X-Forwarded-For": "198.51.100.1, 203.0.113.7"}})
 		for _, addr := range []string{"203.0.113.7", "198.51.100.1", "192.0.2.44"} {
-			th, err := e.store.LoginThrottle(t.Context(), shop.ThrottleKey("address", addr))
+			th, err := e.store.LoginThrottle(t.Context(), shop.AddressThrottleKey("address", addr))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -400,7 +400,7 @@ func TestForwardedHeadersFromTheTrustedHop(t *testing.T) {
 				t.Fatalf("POST /login = %d; want 401", w.Code)
 			}
 			for _, addr := range []string{c.wantAddr, spoofed, real, "192.0.2.44"} {
-				th, err := e.store.LoginThrottle(t.Context(), shop.ThrottleKey("address", addr))
+				th, err := e.store.LoginThrottle(t.Context(), shop.AddressThrottleKey("address", addr))
 				if err != nil {
 					t.Fatal(err)
 				}

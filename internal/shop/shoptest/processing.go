@@ -131,6 +131,16 @@ func testDeadLetters(t *testing.T, newStore func(t *testing.T) shop.ProcessingSt
 		t.Fatalf("SaveDeadLetter(again) = %v; want nil", err)
 	}
 	mustDeadLetters(early, late)
+	got, err := s.DeadLetter(ctx, late.OrderID, late.Event)
+	if err != nil {
+		t.Fatalf("DeadLetter(%s) = %v; want it", late.OrderID, err)
+	}
+	checkRecord(t, "DeadLetter()", got, &late, func(d *shop.DeadLetter) *time.Time { return &d.At })
+	for _, key := range [][2]string{{late.OrderID, shop.OrderStatusShipped}, {"o3", shop.OrderStatusPlaced}} {
+		if d, err := s.DeadLetter(ctx, key[0], key[1]); !errors.Is(err, shop.ErrNotFound) {
+			t.Errorf("DeadLetter(%s, %s) = %+v, %v; want ErrNotFound", key[0], key[1], d, err)
+		}
+	}
 	if got, err := s.DeadLetters(ctx, 1); err != nil || len(got) != 1 {
 		t.Errorf("DeadLetters(limit 1) = %d, %v; want 1", len(got), err)
 	}
