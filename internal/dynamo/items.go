@@ -192,6 +192,7 @@ func sessionItem(s *shop.Session) item {
 	putTime(it, "last_seen_at", s.LastSeenAt)
 	putTime(it, "expires_at", s.ExpiresAt)
 	putString(it, "second_factor", s.SecondFactor)
+	putString(it, "password_stamp", s.PasswordStamp)
 	if !s.ExpiresAt.IsZero() {
 		it["ttl"] = num(s.ExpiresAt.Unix()) // DynamoDB deletes it some time after
 	}
@@ -202,7 +203,7 @@ func sessionFromItem(it item) (*shop.Session, error) {
 	r := reader{item: it, what: "session"}
 	s := &shop.Session{IDHash: r.str("id_hash"), Kind: r.str("kind"), UserID: r.optStr("user_id"),
 		CartID: r.optStr("cart_id"), CreatedAt: r.time("created_at"), LastSeenAt: r.time("last_seen_at"),
-		ExpiresAt: r.time("expires_at"), SecondFactor: r.optStr("second_factor")}
+		ExpiresAt: r.time("expires_at"), SecondFactor: r.optStr("second_factor"), PasswordStamp: r.optStr("password_stamp")}
 	return s, r.err
 }
 

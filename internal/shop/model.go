@@ -77,6 +77,12 @@ type Session struct {
 	// second factor (the session grants nothing yet), SecondFactorPassed
 	// once its code was accepted (staff.go).
 	SecondFactor string
+	// PasswordStamp fingerprints the user's password hash when the session
+	// began (passwordStamp): once the password is changed or reset the
+	// session ends, also one begun by a sign-in with the old password that
+	// raced the change. "" for a guest's session (and sessions from before
+	// the stamp).
+	PasswordStamp string
 }
 
 // Session kinds.

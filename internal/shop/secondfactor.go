@@ -41,7 +41,8 @@ func (s *Service) startPendingSession(ctx context.Context, u *User, previous *Se
 	token := newSecret()
 	now := s.now()
 	sess := &Session{IDHash: hashSecret(token), Kind: SessionWeb, UserID: u.ID, CartID: newID("guest-"),
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(PendingSignInLifetime), SecondFactor: SecondFactorPending}
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(PendingSignInLifetime), SecondFactor: SecondFactorPending,
+		PasswordStamp: passwordStamp(u.PasswordHash)}
 	if previous != nil && previous.CartID != "" {
 		sess.CartID = previous.CartID
 	}
@@ -70,6 +71,9 @@ func (s *Service) CompleteSignIn(ctx context.Context, pending *Session, code, cl
 	}
 	if err != nil {
 		return nil, err
+	}
+	if passwordChangedSince(pending, u) {
+		return nil, ErrUnauthorized // its password step was of a password since changed
 	}
 	a, err := s.startAttempt(ctx, u, ThrottleKey("account", NormalizeEmail(u.Email)), clientAddr)
 	if err != nil {

@@ -14,7 +14,8 @@ func (s *Service) StartSession(ctx context.Context, u *User, previous *Session) 
 	token := newSecret()
 	now := s.now()
 	sess := &Session{IDHash: hashSecret(token), Kind: SessionWeb, UserID: u.ID, CartID: UserCartID(u.ID),
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.SessionMaxAge), SecondFactor: passedFactor(u)}
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.SessionMaxAge), SecondFactor: passedFactor(u),
+		PasswordStamp: passwordStamp(u.PasswordHash)}
 	var shortfall []CartShortfall
 	if previous != nil && previous.CartID != "" && previous.CartID != sess.CartID {
 		var err error
@@ -163,6 +164,12 @@ func (s *Service) checkSession(ctx context.Context, sess *Session, readErr error
 			return nil, nil, err
 		}
 	}
+	if u != nil && passwordChangedSince(sess, u) {
+		if err := s.store.DeleteSession(ctx, sess.IDHash); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, ErrUnauthorized
+	}
 	if kind == SessionWeb && now.Sub(sess.LastSeenAt) >= touchInterval {
 		if err := s.store.TouchSession(ctx, sess.IDHash, now); err != nil && !errors.Is(err, ErrNotFound) {
 			return nil, nil, err
@@ -170,6 +177,15 @@ func (s *Service) checkSession(ctx context.Context, sess *Session, readErr error
 		sess.LastSeenAt = now
 	}
 	return sess, u, nil
+}
+
+// passwordChangedSince reports whether u's password was changed (or reset)
+// since sess began. A change ends the user's sessions, but a sign-in with
+// the old password that raced it may create one after: the stamp ends that
+// one too, at its first use. (A hash upgraded to stronger parameters at a
+// sign-in counts as a change: the user's other sessions end.)
+func passwordChangedSince(sess *Session, u *User) bool {
+	return sess.PasswordStamp != "" && sess.PasswordStamp != passwordStamp(u.PasswordHash)
 }
 
 // EndSession ends a web session or revokes an API token (sign-out).
@@ -191,7 +207,8 @@ func (s *Service) CreateToken(ctx context.Context, email, password, otp, clientA
 	token := newSecret()
 	now := s.now()
 	sess := &Session{IDHash: hashSecret(token), Kind: SessionAPI, UserID: u.ID, CartID: UserCartID(u.ID),
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.TokenLifetime), SecondFactor: passedFactor(u)}
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.TokenLifetime), SecondFactor: passedFactor(u),
+		PasswordStamp: passwordStamp(u.PasswordHash)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}

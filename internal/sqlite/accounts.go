@@ -88,10 +88,10 @@ func (s *Store) updateUser(ctx context.Context, op, query string, args ...any) e
 // CreateSession saves a new session or API token.
 func (s *Store) CreateSession(ctx context.Context, sess *shop.Session) error {
 	_, err := s.exec(ctx, "create session", `
-		INSERT INTO sessions (id_hash, kind, user_id, cart_id, created_at, last_seen_at, expires_at, second_factor)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		INSERT INTO sessions (id_hash, kind, user_id, cart_id, created_at, last_seen_at, expires_at, second_factor, password_stamp)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sess.IDHash, sess.Kind, sess.UserID, sess.CartID, millis(sess.CreatedAt), millis(sess.LastSeenAt), millis(sess.ExpiresAt),
-		sess.SecondFactor)
+		sess.SecondFactor, sess.PasswordStamp)
 	return err
 }
 
@@ -100,10 +100,10 @@ func (s *Store) CreateSession(ctx context.Context, sess *shop.Session) error {
 func (s *Store) Session(ctx context.Context, idHash string) (*shop.Session, error) {
 	var sess shop.Session
 	err := s.db.QueryRowContext(ctx, `
-		SELECT id_hash, kind, user_id, cart_id, created_at, last_seen_at, expires_at, second_factor
+		SELECT id_hash, kind, user_id, cart_id, created_at, last_seen_at, expires_at, second_factor, password_stamp
 		FROM sessions WHERE id_hash = ?`, idHash).
 		Scan(&sess.IDHash, &sess.Kind, &sess.UserID, &sess.CartID,
-			msTime{&sess.CreatedAt}, msTime{&sess.LastSeenAt}, msTime{&sess.ExpiresAt}, &sess.SecondFactor)
+			msTime{&sess.CreatedAt}, msTime{&sess.LastSeenAt}, msTime{&sess.ExpiresAt}, &sess.SecondFactor, &sess.PasswordStamp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, shop.ErrNotFound
 	}

@@ -15,7 +15,7 @@ var _ shop.VisitReader = (*Store)(nil)
 // session's may be NULL (a guest's session has no user row, a cart never
 // saved no cart row).
 const visitQuery = `
-	SELECT s.id_hash, s.kind, s.user_id, s.cart_id, s.created_at, s.last_seen_at, s.expires_at, s.second_factor,
+	SELECT s.id_hash, s.kind, s.user_id, s.cart_id, s.created_at, s.last_seen_at, s.expires_at, s.second_factor, s.password_stamp,
 		u.id, u.email, u.name, u.password_hash, u.created_at, u.role, u.totp_secret, u.totp_last_step,
 		c.updated_at, c.version, l.product_id, l.quantity, l.price_cents
 	FROM sessions s
@@ -53,7 +53,7 @@ func (s *Store) SessionVisit(ctx context.Context, idHash, _, _ string) (*shop.Se
 			quantity, priceCents     sql.NullInt64
 		)
 		if err := rows.Scan(&ss.IDHash, &ss.Kind, &ss.UserID, &ss.CartID,
-			msTime{&ss.CreatedAt}, msTime{&ss.LastSeenAt}, msTime{&ss.ExpiresAt}, &ss.SecondFactor,
+			msTime{&ss.CreatedAt}, msTime{&ss.LastSeenAt}, msTime{&ss.ExpiresAt}, &ss.SecondFactor, &ss.PasswordStamp,
 			&uID, &email, &name, &pwHash, &uCreated, &role, &totpSecret, &totpStep,
 			&cUpdated, &cVersion, &productID, &quantity, &priceCents); err != nil {
 			return nil, nil, nil, wrap(op, err)

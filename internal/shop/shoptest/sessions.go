@@ -10,12 +10,12 @@ import (
 )
 
 func newSession(idHash, kind, userID string) *shop.Session {
-	cartID := "guest-" + idHash
+	cartID, stamp := "guest-"+idHash, ""
 	if userID != "" {
-		cartID = shop.UserCartID(userID)
+		cartID, stamp = shop.UserCartID(userID), "stamp-of-"+userID
 	}
 	return &shop.Session{IDHash: idHash, Kind: kind, UserID: userID, CartID: cartID,
-		CreatedAt: at(time.Hour), LastSeenAt: at(time.Hour + time.Second), ExpiresAt: at(13 * time.Hour)}
+		CreatedAt: at(time.Hour), LastSeenAt: at(time.Hour + time.Second), ExpiresAt: at(13 * time.Hour), PasswordStamp: stamp}
 }
 
 func mustCreateSession(t *testing.T, s shop.Store, sess *shop.Session) {
