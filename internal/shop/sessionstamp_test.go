@@ -39,7 +39,10 @@ func TestSignInRacingAPasswordChangeGetsNoLiveSession(t *testing.T) {
 		}, func(svc *shop.Service, token string) error { _, _, err := svc.Session(t.Context(), token); return err }},
 		{"api", func(svc *shop.Service) (*shop.SignedIn, error) {
 			return svc.CreateToken(t.Context(), "ada@example.com", goodPassword, "", "")
-		}, func(svc *shop.Service, token string) error { _, _, err := svc.TokenUser(t.Context(), token); return err }},
+		}, func(svc *shop.Service, token string) error {
+			_, _, err := svc.TokenUser(t.Context(), token)
+			return err
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
