@@ -371,3 +371,30 @@ func TestWebTierAlarms(t *testing.T) {
 		}
 	}
 }
+
+// TestTablePrefixTheAppAndS3Take: both stacks take only a TablePrefix the
+// app starts with (its photo bucket named PREFIXimages, a valid S3 bucket
+// name), and that names the tables the app uses: never empty, which the
+// app reads as its default prefix.
+func TestTablePrefixTheAppAndS3Take(t *testing.T) {
+	for _, name := range []string{"cloudformation.json", "web.json"} {
+		param, _ := readTemplate(t, name).Parameters["TablePrefix"].(map[string]any)
+		pattern, _ := param["AllowedPattern"].(string)
+		allowed := regexp.MustCompile(`^(?:` + pattern + `)$`) // CloudFormation matches the whole value
+		for _, prefix := range []string{"storefront-", "shop.test-", "a", strings.Repeat("a", 57)} {
+			if !allowed.MatchString(prefix) {
+				t.Errorf("%s: TablePrefix %q refused; want it taken", name, prefix)
+				continue
+			}
+			env := map[string]string{"STOREFRONT_STORE": "dynamodb", "STOREFRONT_TABLE_PREFIX": prefix}
+			if _, err := app.LoadConfig(func(k string) string { return env[k] }); err != nil {
+				t.Errorf("%s: TablePrefix %q taken, but the app refuses it: %v", name, prefix, err)
+			}
+		}
+		for _, prefix := range []string{"", "Shop_", "shop_", "-shop", strings.Repeat("a", 58)} {
+			if allowed.MatchString(prefix) {
+				t.Errorf("%s: TablePrefix %q taken; want it refused (no app or S3 bucket name)", name, prefix)
+			}
+		}
+	}
+}

@@ -21,4 +21,13 @@ AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port" \
 AWS_REGION="${AWS_REGION:-us-east-1}" \
 AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}" \
 AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}" \
-	bin/storefront
+	bin/storefront &
+shop=$!
+# SIGTERM or SIGINT to this script stops the shop gracefully, then moto.
+trap 'kill -TERM $shop 2>/dev/null || true' TERM INT
+status=0
+wait $shop || status=$?
+if kill -0 $shop 2>/dev/null; then # the wait ended on the signal: let the shop finish
+	wait $shop || status=$?
+fi
+exit $status
