@@ -94,12 +94,47 @@ func (a *App) StartProcessor(ctx context.Context, reg prometheus.Registerer) (st
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := a.runProcessor(ctx, p); err != nil {
-			a.Logger.ErrorContext(ctx, "order processor stopped", "err", err)
-		}
+		a.keepRunning(ctx, "order processor", func(ctx context.Context) error { return a.runProcessor(ctx, p) })
 	}()
 	return func() {
 		cancel()
 		<-done
 	}, nil
+}
+
+// The pauses before a background task that stopped is started again: the
+// first, doubled each time up to the last; a run that lasted longer than
+// the last pause starts the count again.
+const (
+	restartPauseFirst = time.Second
+	restartPauseMost  = 30 * time.Second
+)
+
+// keepRunning runs run until ctx ends, starting it again after a pause
+// whenever it returns before: a server's inline processor must not stay
+// stopped because its store did not answer once when it started (the
+// server would go on placing orders nobody accepts, its /readyz saying
+// nothing). Each stop is logged as an error.
+func (a *App) keepRunning(ctx context.Context, what string, run func(context.Context) error) {
+	pause := restartPauseFirst
+	for {
+		started := time.Now()
+		err := run(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil {
+			err = errors.New("returned before it was stopped")
+		}
+		if time.Since(started) > restartPauseMost {
+			pause = restartPauseFirst
+		}
+		a.Logger.ErrorContext(ctx, what+" stopped; starting it again", "err", err, "after", pause.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, restartPauseMost)
+	}
 }
