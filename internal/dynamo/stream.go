@@ -37,7 +37,8 @@ type StreamReader struct {
 // shardCursor is how far the reader is in one shard.
 type shardCursor struct {
 	id, parent string
-	iterator   string // "" until opened (or reopened from the checkpoint)
+	iterator   string // "" until opened (or opened again after the iterator expired)
+	opened     bool   // once opened: handedOut holds where to go on
 	drained    bool   // closed, and every record read
 	handedOut  string // sequence number of the last record Next returned
 	done       string // sequence number of the last record Done
@@ -64,7 +65,9 @@ func (s *Store) StreamReader(ctx context.Context) (*StreamReader, error) {
 
 // Next returns the next records of one shard (round robin over the shards
 // with records), waiting Poll when none has any. Records handed out but not
-// Done come again: the shard is read again from its checkpoint.
+// Done come again only from a new reader (the processor keeps them until
+// they are done); an expired iterator is opened again after the last
+// record handed out.
 func (r *StreamReader) Next(ctx context.Context) ([]shop.EventRecord, error) {
 	if len(r.shards) == 0 || time.Since(r.described) > describeEvery {
 		if err := r.describe(ctx); err != nil {
@@ -114,9 +117,6 @@ func (r *StreamReader) describe(ctx context.Context) error {
 // read returns the next records of shard c, opening it from its checkpoint
 // first when needed.
 func (r *StreamReader) read(ctx context.Context, c *shardCursor) ([]shop.EventRecord, error) {
-	if c.handedOut != c.done {
-		c.iterator, c.handedOut = "", c.done // some were not done: from the checkpoint again
-	}
 	if c.iterator == "" {
 		if err := r.open(ctx, c); err != nil {
 			return nil, err
@@ -146,13 +146,17 @@ func (r *StreamReader) read(ctx context.Context, c *shardCursor) ([]shop.EventRe
 	return records, nil
 }
 
-// open gets shard c's iterator after its checkpoint, or at its start.
+// open gets shard c's iterator after its checkpoint, or at its start; or,
+// opened before (the iterator expired), after the last record handed out.
 func (r *StreamReader) open(ctx context.Context, c *shardCursor) error {
-	seq, err := r.store.Checkpoint(ctx, r.streamARN, c.id)
-	if err != nil {
-		return err
+	seq := c.handedOut
+	if !c.opened {
+		var err error
+		if seq, err = r.store.Checkpoint(ctx, r.streamARN, c.id); err != nil {
+			return err
+		}
+		c.done, c.handedOut = seq, seq
 	}
-	c.done, c.handedOut = seq, seq
 	in := &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(r.streamARN), ShardId: aws.String(c.id),
 		ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon}
 	if seq != "" {
@@ -169,7 +173,7 @@ func (r *StreamReader) open(ctx context.Context, c *shardCursor) error {
 	if err != nil {
 		return storeErr("open the orders stream", err)
 	}
-	c.iterator = aws.ToString(out.ShardIterator)
+	c.iterator, c.opened = aws.ToString(out.ShardIterator), true
 	return nil
 }
 

@@ -9,13 +9,16 @@ import (
 )
 
 // MemoryFeed is a Source in memory, for tests (and memstore, which has no
-// outbox): Publish appends an event, Next returns those not yet done.
+// outbox): Publish appends an event, Next returns those it did not return
+// yet. Restart hands the records not done out again, as a new source of a
+// restarted process would.
 type MemoryFeed struct {
-	mu      sync.Mutex
-	records []Record // not yet done, in order
-	next    int      // position the next published record gets
-	added   chan struct{}
-	poll    time.Duration
+	mu        sync.Mutex
+	records   []Record // not yet done, in order
+	handedOut int      // how many of records Next returned
+	next      int      // position the next published record gets
+	added     chan struct{}
+	poll      time.Duration
 }
 
 // NewMemoryFeed returns an empty feed.
@@ -42,10 +45,19 @@ func (f *MemoryFeed) Pending() int {
 	return len(f.records)
 }
 
-// Next returns the records not yet done, waiting for one a little.
+// Restart makes Next return the records not yet done again.
+func (f *MemoryFeed) Restart() {
+	f.mu.Lock()
+	f.handedOut = 0
+	f.mu.Unlock()
+}
+
+// Next returns the records it did not return yet, waiting for one a
+// little.
 func (f *MemoryFeed) Next(ctx context.Context) ([]Record, error) {
 	f.mu.Lock()
-	records := append([]Record(nil), f.records...)
+	records := append([]Record(nil), f.records[f.handedOut:]...)
+	f.handedOut = len(f.records)
 	f.mu.Unlock()
 	if len(records) > 0 {
 		return records, nil
@@ -67,6 +79,7 @@ func (f *MemoryFeed) Done(_ context.Context, rec Record) error {
 	for i, r := range f.records {
 		if r.Position == rec.Position {
 			f.records = f.records[i+1:]
+			f.handedOut = max(f.handedOut-(i+1), 0)
 			break
 		}
 	}

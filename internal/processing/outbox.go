@@ -10,8 +10,9 @@ import (
 
 // Outbox is a store's outbox of order events (the SQLite store's).
 type Outbox interface {
-	// OutboxEvents returns at most limit events, oldest first.
-	OutboxEvents(ctx context.Context, limit int) ([]shop.OutboxEvent, error)
+	// OutboxEvents returns at most limit events after afterSeq, oldest
+	// first.
+	OutboxEvents(ctx context.Context, afterSeq int64, limit int) ([]shop.OutboxEvent, error)
 	// DeleteOutboxEvents removes the events up to seq.
 	DeleteOutboxEvents(ctx context.Context, seq int64) error
 }
@@ -20,6 +21,7 @@ type Outbox interface {
 type outboxSource struct {
 	outbox Outbox
 	poll   time.Duration
+	after  int64 // the seq of the last event Next returned
 }
 
 // OutboxSource is the Source of an outbox, polled every poll while it is
@@ -33,11 +35,12 @@ func OutboxSource(outbox Outbox, poll time.Duration) Source {
 const outboxBatch = 100
 
 func (s *outboxSource) Next(ctx context.Context) ([]Record, error) {
-	events, err := s.outbox.OutboxEvents(ctx, outboxBatch)
+	events, err := s.outbox.OutboxEvents(ctx, s.after, outboxBatch)
 	if err != nil || len(events) == 0 {
 		_ = shop.Pause(ctx, s.poll) // the caller sees ctx end
 		return nil, err
 	}
+	s.after = events[len(events)-1].Seq
 	records := make([]Record, len(events))
 	for i, e := range events {
 		records[i] = Record{Event: e.Event, At: e.At, Shard: "outbox", Position: strconv.FormatInt(e.Seq, 10)}

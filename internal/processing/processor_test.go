@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -690,5 +691,88 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("waited 5 s for %s", what)
 		}
+	}
+}
+
+// placeOrder places another order of p1 in e's store, for buyer.
+func (e *env) placeOrder(t *testing.T, id, buyer string) {
+	t.Helper()
+	o := shoptest.NewOrder(id, buyer, start, shop.OrderLine{ProductID: "p1", Name: "x", UnitPriceCents: 1250, Quantity: 1})
+	if err := e.store.PlaceOrder(t.Context(), o, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRunGoesOnPastARecordWaitingForItsNextTry: while one order's event
+// waits for its next try (its buyer's mail server said "later"), the
+// events read after it, of other orders, are handled at once; the source
+// is told only what is done in order, so a restart finds the waiting one.
+func TestRunGoesOnPastARecordWaitingForItsNextTry(t *testing.T) {
+	e := newEnv(t)
+	e.sender.failures, e.sender.failuresOf = []error{fmt.Errorf("%w: 451 greylisted", mail.ErrTemporary)}, "order.o1.confirmation"
+	p := processing.New(e.service, e.store, e.sender, processing.Config{ShopURL: "http://shop.test", Backoff: 3 * time.Second,
+		Attempts: 3, Now: e.clock.Now})
+	e.feed.Publish(ev("placed"), start)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx, e.feed) }()
+	waitFor(t, "o1's first send", func() bool {
+		e.sender.mu.Lock()
+		defer e.sender.mu.Unlock()
+		return e.sender.calls >= 1
+	})
+	e.placeOrder(t, "o2", "u2")
+	e.feed.Publish(shop.OrderEvent{OrderID: "o2", Status: "placed"}, start)
+	began := time.Now()
+	waitFor(t, "o2's confirmation", func() bool { return slices.Contains(e.sentIDs(), "order.o2.confirmation") })
+	if took := time.Since(began); took > time.Second {
+		t.Errorf("o2 confirmed %v after it was published; want at once, not after o1's pause of 3 s", took)
+	}
+	if got := e.feed.Pending(); got != 2 {
+		t.Errorf("the feed holds %d records not done; want 2 (o1's is not done, so o2's after it is not told done)", got)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run() = %v", err)
+	}
+	// A processor started again, after the stopped one's claim of o1's
+	// message is over, gets o1's event again and sends it, once.
+	e.clock.Advance(3 * time.Minute)
+	e.feed.Restart()
+	e.runUntil(t, func() bool { return e.feed.Pending() == 0 })
+	if got := e.sentIDs(); fmt.Sprint(got) != "[order.o2.confirmation order.o1.confirmation]" {
+		t.Errorf("sent %v; want o2's confirmation, then o1's once", got)
+	}
+}
+
+// TestRunGoesOnPastAClaimOfADeadProcessor: an order whose message a killed
+// processor claimed waits for the claim's lease; the orders placed after
+// it are accepted meanwhile (before, every one waited up to the lease).
+func TestRunGoesOnPastAClaimOfADeadProcessor(t *testing.T) {
+	e := newEnv(t)
+	e.change(t, "placed", "accepted", "")
+	if _, err := e.store.ClaimMessage(t.Context(), shop.MessageRecord{OrderID: "o1", Event: "accepted",
+		MessageID: "order.o1.confirmation", State: shop.MessagePending, Owner: "killed", ClaimedAt: e.clock.Now()}, start.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	e.feed.Publish(ev("accepted"), start)
+	e.placeOrder(t, "o2", "u2")
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.processor.Run(ctx, e.feed) }()
+	time.Sleep(50 * time.Millisecond) // o1's event read, and waiting
+	e.feed.Publish(shop.OrderEvent{OrderID: "o2", Status: "placed"}, start)
+	waitFor(t, "o2's acceptance", func() bool {
+		o, err := e.store.Order(t.Context(), "o2")
+		return err == nil && o.Status == shop.OrderStatusAccepted
+	})
+	if got := e.sentIDs(); fmt.Sprint(got) != "[order.o2.confirmation]" {
+		t.Errorf("sent %v while o1's claim stands; want o2's confirmation only", got)
+	}
+	e.clock.Advance(3 * time.Minute) // the killed processor's lease is over
+	waitFor(t, "o1's confirmation", func() bool { return slices.Contains(e.sentIDs(), "order.o1.confirmation") })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run() = %v", err)
 	}
 }

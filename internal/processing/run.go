@@ -17,18 +17,15 @@ type Record = shop.EventRecord
 
 // Source delivers events in order, each until it is Done.
 type Source interface {
-	// Next returns the next records after those done, in order within
-	// each shard, waiting a little when there are none (it may then return
-	// none). A record not yet done may come again.
+	// Next returns the records after those it returned before, in order
+	// within each shard, waiting a little when there are none (it may then
+	// return none). A record not Done comes again from a new Source (after
+	// a restart): the processor keeps those it read until they are done.
 	Next(ctx context.Context) ([]Record, error)
 	// Done records that rec, and every record before it in its shard, is
 	// handled, so a restart goes on after it.
 	Done(ctx context.Context, rec Record) error
 }
-
-// errStopped says Run's context ended while a record was waiting for its
-// next try: the record is not done, and comes again after a restart.
-var errStopped = errors.New("processing stopped")
 
 // Run reads src and handles each record until ctx ends, then returns nil.
 // The records of one order are handled one after another, in order; those
@@ -36,140 +33,145 @@ var errStopped = errors.New("processing stopped")
 // placement's acceptance and confirmation are a few store writes and a
 // send in a row, and one at a time they fall behind a busy shop.
 // A record that fails is tried again after a pause (Config.Backoff,
-// doubled each time), holding back the records behind it in its order;
-// after Config.Attempts failures, or at once for a Permanent error,
-// it goes to the dead letters (staff retry it from /admin/processing) and
-// its order moves on. A stop (ctx ending) lets the records in hand finish
-// under their own deadline, so a message being sent is not cut off halfway;
-// records waiting for their next try, or not yet started, are abandoned
-// undone, to come again.
+// doubled each time), holding back the records behind it of its order
+// only: the other orders' records go on meanwhile, and so does the
+// reading, so one buyer's mail server that says "later", or a claim a
+// killed processor left, never holds up the acceptance of other orders.
+// After Config.Attempts failures, or at once for a Permanent error, a
+// record goes to the dead letters (staff retry it from /admin/processing)
+// and its order moves on. src is told a record is Done once it and every
+// record before it in its shard are. A stop (ctx ending) lets the records
+// in hand finish under their own deadline, so a message being sent is not
+// cut off halfway; records waiting for their next try, or not yet started,
+// are abandoned undone, to come again.
 func (p *Processor) Run(ctx context.Context, src Source) error {
 	handlers := startHandlers(p.cfg.Concurrency)
 	defer handlers.stop()
-	for ctx.Err() == nil {
-		records, err := src.Next(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			p.cfg.Logger.WarnContext(ctx, "order events unreadable", "err", err)
-			_ = shop.Pause(ctx, p.cfg.Backoff) // ctx ending is checked by the loop
-			continue
-		}
-		if stopped := p.handleRecords(ctx, handlers, src, records); stopped {
-			return nil
-		}
+	q := newRecordQueue()
+	finished := make(chan *pendingRecord, p.cfg.Concurrency)
+	type readResult struct {
+		records []Record
+		err     error
 	}
-	return nil
-}
-
-// errNotTried marks a record left for later: one before it of its order
-// was not handled, or Run stopped first.
-var errNotTried = errors.New("not tried: held back")
-
-// handleRecords handles records, and then tells src, shard by shard, that
-// the records up to the first one not handled are done (once per shard:
-// Done covers every record before its argument), so the rest come again.
-// It reports whether Run stopped on the way.
-func (p *Processor) handleRecords(ctx context.Context, handlers *handlerPool, src Source, records []Record) (stopped bool) {
-	outcomes := make([]error, len(records))
-	var orderIDs []string
-	recordsOf := map[string][]int{} // by order id, in order
-	for i, rec := range records {
-		id := rec.Event.OrderID
-		if _, seen := recordsOf[id]; !seen {
-			orderIDs = append(orderIDs, id)
-		}
-		recordsOf[id] = append(recordsOf[id], i)
-	}
-	var handled sync.WaitGroup
-	for _, id := range orderIDs {
-		handled.Add(1)
-		handlers.run(func() {
-			defer handled.Done()
-			for k, i := range recordsOf[id] {
-				outcomes[i] = errNotTried
-				if ctx.Err() != nil {
-					continue // stopping: start nothing more
+	reads := make(chan readResult, 1)
+	reading, inFlight := false, 0
+	wake := time.NewTimer(time.Hour)
+	defer wake.Stop()
+	for {
+		now := time.Now() // pauses run on the real clock (Config.Now dates things)
+		if ctx.Err() == nil {
+			q.wakeDue(now)
+			for inFlight < p.cfg.Concurrency {
+				pr := q.nextReady()
+				if pr == nil {
+					break
 				}
-				if err := p.process(ctx, records[i]); err != nil {
-					outcomes[i] = err
-					for _, later := range recordsOf[id][k+1:] {
-						outcomes[later] = errNotTried
+				inFlight++
+				handlers.run(func() {
+					p.attempt(ctx, pr)
+					finished <- pr
+				})
+			}
+			if !reading && q.unfinished < maxUnfinished {
+				// Done and Next never overlap: a source is one loop's.
+				q.saveCheckpoints(ctx, src, p.cfg.Logger)
+				reading = true
+				go func() {
+					records, err := src.Next(ctx)
+					if err != nil && ctx.Err() == nil {
+						p.cfg.Logger.WarnContext(ctx, "order events unreadable", "err", err)
+						_ = shop.Pause(ctx, p.cfg.Backoff)
 					}
-					return
-				}
-				outcomes[i] = nil
+					reads <- readResult{records, err}
+				}()
 			}
-		})
-	}
-	handled.Wait()
-
-	lastHandled := map[string]int{} // by shard
-	var shards []string
-	heldBack := map[string]bool{}
-	for i, rec := range records {
-		err := outcomes[i]
-		switch {
-		case errors.Is(err, errStopped):
-			stopped = true
-		case err != nil && !errors.Is(err, errNotTried):
-			p.cfg.Logger.ErrorContext(ctx, "order event not handled", "order_id", rec.Event.OrderID, "status", rec.Event.Status, "err", err)
-		}
-		if err != nil {
-			heldBack[rec.Shard] = true // it comes again from here
-		}
-		if heldBack[rec.Shard] {
-			continue
-		}
-		if _, ok := lastHandled[rec.Shard]; !ok {
-			shards = append(shards, rec.Shard)
-		}
-		lastHandled[rec.Shard] = i
-	}
-	for _, shard := range shards {
-		rec := records[lastHandled[shard]]
-		if err := src.Done(context.WithoutCancel(ctx), rec); err != nil {
-			p.cfg.Logger.WarnContext(ctx, "order event checkpoint not saved", "order_id", rec.Event.OrderID, "err", err)
-		}
-	}
-	return stopped || ctx.Err() != nil
-}
-
-// process handles rec with retries and, at the end of them, dead-letters
-// it; nil means rec is done with, either way.
-func (p *Processor) process(ctx context.Context, rec Record) error {
-	p.cfg.Metrics.observe(p.cfg.Now(), rec.At)
-	pause := p.cfg.Backoff
-	var claimedSince time.Time // when another processor's claim first held rec up
-	for attempt := 1; ; {
-		err := p.handleOnce(ctx, rec.Event)
-		if err == nil {
+		} else if !reading && inFlight == 0 {
+			q.saveCheckpoints(context.WithoutCancel(ctx), src, p.cfg.Logger)
 			return nil
 		}
-		if errors.Is(err, shop.ErrMessageClaimed) && p.awaitClaim(ctx, rec.Event, &claimedSince) {
-			// Another processor's claim of the message stands: it is sending
-			// right now, or it died (a crash, a SIGKILL) and its lease runs
-			// out. Neither is a failure of this event, and counting it as one
-			// would dead-letter every event whose sender was killed mid-send
-			// long before its lease ends (found by cmd/storefront's
-			// exactly-once test). So wait, without using up attempts, in
-			// short pauses until the claim is this processor's to take.
-			if shop.Pause(ctx, min(p.cfg.Backoff, p.cfg.Lease/10)) != nil {
-				return errStopped
+		stopping := ctx.Done()
+		if ctx.Err() != nil {
+			stopping = nil // seen: wait for the reads and records in hand
+		}
+		resetTimer(wake, q.nextDue(), now)
+		select {
+		case r := <-reads:
+			reading = false
+			if r.err == nil {
+				q.add(r.records)
 			}
-			continue
+		case pr := <-finished:
+			inFlight--
+			q.finish(pr)
+		case <-wake.C:
+		case <-stopping:
 		}
-		if Permanent(err) || attempt >= p.cfg.Attempts {
-			return p.deadLetter(ctx, rec.Event, err, attempt)
+	}
+}
+
+// maxUnfinished bounds the records Run holds read and not finished: past
+// it, it reads no more until some finish.
+const maxUnfinished = 1000
+
+// resetTimer sets t to fire at due (the zero time: not at all).
+func resetTimer(t *time.Timer, due, now time.Time) {
+	t.Stop()
+	select {
+	case <-t.C:
+	default:
+	}
+	if !due.IsZero() {
+		t.Reset(max(due.Sub(now), 0))
+	}
+}
+
+// pendingRecord is a record Run read and has not finished: its tries so
+// far and, while it waits for the next, when that is due.
+type pendingRecord struct {
+	rec          Record
+	attempts     int           // failures counted so far
+	pause        time.Duration // before the next try after a failure
+	claimedSince time.Time     // when another processor's claim first held it up
+	due          time.Time     // when it may be tried again (zero: now)
+	finished     bool          // handled, dead-lettered or passed over
+}
+
+// attempt tries pr once, in a handler: on success, or when its tries are
+// used up (then it is dead-lettered), it is finished; else due says when
+// to try again.
+func (p *Processor) attempt(ctx context.Context, pr *pendingRecord) {
+	ev := pr.rec.Event
+	if pr.attempts == 0 && pr.claimedSince.IsZero() {
+		p.cfg.Metrics.observe(p.cfg.Now(), pr.rec.At)
+		pr.pause = p.cfg.Backoff
+	}
+	err := p.handleOnce(ctx, ev)
+	now := time.Now()
+	switch {
+	case err == nil:
+		pr.finished = true
+	case errors.Is(err, shop.ErrMessageClaimed) && p.awaitClaim(ctx, ev, &pr.claimedSince):
+		// Another processor's claim of the message stands: it is sending
+		// right now, or it died (a crash, a SIGKILL) and its lease runs out.
+		// Neither is a failure of this event, and counting it as one would
+		// dead-letter every event whose sender was killed mid-send long
+		// before its lease ends (found by cmd/storefront's exactly-once
+		// test). So wait, without using up attempts, in short pauses until
+		// the claim is this processor's to take.
+		pr.due = now.Add(min(p.cfg.Backoff, p.cfg.Lease/10))
+	case Permanent(err) || pr.attempts+1 >= p.cfg.Attempts:
+		if derr := p.deadLetter(ctx, ev, err, pr.attempts+1); derr != nil {
+			p.cfg.Logger.ErrorContext(ctx, "order event not handled", "order_id", ev.OrderID, "status", ev.Status, "err", derr)
+			pr.due = now.Add(pr.pause) // its dead letter is tried again
+			return
 		}
-		p.cfg.Logger.WarnContext(ctx, "order event failed; trying again", "order_id", rec.Event.OrderID,
-			"status", rec.Event.Status, "attempt", attempt, "err", err)
-		if shop.Pause(ctx, pause) != nil {
-			return errStopped
-		}
-		pause *= 2
-		attempt++
+		pr.finished = true
+	default:
+		pr.attempts++
+		p.cfg.Logger.WarnContext(ctx, "order event failed; trying again", "order_id", ev.OrderID,
+			"status", ev.Status, "attempt", pr.attempts, "err", err)
+		pr.due = now.Add(pr.pause)
+		pr.pause *= 2
 	}
 }
 

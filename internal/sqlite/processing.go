@@ -130,11 +130,12 @@ func (s *Store) DeleteDeadLetter(ctx context.Context, orderID, event string) err
 	return err
 }
 
-// OutboxEvents returns at most limit events of the order outbox, oldest
-// first. The triggers of migration 0010 write them in the transaction of
-// each placement and status change.
-func (s *Store) OutboxEvents(ctx context.Context, limit int) ([]shop.OutboxEvent, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, order_id, status, at FROM processing_outbox ORDER BY seq LIMIT ?`, limit)
+// OutboxEvents returns at most limit events of the order outbox after
+// afterSeq, oldest first. The triggers of migration 0010 write them in the
+// transaction of each placement and status change.
+func (s *Store) OutboxEvents(ctx context.Context, afterSeq int64, limit int) ([]shop.OutboxEvent, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, order_id, status, at FROM processing_outbox WHERE seq > ? ORDER BY seq LIMIT ?`,
+		afterSeq, limit)
 	if err != nil {
 		return nil, wrap("outbox events", err)
 	}

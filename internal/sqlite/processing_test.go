@@ -39,7 +39,7 @@ func TestOutboxHoldsEveryOrderEvent(t *testing.T) {
 	if err := change("accepted", "cancelled"); err != nil {
 		t.Fatal(err)
 	}
-	events, err := s.OutboxEvents(ctx, 10)
+	events, err := s.OutboxEvents(ctx, 0, 10)
 	if err != nil {
 		t.Fatalf("OutboxEvents() = %v; want nil", err)
 	}
@@ -57,7 +57,7 @@ func TestOutboxHoldsEveryOrderEvent(t *testing.T) {
 	if err := s.DeleteOutboxEvents(ctx, events[1].Seq); err != nil {
 		t.Fatalf("DeleteOutboxEvents() = %v; want nil", err)
 	}
-	if rest, err := s.OutboxEvents(ctx, 10); err != nil || len(rest) != 1 || rest[0].Event.Status != "cancelled" {
+	if rest, err := s.OutboxEvents(ctx, 0, 10); err != nil || len(rest) != 1 || rest[0].Event.Status != "cancelled" {
 		t.Errorf("OutboxEvents() after the delete = %v, %v; want the cancellation only", rest, err)
 	}
 }
@@ -95,7 +95,7 @@ func TestOutboxBackfill(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	events, err := openTemp(t, path).OutboxEvents(ctx, 10)
+	events, err := openTemp(t, path).OutboxEvents(ctx, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
