@@ -9,8 +9,9 @@ export CGO_ENABLED ?= 0
 .PHONY: run run-dynamodb build image test test-go test-e2e test-e2e-selftest test-audit deps-audit lint deps-go deps-e2e deps-moto bench fuzz clean
 
 ## run: serve the shop on http://127.0.0.1:8000 with the embedded SQLite store and the demo catalog.
-## The binary is make's own child (not go run's, which would die on SIGTERM and leave it running), so a
-## SIGTERM or SIGINT to make reaches it and shuts it down gracefully.
+## The binary is make's own child (not go run's, which would die on SIGTERM and leave it running): a
+## SIGTERM to make (which make passes on), or Ctrl-C (SIGINT to the terminal's whole process group),
+## shuts it down gracefully.
 run: build
 	bin/storefront
 

@@ -373,15 +373,17 @@ func TestWebTierAlarms(t *testing.T) {
 }
 
 // TestTablePrefixTheAppAndS3Take: both stacks take only a TablePrefix the
-// app starts with (its photo bucket named PREFIXimages, a valid S3 bucket
-// name), and that names the tables the app uses: never empty, which the
-// app reads as its default prefix.
+// app starts with and that names what the stack creates: the photo bucket
+// PREFIXimages (an S3 bucket name: lower case, no underscore), the Lambda
+// function PREFIXorder-processor and the queue PREFIXprocessor-failures
+// (no dots; the function's name at most 64 characters), and never empty,
+// which the app reads as its default prefix.
 func TestTablePrefixTheAppAndS3Take(t *testing.T) {
 	for _, name := range []string{"cloudformation.json", "web.json"} {
 		param, _ := readTemplate(t, name).Parameters["TablePrefix"].(map[string]any)
 		pattern, _ := param["AllowedPattern"].(string)
 		allowed := regexp.MustCompile(`^(?:` + pattern + `)$`) // CloudFormation matches the whole value
-		for _, prefix := range []string{"storefront-", "shop.test-", "a", strings.Repeat("a", 57)} {
+		for _, prefix := range []string{"storefront-", "shop-test-", "a", strings.Repeat("a", 49)} {
 			if !allowed.MatchString(prefix) {
 				t.Errorf("%s: TablePrefix %q refused; want it taken", name, prefix)
 				continue
@@ -391,7 +393,7 @@ func TestTablePrefixTheAppAndS3Take(t *testing.T) {
 				t.Errorf("%s: TablePrefix %q taken, but the app refuses it: %v", name, prefix, err)
 			}
 		}
-		for _, prefix := range []string{"", "Shop_", "shop_", "-shop", strings.Repeat("a", 58)} {
+		for _, prefix := range []string{"", "Shop_", "shop_", "-shop", "shop.test-", strings.Repeat("a", 50)} {
 			if allowed.MatchString(prefix) {
 				t.Errorf("%s: TablePrefix %q taken; want it refused (no app or S3 bucket name)", name, prefix)
 			}

@@ -165,6 +165,7 @@ func (p *Processor) Handle(ctx context.Context, ev shop.OrderEvent) error {
 	// the message's record then spares reading the order, building its
 	// message and claiming it only to learn it was sent.
 	if m, err := p.store.MessageRecord(ctx, ev.OrderID, ev.Status); err == nil && m.State == shop.MessageSent {
+		p.unmarked.set(ev, false) // marked after all (a mark whose answer was lost)
 		return nil
 	}
 	o, err := p.store.Order(ctx, ev.OrderID)

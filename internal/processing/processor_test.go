@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -775,4 +776,61 @@ func TestRunGoesOnPastAClaimOfADeadProcessor(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Run() = %v", err)
 	}
+}
+
+// oneFailingOneBlockingSender fails the sends of failing at once and holds
+// the others until release is closed, telling started when one began.
+type oneFailingOneBlockingSender struct {
+	failing string
+	started chan struct{}
+	release chan struct{}
+}
+
+func (s oneFailingOneBlockingSender) Send(_ context.Context, m mail.Message) error {
+	if m.ID == s.failing {
+		return fmt.Errorf("%w: 451 later", mail.ErrTemporary)
+	}
+	s.started <- struct{}{}
+	<-s.release
+	return nil
+}
+
+// TestRunWaitsIdlyWhileStopping: stopping while one record waits for its
+// next try and another is in hand, Run waits for the one in hand without
+// spinning (the waiting one's due time passing woke it again at once, a
+// whole core, until the send in hand was over).
+func TestRunWaitsIdlyWhileStopping(t *testing.T) {
+	e := newEnv(t)
+	e.placeOrder(t, "o2", "u2")
+	s := oneFailingOneBlockingSender{failing: "order.o1.confirmation", started: make(chan struct{}, 1), release: make(chan struct{})}
+	p := processing.New(e.service, e.store, s, processing.Config{ShopURL: "http://shop.test", Backoff: 20 * time.Millisecond,
+		Attempts: 1000, Now: e.clock.Now})
+	e.feed.Publish(ev("placed"), start)
+	e.feed.Publish(shop.OrderEvent{OrderID: "o2", Status: "placed"}, start)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx, e.feed) }()
+	<-s.started // o2's send in hand; o1's fails every 20 ms
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	before := processCPU(t)
+	time.Sleep(time.Second) // stopping: o1 waits, o2's send goes on
+	used := processCPU(t) - before
+	close(s.release)
+	if err := <-done; err != nil {
+		t.Fatalf("Run() = %v", err)
+	}
+	if used > 300*time.Millisecond {
+		t.Errorf("the process used %v of CPU in the second Run waited to stop; want it idle", used)
+	}
+}
+
+// processCPU is the CPU time the test process used so far.
+func processCPU(t *testing.T) time.Duration {
+	t.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -57,11 +57,12 @@ func (q *recordQueue) nextReady() *pendingRecord {
 // finish takes pr back from its try: finished, the next record of its
 // order is ready and its shard's checkpoint may move; else it waits until
 // it is due.
-func (q *recordQueue) finish(pr *pendingRecord) {
-	if !pr.finished {
+func (q *recordQueue) finish(pr *pendingRecord, finished bool) {
+	if !finished {
 		heap.Push(&q.waiting, pr)
 		return
 	}
+	pr.finished = true
 	q.unfinished--
 	id := pr.rec.Event.OrderID
 	rest := q.byOrder[id][1:] // pr was its order's head

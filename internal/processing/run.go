@@ -48,7 +48,11 @@ func (p *Processor) Run(ctx context.Context, src Source) error {
 	handlers := startHandlers(p.cfg.Concurrency)
 	defer handlers.stop()
 	q := newRecordQueue()
-	finished := make(chan *pendingRecord, p.cfg.Concurrency)
+	type tried struct {
+		pr       *pendingRecord
+		finished bool
+	}
+	triedOnce := make(chan tried, p.cfg.Concurrency)
 	type readResult struct {
 		records []Record
 		err     error
@@ -67,10 +71,7 @@ func (p *Processor) Run(ctx context.Context, src Source) error {
 					break
 				}
 				inFlight++
-				handlers.run(func() {
-					p.attempt(ctx, pr)
-					finished <- pr
-				})
+				handlers.run(func() { triedOnce <- tried{pr, p.attempt(ctx, pr)} })
 			}
 			if !reading && q.unfinished < maxUnfinished {
 				// Done and Next never overlap: a source is one loop's.
@@ -89,20 +90,22 @@ func (p *Processor) Run(ctx context.Context, src Source) error {
 			q.saveCheckpoints(context.WithoutCancel(ctx), src, p.cfg.Logger)
 			return nil
 		}
-		stopping := ctx.Done()
+		stopping, due := ctx.Done(), q.nextDue()
 		if ctx.Err() != nil {
-			stopping = nil // seen: wait for the reads and records in hand
+			// Seen: wait for the read and the records in hand; the waiting
+			// ones are not tried again.
+			stopping, due = nil, time.Time{}
 		}
-		resetTimer(wake, q.nextDue(), now)
+		resetTimer(wake, due, now)
 		select {
 		case r := <-reads:
 			reading = false
 			if r.err == nil {
 				q.add(r.records)
 			}
-		case pr := <-finished:
+		case t := <-triedOnce:
 			inFlight--
-			q.finish(pr)
+			q.finish(t.pr, t.finished)
 		case <-wake.C:
 		case <-stopping:
 		}
@@ -133,15 +136,19 @@ type pendingRecord struct {
 	pause        time.Duration // before the next try after a failure
 	claimedSince time.Time     // when another processor's claim first held it up
 	due          time.Time     // when it may be tried again (zero: now)
-	finished     bool          // handled, dead-lettered or passed over
+	tried        bool          // tried at least once
+	// finished is set by Run's loop alone (recordQueue.finish): the loop
+	// reads it of records other handlers hold.
+	finished bool // handled, dead-lettered or passed over
 }
 
-// attempt tries pr once, in a handler: on success, or when its tries are
-// used up (then it is dead-lettered), it is finished; else due says when
-// to try again.
-func (p *Processor) attempt(ctx context.Context, pr *pendingRecord) {
+// attempt tries pr once, in a handler, and reports whether it is finished:
+// on success, or when its tries are used up (then it is dead-lettered);
+// else pr.due says when to try again.
+func (p *Processor) attempt(ctx context.Context, pr *pendingRecord) (finished bool) {
 	ev := pr.rec.Event
-	if pr.attempts == 0 && pr.claimedSince.IsZero() {
+	if !pr.tried {
+		pr.tried = true
 		p.cfg.Metrics.observe(p.cfg.Now(), pr.rec.At)
 		pr.pause = p.cfg.Backoff
 	}
@@ -149,7 +156,7 @@ func (p *Processor) attempt(ctx context.Context, pr *pendingRecord) {
 	now := time.Now()
 	switch {
 	case err == nil:
-		pr.finished = true
+		return true
 	case errors.Is(err, shop.ErrMessageClaimed) && p.awaitClaim(ctx, ev, &pr.claimedSince):
 		// Another processor's claim of the message stands: it is sending
 		// right now, or it died (a crash, a SIGKILL) and its lease runs out.
@@ -163,9 +170,9 @@ func (p *Processor) attempt(ctx context.Context, pr *pendingRecord) {
 		if derr := p.deadLetter(ctx, ev, err, pr.attempts+1); derr != nil {
 			p.cfg.Logger.ErrorContext(ctx, "order event not handled", "order_id", ev.OrderID, "status", ev.Status, "err", derr)
 			pr.due = now.Add(pr.pause) // its dead letter is tried again
-			return
+			return false
 		}
-		pr.finished = true
+		return true
 	default:
 		pr.attempts++
 		p.cfg.Logger.WarnContext(ctx, "order event failed; trying again", "order_id", ev.OrderID,
@@ -173,6 +180,7 @@ func (p *Processor) attempt(ctx context.Context, pr *pendingRecord) {
 		pr.due = now.Add(pr.pause)
 		pr.pause *= 2
 	}
+	return false
 }
 
 // awaitClaim reports whether a record held up by another processor's
