@@ -66,6 +66,10 @@ func (s *server) handleAPICreateToken(w http.ResponseWriter, r *http.Request) {
 // handleAPIDeleteToken serves DELETE /api/v1/tokens/current: 204, the
 // token of the request is revoked.
 func (s *server) handleAPIDeleteToken(w http.ResponseWriter, r *http.Request, sess *shop.Session, u *shop.User) {
+	if err := apiNoBody(w, r); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	if err := s.shop.EndSession(r.Context(), sess); err != nil {
 		s.apiError(w, r, err)
 		return

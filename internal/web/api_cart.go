@@ -89,6 +89,10 @@ func (s *server) handleAPICartSet(w http.ResponseWriter, r *http.Request, sess *
 // handleAPICartRemove serves DELETE /api/v1/cart/items/{product_id}:
 // removes the line (absent is fine) and answers the cart.
 func (s *server) handleAPICartRemove(w http.ResponseWriter, r *http.Request, sess *shop.Session, u *shop.User) {
+	if err := apiNoBody(w, r); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	c, err := s.shop.RemoveFromCart(r.Context(), sess.CartID, r.PathValue("product_id"))
 	if err != nil {
 		s.apiError(w, r, err)

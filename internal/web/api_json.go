@@ -77,6 +77,28 @@ func apiDecode(w http.ResponseWriter, r *http.Request, dst any) error {
 	return apiUnmarshal(data, dst, "")
 }
 
+// apiNoBody checks the body of a call that takes none: empty (or
+// whitespace), or an empty JSON object. Anything else is refused as
+// apiDecode refuses a body, so a field sent where none is accepted is a
+// 422 naming it, never ignored.
+func apiNoBody(w http.ResponseWriter, r *http.Request) error {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, apiMaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return tooBig
+		}
+		return errAPISyntax
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	if !apiIsJSON(r.Header.Get("Content-Type")) {
+		return errAPIMediaType
+	}
+	return apiUnmarshal(data, &struct{}{}, "")
+}
+
 // apiIsJSON reports whether a Content-Type is JSON in UTF-8:
 // application/json with no parameter but charset=utf-8.
 func apiIsJSON(contentType string) bool {

@@ -35,6 +35,10 @@ func (s *server) handleOrderCancel(w http.ResponseWriter, r *http.Request) {
 // token): 200 the order, cancelled; 409 invalid_transition once it is no
 // longer placed; 404 for anyone but its buyer.
 func (s *server) handleAPICancelOrder(w http.ResponseWriter, r *http.Request, sess *shop.Session, u *shop.User) {
+	if err := apiNoBody(w, r); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	o, err := s.shop.CancelOwnOrder(r.Context(), u, r.PathValue("id"))
 	s.apiOrderAnswer(w, r, o, err)
 }

@@ -272,3 +272,39 @@ func TestStaffOrderListPages(t *testing.T) {
 	}
 	staff.Page.get("/admin/orders?before=nonsense").wantStatus(http.StatusUnprocessableEntity).wantContains("Use the cursor of the last order shown.")
 }
+
+// TestAPICallsWithoutBodyRefuseFields: the calls that take no body
+// (cancel an order, remove a cart line, revoke the token) refuse one with
+// a field in it, 422 naming it, as every call refuses an unknown field;
+// no body, whitespace or {} are taken, and nothing was done by a refusal.
+func TestAPICallsWithoutBodyRefuseFields(t *testing.T) {
+	e := newEnv(t)
+	buyer := e.signUp("ada@example.com")
+	id := e.orderOne(buyer, "kettle", "key-no-body-1")
+	e.do(apiReq{Method: "PUT", Path: "/api/v1/cart/items/mug", Token: buyer, Body: `{"quantity": 1}`}).want(t, 200, "")
+	for _, call := range []apiReq{
+		{Method: "POST", Path: "/api/v1/orders/" + id + "/cancel"},
+		{Method: "DELETE", Path: "/api/v1/cart/items/mug"},
+		{Method: "DELETE", Path: "/api/v1/tokens/current"},
+	} {
+		call.Token, call.Body = buyer, `{"reason": "changed my mind"}`
+		res := e.do(call)
+		res.want(t, 422, "validation_failed")
+		if !strings.Contains(string(res.Body), `"reason"`) {
+			t.Errorf("%s %s with a field: %s; want the field named", call.Method, call.Path, res.Body)
+		}
+		call.Body, call.ContentType = "reason=none", "application/x-www-form-urlencoded"
+		e.do(call).want(t, 415, "unsupported_media_type")
+	}
+	var o orderJSON
+	res := e.do(apiReq{Method: "GET", Path: "/api/v1/orders/" + id, Token: buyer})
+	res.decode(t, &o)
+	if o.Status != "placed" {
+		t.Errorf("order after the refused cancellations = %s; want placed", o.Status)
+	}
+	for _, body := range []string{"", " \n", "{}"} {
+		e.do(apiReq{Method: "DELETE", Path: "/api/v1/cart/items/mug", Token: buyer, Body: body}).want(t, 200, "")
+	}
+	e.do(apiReq{Method: "POST", Path: "/api/v1/orders/" + id + "/cancel", Token: buyer, Body: "{}"}).want(t, 200, "")
+	e.do(apiReq{Method: "DELETE", Path: "/api/v1/tokens/current", Token: buyer, Body: " "}).want(t, 204, "")
+}
