@@ -22,6 +22,9 @@ const loadtestUsage = `usage:
   storefront loadtest [-url URL] [-scenario NAME] [-vus N] [-duration D] [-warmup D] [-page N] [-query WORD] [-json FILE]
       drive the shop at URL with N concurrent virtual users and print throughput, p50/p95/p99 latency,
       errors and orders per second, per request kind and overall
+      (every user comes from one address: a shop limits registrations and new guest carts per address,
+      so start the shop under test with STOREFRONT_REGISTRATION_LIMIT and STOREFRONT_GUEST_CART_LIMIT
+      raised, as make bench does; its refusals count as errors)
   storefront loadtest gen-catalog -n N [-seed S]
       a catalog CSV of N generated products on stdout, for storefront catalog import
   storefront loadtest serve-hello [-addr HOST:PORT]
