@@ -99,6 +99,18 @@ func (s *Store) UpdateUserPassword(ctx context.Context, id, passwordHash string)
 	return s.updateUserAttribute(ctx, "update user password", id, "password_hash", passwordHash)
 }
 
+// UpgradeUserPassword sets the password hash of the user id on condition
+// that it is still from.
+func (s *Store) UpgradeUserPassword(ctx context.Context, id, from, to string) error {
+	return s.updateItem(ctx, "upgrade user password", &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.users),
+		Key:                       userKey(id),
+		UpdateExpression:          aws.String("SET password_hash = :to"),
+		ConditionExpression:       aws.String("attribute_exists(pk) AND password_hash = :from"),
+		ExpressionAttributeValues: item{":to": str(to), ":from": str(from)},
+	}, errNotFound("user", id))
+}
+
 func (s *Store) updateUserAttribute(ctx context.Context, op, id, attribute, value string) error {
 	return s.updateItem(ctx, op, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.users),

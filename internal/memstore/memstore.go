@@ -140,6 +140,22 @@ func (s *Store) UpdateUserPassword(ctx context.Context, id, passwordHash string)
 	return s.updateUser(ctx, "update user password", id, func(u *shop.User) { u.PasswordHash = passwordHash })
 }
 
+// UpgradeUserPassword sets the password hash of the user id while it is
+// still from.
+func (s *Store) UpgradeUserPassword(ctx context.Context, id, from, to string) error {
+	if err := s.lock(ctx, "upgrade user password"); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	u, ok := s.users[id]
+	if !ok || u.PasswordHash != from {
+		return shop.ErrNotFound
+	}
+	u.PasswordHash = to
+	s.users[id] = u
+	return nil
+}
+
 func (s *Store) updateUser(ctx context.Context, op, id string, change func(*shop.User)) error {
 	if err := s.lock(ctx, op); err != nil {
 		return err

@@ -99,6 +99,10 @@ func (s *Store) UpdateUserName(ctx context.Context, id, name string) error {
 	return s.count("UpdateUserName", s.Store.UpdateUserName(ctx, id, name))
 }
 
+func (s *Store) UpgradeUserPassword(ctx context.Context, id, from, to string) error {
+	return s.count("UpgradeUserPassword", s.Store.UpgradeUserPassword(ctx, id, from, to))
+}
+
 func (s *Store) UpdateUserPassword(ctx context.Context, id, passwordHash string) error {
 	return s.count("UpdateUserPassword", s.Store.UpdateUserPassword(ctx, id, passwordHash))
 }

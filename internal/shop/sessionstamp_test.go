@@ -97,3 +97,35 @@ func TestPendingSignInRacingAPasswordResetCannotComplete(t *testing.T) {
 		t.Errorf("CompleteSignIn(after the password changed) = %v; want ErrUnauthorized", err)
 	}
 }
+
+// resetBeforeUpgradeStore changes the user's password (a reset that
+// commits) just before a sign-in's hash upgrade is written.
+type resetBeforeUpgradeStore struct {
+	shop.Store
+	resetHash string
+}
+
+func (s *resetBeforeUpgradeStore) UpgradeUserPassword(ctx context.Context, id, from, to string) error {
+	if err := s.Store.UpdateUserPassword(ctx, id, s.resetHash); err != nil {
+		return err
+	}
+	return s.Store.UpgradeUserPassword(ctx, id, from, to)
+}
+
+// TestHashUpgradeNeverUndoesAPasswordChange: a sign-in that upgrades a
+// weak hash while a reset replaces the password writes nothing over the
+// reset (a blind write put the old password back), and is refused: it was
+// with the password the reset replaced.
+func TestHashUpgradeNeverUndoesAPasswordChange(t *testing.T) {
+	f := newFixture(t)
+	u := f.register(t, "ada@example.com")
+	stronger := shop.PasswordParams{MemoryKiB: 128, Iterations: 2, Threads: 1}
+	racing := &resetBeforeUpgradeStore{Store: f.store, resetHash: "the reset's hash"}
+	svc := shop.NewService(racing, shop.Config{PasswordParams: &stronger, Now: f.clock.Now})
+	if _, err := svc.Authenticate(t.Context(), "ada@example.com", goodPassword, ""); !errors.Is(err, shop.ErrInvalidCredentials) {
+		t.Errorf("Authenticate(old password, reset meanwhile) = %v; want ErrInvalidCredentials", err)
+	}
+	if got, err := f.store.User(t.Context(), u.ID); err != nil || got.PasswordHash != racing.resetHash {
+		t.Errorf("stored hash after the raced upgrade = %q, %v; want the reset's", got.PasswordHash, err)
+	}
+}

@@ -73,11 +73,16 @@ func (s *Service) authenticate(ctx context.Context, typed, password, clientAddr 
 		}
 	}
 	if weak {
-		// Upgrade a hash made with weaker parameters while the password is at hand.
-		u.PasswordHash = s.hasher.hash(password)
-		if err := s.store.UpdateUserPassword(ctx, u.ID, u.PasswordHash); err != nil {
+		// Upgrade a hash made with weaker parameters while the password is
+		// at hand, unless the password changed since it was read: that
+		// change stands, and this sign-in was with the password it replaced.
+		upgraded := s.hasher.hash(password)
+		if err := s.store.UpgradeUserPassword(ctx, u.ID, u.PasswordHash, upgraded); errors.Is(err, ErrNotFound) {
+			return nil, ErrInvalidCredentials
+		} else if err != nil {
 			return nil, err
 		}
+		u.PasswordHash = upgraded
 		s.log.InfoContext(ctx, "password hash upgraded", "user_id", u.ID)
 	}
 	if verdict == factorPassed {

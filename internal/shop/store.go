@@ -38,6 +38,11 @@ type Store interface {
 	// UpdateUserPassword sets the password hash of the user id and nothing
 	// else, on condition that the user exists (ErrNotFound otherwise).
 	UpdateUserPassword(ctx context.Context, id, passwordHash string) error
+	// UpgradeUserPassword replaces the password hash of the user id with
+	// to, on condition that it is still from (a hash of the same password
+	// with stronger parameters, at a sign-in): ErrNotFound when the user is
+	// gone or its password was changed meanwhile, which it never undoes.
+	UpgradeUserPassword(ctx context.Context, id, from, to string) error
 	// SetUserTOTP sets the second factor secret of the user id ("": none)
 	// and the time step of its last accepted code, and nothing else, on
 	// condition that the user exists (ErrNotFound otherwise).

@@ -72,6 +72,12 @@ func (s *Store) UpdateUserPassword(ctx context.Context, id, passwordHash string)
 	return s.updateUser(ctx, "update user password", `UPDATE users SET password_hash = ? WHERE id = ?`, passwordHash, id)
 }
 
+// UpgradeUserPassword sets the password hash of the user id while it is
+// still from.
+func (s *Store) UpgradeUserPassword(ctx context.Context, id, from, to string) error {
+	return s.updateUser(ctx, "upgrade user password", `UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`, to, id, from)
+}
+
 // updateUser runs one UPDATE of a user row; no row changed is
 // shop.ErrNotFound.
 func (s *Store) updateUser(ctx context.Context, op, query string, args ...any) error {

@@ -140,6 +140,30 @@ func testUsers(t *testing.T, newStore func(t *testing.T) shop.Store) {
 		}
 		checkUser(t, "User(u2) after updating u1", other, newUser("u2", "bob@example.com"))
 	})
+	t.Run("UpgradeUserPassword", func(t *testing.T) {
+		s := newStore(t)
+		u := newUser("u1", "ada@example.com")
+		mustCreateUser(t, s, u)
+		if err := s.UpgradeUserPassword(t.Context(), "u1", "not-its-hash", "upgraded"); !errors.Is(err, shop.ErrNotFound) {
+			t.Fatalf("UpgradeUserPassword(from another hash) = %v; want ErrNotFound", err)
+		}
+		if got, err := s.User(t.Context(), "u1"); err != nil || got.PasswordHash != u.PasswordHash {
+			t.Fatalf("User(u1) after a refused upgrade = %+v, %v; want the hash as it was", got, err)
+		}
+		if err := s.UpgradeUserPassword(t.Context(), "u1", u.PasswordHash, "upgraded"); err != nil {
+			t.Fatalf("UpgradeUserPassword(from its hash) = %v; want nil", err)
+		}
+		want := *u
+		want.PasswordHash = "upgraded"
+		got, err := s.User(t.Context(), "u1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkUser(t, "User(u1) after the upgrade", got, &want)
+		if err := s.UpgradeUserPassword(t.Context(), "ghost", "a", "b"); !errors.Is(err, shop.ErrNotFound) {
+			t.Errorf("UpgradeUserPassword(missing) = %v; want ErrNotFound", err)
+		}
+	})
 	t.Run("UpdateUserNotFound", func(t *testing.T) {
 		s := newStore(t)
 		if err := s.UpdateUserName(t.Context(), "ghost", "Ghost"); !errors.Is(err, shop.ErrNotFound) {
