@@ -93,11 +93,7 @@ func TestHandleStreamBatchDeadLettersPermanentFailures(t *testing.T) {
 // little time left it reports the record for Lambda's retry.
 func TestHandleStreamBatchWaitsForAnotherProcessorsClaim(t *testing.T) {
 	e := newEnv(t)
-	e.change(t, "placed", "accepted", "")
-	if _, err := e.store.ClaimMessage(t.Context(), shop.MessageRecord{OrderID: "o1", Event: "accepted",
-		MessageID: "order.o1.confirmation", State: shop.MessagePending, Owner: "timed-out", ClaimedAt: e.clock.Now()}, start.Add(-time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+	e.acceptedWithClaimOf(t, "timed-out")
 	batch := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{streamRecord("100", "o1", "accepted")}}
 
 	short, cancel := context.WithTimeout(t.Context(), time.Second)

@@ -113,6 +113,18 @@ func (e *env) change(t *testing.T, from, to, tracking string) {
 	}
 }
 
+// acceptedWithClaimOf leaves o1 accepted and its confirmation claimed,
+// pending, by owner: a processor that stopped between its claim and its
+// mark (killed, or timed out mid-send).
+func (e *env) acceptedWithClaimOf(t *testing.T, owner string) {
+	t.Helper()
+	e.change(t, "placed", "accepted", "")
+	if _, err := e.store.ClaimMessage(t.Context(), shop.MessageRecord{OrderID: "o1", Event: "accepted",
+		MessageID: "order.o1.confirmation", State: shop.MessagePending, Owner: owner, ClaimedAt: e.clock.Now()}, start.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func ev(status string) shop.OrderEvent { return shop.OrderEvent{OrderID: "o1", Status: status} }
 
 func TestHandle(t *testing.T) {
@@ -267,12 +279,7 @@ func TestHandleUnsoundOrder(t *testing.T) {
 // its lease is over; before that another processor leaves it alone.
 func TestCrashBetweenSendAndMark(t *testing.T) {
 	e := newEnv(t)
-	// The dead processor's state: the order accepted, the claim pending.
-	e.change(t, "placed", "accepted", "")
-	if _, err := e.store.ClaimMessage(t.Context(), shop.MessageRecord{OrderID: "o1", Event: "accepted",
-		MessageID: "order.o1.confirmation", State: shop.MessagePending, Owner: "dead", ClaimedAt: e.clock.Now()}, start.Add(-time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+	e.acceptedWithClaimOf(t, "dead") // the dead processor's state
 	err := e.processor.Handle(t.Context(), ev("accepted"))
 	if !errors.Is(err, shop.ErrMessageClaimed) || processing.Permanent(err) {
 		t.Errorf("Handle() within the lease = %v; want ErrMessageClaimed, to retry", err)
@@ -751,11 +758,7 @@ func TestRunGoesOnPastARecordWaitingForItsNextTry(t *testing.T) {
 // it are accepted meanwhile (before, every one waited up to the lease).
 func TestRunGoesOnPastAClaimOfADeadProcessor(t *testing.T) {
 	e := newEnv(t)
-	e.change(t, "placed", "accepted", "")
-	if _, err := e.store.ClaimMessage(t.Context(), shop.MessageRecord{OrderID: "o1", Event: "accepted",
-		MessageID: "order.o1.confirmation", State: shop.MessagePending, Owner: "killed", ClaimedAt: e.clock.Now()}, start.Add(-time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+	e.acceptedWithClaimOf(t, "killed")
 	e.feed.Publish(ev("accepted"), start)
 	e.placeOrder(t, "o2", "u2")
 	ctx, cancel := context.WithCancel(t.Context())
