@@ -13,6 +13,9 @@ type CartView struct {
 	ID    string
 	Lines []CartViewLine
 	Totals
+	// Version is the Cart's: a checkout page sends it back, so the order
+	// is the cart the page showed (PlaceOrderInput.CartVersion).
+	Version string
 }
 
 // CartViewLine is a priced cart line with what the shopper needs to know:
@@ -51,7 +54,7 @@ func (s *Service) price(ctx context.Context, c *Cart) (*CartView, error) {
 // priceWith prices c at the prices of products, which holds every
 // product of c's lines that exists.
 func priceWith(c *Cart, products map[string]Product) *CartView {
-	v := &CartView{ID: c.ID, Lines: []CartViewLine{}}
+	v := &CartView{ID: c.ID, Lines: []CartViewLine{}, Version: c.Version}
 	lines := make([]OrderLine, 0, len(c.Lines))
 	for _, l := range c.Lines {
 		p, ok := products[l.ProductID]

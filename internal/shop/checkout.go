@@ -48,7 +48,17 @@ type PlaceOrderInput struct {
 	CartID  string
 	Key     string
 	Address Address
+	// CartVersion is the version of the cart the shopper confirmed (the
+	// checkout page's CartView.Version): a cart changed since (in another
+	// tab) is refused with ErrCartNotAsShown rather than ordered unseen.
+	// "" orders the cart as it is (the API, whose client reads the cart
+	// itself).
+	CartVersion string
 }
+
+// ErrCartNotAsShown refuses a checkout whose cart changed since the page
+// the shopper confirmed showed it. Nothing was ordered.
+var ErrCartNotAsShown = errors.New("the cart changed since the checkout page showed it")
 
 // PlaceOrder places the cart as an order, idempotently by checkout key.
 // It returns the order and whether it was placed by an earlier call with
@@ -116,6 +126,10 @@ func (s *Service) placeCart(ctx context.Context, id string, in PlaceOrderInput, 
 	if err != nil {
 		// An earlier submission of the key may have placed the order.
 		return s.lostRace(ctx, id, in.User, addr, err)
+	}
+	if in.CartVersion != "" && c.Version != in.CartVersion {
+		// Or it placed it, which changed the cart: then that order.
+		return s.lostRace(ctx, id, in.User, addr, ErrCartNotAsShown)
 	}
 	if len(c.Lines) == 0 {
 		return s.lostRace(ctx, id, in.User, addr, ErrCartEmpty)

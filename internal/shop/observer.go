@@ -71,7 +71,7 @@ func CheckoutOutcomeOf(replayed bool, err error) string {
 		return CheckoutInsufficientStock
 	case errors.Is(err, ErrPriceChanged):
 		return CheckoutPriceChanged
-	case errors.Is(err, ErrConflict):
+	case errors.Is(err, ErrConflict), errors.Is(err, ErrCartNotAsShown):
 		return CheckoutConflict
 	case errors.Is(err, ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return CheckoutUnavailable

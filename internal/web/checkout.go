@@ -110,7 +110,8 @@ func (s *server) handleCheckout(w http.ResponseWriter, r *http.Request) {
 	addr := shop.Address{FullName: f.Get("full_name"), Line1: f.Get("address_line1"), Line2: f.Get("address_line2"),
 		City: f.Get("city"), PostalCode: f.Get("postal_code"), Country: f.Get("country")}
 	key := f.Get("checkout_key")
-	o, _, err := s.shop.PlaceOrder(r.Context(), shop.PlaceOrderInput{User: vis.User, CartID: vis.CartID(), Key: key, Address: addr})
+	o, _, err := s.shop.PlaceOrder(r.Context(), shop.PlaceOrderInput{User: vis.User, CartID: vis.CartID(), Key: key, Address: addr,
+		CartVersion: f.Get("cart_version")})
 	if err != nil {
 		s.checkoutFailed(w, r, vis, addr, key, err)
 		return
@@ -126,6 +127,8 @@ const (
 		"change the quantities in your cart, then check out again."
 	checkoutPriceMessage = "Some prices changed since you added the products, or a product is no longer sold. " +
 		"Nothing was ordered: check the notes below, then confirm the new prices to check out."
+	checkoutChangedMessage = "Your cart changed since this page was shown (in another tab or window, perhaps). " +
+		"Nothing was ordered: check the order below, then place it again."
 	checkoutUnknownMessage = "We could not confirm whether your order was placed: it may have been. " +
 		"Press “Place order” again in a moment to find out: this form can place your order only once, so it is never ordered twice. " +
 		"You can also look in your orders."
@@ -158,7 +161,8 @@ func (s *server) checkoutFailed(w http.ResponseWriter, r *http.Request, vis *sho
 	var perr *shop.PriceError
 	isStock, isPrice := errors.As(err, &serr), errors.As(err, &perr)
 	unknown := errors.Is(err, shop.ErrOutcomeUnknown)
-	if fields == nil && !isStock && !isPrice && p.Status != http.StatusServiceUnavailable {
+	changed := errors.Is(err, shop.ErrCartNotAsShown)
+	if fields == nil && !isStock && !isPrice && !changed && p.Status != http.StatusServiceUnavailable {
 		s.errorPage(w, r, err)
 		return
 	}
@@ -182,6 +186,9 @@ func (s *server) checkoutFailed(w http.ResponseWriter, r *http.Request, vis *sho
 		for _, sh := range serr.Items {
 			v.Problems = append(v.Problems, sh.Message())
 		}
+	case changed:
+		v.FormError = checkoutChangedMessage
+		v.PriceChange = c != nil && c.NeedsPriceConfirmation()
 	case isPrice:
 		v.FormError = checkoutPriceMessage
 		v.PriceChange = true

@@ -12,13 +12,48 @@ import (
 )
 
 // checkoutForm GETs the checkout page and returns its form filled with a
-// valid address and the page's checkout key.
+// valid address and the page's hidden fields (its checkout key and the
+// version of the cart it shows).
 func (c *pageClient) checkoutForm() url.Values {
 	c.t.Helper()
 	page := c.get("/checkout").wantStatus(http.StatusOK)
 	form := testAddress()
 	form.Set("checkout_key", page.hiddenValue("checkout_key"))
+	form.Set("cart_version", page.hiddenValue("cart_version"))
 	return form
+}
+
+// TestCheckoutCartChangedInAnotherTab: a checkout form posted after the
+// cart changed (a product added in another tab) orders nothing unseen:
+// 409, the page again with the cart as it is now, the address kept and
+// what happened; placing it from that page orders what it shows, and the
+// first form posted again answers with that order.
+func TestCheckoutCartChangedInAnotherTab(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	c.register("ada@example.com", "Ada")
+	c.addToCart("kettle", 1)
+	form := c.checkoutForm()
+	if form.Get("cart_version") == "" {
+		t.Fatal("the checkout page has no cart_version")
+	}
+	c.addToCart("trowel", 1) // the other tab
+	res := c.post("/checkout", form).wantStatus(http.StatusConflict)
+	res.wantContains("Your cart changed since this page was shown")
+	res.wantText("checkout-total", "$54.00")
+	if got := res.inputValue("city"); got != "London" {
+		t.Errorf("city = %q; want it kept", got)
+	}
+	if orders, err := e.store.OrdersByUser(t.Context(), mustUserID(t, e, "ada@example.com")); err != nil || len(orders) != 0 {
+		t.Fatalf("orders after the refusal = %d, %v; want none", len(orders), err)
+	}
+	again := testAddress()
+	again.Set("checkout_key", res.hiddenValue("checkout_key"))
+	again.Set("cart_version", res.hiddenValue("cart_version"))
+	placed := c.post("/checkout", again).wantStatus(http.StatusSeeOther)
+	order := c.get(placed.Header.Get("Location")).wantStatus(http.StatusOK)
+	order.wantText("order-total", "$54.00")
+	c.post("/checkout", form).wantRedirect(placed.Header.Get("Location"))
 }
 
 var orderPath = regexp.MustCompile(`^/orders/[a-z0-9]+$`)

@@ -125,6 +125,8 @@ func problemFor(err error) problem {
 		return problem{http.StatusUnprocessableEntity, "cart_empty", "Your cart is empty."}
 	case errors.Is(err, shop.ErrOutOfStock):
 		return problem{http.StatusConflict, "insufficient_stock", "Some products do not have enough stock left."}
+	case errors.Is(err, shop.ErrCartNotAsShown):
+		return problem{http.StatusConflict, "cart_changed", "Your cart changed since the checkout page showed it. Nothing was ordered: review it and place the order again."}
 	case errors.Is(err, shop.ErrPriceChanged):
 		return problem{http.StatusConflict, "price_changed", "Some prices changed since you added the products, or a product is no longer sold (withdrawn in items). " +
 			"Remove the products no longer sold, and put the others again to accept their new prices."}
