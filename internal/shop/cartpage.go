@@ -12,6 +12,10 @@ import (
 // is withdrawn (confirming removes it).
 func (l CartViewLine) NeedsPriceConfirmation() bool { return l.PriceChanged() || l.Withdrawn }
 
+// StockShort reports whether stock no longer covers the line (sold or
+// taken back since it was added): the checkout would refuse it.
+func (l CartViewLine) StockShort() bool { return !l.Withdrawn && l.Available < l.Quantity }
+
 // NeedsPriceConfirmation reports whether any line of the cart does.
 func (c *CartView) NeedsPriceConfirmation() bool {
 	for _, l := range c.Lines {

@@ -367,3 +367,24 @@ func wantSameCheckoutForm(t *testing.T, res *pageResp, form url.Values) {
 		t.Errorf("address_line2 = %q; want %q kept, so the same form is submitted again", got, form.Get("address_line2"))
 	}
 }
+
+// TestCartAndCheckoutNoteStockRunOut: a line whose stock ran out since it
+// was added (or no longer covers its quantity) says so on the cart and
+// checkout pages, before the checkout refuses it.
+func TestCartAndCheckoutNoteStockRunOut(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	c.register("ada@example.com", "Ada")
+	c.addToCart("kettle", 3)
+	c.addToCart("mug", 1)
+	c.addToCart("trowel", 1)
+	e.setProduct("kettle", func(p *shop.Product) { p.Stock = 2 })
+	e.setProduct("mug", func(p *shop.Product) { p.Stock = 0 })
+	cart := c.get("/cart").wantStatus(http.StatusOK)
+	cart.wantContains("Only 2 left in stock now: lower the quantity to check out.", "Out of stock now: remove it to check out.")
+	if n := strings.Count(cart.Body, "left in stock now") + strings.Count(cart.Body, "Out of stock now"); n != 2 {
+		t.Errorf("the cart notes %d lines; want 2 (the trowel is in stock)", n)
+	}
+	c.get("/checkout").wantStatus(http.StatusOK).wantContains(
+		`Enamel Kettle <span class="note">(only 2 left now)</span>`, `Stoneware Mug <span class="note">(out of stock now)</span>`)
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -249,6 +250,10 @@ func newCartLineTable(c *shop.CartView) *lineTableView {
 			row.Note = "(no longer sold)"
 		case l.PriceChanged():
 			row.Note = "(was " + l.SeenPriceCents.String() + ")"
+		case l.StockShort() && l.Available == 0:
+			row.Note = "(out of stock now)"
+		case l.StockShort():
+			row.Note = "(only " + strconv.Itoa(l.Available) + " left now)"
 		}
 		t.Lines = append(t.Lines, row)
 	}
