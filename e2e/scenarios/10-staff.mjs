@@ -5,7 +5,9 @@
 // from another browser: 401, that browser gets in with the next step's
 // code at the end), creates a product
 // on /admin/products, uploads its photo, restocks it; a shopper buys some of
-// it; the shop's order processor accepts the order; staff move it accepted ->
+// it, staff changing its price while the shopper is on the checkout page
+// (409, nothing ordered; "Confirm new prices" keeps the address typed and
+// the order is at the new price); the shop's order processor accepts the order; staff move it accepted ->
 // shipped (shipping without a tracking number first: 422) and the shopper
 // sees the tracking number and the history with its times. DynamoDB then
 // holds the orders item as placed plus exactly the status changes'
@@ -27,6 +29,7 @@ export const title = 'staff: sign-in with a code, new product, photo, restock, o
 const CREATED_STOCK = 5;
 const RESTOCK = 7;
 const BOUGHT = 2;
+const REPRICED_CENTS = 2590;
 const STAFF_NAV = 'nav[aria-label="Staff area"]';
 
 async function where(page) { return `${page.engine.name} ${page.label} at ${await page.path()}`; }
@@ -137,12 +140,25 @@ async function restock(page, product, delta, want) {
   assert.match(await page.text('#product-stock'), new RegExp(`\\b${want}\\b`), `${await where(page)}: #product-stock after +${delta}`);
 }
 
+/** reprice changes the product's price on its staff page and returns the product as it is now. */
+async function reprice(page, product, priceCents) {
+  await page.goto(`/admin/products/${product.id}`);
+  await S.expectStatus(page, 200);
+  await page.fill('price_cents', priceCents);
+  await page.click({ button: 'Save changes' });
+  await S.expectSeeOther(page, new RegExp(`^/admin/products/${product.id}\\?saved=edited$`));
+  return { ...product, price_cents: priceCents };
+}
+
 /**
  * buy: a shopper sees the new product with its photo and orders quantity of
  * it; it returns the shopper with the orders item once the processor
- * accepted the order (t.assertOrders waits for that).
+ * accepted the order (t.assertOrders waits for that). While the shopper is
+ * on the checkout page, changePrice (staff) changes the product's price:
+ * the order is refused (409, nothing ordered), and "Confirm new prices"
+ * shows the checkout again at the new price with the address typed kept.
  */
-async function buy(t, product, quantity) {
+async function buy(t, product, quantity, changePrice) {
   const shopper = { email: t.email('s10'), name: t.personName('s10'), addr: S.address('s10') };
   const ctx = await t.newContext();
   const page = await ctx.newPage('shopper');
@@ -152,15 +168,25 @@ async function buy(t, product, quantity) {
   const srcset = await page.attr('main img', 'srcset');
   assert.match(srcset || '', /\/images\//, `${await where(page)}: the product page does not show the photo (srcset ${srcset})`);
   await S.addFromProductPage(page, product, quantity);
-  const lines = [{ product, quantity }];
-  await S.expectCart(page, lines);
+  await S.expectCart(page, [{ product, quantity }]);
   await S.openCheckout(page);
   await S.fillAddress(page, shopper.addr);
+  const repriced = await changePrice(product);
+  await page.click({ button: 'Place order' });
+  await S.expectStatus(page, 409);
+  assert.ok(await page.exists('#prices-changed'), `${await where(page)}: no "Confirm new prices" after the price changed`);
+  await page.click({ button: 'Confirm new prices' });
+  await S.expectStatus(page, 200);
+  assert.ok(!(await page.exists('#prices-changed')), `${await where(page)}: the prices still need confirming after confirming them`);
+  const typed = await page.js(() => Object.fromEntries([...new FormData(document.querySelector('form[action="/checkout"]'))]
+    .filter(([name]) => name !== 'checkout_key' && name !== 'cart_version')));
+  assert.deepEqual(typed, shopper.addr, `${await where(page)}: the address after confirming the new prices`);
+  const lines = [{ product: repriced, quantity }];
   const orderId = await S.placeOrder(page);
   const want = t.expectedOrder({ orderId, email: shopper.email, lines, address: shopper.addr });
   await S.expectOrderPage(page, want);
   const [accepted] = await t.assertOrders(shopper.email, [want], { password: S.PASSWORD });
-  return { ...shopper, page, orderId, accepted };
+  return { ...shopper, page, orderId, accepted, product: repriced };
 }
 
 async function expectOrderStatus(page, status) {
@@ -233,7 +259,8 @@ export async function run(t) {
 
   const shown = await t.api.product(product.id);
   assert.equal(shown.price_cents, product.price_cents, `API: price of ${product.id}`);
-  const shopper = await buy(t, shown, BOUGHT);
+  const shopper = await buy(t, shown, BOUGHT, (p) => reprice(page, p, REPRICED_CENTS));
+  product.price_cents = shopper.product.price_cents;
 
   await shipOrder(page, shopper.orderId, tracking, staff);
   await shopper.page.goto(`/orders/${encodeURIComponent(shopper.orderId)}`);

@@ -110,6 +110,10 @@ func (s *server) handleCheckout(w http.ResponseWriter, r *http.Request) {
 	addr := shop.Address{FullName: f.Get("full_name"), Line1: f.Get("address_line1"), Line2: f.Get("address_line2"),
 		City: f.Get("city"), PostalCode: f.Get("postal_code"), Country: f.Get("country")}
 	key := f.Get("checkout_key")
+	if f.Get("confirm_prices") != "" {
+		s.checkoutConfirmPrices(w, r, vis, addr, key)
+		return
+	}
 	o, _, err := s.shop.PlaceOrder(r.Context(), shop.PlaceOrderInput{User: vis.User, CartID: vis.CartID(), Key: key, Address: addr,
 		CartVersion: f.Get("cart_version")})
 	if err != nil {
@@ -117,6 +121,25 @@ func (s *server) handleCheckout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	seeOther(w, r, "/orders/"+o.ID)
+}
+
+// checkoutConfirmPrices answers the checkout form's "Confirm new prices":
+// the cart takes the current prices (withdrawn products leave it) and the
+// form is shown again with the address typed and the same checkout key
+// (nothing was ordered with it), so the shopper reviews the new total and
+// places the order without typing the address again.
+func (s *server) checkoutConfirmPrices(w http.ResponseWriter, r *http.Request, vis *shop.Visit, addr shop.Address, key string) {
+	c, err := s.shop.ConfirmCartPrices(r.Context(), vis.CartID())
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	if !shop.IsCheckoutKey(key) {
+		key = shop.NewCheckoutKey()
+	}
+	v := newCheckoutView(c, addr, key, nil)
+	v.PriceChange = c.NeedsPriceConfirmation()
+	s.render(w, r, http.StatusOK, "checkout", v)
 }
 
 // What the checkout form says above a refusal. Each tells whether anything

@@ -191,11 +191,51 @@ func TestCheckoutPriceChanged(t *testing.T) {
 	e.setProduct("kettle", func(p *shop.Product) { p.PriceCents = 4200 })
 
 	res := c.post("/checkout", form).wantStatus(http.StatusConflict)
-	res.wantContains("Enamel Kettle now costs $42.00 (it was $39.00", `action="/cart/confirm-prices"`, "Confirm new prices",
+	res.wantContains("Enamel Kettle now costs $42.00 (it was $39.00", `form="checkout-form" name="confirm_prices"`, "Confirm new prices",
 		"Nothing was ordered: check the notes below, then confirm the new prices")
 	res.wantNotContains("put the others again") // the API's words, not the page's
+	// The cart page's confirmation, which leads back to the checkout, works too.
 	c.post("/cart/confirm-prices", url.Values{"next": {"/checkout"}}).wantRedirect("/checkout")
 	res = c.post("/checkout", c.checkoutForm())
+	if res.Status != http.StatusSeeOther || !orderPath.MatchString(res.Header.Get("Location")) {
+		t.Fatalf("checkout after confirming: %d\n%s", res.Status, res.Body)
+	}
+	c.follow(res).wantText("order-total", "$47.00")
+}
+
+// TestCheckoutConfirmPricesKeepsAddress: "Confirm new prices" on the
+// checkout page sends the checkout form, so the page comes back with the
+// new prices, the address typed and the same checkout key, and placing it
+// orders at the confirmed price.
+func TestCheckoutConfirmPricesKeepsAddress(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	c.register("ada@example.com", "Ada")
+	c.addToCart("kettle", 1)
+	form := c.checkoutForm()
+	form.Set("address_line2", "Flat 3")
+	e.setProduct("kettle", func(p *shop.Product) { p.PriceCents = 4200 })
+	c.post("/checkout", form).wantStatus(http.StatusConflict)
+
+	form.Set("confirm_prices", "1")
+	res := c.post("/checkout", form).wantStatus(http.StatusOK)
+	res.wantNotContains("prices-changed", "now costs")
+	res.wantText("checkout-total", "$47.00")
+	for id, want := range map[string]string{"city": "London", "address_line2": "Flat 3"} {
+		if got := res.inputValue(id); got != want {
+			t.Errorf("%s = %q after confirming; want %q, kept", id, got, want)
+		}
+	}
+	if got := res.hiddenValue("checkout_key"); got != form.Get("checkout_key") {
+		t.Errorf("checkout_key = %q; want the form's %q", got, form.Get("checkout_key"))
+	}
+	if orders, err := e.store.OrdersByUser(t.Context(), mustUserID(t, e, "ada@example.com")); err != nil || len(orders) != 0 {
+		t.Fatalf("after confirming the prices the orders are %v, %v; want none", orders, err)
+	}
+
+	form.Del("confirm_prices")
+	form.Set("cart_version", res.hiddenValue("cart_version"))
+	res = c.post("/checkout", form)
 	if res.Status != http.StatusSeeOther || !orderPath.MatchString(res.Header.Get("Location")) {
 		t.Fatalf("checkout after confirming: %d\n%s", res.Status, res.Body)
 	}

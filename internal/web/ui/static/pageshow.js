@@ -13,7 +13,9 @@ window.addEventListener("pageshow", function (event) {
 
 // 2. A form marked data-pending-text (the checkout) says that it was sent
 // while its answer is on its way: the form is marked busy, its button
-// says so, and its status region (role="status") tells screen readers.
+// says so, and its status region (role="status") tells screen readers. A
+// button with a data-pending-text of its own (the checkout's "Confirm new
+// prices") says that instead.
 // The button stays usable: sending the form again is safe (the checkout
 // key makes it one order) and is how a shopper retries a lost answer.
 document.addEventListener("submit", function (event) {
@@ -22,8 +24,11 @@ document.addEventListener("submit", function (event) {
   if (!text || event.defaultPrevented) {
     return;
   }
-  form.setAttribute("aria-busy", "true");
   var button = event.submitter || form.querySelector("button[type=submit]");
+  if (button && button.getAttribute("data-pending-text")) {
+    text = button.getAttribute("data-pending-text");
+  }
+  form.setAttribute("aria-busy", "true");
   if (button) {
     button.textContent = text;
   }
