@@ -28,6 +28,9 @@ type catalogView struct {
 	Pages           int
 	PrevURL         string
 	NextURL         string
+	// LastPageURL, with Error, leads from a page number past the last
+	// to the last page there is.
+	LastPageURL string
 }
 
 // categoryLinkView is a category filter link with its product count.
@@ -99,6 +102,14 @@ func (s *server) handleCatalog(w http.ResponseWriter, r *http.Request) {
 	}
 	page := c.Query.Page
 	v.Page, v.Total, v.Pages = page, c.Total, c.Pages
+	if page > 1 && page > c.Pages {
+		// Past the last page: a 404 (never an empty page that a crawler
+		// would index as a page of its own) that leads to the last one.
+		v.Error = "There is no page " + strconv.Itoa(page) + " of this list: it has " + pagesText(c.Pages) + "."
+		v.LastPageURL = catalogURL(req.Text, req.Category, req.Sort, max(c.Pages, 1))
+		s.render(w, r, http.StatusNotFound, "catalog", v)
+		return
+	}
 	if page > 1 {
 		v.PrevURL = catalogURL(req.Text, req.Category, req.Sort, page-1)
 	}
@@ -110,6 +121,14 @@ func (s *server) handleCatalog(w http.ResponseWriter, r *http.Request) {
 	}
 	v.setFindability(c.Query) // seo.go
 	s.render(w, r, http.StatusOK, "catalog", v)
+}
+
+// pagesText is a number of pages in words: "1 page", "3 pages".
+func pagesText(n int) string {
+	if n == 1 {
+		return "1 page"
+	}
+	return strconv.Itoa(n) + " pages"
 }
 
 // setCategories fills the category links and options and, for a chosen

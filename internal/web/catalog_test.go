@@ -78,8 +78,25 @@ func TestCatalogInvalidQuery(t *testing.T) {
 		}
 		res.wantNotContains("<script>")
 	}
-	// A page past the end is empty, not an error.
-	c.get("/products?page=99").wantStatus(http.StatusOK).wantContains("No products match")
+}
+
+// TestCatalogPagePastTheLast: a page number past the last is 404 (an
+// empty 200 would be indexed as a page of its own, and says "no products
+// match" of a list that has some), saying how many pages there are and
+// leading to the last one, with the filters kept.
+func TestCatalogPagePastTheLast(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	res := c.get("/products?category=paper&sort=price_asc&page=9").wantStatus(http.StatusNotFound)
+	res.wantText("catalog-error", "There is no page 9 of this list: it has 2 pages. Go to the last page")
+	res.wantContains(`id="last-page-link"`, `href="/products?category=paper&amp;page=2&amp;sort=price_asc"`)
+	res.wantNotContains("No products match", `id="product-`)
+	c.get("/products?q=zzzz&page=2").wantStatus(http.StatusNotFound).wantContains(`href="/products?q=zzzz"`, "it has 0 pages")
+	c.get("/products?category=paper&sort=price_asc&page=2").wantStatus(http.StatusOK)
+	c.get("/products?q=zzzz").wantStatus(http.StatusOK).wantContains("No products match")
+	// Signed in, the same.
+	c.register("ada@example.com", "Ada")
+	c.get("/products?page=99").wantStatus(http.StatusNotFound).wantContains("There is no page 99")
 }
 
 func TestProductPage(t *testing.T) {
