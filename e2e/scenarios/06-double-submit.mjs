@@ -1,6 +1,7 @@
-// A double click on "Place order", then the back button and the form
-// submitted again: one order. (Below the free-shipping threshold, so the
-// order carries 500 cents of shipping.)
+// A double click on "Create account": signed in (the second post signs in
+// to the account the first created). A double click on "Place order", then
+// the back button and the form submitted again: one order. (Below the
+// free-shipping threshold, so the order carries 500 cents of shipping.)
 import assert from 'node:assert/strict';
 import * as S from './steps.mjs';
 
@@ -15,7 +16,11 @@ export async function run(t) {
   const ctx = await t.newContext();
   const page = await ctx.newPage('shopper');
 
-  await S.register(page, { email, name });
+  const beforeRegister = (await page.documentRequests()).length;
+  await S.register(page, { email, name }, { count: 2 });
+  const registerPosts = (await page.documentRequests()).slice(beforeRegister)
+    .filter((r) => r.method === 'POST' && new URL(r.url).pathname === '/register');
+  t.note(`the double click sent ${registerPosts.length} registration posts`);
   await S.addFromProductPage(page, p, 1);
   const lines = [{ product: p, quantity: 1 }];
   await page.goto('/cart');

@@ -103,10 +103,11 @@ export async function expectFieldError(page, field) {
   return { message: d.texts[i], value: d.value };
 }
 
-export async function register(page, { email, name, password = PASSWORD }) {
+/** register creates the account through the form (count: clicks on "Create account") and expects to be signed in. */
+export async function register(page, { email, name, password = PASSWORD }, { count = 1 } = {}) {
   await page.goto('/register');
   await page.fillForm({ email, name, password, confirm_password: password });
-  await page.click({ submitOf: 'confirm_password' });
+  await page.click({ submitOf: 'confirm_password' }, { count });
   await expectSeeOther(page);
   await expectSignedIn(page, name);
 }

@@ -165,8 +165,14 @@ func TestSignUpAndLogInReplaceTheBrowsersSession(t *testing.T) {
 	if _, err := f.svc.StartVisit(ctx, guest.Guest.Token); !errors.Is(err, shop.ErrUnauthorized) {
 		t.Errorf("the guest session after SignUp: %v; want it ended", err)
 	}
-	if _, err := f.svc.SignUp(ctx, in, &shop.Visit{}); !errors.Is(err, shop.ErrEmailTaken) {
-		t.Errorf("SignUp(the same email) = %v; want ErrEmailTaken", err)
+	other := in
+	other.Password, other.ConfirmPassword = goodPassword+" 2", goodPassword+" 2"
+	if _, err := f.svc.SignUp(ctx, other, &shop.Visit{}); !errors.Is(err, shop.ErrEmailTaken) {
+		t.Errorf("SignUp(the same email, another password) = %v; want ErrEmailTaken", err)
+	}
+	// The same form again (a double click): signed in to the account.
+	if again, err := f.svc.SignUp(ctx, in, &shop.Visit{}); err != nil || again.User.ID != ada.User.ID {
+		t.Errorf("SignUp(the same form again) = %+v, %v; want Ada signed in", again, err)
 	}
 
 	// Another user signing in on Ada's browser ends Ada's session.

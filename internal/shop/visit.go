@@ -2,6 +2,8 @@ package shop
 
 import (
 	"context"
+	"errors"
+	"time"
 )
 
 // Visit is who asks for a page, loaded once per request: the browser's
@@ -131,10 +133,23 @@ func (s *Service) StartVisit(ctx context.Context, cookie string) (*Visit, error)
 	return v, nil
 }
 
+// resubmittedSignUpWindow is how long after an account was created the
+// registration form, posted again with its email and password, signs its
+// sender in rather than answering that the email is taken: a
+// double-clicked "Create account" whose first answer (and its session
+// cookie) the browser dropped for the second.
+const resubmittedSignUpWindow = 2 * time.Minute
+
 // SignUp registers an account (errors as Register) and signs its owner in
-// with a new web session, as LogIn does.
+// with a new web session, as LogIn does. The same form posted again within
+// resubmittedSignUpWindow signs in to the account it created.
 func (s *Service) SignUp(ctx context.Context, in RegisterInput, v *Visit) (*SignedIn, error) {
 	u, err := s.Register(ctx, in)
+	if errors.Is(err, ErrEmailTaken) {
+		if signed := s.signUpResubmitted(ctx, in, v); signed != nil {
+			return signed, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +159,23 @@ func (s *Service) SignUp(ctx context.Context, in RegisterInput, v *Visit) (*Sign
 	}
 	s.leavePreviousUser(ctx, v)
 	return signed, nil
+}
+
+// signUpResubmitted signs in the sender of a registration form posted
+// again: the email's account was created within resubmittedSignUpWindow,
+// has no second factor, and the password is its own. The sign-in is
+// LogIn's, with its throttling (a wrong password counts as a failed
+// sign-in); nil when it is not such a form (the email is then taken).
+func (s *Service) signUpResubmitted(ctx context.Context, in RegisterInput, v *Visit) *SignedIn {
+	u, err := s.store.UserByEmail(ctx, NormalizeEmail(in.Email))
+	if err != nil || u.TOTPSecret != "" || s.now().Sub(u.CreatedAt) > resubmittedSignUpWindow {
+		return nil
+	}
+	signed, err := s.LogIn(ctx, in.Email, in.Password, ClientAddrFrom(ctx), v)
+	if err != nil {
+		return nil
+	}
+	return signed // a second factor added since the read: pending, as LogIn's
 }
 
 // LogIn signs a browser in (errors as SignIn): a guest's cart merges into

@@ -183,18 +183,12 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, p.Status, "login", v)
 		return
 	}
-	if shop.AwaitsCode(signed.Session) {
-		// The password was right; the session grants nothing until the
-		// second factor's code passes (login_code.go).
-		s.setSessionCookie(w, r, signed)
-		seeOther(w, r, withNext("/login/code", next))
-		return
-	}
 	s.signedIn(w, r, signed, next, "")
 }
 
 // signedIn finishes a sign-in or registration: the browser gets the new
-// session's cookie and the answer is 303 to next. A request that carried no cookie at all
+// session's cookie and the answer is 303 to next (to /login/code first
+// for a password step that awaits its second factor's code). A request that carried no cookie at all
 // may come from a browser that refuses them: it goes by the sign-in page,
 // which tells such a browser so, and sends any other on to next.
 //
@@ -202,6 +196,12 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 // names them (flashNotMerged), so the shopper learns it before ordering.
 func (s *server) signedIn(w http.ResponseWriter, r *http.Request, signed *shop.SignedIn, next, via string) {
 	s.setSessionCookie(w, r, signed)
+	if shop.AwaitsCode(signed.Session) {
+		// The password was right; the session grants nothing until the
+		// second factor's code passes (login_code.go).
+		seeOther(w, r, withNext("/login/code", next))
+		return
+	}
 	if len(signed.CartShortfall) > 0 {
 		s.flashNotMerged(w, r, signed.CartShortfall)
 	}
