@@ -158,9 +158,10 @@ func (s *server) listingKey(r *http.Request, policy *cachePolicy) (string, bool)
 }
 
 // guestRequest reports whether r is a GET or HEAD without the session
-// cookie withSession would read.
+// cookie withSession would read, and without credentials of the API (an
+// answer to a bearer token is personal, whatever it holds).
 func (s *server) guestRequest(r *http.Request) bool {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead || r.Header.Get("Authorization") != "" {
 		return false
 	}
 	_, err := r.Cookie(s.sessionCookieName(r))

@@ -171,6 +171,47 @@ func TestPersonalPagesNoStore(t *testing.T) {
 	}
 }
 
+// TestAPIAnswersToATokenNoStore: the API's product list is public to a
+// client without credentials, and personal (no-store, no ETag) to one that
+// sends a bearer token, as every answer to a token is.
+func TestAPIAnswersToATokenNoStore(t *testing.T) {
+	ce := newCacheEnv(t, Config{})
+	token := ce.signUp("token.cache@example.com")
+	const target = "/api/v1/products?per_page=3"
+	if w := ce.get(target, ""); w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Cache-Control"), "public") {
+		t.Fatalf("GET %s without a token = %d, Cache-Control %q; want 200, public", target, w.Code, w.Header().Get("Cache-Control"))
+	}
+	w := ce.get(target, "", "Authorization", "Bearer "+token)
+	if w.Code != http.StatusOK || w.Header().Get("Cache-Control") != "no-store" || w.Header().Get("ETag") != "" {
+		t.Errorf("GET %s with a token = %d, Cache-Control %q, ETag %q; want 200, no-store, none", target, w.Code,
+			w.Header().Get("Cache-Control"), w.Header().Get("ETag"))
+	}
+}
+
+// TestStaticFilesImmutableOnlyUnderTheirVersion: a static file is kept
+// for a year under the address pages link to (its content's version in v);
+// under another v or none (a page of another release, during a rolling
+// deploy) caches must ask again, so they never keep one file under
+// another's address.
+func TestStaticFilesImmutableOnlyUnderTheirVersion(t *testing.T) {
+	ce := newCacheEnv(t, Config{})
+	linked := staticURL("style.css")
+	for target, want := range map[string]string{
+		linked:                        "public, max-age=31536000, immutable",
+		"/static/style.css?v=deadbeef": "public, no-cache",
+		"/static/style.css":            "public, no-cache",
+	} {
+		w := ce.get(target, "")
+		if w.Code != http.StatusOK || w.Header().Get("Cache-Control") != want || w.Header().Get("ETag") == "" {
+			t.Errorf("GET %s = %d, Cache-Control %q, ETag %q; want 200, %q and an ETag", target, w.Code,
+				w.Header().Get("Cache-Control"), w.Header().Get("ETag"), want)
+		}
+	}
+	if !strings.Contains(ce.get("/", "").Body.String(), `href="`+strings.ReplaceAll(linked, "&", "&amp;")+`"`) {
+		t.Errorf("the pages do not link the stylesheet as %s", linked)
+	}
+}
+
 // TestPageCacheListingsByCatalogVersion: a guest's listing is rendered
 // once per catalog version and address (query parameters in any order),
 // then served from the page cache; a new version renders it again, and a

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"hash/crc32"
 	"html/template"
@@ -80,10 +81,18 @@ func (s *server) framedCatalog(h http.HandlerFunc) http.HandlerFunc {
 					return
 				}
 			}
+			// The page rendered now is kept under the version read before
+			// the catalog: a version read after it could be newer than
+			// what the page shows, and would keep that old page for it.
+			r = r.WithContext(context.WithValue(r.Context(), framedKeyOfRequest{}, key))
 		}
 		h(w, r)
 	}
 }
+
+// framedKeyOfRequest is the context key of the framedKey that
+// framedCatalog read for a request it passed on to render the page.
+type framedKeyOfRequest struct{}
 
 // framedKey is the key of r's framedPage: for a GET of a catalog page
 // that is not a guest's public request, by the catalog's version; false
@@ -103,7 +112,7 @@ func (s *server) framedKey(r *http.Request) (string, bool) {
 }
 
 // serveSignedInCatalog answers, for render, a 200 catalog page of a
-// request framedKey has a key for: it cuts the page rendered with t and
+// request framedCatalog found a key for: it cuts the page rendered with t and
 // v into a framedPage, keeps it, and serves it with v's personal part. It
 // reports false, having written nothing, for any other page or request,
 // or when the page cannot be framed (render then renders it whole).
@@ -111,7 +120,7 @@ func (s *server) serveSignedInCatalog(w http.ResponseWriter, r *http.Request, st
 	if page != "catalog" || status != http.StatusOK {
 		return false
 	}
-	key, ok := s.framedKey(r)
+	key, ok := r.Context().Value(framedKeyOfRequest{}).(string)
 	if !ok {
 		return false
 	}

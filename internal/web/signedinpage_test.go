@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,7 +11,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+
+	"storefront/internal/shop"
 )
 
 // TestSignedInCatalogPageStitchedGzip: a catalog page with a session is
@@ -109,5 +113,49 @@ func TestFramedCacheBounds(t *testing.T) {
 	}
 	if c.bytes > c.maxBytes || c.order.Len() > c.maxEntries || len(c.byKey) != c.order.Len() {
 		t.Errorf("cache holds %d bytes in %d pages (%d keys); want at most %d in %d", c.bytes, c.order.Len(), len(c.byKey), c.maxBytes, c.maxEntries)
+	}
+}
+
+// TestSignedInCatalogPageKeptUnderTheVersionReadBeforeIt: the catalog's
+// version read before a signed-in page is rendered is the one the page is
+// kept under. A version read again after rendering may be newer than what
+// the page shows (a change landed in between), and keeping the old page
+// under it would show the old price to every signed-in shopper until the
+// next change.
+func TestSignedInCatalogPageKeptUnderTheVersionReadBeforeIt(t *testing.T) {
+	e := newEnv(t)
+	var mu sync.Mutex
+	var calls uint64
+	racing := true
+	version := func(context.Context) uint64 {
+		mu.Lock()
+		defer mu.Unlock()
+		if racing { // each read sees a change land: 1, 2, ...
+			calls++
+			return calls
+		}
+		return 2
+	}
+	h := NewServer(e.svc, slog.New(slog.DiscardHandler), Config{CatalogVersion: version})
+	ada := e.register("ada.version@example.com")
+	get := func() string {
+		r := httptest.NewRequest(http.MethodGet, "/products?category=kitchen", nil)
+		r.Header.Set("Cookie", sessionCookiePlain+"="+ada)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET = %d", w.Code)
+		}
+		return w.Body.String()
+	}
+	if page := get(); !strings.Contains(page, "$39.00") {
+		t.Fatalf("the first page lacks the kettle's $39.00:\n%s", page)
+	}
+	e.setProduct("kettle", func(p *shop.Product) { p.PriceCents = 4200 })
+	mu.Lock()
+	racing = false // the version of the change: 2
+	mu.Unlock()
+	if page := get(); !strings.Contains(page, "$42.00") || strings.Contains(page, "$39.00") {
+		t.Errorf("after the change (version 2) the page shows the old price, kept under version 2 by the first request:\n%s", page)
 	}
 }

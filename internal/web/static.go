@@ -32,31 +32,40 @@ func (s *server) handleStatic(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, shop.ErrNotFound)
 		return
 	}
-	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	if etag := staticETag(name); etag != "" {
-		w.Header().Set("ETag", etag)
+	tag := staticTags()[name]
+	// Kept for a year only under the address pages link to, whose v names
+	// this very content (staticURL); under any other v (a page of another
+	// release, during a rolling deploy) a cache must ask again.
+	if v := r.URL.Query().Get("v"); v != "" && v == tag.version {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "public, no-cache")
+	}
+	if tag.etag != "" {
+		w.Header().Set("ETag", tag.etag)
 	}
 	http.ServeContent(w, r, info.Name(), time.Time{}, content) // answers If-None-Match with 304
 }
 
-// staticETags are the weak ETags of the embedded static files, by path,
-// computed once.
-var staticETags = sync.OnceValue(func() map[string]string {
-	tags := make(map[string]string)
+// staticTag is what an embedded static file is known by: its weak ETag
+// and the version its address carries (staticURL).
+type staticTag struct{ etag, version string }
+
+// staticTags are the tags of the embedded static files, by path, computed
+// once.
+var staticTags = sync.OnceValue(func() map[string]staticTag {
+	tags := make(map[string]staticTag)
 	_ = fs.WalkDir(ui, "ui/static", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return nil
 		}
 		if b, err := ui.ReadFile(path); err == nil {
-			tags[path] = weakETag(b)
+			tags[path] = staticTag{etag: weakETag(b), version: staticVersion(b)}
 		}
 		return nil
 	})
 	return tags
 })
-
-// staticETag is the ETag of the embedded file at path, "" for none.
-func staticETag(path string) string { return staticETags()[path] }
 
 // handleFavicon serves GET /favicon.ico, which browsers ask for whatever
 // the pages name: the shop's icon, an SVG.

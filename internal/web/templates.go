@@ -74,8 +74,13 @@ func staticURL(name string) string {
 	if err != nil {
 		panic(err) // embedded at build time
 	}
+	return "/static/" + name + "?v=" + staticVersion(b)
+}
+
+// staticVersion names the content b of a static file in its address.
+func staticVersion(b []byte) string {
 	sum := sha256.Sum256(b)
-	return "/static/" + name + "?v=" + hex.EncodeToString(sum[:6])
+	return hex.EncodeToString(sum[:6])
 }
 
 // render writes page with view v and status. The layout's user comes from
