@@ -197,7 +197,7 @@ func TestStaticFilesImmutableOnlyUnderTheirVersion(t *testing.T) {
 	ce := newCacheEnv(t, Config{})
 	linked := staticURL("style.css")
 	for target, want := range map[string]string{
-		linked:                        "public, max-age=31536000, immutable",
+		linked:                         "public, max-age=31536000, immutable",
 		"/static/style.css?v=deadbeef": "public, no-cache",
 		"/static/style.css":            "public, no-cache",
 	} {
