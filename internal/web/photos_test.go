@@ -89,6 +89,18 @@ func TestPhotoNotFound(t *testing.T) {
 	} {
 		e.client().get(path).wantStatus(http.StatusNotFound)
 	}
+	// "If-None-Match: *" asks whether a photo exists: 304 only for one that does.
+	p := e.withPhoto("kettle")
+	for path, want := range map[string]int{
+		"/images/" + strings.Repeat("0", 32) + ".jpg": http.StatusNotFound,
+		photoURL(p.Photo.Card):                        http.StatusNotModified,
+	} {
+		r, _ := http.NewRequest(http.MethodGet, e.srv.URL+path, nil)
+		r.Header.Set("If-None-Match", "*")
+		if res := e.client().do(r); res.Status != want {
+			t.Errorf("GET %s with If-None-Match: * = %d; want %d", path, res.Status, want)
+		}
+	}
 }
 
 // TestPhotoOnPages: a product with a photo shows it on its card (card
