@@ -65,11 +65,17 @@ var sortOptions = []optionView{
 // by default (nothing selected selects the first option).
 var searchSortOptions = append([]optionView{{shop.SortRelevance, "Best match"}}, sortOptions...)
 
+// browseSortOptions are the orders of a listing without a search. Its
+// default, by name, is sent as no order at all: the select belongs to the
+// header's search form, and a search typed there then gets its own
+// default, the best matches first, rather than "name".
+var browseSortOptions = append([]optionView{{"", "Name"}}, sortOptions[1:]...)
+
 // sortOptionsFor returns the orders the sort select offers for a search
 // of text.
 func sortOptionsFor(text string) []optionView {
 	if text == "" {
-		return sortOptions
+		return browseSortOptions
 	}
 	return searchSortOptions
 }

@@ -80,6 +80,28 @@ func TestCatalogInvalidQuery(t *testing.T) {
 	}
 }
 
+// TestCatalogSortSelectSendsNoDefault: the sort select belongs to the
+// header's search form, so what it sends by default goes with every search
+// typed on a listing: the listing's default order (name) is sent as no
+// order, and the search gets its own default, the best matches first.
+func TestCatalogSortSelectSendsNoDefault(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	for _, path := range []string{"/", "/products?category=kitchen", "/products?sort=name"} {
+		res := c.get(path).wantStatus(http.StatusOK)
+		if !strings.Contains(res.Body, `<option value="">Name</option>`) && !strings.Contains(res.Body, `<option value="" selected>Name</option>`) {
+			t.Errorf("GET %s: the sort select's Name option does not send an empty sort", path)
+		}
+		res.wantContains(`<option value="price_asc">`)
+		res.wantNotContains(`<option value="name"`, `<option value="relevance"`)
+	}
+	c.get("/products?sort=price_desc").wantContains(`<option value="price_desc" selected>`)
+	// What the form sends from a listing, a search typed in: by relevance.
+	res := c.get("/products?q=kettle&category=&sort=").wantStatus(http.StatusOK)
+	res.wantContains(`<option value="relevance">Best match</option>`, `<option value="name">Name</option>`)
+	res.wantNotContains(` selected>Name`)
+}
+
 // TestCatalogPagePastTheLast: a page number past the last is 404 (an
 // empty 200 would be indexed as a page of its own, and says "no products
 // match" of a list that has some), saying how many pages there are and

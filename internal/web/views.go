@@ -336,7 +336,7 @@ func (v *catalogView) FilterSummary() string {
 		}
 	}
 	for _, o := range v.SortOptions {
-		if o.Value != shop.SortName && o.Value == v.Sort {
+		if o.Value != "" && o.Value != shop.SortName && o.Value == v.Sort {
 			parts = append(parts, strings.ToLower(o.Label))
 		}
 	}
