@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -104,6 +105,12 @@ func (s *server) handleCatalog(w http.ResponseWriter, r *http.Request) {
 	if fields != nil {
 		v.Error = fieldSummary(fields)
 		s.render(w, r, http.StatusUnprocessableEntity, "catalog", v)
+		return
+	}
+	if req.Category != "" && !slices.ContainsFunc(c.Categories, func(cat shop.Category) bool { return cat.ID == req.Category }) {
+		// No category of that id: a 404, never an empty listing of its own.
+		v.Error = "There is no category “" + req.Category + "”. Choose one from the list."
+		s.render(w, r, http.StatusNotFound, "catalog", v)
 		return
 	}
 	page := c.Query.Page

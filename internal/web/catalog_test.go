@@ -102,6 +102,21 @@ func TestCatalogSortSelectSendsNoDefault(t *testing.T) {
 	res.wantNotContains(` selected>Name`)
 }
 
+// TestCatalogUnknownCategory: a category id that names no category is
+// 404 with what to do (an empty 200 listing would be indexed as a page of
+// its own); a category without products is a listing of none.
+func TestCatalogUnknownCategory(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	for _, path := range []string{"/products?category=nope", "/products?category=Kitchen", "/products?q=kettle&category=nope"} {
+		res := c.get(path).wantStatus(http.StatusNotFound)
+		res.wantContains("There is no category")
+		res.wantNotContains(`id="product-`)
+	}
+	c.get("/products?category=empty").wantStatus(http.StatusOK).wantContains("No products match")
+	c.get("/products?category=kitchen").wantStatus(http.StatusOK)
+}
+
 // TestCatalogPagePastTheLast: a page number past the last is 404 (an
 // empty 200 would be indexed as a page of its own, and says "no products
 // match" of a list that has some), saying how many pages there are and
