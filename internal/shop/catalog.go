@@ -60,8 +60,8 @@ func ValidateProductQuery(q ProductQuery) (ProductQuery, error) {
 		if q.Page > 1 { // page 1, the default, may stay in a client's address
 			fe.add("page", pageWithCursorMessage)
 		}
-		if _, ok := parseCursor(q.Cursor, q.Sort); !ok {
-			fe.add("cursor", "Use the next cursor of the previous page, with the same sort.")
+		if _, ok := parseCursor(q.Cursor, q); !ok {
+			fe.add("cursor", "Use the next cursor of the previous page, with the same search, category and sort.")
 		}
 	}
 	if q.Page == 0 {

@@ -43,7 +43,7 @@ func TestValidateProductQuerySearchText(t *testing.T) {
 // starts, so a page number after the first beside it is refused, naming
 // page, rather than answered with a number that is not the page's.
 func TestValidateProductQueryPageWithCursor(t *testing.T) {
-	cursor := cursorAfter(SortName, &Product{ID: "mug", Name: "Mug"}, 0)
+	cursor := cursorAfter(ProductQuery{Sort: SortName}, &Product{ID: "mug", Name: "Mug"}, 0)
 	q, err := ValidateProductQuery(ProductQuery{Cursor: cursor})
 	if err != nil || q.Page != 1 {
 		t.Errorf("ValidateProductQuery(cursor) = page %d, %v; want page 1, nil", q.Page, err)

@@ -1,7 +1,9 @@
 package shop
 
 import (
+	"encoding/base64"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -249,7 +251,7 @@ func checkWalk(t *testing.T, m *catalogModel, products []Product, q ProductQuery
 			}
 			return
 		}
-		c, ok := parseCursor(got.Next, q.Sort)
+		c, ok := parseCursor(got.Next, q)
 		if !ok {
 			t.Fatalf("query(%+v): next %q does not parse", q, got.Next)
 		}
@@ -289,7 +291,7 @@ func TestCatalogCursorSurvivesChanges(t *testing.T) {
 	q := ProductQuery{Sort: SortName, Page: 1, PerPage: 4}
 	first := m.query(q, nil)
 	m.apply([]Product{{ID: "a-new", Name: "Item 00 and a half", Active: true, Category: "c"}}, nil)
-	c, _ := parseCursor(first.Next, SortName)
+	c, _ := parseCursor(first.Next, q)
 	second := m.query(q, &c)
 	if ids := pageIDs(second.Items); !slices.Equal(ids, []string{"p04", "p05", "p06", "p07"}) {
 		t.Errorf("second page after an insertion before it = %v; want p04..p07", ids)
@@ -302,20 +304,47 @@ func TestCatalogCursorSurvivesChanges(t *testing.T) {
 
 func TestParseCursorRefusesForeignAndMalformed(t *testing.T) {
 	p := &Product{ID: "p1", Name: "Mug", PriceCents: 100}
-	good := cursorAfter(SortPriceAsc, p, 0)
+	byPrice := ProductQuery{Sort: SortPriceAsc, Category: "kitchen"}
+	good := cursorAfter(byPrice, p, 0)
+	byName := ProductQuery{Sort: SortName}
+	legacy := base64.RawURLEncoding.EncodeToString([]byte(`{"s":"price_asc","p":100,"i":"p1"}`)) // before scopes
 	for _, tt := range []struct {
-		text, sort string
-		ok         bool
+		text string
+		q    ProductQuery
+		ok   bool
 	}{
-		{good, SortPriceAsc, true},
-		{good, SortName, false},
-		{"%%%", SortName, false},
-		{"e30", SortName, false}, // {}: no sort, no id
-		{strings.Repeat("A", maxCursorLen+1), SortName, false},
-		{cursorAfter(SortName, &Product{ID: "bad id", Name: "x"}, 0), SortName, false},
+		{good, byPrice, true},
+		{good, ProductQuery{Sort: SortPriceAsc}, false},                                   // another category
+		{good, ProductQuery{Sort: SortPriceAsc, Category: "garden"}, false},               // another category
+		{good, ProductQuery{Sort: SortPriceAsc, Category: "kitchen", Text: "mug"}, false}, // a search
+		{good, ProductQuery{Sort: SortPriceAsc, Category: "kitchen", IncludeInactive: true}, false},
+		{good, byName, false},
+		{legacy, ProductQuery{Sort: SortPriceAsc, Text: "anything"}, true},
+		{"%%%", byName, false},
+		{"e30", byName, false}, // {}: no sort, no id
+		{strings.Repeat("A", maxCursorLen+1), byName, false},
+		{cursorAfter(byName, &Product{ID: "bad id", Name: "x"}, 0), byName, false},
 	} {
-		if _, ok := parseCursor(tt.text, tt.sort); ok != tt.ok {
-			t.Errorf("parseCursor(%.20q, %s) ok = %v; want %v", tt.text, tt.sort, ok, tt.ok)
+		if _, ok := parseCursor(tt.text, tt.q); ok != tt.ok {
+			t.Errorf("parseCursor(%.20q, %+v) ok = %v; want %v", tt.text, tt.q, ok, tt.ok)
+		}
+	}
+}
+
+// TestCursorOfTheLongestNameParses: every cursor the shop hands out is
+// one it takes back, also after a product whose name is as long as names
+// may be and JSON writes at length (6 bytes a character for <, > and &; 4
+// for an emoji), with the longest id.
+func TestCursorOfTheLongestNameParses(t *testing.T) {
+	id := strings.Repeat("a", 64)
+	for _, name := range []string{strings.Repeat("<", MaxProductNameLen), strings.Repeat("чайник ", MaxProductNameLen/7),
+		strings.Repeat("日", MaxProductNameLen), strings.Repeat("😀", MaxProductNameLen)} {
+		for _, sortBy := range []string{SortName, SortRelevance} {
+			q := ProductQuery{Sort: sortBy, Text: strings.Repeat("x", MaxQueryLen), Category: id, IncludeInactive: true}
+			text := cursorAfter(q, &Product{ID: id, Name: name}, math.MaxInt)
+			if c, ok := parseCursor(text, q); !ok || c.Name != name {
+				t.Errorf("the cursor (%d characters) after %.12q... sorted by %s does not parse back", len(text), name, sortBy)
+			}
 		}
 	}
 }

@@ -77,7 +77,7 @@ func (s *Service) browseCatalog(ctx context.Context, req CatalogRequest, include
 func queryCatalog(m *catalogModel, q ProductQuery) (ProductPage, map[string]int) {
 	var cursor *pageCursor
 	if q.Cursor != "" {
-		c, _ := parseCursor(q.Cursor, q.Sort) // valid: ValidateProductQuery checked it
+		c, _ := parseCursor(q.Cursor, q) // valid: ValidateProductQuery checked it
 		cursor = &c
 	}
 	answer := m.query(q, cursor)

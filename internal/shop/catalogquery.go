@@ -2,10 +2,12 @@ package shop
 
 import (
 	"cmp"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"slices"
 	"sort"
+	"strconv"
 )
 
 // SortRelevance orders a search's matches by how well they match: a word
@@ -18,15 +20,23 @@ const SortRelevance = "relevance"
 // relevance, against 1 for a word found in its description only.
 const nameScore = 3
 
-// maxCursorLen bounds the cursor text a client may send.
-const maxCursorLen = 512
+// maxCursorLen bounds the cursor text a client may send: the longest the
+// shop hands out, whose product name has MaxProductNameLen characters that
+// JSON writes in 6 bytes each (<, > and & as \u003c), with the longest id
+// and numbers.
+var maxCursorLen = base64.RawURLEncoding.EncodedLen(len(`{"s":"relevance","l":"","r":-9223372036854775808,`+
+	`"n":"","p":-9223372036854775808,"c":-9223372036854775808,"i":""}`) + cursorScopeLen + 6*MaxProductNameLen + 64)
 
 // pageCursor is the position after the last product of a page: the sort
 // key of that product, so the next page starts right after it however the
 // catalog changed meanwhile (keyset pagination). It travels as base64url
 // JSON: opaque to clients.
 type pageCursor struct {
-	Sort    string `json:"s"`
+	Sort string `json:"s"`
+	// Scope names the list the cursor walks (cursorScope): a cursor of
+	// another search or category is refused rather than starting that
+	// list at a place of another. "" in cursors from before it, taken.
+	Scope   string `json:"l,omitempty"`
 	Score   int    `json:"r,omitempty"`
 	Name    string `json:"n,omitempty"`
 	Price   Money  `json:"p,omitempty"`
@@ -34,8 +44,19 @@ type pageCursor struct {
 	ID      string `json:"i"`
 }
 
-func cursorAfter(sortBy string, p *Product, score int) string {
-	c := pageCursor{Sort: sortBy, ID: p.ID}
+// cursorScopeLen is the length of a cursor's Scope.
+const cursorScopeLen = 12
+
+// cursorScope names the list q (valid) walks: its search text, category
+// and whether withdrawn products are in it, hashed.
+func cursorScope(q ProductQuery) string {
+	sum := sha256.Sum256([]byte(q.Text + "\x00" + q.Category + "\x00" + strconv.FormatBool(q.IncludeInactive)))
+	return base64.RawURLEncoding.EncodeToString(sum[:cursorScopeLen*3/4])
+}
+
+func cursorAfter(q ProductQuery, p *Product, score int) string {
+	sortBy := q.Sort
+	c := pageCursor{Sort: sortBy, Scope: cursorScope(q), ID: p.ID}
 	switch sortBy {
 	case SortPriceAsc, SortPriceDesc:
 		c.Price = p.PriceCents
@@ -53,9 +74,10 @@ func cursorAfter(sortBy string, p *Product, score int) string {
 	return base64.RawURLEncoding.EncodeToString(text)
 }
 
-// parseCursor reads a cursor of sort order sortBy; ok false when it is
-// not one (malformed, too long, or of another order).
-func parseCursor(text, sortBy string) (c pageCursor, ok bool) {
+// parseCursor reads a cursor of the list q (valid but for its cursor)
+// asks for; ok false when it is not one (malformed, too long, of another
+// order, search or category).
+func parseCursor(text string, q ProductQuery) (c pageCursor, ok bool) {
 	if len(text) > maxCursorLen {
 		return c, false
 	}
@@ -63,7 +85,7 @@ func parseCursor(text, sortBy string) (c pageCursor, ok bool) {
 	if err != nil || json.Unmarshal(raw, &c) != nil {
 		return c, false
 	}
-	return c, c.Sort == sortBy && IsID(c.ID)
+	return c, c.Sort == q.Sort && (c.Scope == "" || c.Scope == cursorScope(q)) && IsID(c.ID)
 }
 
 // compare orders p (with relevance score) against the cursor's product:
@@ -125,7 +147,7 @@ func (m *catalogModel) listing(q ProductQuery, cursor *pageCursor) ProductPage {
 		page.Items = append(page.Items, *m.products[slot])
 	}
 	if end < len(view) {
-		page.Next = cursorAfter(q.Sort, m.products[view[end-1]], 0)
+		page.Next = cursorAfter(q, m.products[view[end-1]], 0)
 	}
 	return page
 }
@@ -175,7 +197,7 @@ func (m *catalogModel) search(q ProductQuery, cursor *pageCursor) catalogAnswer 
 	}
 	if end < len(matches) {
 		last := matches[end-1]
-		answer.Next = cursorAfter(q.Sort, m.products[last.slot], last.score)
+		answer.Next = cursorAfter(q, m.products[last.slot], last.score)
 	}
 	return answer
 }
