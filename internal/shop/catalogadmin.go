@@ -219,7 +219,7 @@ func (s *Service) LowStockProducts(ctx context.Context) ([]Product, error) {
 // stock ascending, then name, then id. It is a cmp function for
 // slices.SortFunc.
 func FewestInStockFirst(a, b Product) int {
-	return cmp.Or(cmp.Compare(a.Stock, b.Stock), strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+	return cmp.Or(cmp.Compare(a.Stock, b.Stock), compareNames(a.Name, b.Name), strings.Compare(a.ID, b.ID))
 }
 
 // CreateCategory saves a new category. A bad or taken id or a bad name is

@@ -110,7 +110,7 @@ func compareProducts(s int, a, b *Product) int {
 	case byID:
 		c = 0
 	default:
-		c = cmp.Compare(a.Name, b.Name)
+		c = compareNames(a.Name, b.Name)
 	}
 	if c != 0 {
 		return c
@@ -302,7 +302,7 @@ func (m *catalogModel) unindex(slot int32, p *Product) {
 
 func (m *catalogModel) setCategories(categories []Category) {
 	m.categories = slices.Clone(categories)
-	slices.SortFunc(m.categories, func(a, b Category) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(m.categories, func(a, b Category) int { return cmp.Or(compareNames(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
 }
 
 // unsortAll marks every sort order stale (a product was added).

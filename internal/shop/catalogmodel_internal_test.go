@@ -367,8 +367,51 @@ func TestSearchTerms(t *testing.T) {
 	if got := queryTerms("mug for the tea"); !slices.Equal(got, []string{"mug", "tea"}) {
 		t.Errorf("queryTerms(mug for the tea) = %v; want [mug tea] (stop words dropped)", got)
 	}
+	for query, want := range map[string][]string{"down jacket": {"down", "jacket"}, "can opener": {"can", "open"},
+		"over-ear headphones": {"over", "ear", "headphon"}, "off-white mug": {"off", "white", "mug"}} {
+		if got := queryTerms(query); !slices.Equal(got, want) {
+			t.Errorf("queryTerms(%s) = %v; want %v (words that name products are kept)", query, got, want)
+		}
+	}
 	if got := queryTerms("the"); !slices.Equal(got, []string{"the"}) {
 		t.Errorf("queryTerms(the) = %v; want [the] (a query of stop words only keeps them)", got)
+	}
+}
+
+// TestSearchFolding: a word is found however a shopper types it: case
+// folded fully (ß, final sigma, dotted and dotless i), compatibility forms
+// (ligatures, full-width letters), Latin letters without a decomposition,
+// zero-width joiners; and never confused with another word of a script
+// whose marks are part of its letters (kana voicing, Devanagari vowel
+// signs), which stay one word.
+func TestSearchFolding(t *testing.T) {
+	for _, same := range [][2]string{
+		{"Straße", "STRASSE"}, {"ΚΑΦΕΣ", "καφές"}, {"Smørrebrød", "smorrebrod"}, {"Łódź", "lodz"}, {"Ærø", "aero"},
+		{"Kırmızı", "KIRMIZI"}, {"İstanbul", "istanbul"}, {"\ufb01lter", "filter"}, {"Ｋｅｔｔｌｅ", "kettle"},
+		{"کتاب\u200cها", "کتابها"}, {"Cafe\u0301", "café"},
+	} {
+		if a, b := searchTerms(same[0]), searchTerms(same[1]); !slices.Equal(a, b) || len(a) == 0 {
+			t.Errorf("searchTerms(%q) = %v, searchTerms(%q) = %v; want the same terms", same[0], a, same[1], b)
+		}
+	}
+	for _, other := range [][2]string{{"ビール", "ヒール"}, {"ताला", "तौलिया"}, {"ताला", "त"}} {
+		if a, b := searchTerms(other[0]), searchTerms(other[1]); slices.Equal(a, b) {
+			t.Errorf("searchTerms(%q) = searchTerms(%q) = %v; want other terms", other[0], other[1], a)
+		}
+	}
+	if got := searchTerms("नीला ताला"); len(got) != 2 {
+		t.Errorf("searchTerms(नीला ताला) = %q; want two words (vowel signs are part of their word)", got)
+	}
+}
+
+// TestCompareNames: names in the order a shopper reads a list: letter
+// case and accents aside, then as written.
+func TestCompareNames(t *testing.T) {
+	names := []string{"Zebra mug", "mug", "Éclair tray", "apple corer", "Mug", "Berry bowl", "eclair"}
+	slices.SortFunc(names, compareNames)
+	want := []string{"apple corer", "Berry bowl", "eclair", "Éclair tray", "Mug", "mug", "Zebra mug"}
+	if !slices.Equal(names, want) {
+		t.Errorf("sorted by compareNames: %q; want %q", names, want)
 	}
 }
 

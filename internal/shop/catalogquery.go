@@ -100,9 +100,9 @@ func (c *pageCursor) compare(p *Product, score int) int {
 	case SortNewest:
 		order = cmp.Compare(c.Created, p.CreatedAt.UnixNano())
 	case SortRelevance:
-		order = cmp.Or(cmp.Compare(c.Score, score), cmp.Compare(p.Name, c.Name))
+		order = cmp.Or(cmp.Compare(c.Score, score), compareNames(p.Name, c.Name))
 	default:
-		order = cmp.Compare(p.Name, c.Name)
+		order = compareNames(p.Name, c.Name)
 	}
 	return cmp.Or(order, cmp.Compare(p.ID, c.ID))
 }

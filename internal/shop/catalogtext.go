@@ -1,12 +1,14 @@
 package shop
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/kljensen/snowball/english"
+	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -20,14 +22,31 @@ func searchTerms(text string) []string {
 }
 
 // queryTerms are the terms a shopper's query must all match: its search
-// terms without English stop words ("mug for tea" asks for mugs and tea),
-// unless the query has nothing else.
+// terms without English function words ("mug for tea" asks for mugs and
+// tea: queryStopWords), unless the query has nothing else.
 func queryTerms(text string) []string {
 	if content := terms(text, true, nil); len(content) > 0 {
 		return content
 	}
 	return terms(text, false, nil)
 }
+
+// queryStopWords are the words a query does without: English function
+// words that say nothing of a product. Snowball's English list has more,
+// but words such as "down", "over", "can", "off", "no" and "all" name
+// products ("down jacket", "over-ear headphones", "can opener") and must
+// match like any other.
+var queryStopWords = func() map[string]bool {
+	words := map[string]bool{}
+	for _, w := range strings.Fields(`a about am an and are as at be been being but by did do does doing for from
+		had has have having he her here hers herself him himself his how i if in into is it its itself me my myself
+		of on or our ours ourselves she so than that the their theirs them themselves then there these they this
+		those to too was we were what when where which while who whom why will with would you your yours yourself
+		yourselves`) {
+		words[w] = true
+	}
+	return words
+}()
 
 // stemCache remembers the stem of each word a catalog holds: a catalog of
 // 100,000 products has millions of words but few thousand distinct ones,
@@ -46,7 +65,7 @@ func (c stemCache) stem(word string) string {
 func terms(text string, withoutStopWords bool, cache stemCache) []string {
 	var found []string
 	for _, word := range strings.FieldsFunc(foldText(text), isWordSeparator) {
-		if withoutStopWords && english.IsStopWord(word) {
+		if withoutStopWords && queryStopWords[word] {
 			continue
 		}
 		var term string
@@ -62,23 +81,77 @@ func terms(text string, withoutStopWords bool, cache stemCache) []string {
 	return found
 }
 
-// foldText lower-cases text and removes its accents: decomposed (NFD),
-// combining marks dropped.
+// foldText makes text comparable as a shopper types it: case-folded
+// ("Straße" is "strasse", a final sigma is sigma), compatibility forms
+// made plain (ligatures, full-width letters: NFKD), the accents of Latin,
+// Greek and Cyrillic letters removed and the letters without a
+// decomposition spelt in plain Latin (ø, æ, ł, ı: foldedLetters); the
+// marks of other scripts, which make their letters what they are
+// (Devanagari vowel signs, kana voicing), kept. Zero-width joiners go, so
+// Persian typed with or without them is one word.
 func foldText(text string) string {
 	if isASCII(text) {
 		return strings.ToLower(text)
 	}
 	var b strings.Builder
 	b.Grow(len(text))
-	for _, r := range norm.NFD.String(text) {
-		if !unicode.Is(unicode.Mn, r) {
-			b.WriteRune(unicode.ToLower(r))
+	accentable := false // whether the last letter was Latin, Greek or Cyrillic
+	for _, r := range norm.NFKD.String(cases.Fold().String(text)) {
+		switch {
+		case r == '\u200c' || r == '\u200d':
+		case unicode.Is(unicode.Mn, r):
+			if !accentable {
+				b.WriteRune(r)
+			}
+		default:
+			accentable = unicode.In(r, unicode.Latin, unicode.Greek, unicode.Cyrillic)
+			if plain, ok := foldedLetters[r]; ok {
+				b.WriteString(plain)
+			} else {
+				b.WriteRune(unicode.ToLower(r))
+			}
 		}
 	}
 	return b.String()
 }
 
-func isWordSeparator(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
+// foldedLetters spell in plain Latin the letters that have no
+// decomposition to one, as shoppers type them on a keyboard without them.
+var foldedLetters = map[rune]string{
+	'ø': "o", 'æ': "ae", 'œ': "oe", 'ł': "l", 'ı': "i", 'đ': "d", 'ð': "d", 'þ': "th", 'ħ': "h", 'ŧ': "t",
+}
+
+// compareNames orders names as a shopper reads a list: letter case and
+// accents aside ("apple" before "Zebra", "Éclair" among the e's), then as
+// written, so that the order is total.
+func compareNames(a, b string) int {
+	if isASCII(a) && isASCII(b) {
+		for i := 0; i < len(a) && i < len(b); i++ {
+			if c := cmp.Compare(lowerASCII(a[i]), lowerASCII(b[i])); c != 0 {
+				return c
+			}
+		}
+		if c := cmp.Compare(len(a), len(b)); c != 0 {
+			return c
+		}
+	} else if c := strings.Compare(foldText(a), foldText(b)); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// isWordSeparator reports whether r ends a word: anything but a letter, a
+// digit or a mark (a vowel sign of an Indic script is part of its word).
+func isWordSeparator(r rune) bool {
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.M, r)
+}
 
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -215,7 +215,7 @@ func cleanText(s string) string { return strings.TrimSpace(s) }
 
 func hasControl(s string) bool {
 	for _, r := range s {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r) && r != '\u200d' {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r) && r != '\u200d' && r != '\u200c' {
 			return true
 		}
 	}
