@@ -114,7 +114,9 @@ type Product struct {
 // Availability is the stock wording shown to shoppers.
 func (p Product) Availability() string {
 	switch {
-	case !p.Active || p.Stock <= 0:
+	case !p.Active:
+		return "No longer sold"
+	case p.Stock <= 0:
 		return "Out of stock"
 	case p.Stock <= 3:
 		return fmt.Sprintf("Only %d left", p.Stock)

@@ -102,7 +102,7 @@ func TestAvailability(t *testing.T) {
 		{Product{Active: true, Stock: 4}, "In stock"},
 		{Product{Active: true, Stock: 2}, "Only 2 left"},
 		{Product{Active: true, Stock: 0}, "Out of stock"},
-		{Product{Active: false, Stock: 9}, "Out of stock"},
+		{Product{Active: false, Stock: 9}, "No longer sold"}, // as its structured data says: Discontinued
 	}
 	for _, tt := range tests {
 		if got := tt.p.Availability(); got != tt.want {

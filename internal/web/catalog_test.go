@@ -378,3 +378,23 @@ func TestProductPageContentVersion(t *testing.T) {
 		t.Errorf("a renamed category keeps the page's version")
 	}
 }
+
+// TestWithdrawnProductPageSaysSo: a product no longer sold says so on its
+// page, as its structured data does (Discontinued), not "Out of stock",
+// and offers no add to cart.
+func TestWithdrawnProductPageSaysSo(t *testing.T) {
+	e := newEnv(t)
+	res := e.client().get("/products/old-hose").wantStatus(http.StatusOK)
+	res.wantContains("No longer sold", "schema.org/Discontinued").wantNotContains("Out of stock", `action="/cart/items"`)
+}
+
+// TestCartCountSpokenInTheRightNumber: the header's cart count reads
+// "1 item", "2 items" to a screen reader.
+func TestCartCountSpokenInTheRightNumber(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	c.addToCart("kettle", 1)
+	c.get("/cart").wantContains(`<span id="cart-count">1</span><span class="visually-hidden"> item</span>`)
+	c.addToCart("mug", 1)
+	c.get("/cart").wantContains(`<span id="cart-count">2</span><span class="visually-hidden"> items</span>`)
+}
