@@ -385,7 +385,8 @@ func TestProductPageContentVersion(t *testing.T) {
 func TestWithdrawnProductPageSaysSo(t *testing.T) {
 	e := newEnv(t)
 	res := e.client().get("/products/old-hose").wantStatus(http.StatusOK)
-	res.wantContains("No longer sold", "schema.org/Discontinued").wantNotContains("Out of stock", `action="/cart/items"`)
+	res.wantText("availability", "No longer sold")
+	res.wantContains("schema.org/Discontinued").wantNotContains("Out of stock", `action="/cart/items"`)
 }
 
 // TestCartCountSpokenInTheRightNumber: the header's cart count reads
