@@ -203,6 +203,15 @@ func fieldSummary(fields map[string]string) string {
 	return strings.Join(msgs, " ")
 }
 
+// maxQuantityOf is the most of p one add to cart may ask for: what a cart
+// line holds, and no more than is in stock (the store checks it again).
+func maxQuantityOf(p *shop.Product) int {
+	if p.Stock > 0 {
+		return min(shop.MaxLineQuantity, p.Stock)
+	}
+	return shop.MaxLineQuantity
+}
+
 // productView is a product's page with its add-to-cart form.
 type productView struct {
 	layoutView
@@ -219,7 +228,7 @@ func newProductView(p *shop.Product, quantity string) *productView {
 	product.pictureView = pagePicture(*p)
 	return &productView{layoutView: layoutView{Title: p.Name}, Product: product,
 		Quantity: fieldView{Name: "quantity", Label: "Quantity", Type: "number", Value: quantity,
-			Min: "1", Max: strconv.Itoa(shop.MaxLineQuantity), Required: true}}
+			Min: "1", Max: strconv.Itoa(maxQuantityOf(p)), Required: true}}
 }
 
 // handleProduct serves GET /products/{id}: 404 for an unknown product.

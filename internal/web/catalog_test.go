@@ -143,7 +143,7 @@ func TestProductPage(t *testing.T) {
 	res.wantText("availability", "In stock")
 	res.wantText("product-price", "$120.00")
 	res.wantContains("<h1>Oak Chair</h1>", "Sturdy &lt;and&gt; plain &amp; simple.", `alt="Oak Chair"`,
-		`<label for="quantity">Quantity</label>`, `min="1"`, `max="99"`, `action="/cart/items"`)
+		`<label for="quantity">Quantity</label>`, `min="1"`, `max="5"`, `action="/cart/items"`)
 
 	c.get("/products/lamp").wantStatus(http.StatusOK).wantNotContains(`action="/cart/items"`).wantContains("Out of stock")
 	c.get("/products/nope").wantStatus(http.StatusNotFound).wantContains("Page not found")
@@ -398,4 +398,17 @@ func TestCartCountSpokenInTheRightNumber(t *testing.T) {
 	c.get("/cart").wantContains(`<span id="cart-count">1</span><span class="visually-hidden"> item</span>`)
 	c.addToCart("mug", 1)
 	c.get("/cart").wantContains(`<span id="cart-count">2</span><span class="visually-hidden"> items</span>`)
+}
+
+// TestProductQuantityBoundedByStock: the quantity field of a product page
+// offers no more than is in stock (mug: 2), or than a line holds.
+func TestProductQuantityBoundedByStock(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	if tag := c.get("/products/mug").tag("quantity"); !strings.Contains(tag, `max="2"`) {
+		t.Errorf("mug's quantity input = %s; want max=\"2\" (its stock)", tag)
+	}
+	if tag := c.get("/products/trowel").tag("quantity"); !strings.Contains(tag, `max="50"`) {
+		t.Errorf("trowel's quantity input = %s; want max=\"50\" (its stock)", tag)
+	}
 }
