@@ -23,6 +23,10 @@ type cartView struct {
 	// go into the account's cart at sign-in (shop.CartShortfall).
 	NotMerged []string
 	FormError string
+	// LineError, after a refused change of a line, says so at the top of
+	// the page (focused, announced, linking to the line's field), where a
+	// phone shows it: the line may be far down the page.
+	LineError *errorSummaryView
 	// PricesChanged is set when a line's price changed since it was added
 	// or its product is withdrawn: checkout waits for a confirmation.
 	PricesChanged bool
@@ -76,6 +80,7 @@ func (s *server) renderCart(w http.ResponseWriter, r *http.Request, status int, 
 		lv := cartLineView{CartViewLine: l, URL: productURL(l.ProductID), Quantity: strconv.Itoa(l.Quantity)}
 		if l.ProductID == lp.productID && lp.message != "" {
 			lv.Quantity, lv.Error, placed = lp.quantity, lp.message, true
+			v.LineError = &errorSummaryView{Links: []linkView{{URL: "#quantity-" + l.ProductID, Text: l.Name + ": " + lp.message}}}
 		}
 		v.Lines = append(v.Lines, lv)
 	}

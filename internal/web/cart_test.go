@@ -73,6 +73,8 @@ func TestCartRefusals(t *testing.T) {
 		if tag := res.tag("quantity-mug"); !strings.Contains(tag, `aria-invalid="true"`) || !strings.Contains(tag, `aria-describedby="quantity-error"`) {
 			t.Errorf("quantity %q: input = %s; want aria-invalid and aria-describedby", q, tag)
 		}
+		// Also at the top of the page, focused and announced, leading to the line.
+		res.wantContains(`class="error-summary" role="alert"`, `autofocus`, `<a href="#quantity-mug">Stoneware Mug: `)
 	}
 	res := c.post("/cart/items/mug", url.Values{"quantity": {"3"}}).wantStatus(http.StatusConflict)
 	res.wantContains("Stoneware Mug: only 2 left in stock")
