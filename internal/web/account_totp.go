@@ -4,6 +4,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"storefront/internal/shop"
 )
@@ -13,11 +14,15 @@ import (
 // when the account has none, else the form that removes it.
 type secondFactorView struct {
 	layoutView
-	FormError       string
-	Enabled         bool
-	Staff           bool // staff keep theirs: no form to remove it
-	Secret          string
-	QRCode          template.HTML
+	FormError string
+	Enabled   bool
+	Staff     bool // staff keep theirs: no form to remove it
+	Secret    string
+	QRCode    template.HTML
+	// SetupURL is the key as an otpauth: link, which a phone hands to its
+	// authenticator app: the QR code cannot be scanned by the phone that
+	// shows it.
+	SetupURL        template.URL
 	Code            fieldView
 	CurrentPassword fieldView
 }
@@ -38,6 +43,9 @@ func (v *secondFactorView) withKey(key *shop.TOTPKey, err error) error {
 	}
 	qr, err := qrSVG(key.URL, "QR code of the setup key for your authenticator app")
 	v.Secret, v.QRCode = key.Secret, qr
+	if strings.HasPrefix(key.URL, "otpauth://") { // the key's own URL: never a script
+		v.SetupURL = template.URL(key.URL) // #nosec G203 -- built by the otp library from our secret
+	}
 	return err
 }
 

@@ -89,6 +89,8 @@ func TestCustomerSecondFactorPages(t *testing.T) {
 	}
 	key := page.hiddenValue("key")
 	page.wantText("totp-key", key)
+	// A phone cannot scan the QR code it shows: the key is also a link for its app.
+	page.wantContains(`id="totp-setup-link"`, `href="otpauth://totp/`, "secret="+key)
 	res := c.post("/account/second-factor", url.Values{"key": {key}, "current_password": {testPassword}, "code": {e.totpCode(key, -time.Hour)}})
 	res.wantStatus(http.StatusUnprocessableEntity)
 	res.wantFieldError("code", "not right")
