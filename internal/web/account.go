@@ -57,6 +57,18 @@ func newLoginView(email, next string) *loginView {
 	}
 }
 
+// missingFields marks the email and password fields left empty, and
+// reports whether one was.
+func (v *loginView) missingFields(password string) bool {
+	if strings.TrimSpace(v.Email.Value) == "" {
+		v.Email.Error = "Enter your email address."
+	}
+	if password == "" {
+		v.Password.Error = "Enter your password."
+	}
+	return v.Email.Error != "" || v.Password.Error != ""
+}
+
 // accountView is the account page: the name form and the password form.
 type accountView struct {
 	layoutView
@@ -169,6 +181,14 @@ func (s *server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	email := r.PostForm.Get("email")
 	next := localNext(r.PostForm.Get("next"))
+	if v := newLoginView(email, next); v.missingFields(r.PostForm.Get("password")) {
+		// An empty field is the form's to say, at the field: nothing is
+		// asked of the store, and no failure is counted.
+		v.FormError = problemFor(&shop.ValidationError{}).Message
+		s.setCookieCheck(w, r)
+		s.render(w, r, http.StatusUnprocessableEntity, "login", v)
+		return
+	}
 	signed, err := s.shop.LogIn(r.Context(), email, r.PostForm.Get("password"), clientAddr(r), visitFrom(r.Context()))
 	if err != nil {
 		if !errors.Is(err, shop.ErrInvalidCredentials) && !errors.Is(err, shop.ErrThrottled) {

@@ -97,6 +97,25 @@ func TestRegisterFormPostedTwice(t *testing.T) {
 	third.get("/account").wantRedirect("/login?next=/account")
 }
 
+// TestLoginEmptyFields: a sign-in form with a field left empty says so at
+// the field (422), as any other form, instead of "the email or password is
+// not correct"; no failure is counted for it.
+func TestLoginEmptyFields(t *testing.T) {
+	e := newEnv(t)
+	e.client().register("ada@example.com", "Ada")
+	c := e.client()
+	c.get("/login")
+	res := c.post("/login", url.Values{"email": {""}, "password": {""}}).wantStatus(http.StatusUnprocessableEntity)
+	res.wantFieldError("email", "Enter your email address")
+	res.wantFieldError("password", "Enter your password")
+	res = c.post("/login", url.Values{"email": {"ada@example.com"}, "password": {""}}).wantStatus(http.StatusUnprocessableEntity)
+	res.wantFieldError("password", "Enter your password")
+	if got := res.inputValue("email"); got != "ada@example.com" {
+		t.Errorf("email = %q; want it kept", got)
+	}
+	c.login("ada@example.com", testPassword, "", "/")
+}
+
 func TestLoginFailureIsGeneric(t *testing.T) {
 	e := newEnv(t)
 	e.client().register("ada@example.com", "Ada")
