@@ -110,6 +110,9 @@ type PriceChange struct {
 // PriceError lists every changed line; errors.Is(err, ErrPriceChanged) holds.
 type PriceError struct {
 	Items []PriceChange
+	// Shortages are the lines whose stock is short as well (the price
+	// error is told first, RefusalOf): for the shopper to fix both at once.
+	Shortages []Shortage
 }
 
 func (e *PriceError) Error() string { return ErrPriceChanged.Error() }

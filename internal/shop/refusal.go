@@ -29,9 +29,10 @@ func CanPlace(l OrderLine, p *Product) bool {
 // a *PriceError naming every missing, withdrawn or repriced product, else
 // a *StockError naming every short line. A price error wins over short
 // stock, since the shopper confirms the new prices (ConfirmCartPrices)
-// before anything else; a repriced line's stock is not checked. The
-// checkout's own check and its reading of a store's PlacementRefused both
-// use it, so the two can never disagree.
+// before anything else, and carries the short lines too (Shortages), so
+// that the shopper learns both at once. The checkout's own check and its
+// reading of a store's PlacementRefused both use it, so the two can never
+// disagree.
 func RefusalOf(lines []OrderLine, products map[string]*Product) error {
 	var changes []PriceChange
 	var shortages []Shortage
@@ -44,12 +45,13 @@ func RefusalOf(lines []OrderLine, products map[string]*Product) error {
 			changes = append(changes, PriceChange{ProductID: p.ID, Name: p.Name, OldPriceCents: l.UnitPriceCents, Withdrawn: true})
 		case p.PriceCents != l.UnitPriceCents:
 			changes = append(changes, PriceChange{ProductID: p.ID, Name: p.Name, OldPriceCents: l.UnitPriceCents, NewPriceCents: p.PriceCents})
-		case p.Stock < l.Quantity:
+		}
+		if p != nil && p.Active && p.Stock < l.Quantity {
 			shortages = append(shortages, Shortage{ProductID: p.ID, Name: p.Name, Requested: l.Quantity, Available: max(p.Stock, 0)})
 		}
 	}
 	if len(changes) > 0 {
-		return &PriceError{Items: changes}
+		return &PriceError{Items: changes, Shortages: shortages}
 	}
 	if len(shortages) > 0 {
 		return &StockError{Items: shortages}

@@ -50,6 +50,10 @@ func TestRefusalOf(t *testing.T) {
 	if !reflect.DeepEqual(perr.Items, wantChanges) {
 		t.Errorf("RefusalOf() changes = %+v; want %+v", perr.Items, wantChanges)
 	}
+	// The short lines come with it, for the shopper to fix both at once.
+	if !reflect.DeepEqual(perr.Shortages, want) {
+		t.Errorf("RefusalOf() price error's shortages = %+v; want %+v", perr.Shortages, want)
+	}
 
 	if err := shop.RefusalOf(lines[:1], products); err != nil {
 		t.Errorf("RefusalOf(satisfiable line) = %v; want nil", err)

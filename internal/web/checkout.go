@@ -150,6 +150,9 @@ const (
 		"change the quantities in your cart, then check out again."
 	checkoutPriceMessage = "Some prices changed since you added the products, or a product is no longer sold. " +
 		"Nothing was ordered: check the notes below, then confirm the new prices to check out."
+	checkoutPriceAndStockMessage = "Some prices changed since you added the products, or a product is no longer sold, " +
+		"and some products do not have enough stock left. Nothing was ordered: check the notes below, confirm the new prices " +
+		"and change the quantities in your cart, then check out again."
 	checkoutChangedMessage = "Your cart changed since this page was shown (in another tab or window, perhaps). " +
 		"Nothing was ordered: check the order below, then place it again."
 	checkoutUnknownMessage = "We could not confirm whether your order was placed: it may have been. " +
@@ -214,9 +217,15 @@ func (s *server) checkoutFailed(w http.ResponseWriter, r *http.Request, vis *sho
 		v.PriceChange = c != nil && c.NeedsPriceConfirmation()
 	case isPrice:
 		v.FormError = checkoutPriceMessage
+		if len(perr.Shortages) > 0 {
+			v.FormError = checkoutPriceAndStockMessage
+		}
 		v.PriceChange = true
 		for _, pc := range perr.Items {
 			v.Problems = append(v.Problems, pc.Message())
+		}
+		for _, sh := range perr.Shortages {
+			v.Problems = append(v.Problems, sh.Message())
 		}
 	case unknown:
 		s.log.ErrorContext(r.Context(), "checkout outcome unknown", "request_id", requestIDFrom(r.Context()), "err", err)

@@ -203,6 +203,22 @@ func TestCheckoutPriceChanged(t *testing.T) {
 	c.follow(res).wantText("order-total", "$47.00")
 }
 
+// TestCheckoutPriceChangedAndStockShort: a price change and short stock
+// at once are told at once, not one refusal after the other.
+func TestCheckoutPriceChangedAndStockShort(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	c.register("ada@example.com", "Ada")
+	c.addToCart("kettle", 1)
+	c.addToCart("mug", 2)
+	form := c.checkoutForm()
+	e.setProduct("kettle", func(p *shop.Product) { p.PriceCents = 4200 })
+	e.setProduct("mug", func(p *shop.Product) { p.Stock = 1 })
+	res := c.post("/checkout", form).wantStatus(http.StatusConflict)
+	res.wantContains("Enamel Kettle now costs $42.00", "Stoneware Mug: only 1 left in stock, not enough for 2.",
+		"confirm the new prices and change the quantities in your cart")
+}
+
 // TestCheckoutConfirmPricesKeepsAddress: "Confirm new prices" on the
 // checkout page sends the checkout form, so the page comes back with the
 // new prices, the address typed and the same checkout key, and placing it
