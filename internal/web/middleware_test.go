@@ -169,7 +169,14 @@ func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 	if got := res.Header.Get("Allow"); !strings.Contains(got, "GET") {
 		t.Errorf("Allow = %q; want GET", got)
 	}
-	c.get("/logout").wantStatus(http.StatusMethodNotAllowed)
+	// An address forms post to, asked for with GET (the address bar, the
+	// history): the page the form is on, changing nothing.
+	for from, to := range map[string]string{"/logout": "/", "/cart/items": "/cart", "/cart/items/kettle": "/cart",
+		"/cart/confirm-prices": "/cart", "/account/password": "/account", "/account/name": "/account",
+		"/account/second-factor/remove": "/account/second-factor", "/orders/o-1/cancel": "/orders/o-1"} {
+		c.get(from).wantRedirect(to)
+	}
+	c.get("/account").wantStatus(http.StatusOK) // still signed in
 }
 
 func TestHealthAndReady(t *testing.T) {

@@ -1,6 +1,9 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+	"net/url"
+)
 
 // routes registers every page of the shop, one per line; the JSON API is in
 // api_routes.go. Page handlers run withSession, which loads the visitor's
@@ -45,6 +48,20 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /orders/{id}", page(s.handleOrder))
 	mux.Handle("POST /orders/{id}/cancel", page(s.handleOrderCancel))
 
+	// The addresses forms post to, asked for with GET (the address bar or
+	// the history after a refused form was shown there): the page the form
+	// is on, rather than a dead end.
+	mux.Handle("GET /cart/items", formPageOf("/cart"))
+	mux.Handle("GET /cart/items/{product_id}", formPageOf("/cart"))
+	mux.Handle("GET /cart/confirm-prices", formPageOf("/cart"))
+	mux.Handle("GET /account/name", formPageOf("/account"))
+	mux.Handle("GET /account/password", formPageOf("/account"))
+	mux.Handle("GET /account/second-factor/remove", formPageOf("/account/second-factor"))
+	mux.Handle("GET /logout", formPageOf("/"))
+	mux.HandleFunc("GET /orders/{id}/cancel", func(w http.ResponseWriter, r *http.Request) {
+		seeOther(w, r, "/orders/"+url.PathEscape(r.PathValue("id")))
+	})
+
 	// The staff area (admin.go): every route under /admin goes through
 	// staffOnly; the two catch-alls answer 404 for every other path and
 	// method there, never 405.
@@ -86,4 +103,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /sitemaps/{file}", s.handleSitemapFile)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)
+}
+
+// formPageOf answers 303 to the page a form is on.
+func formPageOf(path string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seeOther(w, r, path) })
 }
