@@ -126,7 +126,7 @@ func (s *server) handleCatalog(w http.ResponseWriter, r *http.Request) {
 	if page > 1 {
 		v.PrevURL = catalogURL(req.Text, req.Category, req.Sort, page-1)
 	}
-	if page < v.Pages {
+	if hasNextPage(page, v.Pages) {
 		v.NextURL = catalogURL(req.Text, req.Category, req.Sort, page+1)
 	}
 	for _, p := range c.Products {
@@ -135,6 +135,11 @@ func (s *server) handleCatalog(w http.ResponseWriter, r *http.Request) {
 	v.setFindability(c.Query) // seo.go
 	s.render(w, r, http.StatusOK, "catalog", v)
 }
+
+// hasNextPage reports whether page of a list of pages links to the next:
+// never past shop.MaxPage, the last number a page may have (the API's
+// cursors reach further).
+func hasNextPage(page, pages int) bool { return page < pages && page < shop.MaxPage }
 
 // pagesText is a number of pages in words: "1 page", "3 pages".
 func pagesText(n int) string {

@@ -412,3 +412,16 @@ func TestProductQuantityBoundedByStock(t *testing.T) {
 		t.Errorf("trowel's quantity input = %s; want max=\"50\" (its stock)", tag)
 	}
 }
+
+// TestHasNextPage: a page links to the next one while there is one, and
+// never past the highest page number the catalog takes (a link to a 422).
+func TestHasNextPage(t *testing.T) {
+	for _, tt := range []struct {
+		page, pages int
+		want        bool
+	}{{1, 2, true}, {2, 2, false}, {1, 1, false}, {shop.MaxPage - 1, shop.MaxPage + 84, true}, {shop.MaxPage, shop.MaxPage + 84, false}} {
+		if got := hasNextPage(tt.page, tt.pages); got != tt.want {
+			t.Errorf("hasNextPage(%d, %d) = %v; want %v", tt.page, tt.pages, got, tt.want)
+		}
+	}
+}
