@@ -419,3 +419,17 @@ func TestAPIAdminProducts(t *testing.T) {
 	e.do(apiReq{Method: "POST", Path: "/api/v1/admin/products/mug/stock", Token: customer, Body: `{"delta": 5}`}).
 		want(t, 404, "not_found")
 }
+
+// TestAPIRenameCategoryAnswersItsCount: the renamed category in the
+// answer has its products counted, as GET /api/v1/categories counts them
+// (it answered 0).
+func TestAPIRenameCategoryAnswersItsCount(t *testing.T) {
+	e := newEnv(t)
+	st := e.newStaffClients("sam@example.com")
+	res := e.do(apiReq{Method: "PATCH", Path: "/api/v1/admin/categories/kitchen", Token: st.Token, Body: `{"name":"Kitchenware"}`})
+	var got categoryJSON
+	res.decode(t, &got)
+	if res.Status != http.StatusOK || got != (categoryJSON{ID: "kitchen", Name: "Kitchenware", ProductCount: 3}) {
+		t.Errorf("PATCH category = %d %+v; want 200 kitchen, Kitchenware, 3 products", res.Status, got)
+	}
+}

@@ -157,5 +157,5 @@ func (s *server) handleAPIAdminCategoryRename(w http.ResponseWriter, r *http.Req
 		s.apiError(w, r, err)
 		return
 	}
-	s.apiWrite(w, r, http.StatusOK, categoryJSON{ID: c.ID, Name: c.Name})
+	s.apiWrite(w, r, http.StatusOK, categoryJSON{ID: c.ID, Name: c.Name, ProductCount: c.ProductCount})
 }
