@@ -23,6 +23,17 @@ func (c *pageClient) checkoutForm() url.Values {
 	return form
 }
 
+// placeWith posts form to /checkout and checks that it placed an order:
+// 303 to /orders/{id}.
+func (c *pageClient) placeWith(form url.Values) *pageResp {
+	c.t.Helper()
+	res := c.post("/checkout", form)
+	if res.Status != http.StatusSeeOther || !orderPath.MatchString(res.Header.Get("Location")) {
+		c.t.Fatalf("POST /checkout = %d to %q; want 303 to /orders/{id}\n%s", res.Status, res.Header.Get("Location"), res.Body)
+	}
+	return res
+}
+
 // TestCheckoutCartChangedInAnotherTab: a checkout form posted after the
 // cart changed (a product added in another tab) orders nothing unseen:
 // 409, the page again with the cart as it is now, the address kept and
@@ -196,10 +207,7 @@ func TestCheckoutPriceChanged(t *testing.T) {
 	res.wantNotContains("put the others again") // the API's words, not the page's
 	// The cart page's confirmation, which leads back to the checkout, works too.
 	c.post("/cart/confirm-prices", url.Values{"next": {"/checkout"}}).wantRedirect("/checkout")
-	res = c.post("/checkout", c.checkoutForm())
-	if res.Status != http.StatusSeeOther || !orderPath.MatchString(res.Header.Get("Location")) {
-		t.Fatalf("checkout after confirming: %d\n%s", res.Status, res.Body)
-	}
+	res = c.placeWith(c.checkoutForm())
 	c.follow(res).wantText("order-total", "$47.00")
 }
 
@@ -251,10 +259,7 @@ func TestCheckoutConfirmPricesKeepsAddress(t *testing.T) {
 
 	form.Del("confirm_prices")
 	form.Set("cart_version", res.hiddenValue("cart_version"))
-	res = c.post("/checkout", form)
-	if res.Status != http.StatusSeeOther || !orderPath.MatchString(res.Header.Get("Location")) {
-		t.Fatalf("checkout after confirming: %d\n%s", res.Status, res.Body)
-	}
+	res = c.placeWith(form)
 	c.follow(res).wantText("order-total", "$47.00")
 }
 
@@ -272,10 +277,7 @@ func TestCheckoutUnavailable(t *testing.T) {
 	wantSameCheckoutForm(t, res, form)
 
 	e.fail.failPlaceOrder(nil, false, false)
-	res = c.post("/checkout", form)
-	if res.Status != http.StatusSeeOther || !orderPath.MatchString(res.Header.Get("Location")) {
-		t.Fatalf("retry: %d\n%s", res.Status, res.Body)
-	}
+	c.placeWith(form)
 }
 
 func TestCheckoutEmptyCartPage(t *testing.T) {
@@ -312,10 +314,7 @@ func TestCheckoutOutcomeUnknownPage(t *testing.T) {
 
 	// The store is back: the same form again answers with the one order.
 	e.fail.failPlaceOrder(nil, false, false)
-	res = c.post("/checkout", form)
-	if res.Status != http.StatusSeeOther || !orderPath.MatchString(res.Header.Get("Location")) {
-		t.Fatalf("the same form again: %d\n%s", res.Status, res.Body)
-	}
+	res = c.placeWith(form)
 	orders, err := e.store.OrdersByUser(t.Context(), orderOwner(t, e, res.Header.Get("Location")))
 	if err != nil || len(orders) != 1 {
 		t.Errorf("orders after resolving = %d, %v; want exactly 1", len(orders), err)
@@ -330,10 +329,7 @@ func TestCheckoutAnswerLostButOrderReadBack(t *testing.T) {
 	c.register("ada@example.com", "Ada")
 	c.addToCart("kettle", 1)
 	e.fail.failPlaceOrder(errAnswerLost, true, false)
-	res := c.post("/checkout", c.checkoutForm())
-	if res.Status != http.StatusSeeOther || !orderPath.MatchString(res.Header.Get("Location")) {
-		t.Fatalf("checkout whose answer was lost: %d; want 303 to the order\n%s", res.Status, res.Body)
-	}
+	c.placeWith(c.checkoutForm()) // the order, found by reading it back
 }
 
 // orderOwner returns the user id of the order at path /orders/{id}.
