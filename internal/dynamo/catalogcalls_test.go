@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -27,8 +28,8 @@ func TestCatalogPageCallBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	var products []*shop.Product
-	for _, id := range []string{"p1", "p2", "p3", "p4"} {
-		products = append(products, product(id, 1500, 50))
+	for i := 1; i <= shop.DefaultPerPage+1; i++ { // two pages
+		products = append(products, product(fmt.Sprintf("p%d", i), 1500, 50))
 	}
 	mustSaveProducts(t, s, products...)
 	u := mustRegister(t, svc, "ada@example.com")
