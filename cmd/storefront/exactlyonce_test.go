@@ -61,7 +61,14 @@ func TestExactlyOnceUnderKillsOnSQLite(t *testing.T) {
 	t.Cleanup(func() { sqlDB.Close() })
 	run := startExactlyOnceRun(t, smtp, env)
 
-	run.replay(func() {
+	outboxEmpty := func() bool {
+		var left int
+		if err := sqlDB.QueryRowContext(t.Context(), `SELECT count(*) FROM processing_outbox`).Scan(&left); err != nil {
+			t.Fatalf("count the outbox: %v", err)
+		}
+		return left == 0
+	}
+	run.replay(outboxEmpty, func() {
 		// The outbox is emptied as events are handled: the replay puts
 		// every event of every order back, in the order they happened.
 		for _, o := range run.orders {
@@ -72,13 +79,7 @@ func TestExactlyOnceUnderKillsOnSQLite(t *testing.T) {
 				}
 			}
 		}
-	}, func() bool {
-		var left int
-		if err := sqlDB.QueryRowContext(t.Context(), `SELECT count(*) FROM processing_outbox`).Scan(&left); err != nil {
-			t.Fatalf("count the outbox: %v", err)
-		}
-		return left == 0
-	})
+	}, outboxEmpty)
 	run.checkNoDeadLetters(func() int {
 		var n int
 		if err := sqlDB.QueryRowContext(t.Context(), `SELECT count(*) FROM dead_letters`).Scan(&n); err != nil {
@@ -97,7 +98,27 @@ func TestExactlyOnceUnderKillsOnDynamoDB(t *testing.T) {
 
 	var saved []map[string]types.AttributeValue
 	var previous map[string]string // the checkpoints at the last look
-	run.replay(func() {
+	checkpointsNow := func() map[string]string {
+		now := map[string]string{}
+		for _, c := range checkpoints(t, db, processing) {
+			now[attrS(c["pk"])+"/"+attrS(c["sk"])] = attrS(c["sequence_number"])
+		}
+		return now
+	}
+	// Settled once the checkpoints, which pass a record only once it was
+	// handled (its message sent and marked), stay put for longer than a
+	// claim's lease (a record in hand may wait that long for one).
+	var last map[string]string
+	var since time.Time
+	settled := func() bool {
+		now := checkpointsNow()
+		if len(now) == 0 || fmt.Sprint(now) != fmt.Sprint(last) {
+			last, since = now, time.Now()
+			return false
+		}
+		return time.Since(since) > exactlyOnceLease+time.Second
+	}
+	run.replay(settled, func() {
 		// Without its checkpoints the stream reader starts every shard at
 		// TRIM_HORIZON again: every record of every order comes again.
 		saved = checkpoints(t, db, processing)
@@ -114,10 +135,7 @@ func TestExactlyOnceUnderKillsOnDynamoDB(t *testing.T) {
 		// Replayed once every shard's checkpoint is back at least where it
 		// was (the killed worker may have handled records it had not
 		// checkpointed yet) and stays put: the stream is read through.
-		now := map[string]string{}
-		for _, c := range checkpoints(t, db, processing) {
-			now[attrS(c["pk"])+"/"+attrS(c["sk"])] = attrS(c["sequence_number"])
-		}
+		now := checkpointsNow()
 		for _, c := range saved {
 			if key := attrS(c["pk"]) + "/" + attrS(c["sk"]); sequenceBefore(now[key], attrS(c["sequence_number"])) {
 				t.Logf("replaying: shard %s at %q of %s", attrS(c["sk"]), now[key], attrS(c["sequence_number"]))
@@ -433,8 +451,17 @@ func (r *exactlyOnceRun) check(when string) {
 // replay stops the worker, lets rewind put the source back to its start,
 // runs a fresh worker until replayed reports the source read through, and
 // checks that nothing was sent or changed.
-func (r *exactlyOnceRun) replay(rewind func(), replayed func() bool) {
+// The worker is let finish what it has in hand first (settled: the source
+// read through, nothing in hand): killed between a send and its mark it
+// would leave a copy for the replay to send, which the kills before allow
+// but the replay must not.
+func (r *exactlyOnceRun) replay(settled func() bool, rewind func(), replayed func() bool) {
 	r.t.Helper()
+	for deadline := time.Now().Add(time.Minute); !settled(); time.Sleep(time.Second) {
+		if time.Now().After(deadline) {
+			r.t.Fatal("the worker did not settle within a minute of the last confirmation")
+		}
+	}
 	r.workers.kill()
 	before := len(r.smtp.Messages())
 	histories := r.statuses()
