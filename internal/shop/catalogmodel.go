@@ -22,6 +22,9 @@ import (
 type catalogModel struct {
 	mu       sync.RWMutex
 	products []*Product // by slot; each *Product is never modified, only replaced
+	// nameKeys are the products' nameKey by slot: the name order folds
+	// each name once, not at every comparison of a sort.
+	nameKeys []string
 	// pending maps the ID of each product added since the ID order was
 	// last sorted to its slot; the others' slots are found by binary
 	// search of the ID order (slotOf), which costs no memory of its own
@@ -237,6 +240,7 @@ func (m *catalogModel) put(p *Product) {
 		m.index(slot, p)
 	}
 	if old.Name != p.Name {
+		m.nameKeys[slot] = nameKey(p.Name)
 		m.unsorted[byName] = true
 	}
 	if old.PriceCents != p.PriceCents {
@@ -267,6 +271,7 @@ func (m *catalogModel) slotOf(id string) (int32, bool) {
 func (m *catalogModel) addSlot(p *Product) int32 {
 	slot := int32(len(m.products)) // #nosec G115 -- a catalog is far below 2^31 products
 	m.products = append(m.products, p)
+	m.nameKeys = append(m.nameKeys, nameKey(p.Name))
 	if m.pending == nil {
 		m.pending = map[string]int32{}
 	}
@@ -409,8 +414,14 @@ func (m *catalogModel) sortOrder(s int) {
 	for slot := len(order); slot < len(m.products); slot++ {
 		order = append(order, int32(slot)) // #nosec G115 -- slots fit in int32 (put)
 	}
-	products := m.products
-	slices.SortFunc(order, func(a, b int32) int { return compareProducts(s, products[a], products[b]) })
+	products, keys := m.products, m.nameKeys
+	if s == byName {
+		slices.SortFunc(order, func(a, b int32) int {
+			return cmp.Or(compareNameKeys(products[a].Name, keys[a], products[b].Name, keys[b]), cmp.Compare(products[a].ID, products[b].ID))
+		})
+	} else {
+		slices.SortFunc(order, func(a, b int32) int { return compareProducts(s, products[a], products[b]) })
+	}
 	m.order[s] = order
 	m.unsorted[s] = false
 	if s == byID {

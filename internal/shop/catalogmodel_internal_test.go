@@ -320,6 +320,8 @@ func TestParseCursorRefusesForeignAndMalformed(t *testing.T) {
 		{good, ProductQuery{Sort: SortPriceAsc, Category: "kitchen", IncludeInactive: true}, false},
 		{good, byName, false},
 		{legacy, ProductQuery{Sort: SortPriceAsc, Text: "anything"}, true},
+		// A name order's cursor from before: its names were in another order.
+		{base64.RawURLEncoding.EncodeToString([]byte(`{"s":"name","n":"Zebra","i":"z"}`)), byName, false},
 		{"%%%", byName, false},
 		{"e30", byName, false}, // {}: no sort, no id
 		{strings.Repeat("A", maxCursorLen+1), byName, false},
@@ -393,6 +395,14 @@ func TestSearchFolding(t *testing.T) {
 		if a, b := searchTerms(same[0]), searchTerms(same[1]); !slices.Equal(a, b) || len(a) == 0 {
 			t.Errorf("searchTerms(%q) = %v, searchTerms(%q) = %v; want the same terms", same[0], a, same[1], b)
 		}
+	}
+	for _, same := range [][2]string{{"قَهْوَة", "قهوة"}, {"שָׁלוֹם", "שלום"}, {"قهـــوة", "قهوة"}} {
+		if a, b := searchTerms(same[0]), searchTerms(same[1]); !slices.Equal(a, b) || len(a) == 0 {
+			t.Errorf("searchTerms(%q) = %v, searchTerms(%q) = %v; want the same terms (optional vowel marks, tatweel)", same[0], a, same[1], b)
+		}
+	}
+	if got := searchTerms("⭐\ufe0f ☕\ufe0f"); len(got) != 0 {
+		t.Errorf("searchTerms(emoji with variation selectors) = %q; want no terms", got)
 	}
 	for _, other := range [][2]string{{"ビール", "ヒール"}, {"ताला", "तौलिया"}, {"ताला", "त"}} {
 		if a, b := searchTerms(other[0]), searchTerms(other[1]); slices.Equal(a, b) {

@@ -35,7 +35,8 @@ type pageCursor struct {
 	Sort string `json:"s"`
 	// Scope names the list the cursor walks (cursorScope): a cursor of
 	// another search or category is refused rather than starting that
-	// list at a place of another. "" in cursors from before it, taken.
+	// list at a place of another. "" in cursors from before it, taken
+	// but for the name orders (byNameOrder).
 	Scope   string `json:"l,omitempty"`
 	Score   int    `json:"r,omitempty"`
 	Name    string `json:"n,omitempty"`
@@ -85,8 +86,14 @@ func parseCursor(text string, q ProductQuery) (c pageCursor, ok bool) {
 	if err != nil || json.Unmarshal(raw, &c) != nil {
 		return c, false
 	}
-	return c, c.Sort == q.Sort && (c.Scope == "" || c.Scope == cursorScope(q)) && IsID(c.ID)
+	return c, c.Sort == q.Sort && (c.Scope == cursorScope(q) || c.Scope == "" && !byNameOrder(c.Sort)) && IsID(c.ID)
 }
+
+// byNameOrder reports whether sort order sortBy compares names, whose
+// order changed when cursors gained their scope (letter case and accents
+// aside since): a cursor from before, without a scope, is refused for
+// them, as it would skip products.
+func byNameOrder(sortBy string) bool { return sortBy == SortName || sortBy == SortRelevance }
 
 // compare orders p (with relevance score) against the cursor's product:
 // positive when p comes after it.

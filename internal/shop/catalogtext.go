@@ -65,6 +65,9 @@ func (c stemCache) stem(word string) string {
 func terms(text string, withoutStopWords bool, cache stemCache) []string {
 	var found []string
 	for _, word := range strings.FieldsFunc(foldText(text), isWordSeparator) {
+		if !strings.ContainsFunc(word, isLetterOrDigit) {
+			continue // marks alone (after an emoji): no word
+		}
 		if withoutStopWords && queryStopWords[word] {
 			continue
 		}
@@ -84,11 +87,13 @@ func terms(text string, withoutStopWords bool, cache stemCache) []string {
 // foldText makes text comparable as a shopper types it: case-folded
 // ("Straße" is "strasse", a final sigma is sigma), compatibility forms
 // made plain (ligatures, full-width letters: NFKD), the accents of Latin,
-// Greek and Cyrillic letters removed and the letters without a
-// decomposition spelt in plain Latin (ø, æ, ł, ı: foldedLetters); the
-// marks of other scripts, which make their letters what they are
-// (Devanagari vowel signs, kana voicing), kept. Zero-width joiners go, so
-// Persian typed with or without them is one word.
+// Greek and Cyrillic letters and the optional vowel marks of Arabic and
+// Hebrew removed, and the letters without a decomposition spelt in plain
+// Latin (ø, æ, ł, ı: foldedLetters); the marks of other scripts, which
+// make their letters what they are (Devanagari vowel signs, kana
+// voicing), kept. Zero-width joiners, the Arabic tatweel and emoji
+// variation selectors go, so Persian typed with or without joiners is one
+// word.
 func foldText(text string) string {
 	if isASCII(text) {
 		return strings.ToLower(text)
@@ -98,13 +103,13 @@ func foldText(text string) string {
 	accentable := false // whether the last letter was Latin, Greek or Cyrillic
 	for _, r := range norm.NFKD.String(cases.Fold().String(text)) {
 		switch {
-		case r == '\u200c' || r == '\u200d':
+		case r == '\u200c' || r == '\u200d' || r == '\u0640' || unicode.Is(unicode.Variation_Selector, r):
 		case unicode.Is(unicode.Mn, r):
 			if !accentable {
 				b.WriteRune(r)
 			}
 		default:
-			accentable = unicode.In(r, unicode.Latin, unicode.Greek, unicode.Cyrillic)
+			accentable = unicode.In(r, unicode.Latin, unicode.Greek, unicode.Cyrillic, unicode.Arabic, unicode.Hebrew)
 			if plain, ok := foldedLetters[r]; ok {
 				b.WriteString(plain)
 			} else {
@@ -124,8 +129,22 @@ var foldedLetters = map[rune]string{
 // compareNames orders names as a shopper reads a list: letter case and
 // accents aside ("apple" before "Zebra", "Éclair" among the e's), then as
 // written, so that the order is total.
-func compareNames(a, b string) int {
-	if isASCII(a) && isASCII(b) {
+func compareNames(a, b string) int { return compareNameKeys(a, nameKey(a), b, nameKey(b)) }
+
+// nameKey is what compareNames compares of a name besides the name
+// itself: its folded form (foldText), or "" for an ASCII name, which is
+// compared as it is, letter case aside. The catalog keeps each product's,
+// so that sorting folds each name once, not at every comparison.
+func nameKey(name string) string {
+	if isASCII(name) {
+		return ""
+	}
+	return foldText(name)
+}
+
+// compareNameKeys is compareNames of a and b given their nameKeys.
+func compareNameKeys(a, keyA, b, keyB string) int {
+	if keyA == "" && keyB == "" {
 		for i := 0; i < len(a) && i < len(b); i++ {
 			if c := cmp.Compare(lowerASCII(a[i]), lowerASCII(b[i])); c != 0 {
 				return c
@@ -134,10 +153,15 @@ func compareNames(a, b string) int {
 		if c := cmp.Compare(len(a), len(b)); c != 0 {
 			return c
 		}
-	} else if c := strings.Compare(foldText(a), foldText(b)); c != 0 {
-		return c
+		return strings.Compare(a, b)
 	}
-	return strings.Compare(a, b)
+	if keyA == "" {
+		keyA = strings.ToLower(a)
+	}
+	if keyB == "" {
+		keyB = strings.ToLower(b)
+	}
+	return cmp.Or(strings.Compare(keyA, keyB), strings.Compare(a, b))
 }
 
 func lowerASCII(c byte) byte {
@@ -146,6 +170,8 @@ func lowerASCII(c byte) byte {
 	}
 	return c
 }
+
+func isLetterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // isWordSeparator reports whether r ends a word: anything but a letter, a
 // digit or a mark (a vowel sign of an Indic script is part of its word).
