@@ -30,8 +30,9 @@ type catalogView struct {
 	PrevURL         string
 	NextURL         string
 	// LastPageURL, with Error, leads from a page number past the last
-	// to the last page there is.
-	LastPageURL string
+	// to the last page there is (the first, of a search without matches),
+	// with the link's text.
+	LastPageURL, LastPageText string
 }
 
 // categoryLinkView is a category filter link with its product count.
@@ -119,7 +120,11 @@ func (s *server) handleCatalog(w http.ResponseWriter, r *http.Request) {
 		// Past the last page: a 404 (never an empty page that a crawler
 		// would index as a page of its own) that leads to the last one.
 		v.Error = "There is no page " + strconv.Itoa(page) + " of this list: it has " + pagesText(c.Pages) + "."
-		v.LastPageURL = catalogURL(req.Text, req.Category, req.Sort, max(c.Pages, 1))
+		v.LastPageURL, v.LastPageText = catalogURL(req.Text, req.Category, req.Sort, max(c.Pages, 1)), "Go to the last page"
+		if c.Pages == 0 {
+			v.Error = "There is no page " + strconv.Itoa(page) + ": no products match this search."
+			v.LastPageText = "Go to the first page"
+		}
 		s.render(w, r, http.StatusNotFound, "catalog", v)
 		return
 	}

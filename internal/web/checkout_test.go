@@ -202,7 +202,7 @@ func TestCheckoutPriceChanged(t *testing.T) {
 	e.setProduct("kettle", func(p *shop.Product) { p.PriceCents = 4200 })
 
 	res := c.post("/checkout", form).wantStatus(http.StatusConflict)
-	res.wantContains("Enamel Kettle now costs $42.00 (it was $39.00", `form="checkout-form" name="confirm_prices"`, "Confirm new prices",
+	res.wantContains("Enamel Kettle now costs $42.00 (it was $39.00", `name="confirm_prices"`, "Confirm new prices",
 		"Nothing was ordered: check the notes below, then confirm the new prices")
 	res.wantNotContains("put the others again") // the API's words, not the page's
 	// The cart page's confirmation, which leads back to the checkout, works too.
@@ -239,7 +239,17 @@ func TestCheckoutConfirmPricesKeepsAddress(t *testing.T) {
 	form := c.checkoutForm()
 	form.Set("address_line2", "Flat 3")
 	e.setProduct("kettle", func(p *shop.Product) { p.PriceCents = 4200 })
-	c.post("/checkout", form).wantStatus(http.StatusConflict)
+	refused := c.post("/checkout", form).wantStatus(http.StatusConflict)
+	// "Place order" stays the form's default button (Enter in a field):
+	// the first submit button inside it, none outside it.
+	formHTML := refused.Body[strings.Index(refused.Body, `<form method="post" action="/checkout"`):]
+	formHTML = formHTML[:strings.Index(formHTML, "</form>")]
+	if first := regexp.MustCompile(`<button[^>]*type="submit"[^>]*>[^<]*`).FindString(formHTML); !strings.HasSuffix(first, ">Place order") {
+		t.Errorf("the checkout form's first submit button is %q; want Place order", first)
+	}
+	if strings.Contains(refused.Body, `form="checkout-form"`) {
+		t.Error("a button outside the checkout form submits it (it would come first, as its default)")
+	}
 
 	form.Set("confirm_prices", "1")
 	res := c.post("/checkout", form).wantStatus(http.StatusOK)
