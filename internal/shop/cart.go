@@ -291,35 +291,58 @@ type CartShortfall struct {
 
 // mergeCart adds the lines of cart from into cart into (quantities added,
 // capped by stock, 99 a line and 50 lines) and empties cart from, and
-// returns what did not fit. Emptying is an updateCart of the guest cart, a
-// compare-and-set on the version merged, so a line another tab adds to it
-// meanwhile is not deleted unseen: the next round merges what the cart
-// gained since.
+// returns what did not fit. The lines are taken out of cart from before
+// they are added (takeLines, a compare-and-set on its version): of two
+// sign-ins of one browser at once (a double click) only one takes them,
+// so they are never added twice. Lines another tab adds meanwhile are
+// taken in the next round, until the cart is found empty. Should adding
+// fail, the lines taken are put back.
 func (s *Service) mergeCart(ctx context.Context, from, into string) ([]CartShortfall, error) {
-	merged := map[string]int{} // product id -> quantity of the guest's merged
 	var shortfall []CartShortfall
-	_, err := s.updateCart(ctx, from, func(guest *Cart) (bool, error) {
-		gained := &Cart{ID: from}
-		for _, l := range guest.Lines {
-			if q := l.Quantity - merged[l.ProductID]; q > 0 {
-				gained.Lines = append(gained.Lines, CartLine{ProductID: l.ProductID, Quantity: q, SeenPriceCents: l.SeenPriceCents})
-			}
-			merged[l.ProductID] = max(merged[l.ProductID], l.Quantity)
+	for round := 1; round <= cartSaveRounds; round++ {
+		taken, err := s.takeLines(ctx, from)
+		if err != nil || len(taken) == 0 {
+			return shortfall, err
 		}
-		if len(gained.Lines) > 0 {
-			short, err := s.addLines(ctx, into, gained)
-			if err != nil {
-				return false, err
-			}
-			shortfall = append(shortfall, short...)
+		short, err := s.addLines(ctx, into, &Cart{ID: from, Lines: taken})
+		if err != nil {
+			s.putBack(ctx, from, taken)
+			return nil, err
 		}
-		if len(guest.Lines) == 0 {
+		shortfall = append(shortfall, short...)
+	}
+	return shortfall, nil // a tab adding without end: what it added last stays in its cart
+}
+
+// takeLines empties cart id and returns the lines it held.
+func (s *Service) takeLines(ctx context.Context, id string) ([]CartLine, error) {
+	var taken []CartLine
+	_, err := s.updateCart(ctx, id, func(c *Cart) (bool, error) {
+		taken = slices.Clone(c.Lines)
+		if len(taken) == 0 {
 			return false, nil // nothing to empty
 		}
-		guest.Lines = nil
+		c.Lines = nil
 		return true, nil
 	})
-	return shortfall, err
+	return taken, err
+}
+
+// putBack returns lines taken out of cart id by a merge that failed, for
+// products the cart has not gained since. A failure is only logged: the
+// sign-in fails anyway, and the guest cart is the shopper's to fill again.
+func (s *Service) putBack(ctx context.Context, id string, lines []CartLine) {
+	_, err := s.updateCart(ctx, id, func(c *Cart) (bool, error) {
+		for _, l := range lines {
+			if !slices.ContainsFunc(c.Lines, func(have CartLine) bool { return have.ProductID == l.ProductID }) {
+				c.Lines = append(c.Lines, l)
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		s.log.WarnContext(ctx, "putting back a guest cart's lines failed", "cart_id", id, "err", err)
+	}
 }
 
 // addLines adds the lines of from to cart into, as mergeCart does, and
