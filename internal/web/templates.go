@@ -70,11 +70,11 @@ func parsePages() (map[string]*template.Template, error) {
 // from its content: the file can be cached for a year because a new
 // version has a new address.
 func staticURL(name string) string {
-	b, err := ui.ReadFile("ui/static/" + name)
-	if err != nil {
-		panic(err) // embedded at build time
+	tag, ok := staticTags()["ui/static/"+name]
+	if !ok {
+		panic("no static file " + name) // embedded at build time
 	}
-	return "/static/" + name + "?v=" + staticVersion(b)
+	return "/static/" + name + "?v=" + tag.version
 }
 
 // staticVersion names the content b of a static file in its address.
