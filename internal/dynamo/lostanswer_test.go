@@ -195,8 +195,9 @@ func (f *proxiedCheckout) checkPlacedOnce(t *testing.T) {
 
 // The first TransactWriteItems is applied and its answer dropped: the
 // resend with the same token settles it (moto ignores the token, so the
-// resend fails its order condition: the order exists) and the shopper is
-// told the order was placed.
+// resend fails its order condition: the order exists, and it is this
+// call's own order) and the shopper is told the order was placed by this
+// checkout (201 Created), not replayed from an earlier one.
 func TestCheckoutWhoseTransactionAnswerIsDropped(t *testing.T) {
 	f := newProxiedCheckout(t)
 	f.proxy.resetCounts()
@@ -207,9 +208,12 @@ func TestCheckoutWhoseTransactionAnswerIsDropped(t *testing.T) {
 			p.setDropLocked()
 		}
 	}
-	o, _, err := f.svc.PlaceOrder(t.Context(), f.in)
+	o, replayed, err := f.svc.PlaceOrder(t.Context(), f.in)
 	if err != nil {
 		t.Fatalf("PlaceOrder() whose transaction's answer was dropped = %v; want the order", err)
+	}
+	if replayed {
+		t.Error("PlaceOrder() whose own transaction was applied answered replayed; want placed by this call")
 	}
 	if want := shop.OrderID(f.in.User.ID, f.in.Key); o.ID != want {
 		t.Errorf("order = %s; want %s", o.ID, want)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -37,7 +38,9 @@ const maxTransactItems = 100
 // a 5xx) may have been applied. It is sent again with the same
 // ClientRequestToken, which DynamoDB answers, for ten minutes, with the
 // outcome of the first (success if it was applied) rather than applying it
-// twice. When the attempts or the request's deadline run out with such an
+// twice; a resend refused because the order exists is checked against the
+// stored order, which is this call's own when its creation time is
+// (isOwnOrder), so a server ignoring the token also answers success. When the attempts or the request's deadline run out with such an
 // attempt unsettled, the identical transaction is resent (resolveAttempts)
 // under a fresh short deadline (resolveTimeout), since the request's may be
 // spent. When no answer settles it, PlaceOrder returns
@@ -63,11 +66,19 @@ func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) 
 	send := ctx
 	for attempt := 1; ; attempt++ {
 		in.ClientRequestToken = aws.String(placeOrderToken(o, cart, generation))
+		mayBeApplied := unsettled
 		_, err := s.db.TransactWriteItems(send, in, withoutSDKRetries)
 		if err == nil {
 			return nil
 		}
 		f := s.placeOrderFailure(send, o, err)
+		if mayBeApplied && errors.Is(f.err, shop.ErrOrderExists) && s.isOwnOrder(send, o) {
+			// The earlier attempt was applied, and this resend was
+			// refused by the order's condition rather than answered by
+			// the token (a server that ignores tokens, or one past their
+			// ten minutes): the order is this call's, not an earlier one's.
+			return nil
+		}
 		switch {
 		case f.sent && !f.answered:
 			unsettled = true
@@ -102,6 +113,16 @@ func (s *Store) PlaceOrder(ctx context.Context, o *shop.Order, cart *shop.Cart) 
 		defer cancel()
 		send, attempts = rctx, attempt+resolveAttempts
 	}
+}
+
+// isOwnOrder reports whether the stored order with o's id is o as this
+// PlaceOrder call wrote it (its creation time is the call's own, to the
+// millisecond the orders item keeps), rather than the order of an earlier
+// checkout with the same key. Unreadable is not known to be its own.
+func (s *Store) isOwnOrder(ctx context.Context, o *shop.Order) bool {
+	stored, err := s.Order(ctx, o.ID)
+	return err == nil && stored.UserID == o.UserID &&
+		stored.CreatedAt.Format(orderTimeLayout) == o.CreatedAt.UTC().Format(orderTimeLayout)
 }
 
 // resolveTimeout and resolveAttempts bound the resending of a transaction
