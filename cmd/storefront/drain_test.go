@@ -22,7 +22,9 @@ import (
 // and /healthz, for about the delay, and only then stops taking
 // connections and returns nil.
 func TestRunDrainsBeforeStopping(t *testing.T) {
-	const delay = time.Second
+	// Long enough that the checks while it drains fit in it on a busy
+	// machine: /readyz must say 503 within half of it.
+	const delay = 3 * time.Second
 	p := startProgram(t, map[string]string{"STOREFRONT_DB": filepath.Join(t.TempDir(), "shop.db"),
 		"STOREFRONT_DEMO": "false", "STOREFRONT_DRAIN_DELAY": delay.String()})
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}

@@ -251,7 +251,6 @@ func scaleOutIdempotency(t *testing.T, servers []*childProgram, app *shopClient,
 func scaleOutCatalogFreshness(t *testing.T, servers []*childProgram, db *dynamodb.Client, products string) {
 	const id = "pour-over-dripper"
 	hc := &http.Client{Timeout: 10 * time.Second}
-	started := time.Now()
 	_, err := db.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{TableName: aws.String(products),
 		Key:              map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: id}},
 		UpdateExpression: aws.String("SET price_cents = :price, stock = :stock"),
@@ -260,6 +259,9 @@ func scaleOutCatalogFreshness(t *testing.T, servers []*childProgram, db *dynamod
 	if err != nil {
 		t.Fatalf("UpdateItem(%s) = %v", id, err)
 	}
+	// The 2 seconds run from the change's commit, not from its request
+	// (which waits its turn at the busy local DynamoDB server).
+	started := time.Now()
 	for i, server := range servers {
 		for {
 			status, body := getBody(t, hc, server.base+"/api/v1/products?q=dripper")

@@ -25,7 +25,7 @@ const (
 	buyers     = 16
 	loadFor    = 4 * time.Second
 	termAfter  = 1500 * time.Millisecond
-	drainDelay = time.Second
+	drainDelay = 2 * time.Second
 	loadStock  = 1000 // each buyer's product's stock, set before the load
 )
 

@@ -247,27 +247,51 @@ func (lb *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkHealth asks every server's /readyz each healthInterval until ctx
-// ends: 200 makes it ready, anything else, or no answer, not.
+// ends, each server on its own, so that one slow answer holds up no
+// other server's check: see backend.checkHealth.
 func (lb *balancer) checkHealth(ctx context.Context, done chan<- struct{}) {
 	defer close(done)
 	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	var wg sync.WaitGroup
+	for _, b := range lb.backends {
+		wg.Go(func() { b.checkHealth(ctx, client) })
+	}
+	wg.Wait()
+}
+
+// unhealthyThreshold is how many health checks in a row must go
+// unanswered (a timeout) before a server counts as not ready, as a load
+// balancer's unhealthy threshold: /readyz asks the store, and one slow
+// answer of a busy local DynamoDB server is no reason to stop routing.
+const unhealthyThreshold = 3
+
+// checkHealth asks b's /readyz each healthInterval until ctx ends: 200
+// makes it ready, any other answer or a refused connection not ready at
+// once, unhealthyThreshold checks in a row without an answer not ready.
+func (b *backend) checkHealth(ctx context.Context, client *http.Client) {
 	tick := time.NewTicker(healthInterval)
 	defer tick.Stop()
+	unanswered := 0
 	for {
-		for _, b := range lb.backends {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.base+"/readyz", nil)
-			if err != nil {
-				panic(err)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.base+"/readyz", nil)
+		if err != nil {
+			panic(err)
+		}
+		res, err := client.Do(req)
+		switch {
+		case err == nil:
+			if res.StatusCode == http.StatusServiceUnavailable {
+				b.said503.Add(1)
 			}
-			res, err := client.Do(req)
-			ok := err == nil && res.StatusCode == http.StatusOK
-			if err == nil {
-				if res.StatusCode == http.StatusServiceUnavailable {
-					b.said503.Add(1)
-				}
-				res.Body.Close()
+			res.Body.Close()
+			unanswered = 0
+			b.ready.Store(res.StatusCode == http.StatusOK)
+		case errors.Is(err, syscall.ECONNREFUSED):
+			b.ready.Store(false)
+		default:
+			if unanswered++; unanswered >= unhealthyThreshold {
+				b.ready.Store(false)
 			}
-			b.ready.Store(ok)
 		}
 		select {
 		case <-ctx.Done():
