@@ -733,7 +733,8 @@ func TestRunGoesOnPastARecordWaitingForItsNextTry(t *testing.T) {
 	e.feed.Publish(shop.OrderEvent{OrderID: "o2", Status: "placed"}, start)
 	began := time.Now()
 	waitFor(t, "o2's confirmation", func() bool { return slices.Contains(e.sentIDs(), "order.o2.confirmation") })
-	if took := time.Since(began); took > time.Second {
+	// Well under o1's pause of 3 s, with room for a busy machine.
+	if took := time.Since(began); took > 2*time.Second {
 		t.Errorf("o2 confirmed %v after it was published; want at once, not after o1's pause of 3 s", took)
 	}
 	if got := e.feed.Pending(); got != 2 {
