@@ -366,6 +366,16 @@ func TestSearchTerms(t *testing.T) {
 			t.Errorf("searchTerms(%q) = %v; want %v", tt.text, got, tt.want)
 		}
 	}
+	// Plurals Porter2 leaves apart from their singular: either finds both.
+	for _, same := range [][2]string{{"Knives", "knife"}, {"mice", "Mouse"}, {"shelves", "shelf"}, {"Children", "child"},
+		{"tea leaves", "tea leaf"}, {"cacti", "cactus"}} {
+		if a, b := searchTerms(same[0]), searchTerms(same[1]); !slices.Equal(a, b) || len(a) == 0 {
+			t.Errorf("searchTerms(%q) = %v, searchTerms(%q) = %v; want the same terms", same[0], a, same[1], b)
+		}
+	}
+	if a, b := searchTerms("lives"), searchTerms("live"); !slices.Equal(a, b) {
+		t.Errorf("searchTerms(lives) = %v, searchTerms(live) = %v; want the same terms (lives is not taken for life)", a, b)
+	}
 	if got := queryTerms("mug for the tea"); !slices.Equal(got, []string{"mug", "tea"}) {
 		t.Errorf("queryTerms(mug for the tea) = %v; want [mug tea] (stop words dropped)", got)
 	}

@@ -15,7 +15,8 @@ import (
 // searchTerms returns the words of text as the catalog search compares
 // them: split at anything not a letter or digit, lower-cased, accents
 // removed ("Café" is "cafe") and reduced to their English stem by the
-// Snowball (Porter2) stemmer, so "Kettles" and "kettle" are one term.
+// Snowball (Porter2) stemmer, so "Kettles" and "kettle" are one term
+// ("knives" and "knife" too: stem).
 // Each term appears once, in the order of its first occurrence.
 func searchTerms(text string) []string {
 	return terms(text, false, nil)
@@ -57,9 +58,30 @@ func (c stemCache) stem(word string) string {
 	if term, ok := c[word]; ok {
 		return term
 	}
-	term := english.Stem(word, true)
+	term := stem(word)
 	c[word] = term
 	return term
+}
+
+// stem is the search term of a folded word: its English stem (Snowball,
+// Porter2), of the singular when the word is a plural the stemmer leaves
+// apart from it (irregularPlurals).
+func stem(word string) string {
+	if singular, ok := irregularPlurals[word]; ok {
+		word = singular
+	}
+	return english.Stem(word, true)
+}
+
+// irregularPlurals are plurals of things a shop sells that Porter2 does
+// not bring to their singular's stem ("knives" stems to "knive", "knife"
+// to "knife"; "mice" is not "mous"), each to its singular. Plurals whose
+// stem is another word's ("lives" and "live") are left out.
+var irregularPlurals = map[string]string{
+	"knives": "knife", "shelves": "shelf", "halves": "half", "loaves": "loaf", "leaves": "leaf",
+	"scarves": "scarf", "wolves": "wolf", "calves": "calf", "hooves": "hoof", "wives": "wife",
+	"mice": "mouse", "geese": "goose", "teeth": "tooth", "feet": "foot", "cacti": "cactus",
+	"men": "man", "women": "woman", "children": "child", "people": "person",
 }
 
 func terms(text string, withoutStopWords bool, cache stemCache) []string {
@@ -75,7 +97,7 @@ func terms(text string, withoutStopWords bool, cache stemCache) []string {
 		if cache != nil {
 			term = cache.stem(word)
 		} else {
-			term = english.Stem(word, true)
+			term = stem(word)
 		}
 		if term != "" && !slices.Contains(found, term) {
 			found = append(found, term)
