@@ -373,6 +373,18 @@ func TestSearchTerms(t *testing.T) {
 			t.Errorf("searchTerms(%q) = %v, searchTerms(%q) = %v; want the same terms", same[0], a, same[1], b)
 		}
 	}
+	// A possessive is its word, with or without the apostrophe typed.
+	for _, same := range [][2]string{{"Men's jacket", "men jacket"}, {"mens jacket", "man jacket"}, {"Children\u2019s books", "child book"},
+		{"the cat's bowl", "the cat bowl"}, {"Kids' mugs", "kids mug"}} {
+		if a, b := searchTerms(same[0]), searchTerms(same[1]); !slices.Equal(a, b) || len(a) == 0 {
+			t.Errorf("searchTerms(%q) = %v, searchTerms(%q) = %v; want the same terms", same[0], a, same[1], b)
+		}
+	}
+	for text, want := range map[string][]string{"o'neill": {"o", "neill"}, "'s": {"s"}, "it's": {"it"}, "bass's'": {"bass"}, "the's's": {"the"}} {
+		if got := searchTerms(text); !slices.Equal(got, want) {
+			t.Errorf("searchTerms(%q) = %v; want %v", text, got, want)
+		}
+	}
 	if a, b := searchTerms("lives"), searchTerms("live"); !slices.Equal(a, b) {
 		t.Errorf("searchTerms(lives) = %v, searchTerms(live) = %v; want the same terms (lives is not taken for life)", a, b)
 	}

@@ -82,11 +82,13 @@ var irregularPlurals = map[string]string{
 	"scarves": "scarf", "wolves": "wolf", "calves": "calf", "hooves": "hoof", "wives": "wife",
 	"mice": "mouse", "geese": "goose", "teeth": "tooth", "feet": "foot", "cacti": "cactus",
 	"men": "man", "women": "woman", "children": "child", "people": "person",
+	// The possessives as typed without their apostrophe ("mens jacket").
+	"mens": "man", "womens": "woman", "childrens": "child",
 }
 
 func terms(text string, withoutStopWords bool, cache stemCache) []string {
 	var found []string
-	for _, word := range strings.FieldsFunc(foldText(text), isWordSeparator) {
+	for _, word := range strings.FieldsFunc(withoutPossessives(foldText(text)), isWordSeparator) {
 		if !strings.ContainsFunc(word, isLetterOrDigit) {
 			continue // marks alone (after an emoji): no word
 		}
@@ -104,6 +106,44 @@ func terms(text string, withoutStopWords bool, cache stemCache) []string {
 		}
 	}
 	return found
+}
+
+// apostrophes are the characters typed as one: the ASCII apostrophe, the
+// right single quotation mark and the modifier letter apostrophe.
+const apostrophes = "'\u2019\u02bc"
+
+// withoutPossessives drops the possessive "'s" of every word of folded
+// text ("men's jacket" is "men jacket"), which the split at the apostrophe
+// would leave as a word "s" of its own that every query for it had to
+// match. Other apostrophes stay separators ("o'neill" is "o" and "neill").
+func withoutPossessives(text string) string {
+	if !strings.ContainsAny(text, apostrophes) {
+		return text
+	}
+	var b strings.Builder
+	b.Grow(len(text))
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if strings.ContainsRune(apostrophes, r) && isPossessiveAt(text, i, size) {
+			i += size + len("s")
+			continue
+		}
+		b.WriteString(text[i : i+size])
+		i += size
+	}
+	return b.String()
+}
+
+// isPossessiveAt reports whether the apostrophe text[i:i+size] follows a
+// letter or digit and is followed by an "s" that ends the word.
+func isPossessiveAt(text string, i, size int) bool {
+	before, _ := utf8.DecodeLastRuneInString(text[:i])
+	after, ok := strings.CutPrefix(text[i+size:], "s")
+	if i == 0 || !ok || !isLetterOrDigit(before) {
+		return false
+	}
+	next, _ := utf8.DecodeRuneInString(after)
+	return after == "" || isWordSeparator(next)
 }
 
 // foldText makes text comparable as a shopper types it: case-folded
