@@ -106,6 +106,8 @@ func FuzzValidateProductQuery(f *testing.F) {
 	f.Add(strings.Repeat("é", 101), "x/y", "NAME", 10001, -5)
 	f.Add("tab\there", "kitchen", "newest", 1, 1)
 	f.Add("\u202emug", "k", "price_desc", 10000, 0)
+	f.Add("0", "", "", 22, 0) // a search's default order: relevance
+	f.Add("", "", "relevance", 1, 12)
 	f.Fuzz(func(t *testing.T, text, category, sortBy string, page, perPage int) {
 		q, err := ValidateProductQuery(ProductQuery{Text: text, Category: category, Sort: sortBy, Page: page, PerPage: perPage})
 		if err != nil {
@@ -115,7 +117,7 @@ func FuzzValidateProductQuery(f *testing.F) {
 			return
 		}
 		switch q.Sort {
-		case SortName, SortPriceAsc, SortPriceDesc, SortNewest:
+		case SortName, SortPriceAsc, SortPriceDesc, SortNewest, SortRelevance:
 		default:
 			t.Fatalf("accepted sort %q", q.Sort)
 		}
