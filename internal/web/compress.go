@@ -51,6 +51,31 @@ func (s *server) compress(next http.Handler) http.Handler {
 	return wrap(next)
 }
 
+// headAsGet answers a HEAD request as its GET with the body left out, so
+// that HEAD's header fields are GET's (RFC 9110, 9.3.2): the compressor
+// decides on the body it sees written, and handlers write none for HEAD,
+// so a HEAD got the uncompressed length and no Content-Encoding where its
+// GET is compressed.
+func (s *server) headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		get := r.Clone(r.Context())
+		get.Method = http.MethodGet
+		next.ServeHTTP(bodyDiscarder{w}, get)
+	})
+}
+
+// bodyDiscarder is a ResponseWriter whose body goes nowhere: HEAD's.
+type bodyDiscarder struct{ http.ResponseWriter }
+
+func (d bodyDiscarder) Write(b []byte) (int, error) { return len(b), nil }
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (d bodyDiscarder) Unwrap() http.ResponseWriter { return d.ResponseWriter }
+
 // gzipWriters reuses gzip writers (their state is large) for the page
 // cache's stored gzip.
 var gzipWriters = sync.Pool{New: func() any {

@@ -103,15 +103,22 @@ func TestCompressionNegotiated(t *testing.T) {
 }
 
 // TestCompressionHead: HEAD answers with the headers of GET, compressed or
-// not, and no body.
+// not (its Content-Encoding and Content-Length too), and no body.
 func TestCompressionHead(t *testing.T) {
 	ce := newCacheEnv(t, Config{})
-	for _, path := range []string{"/", "/products/kettle", staticURL("style.css"), "/products?q=nothing-matches"} {
-		get := serveTo(ce.h, http.MethodGet, path, "", "Accept-Encoding", "gzip")
-		head := serveTo(ce.h, http.MethodHead, path, "", "Accept-Encoding", "gzip")
-		if head.Code != http.StatusOK || head.Body.Len() != 0 || head.Header().Get("Content-Type") != get.Header().Get("Content-Type") {
-			t.Errorf("HEAD %s = %d, %d bytes, %q; want 200, no body, %q", path, head.Code, head.Body.Len(),
-				head.Header().Get("Content-Type"), get.Header().Get("Content-Type"))
+	for _, path := range []string{"/", "/products/kettle", staticURL("style.css"), "/static/style.css", "/products?q=nothing-matches",
+		"/images/products/kettle.svg", "/api/v1/products", "/robots.txt"} {
+		for _, encoding := range []string{"gzip", "identity"} {
+			get := serveTo(ce.h, http.MethodGet, path, "", "Accept-Encoding", encoding)
+			head := serveTo(ce.h, http.MethodHead, path, "", "Accept-Encoding", encoding)
+			if head.Code != get.Code || head.Body.Len() != 0 {
+				t.Errorf("HEAD %s (%s) = %d, %d bytes; want %d as GET, no body", path, encoding, head.Code, head.Body.Len(), get.Code)
+			}
+			for _, name := range []string{"Content-Type", "Content-Encoding", "Content-Length", "Vary", "ETag", "Cache-Control"} {
+				if h, g := head.Header().Get(name), get.Header().Get(name); h != g {
+					t.Errorf("HEAD %s (%s): %s %q; GET's is %q", path, encoding, name, h, g)
+				}
+			}
 		}
 	}
 }

@@ -101,13 +101,14 @@ func newServer(svc *shop.Service, logger *slog.Logger, cfg Config) (*server, htt
 	s.apiRoutes(mux) // api_routes.go: /api/v1
 	// Outermost first: every answer, a refused or panicking one too, gets a
 	// request id, a log line and the security headers; every answer but a
-	// panic's is compressed when worth it.
+	// panic's is compressed when worth it, a HEAD's as its GET's.
 	return s, chain(s.routeErrors(mux),
 		s.recoverPanics,
 		s.countRequests(mux),
 		s.requestID,
 		s.logRequests,
 		s.securityHeaders,
+		s.headAsGet,
 		s.compress,
 		s.requestDeadline,
 		s.proxyClient,
