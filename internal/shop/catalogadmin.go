@@ -184,7 +184,10 @@ func (s *Service) AdjustStock(ctx context.Context, actor *User, id, delta string
 		return nil, err
 	}
 	s.catalogChanged(ctx)
-	s.recordAudit(ctx, actor, AuditStockAdjust, id, map[string]int{"stock": before.Stock, "delta": n},
+	// The stock this change started from is after's less the delta (the
+	// store applied it atomically); before's, read earlier, may be another
+	// change's.
+	s.recordAudit(ctx, actor, AuditStockAdjust, id, map[string]int{"stock": after.Stock - n, "delta": n},
 		map[string]int{"stock": after.Stock})
 	return after, nil
 }

@@ -1,11 +1,14 @@
 package shop_test
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"testing"
 
+	"storefront/internal/memstore"
 	"storefront/internal/shop"
 )
 
@@ -281,6 +284,54 @@ func TestStaffChangesAreAudited(t *testing.T) {
 		if e.Action == shop.AuditProductUpdate && (!strings.Contains(e.Before, `1250`) || !strings.Contains(e.After, `1300`)) {
 			t.Errorf("price change entry before %s, after %s; want 1250 before and 1300 after", e.Before, e.After)
 		}
+	}
+}
+
+// changeFirstStore is a store in which another change of a product's stock
+// (otherDelta) always lands just before the one asked for: a concurrent
+// restock or order between AdjustStock's read and its write.
+type changeFirstStore struct {
+	*memstore.Store
+	otherDelta int
+}
+
+func (s *changeFirstStore) AdjustStock(ctx context.Context, id string, delta int) (*shop.Product, error) {
+	if _, err := s.Store.AdjustStock(ctx, id, s.otherDelta); err != nil {
+		return nil, err
+	}
+	return s.Store.AdjustStock(ctx, id, delta)
+}
+
+// A stock change's audit entry says the stock its own change started from
+// (after minus delta), not the stock read before it: a change by someone
+// else in between made the entry contradict itself (before 3, delta 5,
+// after 10).
+func TestStockAuditEntryUnderConcurrentChange(t *testing.T) {
+	store := &changeFirstStore{Store: memstore.New(), otherDelta: 2}
+	params := cheapHashing
+	svc := shop.NewService(store, shop.Config{PasswordParams: &params})
+	if err := store.SaveProduct(t.Context(), &shop.Product{ID: "mug", Name: "Mug", Description: "A mug.", Category: "kitchen",
+		PriceCents: 1250, Stock: 3, Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := svc.AdjustStock(t.Context(), staffActor, "mug", "5")
+	if err != nil || after.Stock != 10 {
+		t.Fatalf("AdjustStock(mug, 5) with another +2 first = %v, %v; want stock 10", after, err)
+	}
+	entries, err := store.AuditLog(t.Context(), shop.AuditQuery{Limit: 10})
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("AuditLog() = %d entries, %v; want 1", len(entries), err)
+	}
+	var before struct{ Stock, Delta int }
+	var got struct{ Stock int }
+	if err := json.Unmarshal([]byte(entries[0].Before), &before); err != nil {
+		t.Fatalf("before %q: %v", entries[0].Before, err)
+	}
+	if err := json.Unmarshal([]byte(entries[0].After), &got); err != nil {
+		t.Fatalf("after %q: %v", entries[0].After, err)
+	}
+	if before.Stock != 5 || before.Delta != 5 || got.Stock != 10 {
+		t.Errorf("audit entry before %s, after %s; want stock 5 and delta 5 before, stock 10 after", entries[0].Before, entries[0].After)
 	}
 }
 
