@@ -97,6 +97,18 @@ func TestAPIRouting(t *testing.T) {
 	if body.RequestID == "" {
 		t.Errorf("error %+v; want its request_id", body)
 	}
+
+	// An unclean path is redirected to the clean one, as the pages are,
+	// but without the mux's HTML: the API answers in JSON or with nothing.
+	for target, want := range map[string]string{"/api/v1//products": "/api/v1/products",
+		"/api/v1/products/./kettle": "/api/v1/products/kettle"} {
+		res := e.send(rawReq{method: "GET", target: target})
+		if res.Code < 300 || res.Code > 399 || res.Header().Get("Location") != want || res.Body.Len() != 0 ||
+			strings.Contains(res.Header().Get("Content-Type"), "html") {
+			t.Errorf("GET %s = %d, Location %q, Content-Type %q, body %q; want a redirect to %s without a body",
+				target, res.Code, res.Header().Get("Location"), res.Header().Get("Content-Type"), res.Body, want)
+		}
+	}
 }
 
 // TestAPICrossOrigin checks a browser's cross-site request to the API is

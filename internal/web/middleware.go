@@ -131,11 +131,16 @@ func (s *server) routeErrors(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
 		if pattern != "" {
+			if isAPI(r) {
+				// A path to clean is redirected (pattern names where to):
+				// without the mux's HTML.
+				w = &routeErrorWriter{ResponseWriter: w, bareRedirects: true}
+			}
 			mux.ServeHTTP(w, r) // sets the path values h reads
 			return
 		}
 		if isAPI(r) && s.apiNoRoute != nil {
-			h.ServeHTTP(&routeErrorWriter{ResponseWriter: w, page: func(int) {
+			h.ServeHTTP(&routeErrorWriter{ResponseWriter: w, bareRedirects: true, page: func(int) {
 				w.Header().Del("Allow") // the mux's, which counts the catch-all patterns
 				s.apiNoRoute.ServeHTTP(w, r)
 			}}, r)
@@ -154,21 +159,43 @@ func (s *server) routeErrors(mux *http.ServeMux) http.Handler {
 }
 
 // routeErrorWriter replaces the mux's 404 and 405 answers with page(status)
-// and lets its redirects (cleaned paths) through.
+// when page is set, and lets its redirects (cleaned paths) through; with
+// bareRedirects (the API's, which answers in JSON only) without their
+// HTML body.
 type routeErrorWriter struct {
 	http.ResponseWriter
-	page     func(status int)
-	replaced bool
+	page          func(status int)
+	bareRedirects bool
+	replaced      bool // the answer's body is not the mux's to write
 }
 
 func (w *routeErrorWriter) WriteHeader(code int) {
-	if code == http.StatusNotFound || code == http.StatusMethodNotAllowed {
+	switch {
+	case w.page != nil && (code == http.StatusNotFound || code == http.StatusMethodNotAllowed):
 		w.replaced = true
 		w.page(code)
 		return
+	case w.bareRedirects && isRedirect(code):
+		w.replaced = true
+		w.Header().Del("Content-Type")
+		w.Header().Set("Content-Length", "0")
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
+
+// isRedirect reports whether code sends the client to a Location (a 304
+// is no redirect: it has no Location and its headers describe the
+// representation kept).
+func isRedirect(code int) bool {
+	switch code {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *routeErrorWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *routeErrorWriter) Write(b []byte) (int, error) {
 	if w.replaced {
