@@ -21,7 +21,11 @@ func newAdminOrderJSON(o *shop.Order) adminOrderJSON {
 // when set, asks (as before) for the page after this one; 422 for a bad
 // filter.
 func (s *server) handleAPIAdminOrders(w http.ResponseWriter, r *http.Request, staff *shop.User) {
-	q := r.URL.Query()
+	q, err := apiQuery(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	f := shop.OrderFilter{Status: q.Get("status"), Email: q.Get("email"), From: q.Get("from"), To: q.Get("to"), Before: q.Get("before")}
 	if text := q.Get("limit"); text != "" {
 		n, ok := shop.ParseCount(text, shop.MaxOrderList)
@@ -95,6 +99,10 @@ type auditEntryJSON struct {
 // {items: [{id, at, actor, action, target, before, after}], next_before},
 // newest first; next_before, when set, asks for the page after this one.
 func (s *server) handleAPIAdminAudit(w http.ResponseWriter, r *http.Request, staff *shop.User) {
+	if _, err := apiQuery(r); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	entries, next, err := s.auditPage(r, staff)
 	if err != nil {
 		s.apiError(w, r, err)

@@ -29,7 +29,11 @@ func newAdminProductJSON(p *shop.Product) adminProductJSON {
 
 // handleAPIAdminProducts serves GET /api/v1/admin/products?q&category&page&per_page.
 func (s *server) handleAPIAdminProducts(w http.ResponseWriter, r *http.Request, staff *shop.User) {
-	v := r.URL.Query()
+	v, err := apiQuery(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	c, err := s.shop.StaffCatalog(r.Context(), staff, shop.CatalogRequest{Text: v.Get("q"), Category: v.Get("category"),
 		Page: v.Get("page"), PerPage: v.Get("per_page")})
 	if err != nil {

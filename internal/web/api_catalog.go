@@ -63,7 +63,11 @@ func (s *server) handleAPICategories(w http.ResponseWriter, r *http.Request) {
 
 // handleAPIProducts serves GET /api/v1/products?q&category&sort&page&per_page&cursor.
 func (s *server) handleAPIProducts(w http.ResponseWriter, r *http.Request) {
-	v := r.URL.Query()
+	v, err := apiQuery(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	c, err := s.shop.BrowseCatalog(r.Context(), shop.CatalogRequest{Text: v.Get("q"), Category: v.Get("category"),
 		Sort: v.Get("sort"), Page: v.Get("page"), PerPage: v.Get("per_page"), Cursor: v.Get("cursor")})
 	if err != nil {

@@ -61,6 +61,9 @@ func TestAPIProducts(t *testing.T) {
 		{"page=0", "page"}, {"page=abc", "page"}, {"page=-1", "page"}, {"page=1.5", "page"}, {"page=10001", "page"},
 		{"per_page=0", "per_page"}, {"per_page=101", "per_page"}, {"per_page=1e1", "per_page"},
 		{"sort=cheapest", "sort"}, {"category=no%20such", "category"},
+		// Broken percent-encoding is refused, not taken as no parameter.
+		{"per_page=%", "per_page"}, {"q=kettle&page=%2", "page"}, {"%zz=1", "query"}, {"page=2;per_page=3", "query"},
+		{"Per-Page=%", "query"},
 	} {
 		res := e.do(apiReq{Method: "GET", Path: "/api/v1/products?" + c.query})
 		res.want(t, 422, "validation_failed")

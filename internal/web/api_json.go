@@ -8,6 +8,7 @@ import (
 	"maps"
 	"mime"
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
@@ -56,6 +57,38 @@ func apiRequestID(w http.ResponseWriter, r *http.Request) string {
 		return id
 	}
 	return w.Header().Get("X-Request-Id")
+}
+
+// apiQuery returns the parameters of r's query string, or a
+// *shop.ValidationError naming the parameter whose percent-encoding is
+// broken ("per_page=%"), which url.Values would leave out without a word
+// (so the call answered as if it had not been sent); "query" stands for a
+// parameter whose name is broken or no plain name, or a ";" separator.
+func apiQuery(r *http.Request) (url.Values, error) {
+	v, err := url.ParseQuery(r.URL.RawQuery)
+	if err == nil {
+		return v, nil
+	}
+	field, message := "query", "Separate the parameters with &."
+	for _, pair := range strings.Split(r.URL.RawQuery, "&") {
+		key, value, _ := strings.Cut(pair, "=")
+		name, keyErr := url.QueryUnescape(key)
+		if _, valueErr := url.QueryUnescape(value); keyErr == nil && valueErr == nil {
+			continue
+		}
+		message = "This parameter is not valid URL encoding: a % begins two hexadecimal digits (%25 is a % itself)."
+		if keyErr == nil && isParameterName(name) {
+			field = name
+		}
+		break
+	}
+	return nil, &shop.ValidationError{Fields: map[string]string{field: message}}
+}
+
+// isParameterName reports whether name is short lower-case letters and
+// underscores, as the API's parameters are, and so safe to name back.
+func isParameterName(name string) bool {
+	return name != "" && len(name) <= 32 && !strings.ContainsFunc(name, func(r rune) bool { return (r < 'a' || r > 'z') && r != '_' })
 }
 
 // apiDecode reads the JSON object of r's body into dst. It refuses a body

@@ -81,6 +81,9 @@ func TestAPIOrderLifecycle(t *testing.T) {
 		t.Errorf("GET /api/v1/admin/orders?status=placed = %+v; want the one placed order with its buyer's email", list.Items)
 	}
 	e.do(apiReq{Method: "GET", Path: "/api/v1/admin/orders?status=lost", Token: staff.Token}).want(t, 422, "validation_failed")
+	for _, path := range []string{"/api/v1/admin/orders?status=%zz", "/api/v1/admin/products?page=%", "/api/v1/admin/audit?limit=%"} {
+		e.do(apiReq{Method: "GET", Path: path, Token: staff.Token}).want(t, 422, "validation_failed")
+	}
 	e.do(apiReq{Method: "GET", Path: "/api/v1/admin/orders", Token: buyer}).want(t, 404, "not_found")
 
 	move := func(id, body string) *apiResp {
