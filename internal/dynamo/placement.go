@@ -40,7 +40,8 @@ const maxTransactItems = 100
 // outcome of the first (success if it was applied) rather than applying it
 // twice; a resend refused because the order exists is checked against the
 // stored order, which is this call's own when its creation time is
-// (isOwnOrder), so a server ignoring the token also answers success. When the attempts or the request's deadline run out with such an
+// (isOwnOrder), so a server ignoring the token also answers success. When
+// the attempts or the request's deadline run out with such an
 // attempt unsettled, the identical transaction is resent (resolveAttempts)
 // under a fresh short deadline (resolveTimeout), since the request's may be
 // spent. When no answer settles it, PlaceOrder returns
