@@ -102,6 +102,12 @@ func sortOrderOf(sortBy string) int {
 
 // compareProducts orders a and b as sort order s does, ties by ID.
 func compareProducts(s int, a, b *Product) int {
+	return compareKeyedProducts(s, a, nameKey(a.Name), b, nameKey(b.Name))
+}
+
+// compareKeyedProducts is compareProducts given the products' nameKeys,
+// which the catalog keeps so that a sort folds each name once.
+func compareKeyedProducts(s int, a *Product, keyA string, b *Product, keyB string) int {
 	var c int
 	switch s {
 	case byPriceAsc:
@@ -113,7 +119,7 @@ func compareProducts(s int, a, b *Product) int {
 	case byID:
 		c = 0
 	default:
-		c = compareNames(a.Name, b.Name)
+		c = compareNameKeys(a.Name, keyA, b.Name, keyB)
 	}
 	if c != 0 {
 		return c
@@ -415,13 +421,7 @@ func (m *catalogModel) sortOrder(s int) {
 		order = append(order, int32(slot)) // #nosec G115 -- slots fit in int32 (put)
 	}
 	products, keys := m.products, m.nameKeys
-	if s == byName {
-		slices.SortFunc(order, func(a, b int32) int {
-			return cmp.Or(compareNameKeys(products[a].Name, keys[a], products[b].Name, keys[b]), cmp.Compare(products[a].ID, products[b].ID))
-		})
-	} else {
-		slices.SortFunc(order, func(a, b int32) int { return compareProducts(s, products[a], products[b]) })
-	}
+	slices.SortFunc(order, func(a, b int32) int { return compareKeyedProducts(s, products[a], keys[a], products[b], keys[b]) })
 	m.order[s] = order
 	m.unsorted[s] = false
 	if s == byID {
