@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 
@@ -18,7 +19,7 @@ type adminAuditView struct {
 // handleAdminAudit serves GET /admin/audit?limit&before: the audit log,
 // newest first, a page at a time; it only reads, as nothing may edit it.
 func (s *server) handleAdminAudit(w http.ResponseWriter, r *http.Request, staff *shop.User) {
-	entries, next, err := s.auditPage(r, staff)
+	entries, next, err := s.auditPage(r.Context(), r.URL.Query(), staff)
 	if err != nil {
 		s.errorPage(w, r, err)
 		return
@@ -33,12 +34,12 @@ func (s *server) handleAdminAudit(w http.ResponseWriter, r *http.Request, staff 
 // auditPage reads the page of the log that the query's limit and before
 // ask for, and the cursor of the page after it ("" when this one is the
 // last).
-func (s *server) auditPage(r *http.Request, staff *shop.User) ([]shop.AuditEntry, string, error) {
-	q, err := shop.ParseAuditQuery(r.URL.Query().Get("limit"), r.URL.Query().Get("before"))
+func (s *server) auditPage(ctx context.Context, query url.Values, staff *shop.User) ([]shop.AuditEntry, string, error) {
+	q, err := shop.ParseAuditQuery(query.Get("limit"), query.Get("before"))
 	if err != nil {
 		return nil, "", err
 	}
-	entries, err := s.shop.AuditLog(r.Context(), staff, q)
+	entries, err := s.shop.AuditLog(ctx, staff, q)
 	if err != nil || len(entries) < q.Limit {
 		return entries, "", err
 	}

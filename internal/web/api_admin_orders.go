@@ -99,11 +99,12 @@ type auditEntryJSON struct {
 // {items: [{id, at, actor, action, target, before, after}], next_before},
 // newest first; next_before, when set, asks for the page after this one.
 func (s *server) handleAPIAdminAudit(w http.ResponseWriter, r *http.Request, staff *shop.User) {
-	if _, err := apiQuery(r); err != nil {
+	query, err := apiQuery(r)
+	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	entries, next, err := s.auditPage(r, staff)
+	entries, next, err := s.auditPage(r.Context(), query, staff)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
